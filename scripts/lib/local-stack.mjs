@@ -1,0 +1,138 @@
+/**
+ * Starts omisell-push locally the way `npm start` does: .dev.vars from the example when missing,
+ * D1 migrations applied to local state, the Omisell stand-in, then `wrangler dev` on loopback.
+ * Used by `npm start`, the end-to-end tests and the benchmark, so all three run the same thing.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(import.meta.url);
+const WRANGLER = require.resolve("wrangler/bin/wrangler.js");
+
+/** Quiet, reproducible wrangler: no telemetry, no update checks. */
+export const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: process.env.CI ?? "" };
+
+export function ensureDevVars() {
+  const target = join(ROOT, ".dev.vars");
+  if (!existsSync(target)) {
+    copyFileSync(join(ROOT, ".dev.vars.example"), target);
+    console.log("created .dev.vars from .dev.vars.example (local development secrets)");
+  }
+}
+
+export function wrangler(args, options = {}) {
+  return spawnSync(process.execPath, [WRANGLER, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...WRANGLER_ENV, ...options.env },
+    stdio: options.stdio ?? "inherit",
+    encoding: "utf8",
+  });
+}
+
+export function applyLocalMigrations(persistTo, options = {}) {
+  const args = ["d1", "migrations", "apply", "DB", "--local"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  const result = wrangler(args, { stdio: options.quiet ? "pipe" : "inherit" });
+  if (result.status !== 0) {
+    throw new Error(`applying migrations failed:\n${result.stdout ?? ""}${result.stderr ?? ""}`);
+  }
+}
+
+export async function waitForHealth(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`worker at ${url} not healthy after ${timeoutMs} ms: ${lastError}`);
+}
+
+/**
+ * Starts `wrangler dev`. `vars` become `--var KEY:VALUE` (they override .dev.vars and wrangler.toml).
+ * Returns { url, child, stop }.
+ */
+export async function startWorker({
+  port = 8787,
+  persistTo,
+  vars = {},
+  config = "wrangler.toml",
+  quiet = false,
+  extraArgs = [],
+} = {}) {
+  const args = [
+    "dev",
+    "--config",
+    config,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    "0",
+    "--show-interactive-dev-session=false",
+    "--test-scheduled",
+    ...extraArgs,
+  ];
+  if (persistTo) args.push("--persist-to", persistTo);
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: WRANGLER_ENV,
+    stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    detached: process.platform !== "win32",
+  });
+  const output = [];
+  if (quiet) {
+    const keep = (chunk) => {
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+  }
+  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitForHealth(url),
+      exited.then((code) => {
+        throw new Error(`wrangler dev exited early (${code}):\n${output.join("")}`);
+      }),
+    ]);
+  } catch (err) {
+    killTree(child);
+    throw err;
+  }
+  return {
+    url,
+    child,
+    logs: () => output.join(""),
+    async stop() {
+      if (child.exitCode !== null) return;
+      killTree(child, "SIGTERM");
+      const timer = setTimeout(() => killTree(child, "SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function killTree(child, signal = "SIGKILL") {
+  try {
+    if (process.platform !== "win32") process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm start`: everything omisell-push needs, locally. Local D1 (migrations applied), Queues and
+ * Durable Objects come from wrangler's local mode; dev secrets from .dev.vars; the Omisell API
+ * from the stand-in on :8788. The worker listens on http://localhost:8787. Ctrl-C stops both.
+ */
+import { applyLocalMigrations, ensureDevVars, startWorker } from "./lib/local-stack.mjs";
+import { startOmisellStandin } from "./omisell-standin.mjs";
+
+const PORT = Number(process.env.PORT ?? 8787);
+const STANDIN_PORT = Number(process.env.STANDIN_PORT ?? 8788);
+
+ensureDevVars();
+applyLocalMigrations();
+const standin = await startOmisellStandin({ port: STANDIN_PORT });
+console.log(`Omisell stand-in on ${standin.url}`);
+const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url } });
+console.log(`
+omisell-push is running on http://localhost:${PORT}
+  push endpoint  POST http://localhost:${PORT}/webhooks/omisell   (secret: OMISELL_PUSH_SECRET in .dev.vars)
+  read API       http://localhost:${PORT}/api/events               (Authorization: Bearer dev-read-token)
+  dashboard      http://localhost:${PORT}/dashboard
+  try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
+`);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await worker.stop();
+  await standin.close();
+  process.exit(0);
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+worker.child.once("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code})`);
+    standin.close().finally(() => process.exit(code ?? 1));
+  }
+});

@@ -1,0 +1,53 @@
+/**
+ * One error shape for the whole worker: `{"error": code, "message"?, "fields"?}`. Handlers
+ * throw `HttpError`; `renderError` (the app's onError) turns anything thrown into that shape.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "./config";
+import { log } from "./lib/log";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message?: string,
+    readonly extra: { fields?: Record<string, string>; headers?: Record<string, string> } = {},
+  ) {
+    super(message ?? code);
+  }
+}
+
+export function errorBody(code: string, message?: string, fields?: Record<string, string>) {
+  return {
+    error: code,
+    ...(message !== undefined ? { message } : {}),
+    ...(fields !== undefined ? { fields } : {}),
+  };
+}
+
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof HttpError) {
+    for (const [name, value] of Object.entries(err.extra.headers ?? {})) c.header(name, value);
+    const message = err.message === err.code ? undefined : err.message;
+    return c.json(errorBody(err.code, message, err.extra.fields), err.status);
+  }
+  if (err instanceof ConfigError) {
+    log("error", "config_invalid", { fields: err.fields });
+    return c.json(errorBody("not_configured", `invalid: ${err.fields.join(", ")}`), 503);
+  }
+  if (err instanceof HTTPException) {
+    return c.json(
+      errorBody(err.status === 413 ? "payload_too_large" : "http_error", err.message || undefined),
+      err.status,
+    );
+  }
+  log("error", "unhandled_error", { path: c.req.path, error: describeError(err) });
+  return c.json(errorBody("internal_error"), 500);
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
+  return String(err).slice(0, 500);
+}

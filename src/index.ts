@@ -1,0 +1,24 @@
+/**
+ * Worker entry: HTTP (push endpoint, read API, dashboard), the follow-up queue consumers,
+ * the cron sweeper, and the Durable Object classes.
+ */
+import { app } from "./app";
+import { runScheduled } from "./cron/scheduled";
+import { consumeDeadLetters, consumeFollowups } from "./followup/consumer";
+import type { FollowupMessage } from "./followup/message";
+
+export { ClaimShard } from "./dedupe/claim-shard";
+export { OmisellTokenHolder } from "./followup/token-holder";
+
+export const DEAD_LETTER_QUEUE = "omisell-followups-dlq";
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch, env);
+    else await consumeFollowups(batch, env);
+  },
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
+  },
+} satisfies ExportedHandler<Env, FollowupMessage>;

@@ -1,0 +1,40 @@
+/**
+ * Time-sortable identifiers for events: 10 Crockford base32 characters of the millisecond
+ * timestamp followed by 16 random ones (a ULID layout). Sorting ids sorts by arrival time,
+ * so `ORDER BY id DESC` is newest first and a time bound is a prefix bound on the index.
+ */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const TIME_LEN = 10;
+const RANDOM_LEN = 16;
+
+/** The 10-character time prefix of every id generated at `ms`. */
+export function encodeIdTime(ms: number): string {
+  let rest = Math.max(0, Math.floor(ms));
+  let out = "";
+  for (let i = 0; i < TIME_LEN; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+/** The millisecond timestamp encoded in an id, or null if the id is not one of ours. */
+export function decodeIdTime(id: string): number | null {
+  if (!isEventId(id)) return null;
+  let ms = 0;
+  for (let i = 0; i < TIME_LEN; i++) ms = ms * 32 + ALPHABET.indexOf(id[i] as string);
+  return ms;
+}
+
+export function newEventId(ms: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_LEN));
+  let out = encodeIdTime(ms);
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function isEventId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}

@@ -1,0 +1,99 @@
+/**
+ * Stores one verified push exactly once and gets its follow-up on the way, in the order the
+ * design requires: claim the dedupe key, insert the row (idempotent), then enqueue the follow-up
+ * and commit the claim in parallel. A 200 is only ever given for a row that is in D1.
+ *
+ * The steps are reached through `pushSteps`, a plain object, so tests can make any one of them
+ * fail and check that a retry converges to one row and one follow-up.
+ */
+import { claimPush, commitPush, releasePush } from "../dedupe/claims";
+import { describeError, HttpError } from "../errors";
+import { enqueueFollowup } from "../followup/message";
+import { newEventId } from "../lib/ids";
+import { log } from "../lib/log";
+import { insertEvent, type NewEvent } from "../store/events";
+
+export const pushSteps = {
+  claim: claimPush,
+  insert: insertEvent,
+  enqueue: enqueueFollowup,
+  commit: commitPush,
+  release: releasePush,
+};
+
+export type IngestOutcome = { status: "accepted" | "duplicate"; eventId: string };
+
+export type IngestInput = {
+  dedupeKey: string;
+  receivedAt: number;
+  row: Omit<NewEvent, "id" | "dedupe_key" | "received_at">;
+  leaseMs: number;
+  retainMs: number;
+};
+
+export async function ingestPush(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  input: IngestInput,
+): Promise<IngestOutcome> {
+  const token = crypto.randomUUID();
+  const { dedupeKey } = input;
+  let eventId = newEventId(input.receivedAt);
+
+  // 1. Claim. If the claim shards cannot be reached, carry on: the D1 unique constraint still
+  //    guarantees one row, and a duplicate is then answered from D1, which is durable.
+  let takeover = false;
+  let claimed = false;
+  try {
+    const claim = await pushSteps.claim(env.CLAIMS, dedupeKey, token, eventId, input.leaseMs);
+    if (claim.state === "committed") return { status: "duplicate", eventId: claim.eventId };
+    if (claim.state === "in_flight") {
+      throw new HttpError(409, "in_flight", "a copy of this push is still being stored; retry", {
+        headers: { "Retry-After": String(Math.max(1, Math.ceil(claim.retryAfterMs / 1000))) },
+      });
+    }
+    eventId = claim.eventId;
+    takeover = claim.takeover;
+    claimed = true;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    log("warn", "claim_unavailable", { dedupe_key: dedupeKey, error: describeError(err) });
+  }
+
+  // 2. Insert. On failure give the claim back so Omisell's retry is not kept waiting by the lease.
+  let stored: Awaited<ReturnType<typeof insertEvent>>;
+  try {
+    stored = await pushSteps.insert(env.DB, {
+      ...input.row,
+      id: eventId,
+      dedupe_key: dedupeKey,
+      received_at: input.receivedAt,
+    });
+  } catch (err) {
+    log("error", "event_insert_failed", { dedupe_key: dedupeKey, error: describeError(err) });
+    if (claimed) ctx.waitUntil(pushSteps.release(env.CLAIMS, dedupeKey, token).catch(() => {}));
+    throw new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
+      headers: { "Retry-After": "5" },
+    });
+  }
+
+  // 3. Enqueue and commit, in parallel. A row still `received` is re-enqueued by the cron
+  //    sweeper, so neither failure can lose the push once the row exists; both are logged.
+  //    A row found already stored is enqueued again only while it is still `received`
+  //    (an earlier attempt may have died before its enqueue); the consumer ignores repeats.
+  const needsFollowup = stored.inserted || stored.status === "received";
+  const [enqueued, committed] = await Promise.allSettled([
+    needsFollowup ? pushSteps.enqueue(env.FOLLOWUPS, stored.id, "push") : Promise.resolve(),
+    pushSteps.commit(env.CLAIMS, dedupeKey, stored.id, input.retainMs),
+  ]);
+  if (enqueued.status === "rejected") {
+    log("error", "followup_enqueue_failed", { event_id: stored.id, error: describeError(enqueued.reason) });
+  }
+  if (committed.status === "rejected") {
+    log("warn", "claim_commit_failed", { event_id: stored.id, error: describeError(committed.reason) });
+  }
+
+  // A takeover finishes an attempt that was never answered 200, so it is still the acceptance.
+  const status = stored.inserted || takeover ? "accepted" : "duplicate";
+  return { status, eventId: stored.id };
+}

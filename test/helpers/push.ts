@@ -1,0 +1,54 @@
+/** Sends pushes to the worker the way Omisell does: raw bytes, signed, over fetch. */
+import { env, exports } from "cloudflare:workers";
+import { signPush } from "../../src/push/signature";
+
+export const CALLBACK_URL = "https://omisell-push.example.workers.dev/webhooks/omisell";
+export const PUSH_SECRET = "test-push-secret";
+
+type SendOptions = {
+  secret?: string;
+  authorization?: string | null;
+  headers?: Record<string, string>;
+  method?: string;
+};
+
+export function toBytes(body: string | Uint8Array | object): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  return new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+export async function sendPush(body: string | Uint8Array | object, options: SendOptions = {}): Promise<Response> {
+  const bytes = toBytes(body);
+  const authorization =
+    options.authorization === undefined
+      ? await signPush(options.secret ?? PUSH_SECRET, CALLBACK_URL, bytes)
+      : options.authorization;
+  const headers = new Headers({ "content-type": "application/json", ...options.headers });
+  if (authorization !== null) headers.set("authorization", authorization);
+  return exports.default.fetch(new Request(CALLBACK_URL, { method: options.method ?? "POST", headers, body: bytes }));
+}
+
+let counter = 0;
+/** A push with a fresh request_id, so tests do not see each other's rows. */
+export function samplePush(event = "order.shipped", overrides: Record<string, unknown> = {}) {
+  counter += 1;
+  return {
+    request_id: `test-${crypto.randomUUID()}-${counter}`,
+    event,
+    seller_id: 1001,
+    timestamp: 1732780800,
+    data: { omisell_order_number: `OM${Date.now()}${counter}`, order_number: "SHP-1", status_name: "Shipped" },
+    ...overrides,
+  };
+}
+
+export async function countEvents(where = "1 = 1", ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM events WHERE ${where}`)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export function eventRow(id: string) {
+  return env.DB.prepare("SELECT * FROM events WHERE id = ?").bind(id).first<Record<string, unknown>>();
+}
