@@ -5,17 +5,15 @@
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
 import { consumeDeadLetters, consumeFollowups } from "./followup/consumer";
-import type { FollowupMessage } from "./followup/message";
+import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
 export { OmisellTokenHolder } from "./followup/token-holder";
 
-export const DEAD_LETTER_QUEUE = "omisell-followups-dlq";
-
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch, env);
+    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeFollowups(batch, env);
   },
   async scheduled(controller, env) {

@@ -11,10 +11,15 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const require = createRequire(import.meta.url);
-const WRANGLER = require.resolve("wrangler/bin/wrangler.js");
+const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 /** Quiet, reproducible wrangler: no telemetry, no update checks. */
-export const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1", CI: process.env.CI ?? "" };
+export const WRANGLER_ENV = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  NO_UPDATE_NOTIFIER: "1",
+  CI: process.env.CI ?? "",
+};
 
 export function ensureDevVars() {
   const target = join(ROOT, ".dev.vars");
@@ -135,4 +140,17 @@ function killTree(child, signal = "SIGKILL") {
   } catch {
     // already gone
   }
+}
+
+/** A TCP port nobody listens on right now (loopback). */
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -10,3 +10,8 @@ export type FollowupMessage = { eventId: string; reason: FollowupReason };
 export function enqueueFollowup(queue: Queue<FollowupMessage>, eventId: string, reason: FollowupReason) {
   return queue.send({ eventId, reason }, { contentType: "json" });
 }
+
+/** The dead-letter queue is `omisell-followups-dlq` (any queue named `*-dlq` is treated as one). */
+export function isDeadLetterQueue(queueName: string): boolean {
+  return queueName.endsWith("-dlq");
+}

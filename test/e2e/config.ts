@@ -1,0 +1,9 @@
+/** Secrets and tokens the e2e worker runs with (passed as --var, overriding .dev.vars). */
+export const E2E_VARS = {
+  OMISELL_PUSH_SECRET: "e2e-push-secret",
+  READ_API_TOKENS: "e2e-read-token",
+  ADMIN_API_TOKENS: "e2e-admin-token",
+  OMISELL_AUTH_MODE: "account",
+  OMISELL_ACCOUNT_KEY: "e2e-account-key",
+  SWEEP_AFTER_SECONDS: "10",
+} as const;
