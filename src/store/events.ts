@@ -78,3 +78,260 @@ export function findEventByDedupeKey(db: D1Database, dedupeKey: string) {
 export function getEvent(db: D1Database, id: string) {
   return db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
 }
+
+// ---- Follow-up (issue 3): the consumer, the dead-letter consumer, replay, sweeper, retention.
+// Every follow-up write is guarded by `status = 'received'`, so a repeated or late message
+// cannot undo a decision already taken (at-least-once delivery converges).
+
+export type FollowupEvent = Pick<
+  EventRow,
+  "id" | "event" | "category" | "status" | "order_number" | "seller_id" | "attempts" | "last_error"
+>;
+
+/** The events a batch of messages points at (ids passed as one JSON array: no bind limit). */
+export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<FollowupEvent[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, event, category, status, order_number, seller_id, attempts, last_error
+       FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<FollowupEvent>();
+  return results;
+}
+
+/** The fetch succeeded: `processed`, one more attempt, error cleared. */
+export async function markEventsProcessed(db: D1Database, ids: string[], at: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET status = 'processed', processed_at = ?2, attempts = attempts + 1, last_error = NULL,
+         next_attempt_at = NULL
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+    )
+    .bind(JSON.stringify(ids), at)
+    .run();
+}
+
+/** A retryable failure: one more attempt, the error, and when the retry is due. Stays `received`. */
+export async function recordFollowupRetry(
+  db: D1Database,
+  ids: string[],
+  error: string,
+  nextAttemptAt: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+    )
+    .bind(JSON.stringify(ids), error, nextAttemptAt)
+    .run();
+}
+
+/** A permanent failure: `failed` at once, with one more attempt and the error. */
+export async function markEventsFailed(db: D1Database, ids: string[], error: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = NULL
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+    )
+    .bind(JSON.stringify(ids), error)
+    .run();
+}
+
+/** Nothing to fetch for this event: `skipped`, the reason in `last_error`. */
+export async function markEventSkipped(db: D1Database, id: string, reason: string, at: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET status = 'skipped', processed_at = ?2, last_error = ?3, next_attempt_at = NULL
+       WHERE id = ?1 AND status = 'received'`,
+    )
+    .bind(id, at, reason)
+    .run();
+}
+
+/**
+ * The queue gave up on the message (dead letter): `failed`, keeping the error of the last
+ * attempt when there is one (it says more than "retries exhausted").
+ */
+export async function markEventDeadLettered(db: D1Database, id: string, fallbackError: string): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE events SET status = 'failed', last_error = COALESCE(last_error, ?2), next_attempt_at = NULL
+       WHERE id = ?1 AND status = 'received'`,
+    )
+    .bind(id, fallbackError)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/**
+ * Puts an event back to `received` for a replay (attempts and last_error are kept as history).
+ * `invalid` events have nothing to follow up and are left alone. Returns the status it had,
+ * or null when there is no such event.
+ */
+export async function reopenEventForReplay(
+  db: D1Database,
+  id: string,
+  at: number,
+): Promise<{ previous: EventStatus } | null> {
+  const before = await db.prepare("SELECT status FROM events WHERE id = ?1").bind(id).first<{ status: EventStatus }>();
+  if (!before) return null;
+  if (before.status !== "invalid") {
+    await db
+      .prepare(
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2
+         WHERE id = ?1 AND status <> 'invalid'`,
+      )
+      .bind(id, at)
+      .run();
+  }
+  return { previous: before.status };
+}
+
+/**
+ * Events still `received` whose follow-up is overdue: received before `receivedBeforeId` (an id
+ * time bound, so the walk stays on events_by_status) and not (re)scheduled since `dueBefore`.
+ */
+export async function listOverdueFollowups(
+  db: D1Database,
+  receivedBeforeId: string,
+  dueBefore: number,
+  limit: number,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM events
+       WHERE status = 'received' AND id < ?1 AND COALESCE(next_attempt_at, received_at) < ?2
+       ORDER BY id LIMIT ?3`,
+    )
+    .bind(receivedBeforeId, dueBefore, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** Notes that a follow-up was just enqueued again (sweep), so the next sweep leaves it alone. */
+export async function markFollowupsRescheduled(db: D1Database, ids: string[], at: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET next_attempt_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+    )
+    .bind(JSON.stringify(ids), at)
+    .run();
+}
+
+/** Deletes up to `limit` events with an id below `idBound` (older than the retention cutoff). */
+export async function purgeEventsBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
+  const result = await db
+    .prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2)")
+    .bind(idBound, limit)
+    .run();
+  return result.meta.changes;
+}
+
+/* ---- Read API (issue 4): lists, timelines and stats, each answered from an index. ---- */
+
+/** Equality filters of the event list; each has a `(column, id)` index (migrations/0001). */
+export const LIST_FILTER_COLUMNS = ["event", "category", "status", "resource_id", "seller_id"] as const;
+export type ListFilterColumn = (typeof LIST_FILTER_COLUMNS)[number];
+
+export type EventListQuery = {
+  filters: Partial<Record<ListFilterColumn, string>>;
+  /** Inclusive lower bound on id (from `since`). */
+  minId?: string;
+  /** Exclusive upper bound on id (from `until` or the cursor). */
+  maxId?: string;
+  limit: number;
+};
+
+/** The SQL of one list page; exported so the query-plan test explains exactly what runs. */
+export function eventListStatement(query: EventListQuery): { sql: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  for (const column of LIST_FILTER_COLUMNS) {
+    const value = query.filters[column];
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(`${column} = ?${params.length}`);
+  }
+  if (query.minId !== undefined) {
+    params.push(query.minId);
+    where.push(`id >= ?${params.length}`);
+  }
+  if (query.maxId !== undefined) {
+    params.push(query.maxId);
+    where.push(`id < ?${params.length}`);
+  }
+  params.push(query.limit);
+  const sql = `SELECT ${SUMMARY_COLUMNS} FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?${params.length}`;
+  return { sql, params };
+}
+
+export async function listEvents(db: D1Database, query: EventListQuery): Promise<EventSummary[]> {
+  const { sql, params } = eventListStatement(query);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<EventSummary>();
+  return results;
+}
+
+export const ORDER_TIMELINE_SQL = `SELECT ${SUMMARY_COLUMNS} FROM events WHERE order_number = ?1 ORDER BY id DESC LIMIT ?2`;
+
+/** The newest `limit` events about one order (any category), newest first. */
+export async function orderTimeline(db: D1Database, orderNumber: string, limit: number): Promise<EventSummary[]> {
+  const { results } = await db.prepare(ORDER_TIMELINE_SQL).bind(orderNumber, limit).all<EventSummary>();
+  return results;
+}
+
+export const EVENT_STATUSES: readonly EventStatus[] = ["received", "processed", "skipped", "failed", "invalid"];
+
+/**
+ * The statements behind the stats, by name, so the query-plan test can explain each. Every one
+ * is bounded by an index: counts walk the covering `(status, id)` / `(event, id)` indexes, the
+ * hourly and 24-hour figures read only the id range of the last 24 hours.
+ */
+export const STATS_SQL = {
+  byStatus: `SELECT status, COUNT(*) AS n FROM events WHERE status IN (${EVENT_STATUSES.map((s) => `'${s}'`).join(", ")}) GROUP BY status`,
+  byEvent: "SELECT event, COUNT(*) AS n FROM events WHERE event IS NOT NULL GROUP BY event ORDER BY n DESC LIMIT 100",
+  hourly:
+    "SELECT category, received_at / 3600000 AS hour, COUNT(*) AS n FROM events WHERE id >= ?1 GROUP BY category, hour",
+  failedSince: "SELECT COUNT(*) AS n FROM events WHERE status = 'failed' AND id >= ?1",
+  recentFailures: `SELECT ${SUMMARY_COLUMNS} FROM events WHERE status = 'failed' ORDER BY id DESC LIMIT 5`,
+  oldestBacklog: "SELECT id, received_at FROM events WHERE status = 'received' ORDER BY id LIMIT 1",
+  lastReceived: "SELECT id, event, received_at FROM events ORDER BY id DESC LIMIT 1",
+} as const;
+
+export type EventStatsRows = {
+  byStatus: { status: EventStatus; n: number }[];
+  byEvent: { event: string; n: number }[];
+  hourly: { category: string; hour: number; n: number }[];
+  failedSince: number;
+  recentFailures: EventSummary[];
+  oldestBacklog: { id: string; received_at: number } | null;
+  lastReceived: { id: string; event: string | null; received_at: number } | null;
+};
+
+/** All stats figures in one round trip; `sinceId` is the id prefix of "24 hours ago". */
+export async function readEventStats(db: D1Database, sinceId: string): Promise<EventStatsRows> {
+  const [byStatus, byEvent, hourly, failedSince, recentFailures, oldestBacklog, lastReceived] = await db.batch([
+    db.prepare(STATS_SQL.byStatus),
+    db.prepare(STATS_SQL.byEvent),
+    db.prepare(STATS_SQL.hourly).bind(sinceId),
+    db.prepare(STATS_SQL.failedSince).bind(sinceId),
+    db.prepare(STATS_SQL.recentFailures),
+    db.prepare(STATS_SQL.oldestBacklog),
+    db.prepare(STATS_SQL.lastReceived),
+  ]);
+  const rows = <T>(result: D1Result<unknown> | undefined) => (result?.results ?? []) as T[];
+  return {
+    byStatus: rows(byStatus),
+    byEvent: rows(byEvent),
+    hourly: rows(hourly),
+    failedSince: rows<{ n: number }>(failedSince)[0]?.n ?? 0,
+    recentFailures: rows(recentFailures),
+    oldestBacklog: rows<{ id: string; received_at: number }>(oldestBacklog)[0] ?? null,
+    lastReceived: rows<{ id: string; event: string | null; received_at: number }>(lastReceived)[0] ?? null,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The three ways omisell-push can authenticate to the Omisell API (OMISELL_AUTH_MODE):
+ * - `account`: `Authorization: Account <OMISELL_ACCOUNT_KEY>`;
+ * - `partner`: `Authorization: Partner <OMISELL_PARTNER_KEY>` with `Seller-ID` (the event's
+ *   seller, else OMISELL_SELLER_ID) and `Country` (OMISELL_COUNTRY);
+ * - `token`: `Authorization: Omi <token>`, the token held by the OmisellTokenHolder object.
+ * A missing key is a permanent failure with a message naming the variable.
+ */
+import type { Config } from "../config";
+import type { OmisellAuth, OmisellResult } from "./omisell-client";
+
+/** One token holder for the whole deployment. */
+export const TOKEN_HOLDER_NAME = "omisell-api-token";
+
+function missing(name: string): OmisellResult<Record<string, string>> {
+  return { ok: false, failure: { kind: "permanent", error: `Omisell API auth: ${name} is not set` } };
+}
+
+function staticAuth(headers: OmisellResult<Record<string, string>>): OmisellAuth {
+  return { headers: async () => headers, reauthenticate: async () => false };
+}
+
+export function omisellAuth(env: Env, config: Config, sellerId: string | null): OmisellAuth {
+  switch (config.OMISELL_AUTH_MODE) {
+    case "account":
+      return staticAuth(
+        config.OMISELL_ACCOUNT_KEY
+          ? { ok: true, data: { authorization: `Account ${config.OMISELL_ACCOUNT_KEY}` } }
+          : missing("OMISELL_ACCOUNT_KEY"),
+      );
+    case "partner": {
+      const seller = sellerId ?? config.OMISELL_SELLER_ID;
+      if (!config.OMISELL_PARTNER_KEY) return staticAuth(missing("OMISELL_PARTNER_KEY"));
+      if (!seller) return staticAuth(missing("OMISELL_SELLER_ID (and the push has no seller_id)"));
+      if (!config.OMISELL_COUNTRY) return staticAuth(missing("OMISELL_COUNTRY"));
+      return staticAuth({
+        ok: true,
+        data: {
+          authorization: `Partner ${config.OMISELL_PARTNER_KEY}`,
+          "seller-id": seller,
+          country: config.OMISELL_COUNTRY,
+        },
+      });
+    }
+    case "token":
+      return tokenAuth(env);
+  }
+}
+
+function tokenAuth(env: Env): OmisellAuth {
+  const holder = env.OMISELL_TOKEN.get(env.OMISELL_TOKEN.idFromName(TOKEN_HOLDER_NAME));
+  let rejected: string | undefined;
+  return {
+    async headers() {
+      const answer = await holder.getToken(rejected);
+      if (!answer.ok) return answer;
+      return { ok: true, data: { authorization: `Omi ${answer.data}` } };
+    },
+    async reauthenticate(headers) {
+      if (rejected !== undefined) return false;
+      rejected = headers.authorization?.replace(/^Omi /, "");
+      return true;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Omisell's token auth, the parts without state: obtaining a token with the API key, refreshing
+ * it with the refresh token, and reading `expired_time`. The durable, single-flight holder of the
+ * token is the Durable Object in token-holder.ts.
+ *
+ * Omisell does not publish the token endpoints here, so paths come from OMISELL_TOKEN_PATH and
+ * OMISELL_REFRESH_PATH, and the answer is read tolerantly: the token from `data.token` or
+ * `data.access_token`, the refresh token from `data.refresh_token`, the expiry from
+ * `data.expired_time` (epoch seconds, epoch ms, an ISO date, or a lifetime in seconds).
+ */
+import { z } from "zod";
+import type { Config } from "../config";
+import { type OmisellConnection, type OmisellResult, requestOmisell } from "./omisell-client";
+
+export type StoredToken = { token: string; refreshToken: string | null; expiresAt: number };
+
+/** Renew this long before `expired_time`, so no call goes out with a token about to lapse. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+/** When the answer gives no usable expiry, treat the token as good for this long. */
+const DEFAULT_LIFETIME_MS = 60 * 60_000;
+
+export function tokenIsFresh(token: StoredToken, nowMs: number): boolean {
+  return token.expiresAt - REFRESH_MARGIN_MS > nowMs;
+}
+
+/** `expired_time` as epoch ms. Small numbers are lifetimes in seconds, 10-digit ones epoch seconds. */
+export function parseExpiredTime(value: unknown, nowMs: number): number | null {
+  const numeric =
+    typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : null;
+  if (numeric !== null) {
+    if (!Number.isFinite(numeric) || numeric <= 0) return null;
+    if (numeric < 1e9) return nowMs + numeric * 1000;
+    if (numeric < 1e12) return numeric * 1000;
+    return numeric;
+  }
+  if (typeof value === "string") {
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? null : date;
+  }
+  return null;
+}
+
+const TokenData = z.looseObject({
+  token: z.string().min(1).optional(),
+  access_token: z.string().min(1).optional(),
+  refresh_token: z.string().min(1).nullish(),
+  expired_time: z.unknown().optional(),
+});
+
+export function readTokenData(data: unknown, nowMs: number): StoredToken | null {
+  const parsed = TokenData.safeParse(data);
+  if (!parsed.success) return null;
+  const token = parsed.data.token ?? parsed.data.access_token;
+  if (!token) return null;
+  return {
+    token,
+    refreshToken: parsed.data.refresh_token ?? null,
+    expiresAt: parseExpiredTime(parsed.data.expired_time, nowMs) ?? nowMs + DEFAULT_LIFETIME_MS,
+  };
+}
+
+function toToken(result: OmisellResult<unknown>, nowMs: number, what: string): OmisellResult<StoredToken> {
+  if (!result.ok) return { ok: false, failure: { ...result.failure, error: `${what}: ${result.failure.error}` } };
+  const token = readTokenData(result.data, nowMs);
+  if (!token) return { ok: false, failure: { kind: "retryable", error: `${what}: answer without a token` } };
+  return { ok: true, data: token };
+}
+
+export async function obtainToken(connection: OmisellConnection, config: Config): Promise<OmisellResult<StoredToken>> {
+  if (!config.OMISELL_API_KEY) {
+    return { ok: false, failure: { kind: "permanent", error: "token auth: OMISELL_API_KEY is not set" } };
+  }
+  const body: Record<string, string> = { api_key: config.OMISELL_API_KEY };
+  if (config.OMISELL_API_SECRET) body.api_secret = config.OMISELL_API_SECRET;
+  const result = await requestOmisell(connection, config.OMISELL_TOKEN_PATH, { method: "POST", body });
+  return toToken(result, Date.now(), "getting an Omisell token");
+}
+
+export async function refreshToken(
+  connection: OmisellConnection,
+  config: Config,
+  refresh: string,
+): Promise<OmisellResult<StoredToken>> {
+  const result = await requestOmisell(connection, config.OMISELL_REFRESH_PATH, {
+    method: "POST",
+    body: { refresh_token: refresh },
+  });
+  return toToken(result, Date.now(), "refreshing the Omisell token");
+}

@@ -1,0 +1,18 @@
+/**
+ * What the follow-up of an event fetches. Every known category (order, shipment, return,
+ * sale_invoice) is about an order, and Omisell's pushes carry its `omisell_order_number`; the
+ * order detail includes the parcels (shipments), so one endpoint serves all four. An unknown
+ * event, or one without an order number, has nothing to fetch and is skipped. Pure.
+ */
+import type { FollowupEvent } from "../store/events";
+
+export type FollowupTarget = { kind: "order"; orderNumber: string } | { kind: "skip"; reason: string };
+
+export function followupTarget(event: Pick<FollowupEvent, "event" | "category" | "order_number">): FollowupTarget {
+  if (event.category === "unknown" || event.category === "invalid") {
+    return { kind: "skip", reason: `nothing to fetch for event "${event.event ?? ""}" (category ${event.category})` };
+  }
+  const orderNumber = event.order_number?.trim();
+  if (!orderNumber) return { kind: "skip", reason: "nothing to fetch: the push has no omisell_order_number" };
+  return { kind: "order", orderNumber };
+}

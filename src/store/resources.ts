@@ -1,0 +1,53 @@
+/**
+ * All SQL on the `resources` table: the latest snapshot of each Omisell resource as the API
+ * returned it. A snapshot is only ever replaced by one from a fetch that started later.
+ */
+export type ResourceRow = {
+  type: string;
+  id: string;
+  seller_id: string | null;
+  status_name: string | null;
+  data: string;
+  fetched_at: number;
+  last_event_id: string | null;
+};
+
+/**
+ * Stores a snapshot unless the stored one comes from a fetch that started later (or at the same
+ * moment). Two consumers fetching the same order race safely: whichever write lands last, the
+ * newer fetch wins. Returns whether this snapshot is now the stored one.
+ */
+export async function upsertSnapshot(db: D1Database, row: ResourceRow): Promise<boolean> {
+  const written = await db
+    .prepare(
+      `INSERT INTO resources (type, id, seller_id, status_name, data, fetched_at, last_event_id)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (type, id) DO UPDATE SET
+         seller_id = excluded.seller_id,
+         status_name = excluded.status_name,
+         data = excluded.data,
+         fetched_at = excluded.fetched_at,
+         last_event_id = excluded.last_event_id
+       WHERE excluded.fetched_at > resources.fetched_at
+       RETURNING fetched_at`,
+    )
+    .bind(row.type, row.id, row.seller_id, row.status_name, row.data, row.fetched_at, row.last_event_id)
+    .first<{ fetched_at: number }>();
+  return written !== null;
+}
+
+export function getSnapshot(db: D1Database, type: string, id: string) {
+  return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRow>();
+}
+
+/** Deletes up to `limit` snapshots not refreshed since `cutoffMs`; returns how many went. */
+export async function purgeSnapshotsBefore(db: D1Database, cutoffMs: number, limit: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM resources WHERE rowid IN
+         (SELECT rowid FROM resources WHERE fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)`,
+    )
+    .bind(cutoffMs, limit)
+    .run();
+  return result.meta.changes;
+}
