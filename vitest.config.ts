@@ -5,10 +5,24 @@
  * - `e2e`: black-box tests over HTTP against a real `wrangler dev` started the way `npm start`
  *   starts it, with the Omisell stand-in (test/e2e).
  */
+
+import { readFileSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export const TEST_PUSH_SECRET = "test-push-secret";
+
+const orderDetail = JSON.parse(readFileSync("./test/fixtures/order-detail-response.json", "utf8"));
+
+/** Order detail for any order number on the test API base; a JSON 404 for anything else. */
+async function omisellOutbound(request: Request): Promise<Response> {
+  const match = new URL(request.url).pathname.match(/^\/api\/v2\/public\/order\/([^/]+)$/);
+  if (request.method === "GET" && match) {
+    const data = { ...orderDetail.data, omisell_order_number: decodeURIComponent(match[1] as string) };
+    return Response.json({ ...orderDetail, data });
+  }
+  return Response.json({ error: true, error_code: 404, messages: "not found in the test stand-in" }, { status: 404 });
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -30,6 +44,9 @@ export default defineConfig(async () => {
                   OMISELL_AUTH_MODE: "account",
                   OMISELL_ACCOUNT_KEY: "test-account-key",
                 },
+                // The queue consumer really runs in these tests: every outbound request it makes
+                // (there is no internet) is answered here by a minimal Omisell stand-in.
+                outboundService: omisellOutbound,
               },
             }),
           ],
@@ -38,6 +55,8 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
+            // The worker logs one JSON line per decision; show them only for failing tests.
+            silent: "passed-only",
             testTimeout: 20_000,
           },
         },

@@ -1,7 +1,7 @@
 /**
- * Stores one verified push exactly once and gets its follow-up on the way, in the order the
- * design requires: claim the dedupe key, insert the row (idempotent), then enqueue the follow-up
- * and commit the claim in parallel. A 200 is only ever given for a row that is in D1.
+ * Stores one verified push exactly once and gets its follow-up on the way: claim the dedupe key,
+ * insert the row (idempotent), commit the claim, enqueue the follow-up. A 200 is only ever given
+ * for a row that is in D1 and whose follow-up is on the queue or left for the cron sweeper.
  *
  * The steps are reached through `pushSteps`, a plain object, so tests can make any one of them
  * fail and check that a retry converges to one row and one follow-up.
@@ -77,20 +77,23 @@ export async function ingestPush(
     });
   }
 
-  // 3. Enqueue and commit, in parallel. A row still `received` is re-enqueued by the cron
-  //    sweeper, so neither failure can lose the push once the row exists; both are logged.
-  //    A row found already stored is enqueued again only while it is still `received`
-  //    (an earlier attempt may have died before its enqueue); the consumer ignores repeats.
-  const needsFollowup = stored.inserted || stored.status === "received";
-  const [enqueued, committed] = await Promise.allSettled([
-    needsFollowup ? pushSteps.enqueue(env.FOLLOWUPS, stored.id, "push") : Promise.resolve(),
-    pushSteps.commit(env.CLAIMS, dedupeKey, stored.id, input.retainMs),
-  ]);
-  if (enqueued.status === "rejected") {
-    log("error", "followup_enqueue_failed", { event_id: stored.id, error: describeError(enqueued.reason) });
+  // 3. Commit, then enqueue. In this order a crash leaves at most one follow-up message per
+  //    push: before the commit, a retry takes the claim over and enqueues; after it, the retry is
+  //    a duplicate and the row, still `received`, is re-enqueued by the cron sweeper. A row found
+  //    already stored is enqueued again only while it is still `received` (claims were lost, or
+  //    an earlier attempt died before its enqueue); the consumer ignores repeats.
+  try {
+    await pushSteps.commit(env.CLAIMS, dedupeKey, stored.id, input.retainMs);
+  } catch (err) {
+    // The row is durable: a later copy meets an expired lease, takes over and is told `duplicate`.
+    log("warn", "claim_commit_failed", { event_id: stored.id, error: describeError(err) });
   }
-  if (committed.status === "rejected") {
-    log("warn", "claim_commit_failed", { event_id: stored.id, error: describeError(committed.reason) });
+  if (stored.inserted || stored.status === "received") {
+    try {
+      await pushSteps.enqueue(env.FOLLOWUPS, stored.id, "push");
+    } catch (err) {
+      log("error", "followup_enqueue_failed", { event_id: stored.id, error: describeError(err) });
+    }
   }
 
   // A takeover finishes an attempt that was never answered 200, so it is still the acceptance.

@@ -52,3 +52,31 @@ export async function countEvents(where = "1 = 1", ...params: unknown[]): Promis
 export function eventRow(id: string) {
   return env.DB.prepare("SELECT * FROM events WHERE id = ?").bind(id).first<Record<string, unknown>>();
 }
+
+/**
+ * Calls the worker's fetch handler with some vars changed (signature mode, secrets, lease...),
+ * as a deployment with that configuration would run it. Waits for `waitUntil` work to finish.
+ */
+export async function fetchWithEnv(request: Request, overrides: Record<string, string>): Promise<Response> {
+  const { default: worker } = await import("../../src/index");
+  const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** A signed push request, not sent. */
+export async function signedRequest(
+  body: string | Uint8Array | object,
+  options: { secret?: string; url?: string; signUrl?: string; headers?: Record<string, string> } = {},
+): Promise<Request> {
+  const bytes = toBytes(body);
+  const url = options.url ?? CALLBACK_URL;
+  const signature = await signPush(options.secret ?? PUSH_SECRET, options.signUrl ?? url, bytes);
+  return new Request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: signature, ...options.headers },
+    body: bytes,
+  });
+}
