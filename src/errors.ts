@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
 import { ConfigError } from "./config";
 import { log } from "./lib/log";
 
@@ -50,4 +51,28 @@ export function renderError(err: Error, c: Context): Response {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
   return String(err).slice(0, 500);
+}
+
+/**
+ * The one mapping of zod validation errors to the API's 400: `{"error":"invalid_request",
+ * "fields":{<parameter>: <what is wrong>}}`, one message per parameter (the first issue wins).
+ */
+export function invalidRequest(error: z.ZodError): HttpError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) fields[key] ??= "unknown parameter";
+      continue;
+    }
+    const name = issue.path.length > 0 ? issue.path.map(String).join(".") : "request";
+    fields[name] ??= issue.message;
+  }
+  return new HttpError(400, "invalid_request", undefined, { fields });
+}
+
+/** Parses `input` with `schema` or throws the API's 400 naming each bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalidRequest(result.error);
+  return result.data;
 }

@@ -1,0 +1,49 @@
+/**
+ * What the read API and the dashboard both show, read from D1 and shaped by `views.ts`:
+ * a page of events, one event, an order with its timeline, the stats.
+ */
+import { encodeIdTime } from "../lib/ids";
+import { getEvent, listEvents, orderTimeline, readEventStats } from "../store/events";
+import { getSnapshot } from "../store/resources";
+import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
+import { parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
+
+export const ORDER_TIMELINE_LIMIT = 500;
+
+export async function readEventPage(db: D1Database, params: ListParams) {
+  // One row more than asked tells whether a next page exists without a COUNT.
+  const rows = await listEvents(db, { ...toEventListQuery(params), limit: params.limit + 1 });
+  const page = rows.slice(0, params.limit);
+  const last = page.at(-1);
+  return {
+    events: page.map(toEventSummary),
+    next_cursor: rows.length > params.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+export async function readEvent(db: D1Database, id: string) {
+  const row = await getEvent(db, id);
+  return row ? toEventDetail(row) : null;
+}
+
+/** Null when nothing is known about the order: no snapshot and no event. */
+export async function readOrder(db: D1Database, orderNumber: string) {
+  const [snapshot, timeline] = await Promise.all([
+    getSnapshot(db, "order", orderNumber),
+    orderTimeline(db, orderNumber, ORDER_TIMELINE_LIMIT),
+  ]);
+  if (!snapshot && timeline.length === 0) return null;
+  return {
+    omisell_order_number: orderNumber,
+    order: snapshot ? parsePayload(snapshot.data) : null,
+    status_name: snapshot?.status_name ?? null,
+    fetched_at: snapshot?.fetched_at ?? null,
+    last_event_id: snapshot?.last_event_id ?? null,
+    events: timeline.reverse().map(toEventSummary),
+  };
+}
+
+export async function readStats(db: D1Database, now: number) {
+  const rows = await readEventStats(db, encodeIdTime(statsWindowStart(now)));
+  return toStats(rows, now);
+}

@@ -1,0 +1,157 @@
+/**
+ * Zod schemas of the read API: what each endpoint accepts and answers. Handlers validate with
+ * them and `openapi.ts` turns the same schemas into the OpenAPI document, so the two agree.
+ */
+import { z } from "zod";
+import { KNOWN_EVENTS } from "../push/catalogue";
+import { EVENT_STATUSES } from "../store/events";
+import { decodeCursor, parseTimeBound } from "./event-query";
+
+const CATEGORY_VALUES = ["order", "shipment", "return", "sale_invoice", "unknown", "invalid"] as const;
+const STATUS_VALUES = EVENT_STATUSES as readonly [string, ...string[]];
+
+const timeBound = (what: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const ms = parseTimeBound(text);
+      if (ms === null) {
+        ctx.addIssue({ code: "custom", message: "expected milliseconds since the epoch or an ISO 8601 date-time" });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({
+      description: `${what}: milliseconds since the epoch (1732780800000) or ISO 8601 (2024-11-28T08:00:00Z; UTC when no offset is given).`,
+      examples: ["2024-11-28T00:00:00Z"],
+    });
+
+const shortText = (description: string) => z.string().min(1).max(200).meta({ description });
+
+export const ListEventsQuery = z
+  .object({
+    event: shortText(`Event name as sent, e.g. order.shipped. Known: ${KNOWN_EVENTS.join(", ")}.`).optional(),
+    category: z.enum(CATEGORY_VALUES).meta({ description: "Event category." }).optional(),
+    status: z.enum(STATUS_VALUES).meta({ description: "Processing status." }).optional(),
+    resource_id: shortText(
+      "Identifier of the resource the event is about (order, shipment, return or invoice number).",
+    ).optional(),
+    seller_id: shortText("Omisell seller id.").optional(),
+    since: timeBound("Only events received at or after this time").optional(),
+    until: timeBound("Only events received before this time").optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: "Page size, 1 to 200." }),
+    cursor: z
+      .string()
+      .transform((text, ctx) => {
+        const id = decodeCursor(text);
+        if (id === null) {
+          ctx.addIssue({ code: "custom", message: "not a cursor returned as next_cursor" });
+          return z.NEVER;
+        }
+        return id;
+      })
+      .meta({ description: "The `next_cursor` of the previous page." })
+      .optional(),
+  })
+  .strict()
+  .superRefine((query, ctx) => {
+    if (query.since !== undefined && query.until !== undefined && query.since >= query.until) {
+      ctx.addIssue({ code: "custom", path: ["until"], message: "must be later than since" });
+    }
+  });
+
+export const EventIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "not an event id (26 characters, Crockford base32)")
+    .meta({ description: "Event id, as in Push-Event-Id.", examples: ["01JDQ3Z5J8X0K4M2N6P8R0T2V4"] }),
+});
+
+export const OrderNumberParam = z.object({
+  omisell_order_number: z
+    .string()
+    .min(1)
+    .max(100)
+    .meta({ description: "Omisell order number.", examples: ["OM2411280001"] }),
+});
+
+export const EventSummary = z
+  .object({
+    id: z.string(),
+    dedupe_key: z.string().meta({ description: "request_id, or sha256:<hex> of the raw body when there was none." }),
+    request_id: z.string().nullable(),
+    event: z.string().nullable(),
+    category: z.string(),
+    seller_id: z.string().nullable(),
+    resource_type: z.string().nullable(),
+    resource_id: z.string().nullable(),
+    order_number: z.string().nullable().meta({ description: "omisell_order_number the event concerns." }),
+    status: z.enum(STATUS_VALUES),
+    attempts: z.int(),
+    last_error: z.string().nullable(),
+    signature_valid: z.boolean().nullable().meta({ description: "null when the signature was not checked." }),
+    received_at: z.int().meta({ description: "ms since the epoch" }),
+    processed_at: z.int().nullable(),
+  })
+  .meta({ id: "EventSummary" });
+
+export const EventDetail = EventSummary.extend({
+  payload: z.unknown().meta({ description: "The body as received: parsed JSON, or the raw text if it is not JSON." }),
+}).meta({ id: "EventDetail" });
+
+export const EventPage = z
+  .object({
+    events: z.array(EventSummary).meta({ description: "Newest first." }),
+    next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .meta({ id: "EventPage" });
+
+export const OrderView = z
+  .object({
+    omisell_order_number: z.string(),
+    order: z.unknown().nullable().meta({ description: "Latest snapshot from Omisell's order detail, or null." }),
+    status_name: z.string().nullable(),
+    fetched_at: z.int().nullable().meta({ description: "When the snapshot was fetched (ms), or null." }),
+    last_event_id: z.string().nullable(),
+    events: z.array(EventSummary).meta({ description: "Timeline, oldest first (the newest 500)." }),
+  })
+  .meta({ id: "OrderView" });
+
+const HourCounts = z.object({
+  hour_start: z.int().meta({ description: "Start of the hour (ms)." }),
+  total: z.int(),
+  by_category: z.record(z.string(), z.int()),
+});
+
+export const Stats = z
+  .object({
+    generated_at: z.int(),
+    by_status: z.record(z.string(), z.int()).meta({ description: "Events per status (all retained)." }),
+    by_event: z.record(z.string(), z.int()).meta({ description: "Events per event name (top 100)." }),
+    backlog: z.object({
+      received: z.int().meta({ description: "Events waiting for their follow-up." }),
+      oldest_received_at: z.int().nullable(),
+    }),
+    failures: z.object({
+      total: z.int(),
+      last_24h: z.int(),
+      recent: z.array(EventSummary),
+    }),
+    last_received: z.object({ id: z.string(), event: z.string().nullable(), received_at: z.int() }).nullable(),
+    hourly: z.array(HourCounts).meta({ description: "The last 24 hours, oldest first, by category." }),
+  })
+  .meta({ id: "Stats" });
+
+export const ReplayAccepted = z
+  .object({ event_id: z.string(), status: z.literal("queued") })
+  .meta({ id: "ReplayAccepted" });
+
+export const ErrorBody = z
+  .object({
+    error: z.string(),
+    message: z.string().optional(),
+    fields: z.record(z.string(), z.string()).optional().meta({ description: "Invalid parameters by name." }),
+  })
+  .meta({ id: "Error" });
+
+export const Health = z.object({ status: z.literal("ok") }).meta({ id: "Health" });

@@ -1,0 +1,78 @@
+/**
+ * Stored rows turned into what the API answers: `signature_valid` as a boolean, the payload
+ * parsed when it is JSON, stats figures assembled into 24 hourly buckets. Pure functions.
+ */
+import type { z } from "zod";
+import type { EventRow, EventStatsRows, EventSummary as EventSummaryRow } from "../store/events";
+import { EVENT_STATUSES } from "../store/events";
+import type { EventDetail, EventSummary, Stats } from "./schemas";
+
+export const HOUR_MS = 3_600_000;
+
+export function toEventSummary(row: EventSummaryRow): z.infer<typeof EventSummary> {
+  return {
+    id: row.id,
+    dedupe_key: row.dedupe_key,
+    request_id: row.request_id,
+    event: row.event,
+    category: row.category,
+    seller_id: row.seller_id,
+    resource_type: row.resource_type,
+    resource_id: row.resource_id,
+    order_number: row.order_number,
+    status: row.status,
+    attempts: row.attempts,
+    last_error: row.last_error,
+    signature_valid: row.signature_valid === null ? null : row.signature_valid === 1,
+    received_at: row.received_at,
+    processed_at: row.processed_at,
+  };
+}
+
+/** The raw body parsed as JSON, or the text itself when it is not JSON (invalid pushes). */
+export function parsePayload(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export function toEventDetail(row: EventRow): z.infer<typeof EventDetail> {
+  return { ...toEventSummary(row), payload: parsePayload(row.payload) };
+}
+
+/** Start of the first of the 24 hourly buckets ending with the current hour. */
+export function statsWindowStart(now: number): number {
+  return (Math.floor(now / HOUR_MS) - 23) * HOUR_MS;
+}
+
+export function toStats(rows: EventStatsRows, now: number): z.infer<typeof Stats> {
+  const byStatus = Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0]));
+  for (const { status, n } of rows.byStatus) byStatus[status] = n;
+  const start = statsWindowStart(now);
+  const hourly = Array.from({ length: 24 }, (_, i) => ({
+    hour_start: start + i * HOUR_MS,
+    total: 0,
+    by_category: {} as Record<string, number>,
+  }));
+  for (const { category, hour, n } of rows.hourly) {
+    const bucket = hourly[hour - start / HOUR_MS];
+    if (!bucket) continue; // a clock skew between id and received_at; outside the window
+    bucket.total += n;
+    bucket.by_category[category] = (bucket.by_category[category] ?? 0) + n;
+  }
+  return {
+    generated_at: now,
+    by_status: byStatus,
+    by_event: Object.fromEntries(rows.byEvent.map(({ event, n }) => [event, n])),
+    backlog: { received: byStatus.received ?? 0, oldest_received_at: rows.oldestBacklog?.received_at ?? null },
+    failures: {
+      total: byStatus.failed ?? 0,
+      last_24h: rows.failedSince,
+      recent: rows.recentFailures.map(toEventSummary),
+    },
+    last_received: rows.lastReceived,
+    hourly,
+  };
+}
