@@ -1,0 +1,181 @@
+/**
+ * Fault injection for the push path, and Omisell's retries replayed against it.
+ *
+ * Each step of `pushSteps` (claim, insert, enqueue, commit, release) can be made to fail:
+ * - `before`: throws (a rejected promise) without doing the work — "failed before the write";
+ * - `after`: does the real work, then throws — "it was written but the answer was lost";
+ * - `sync`: throws synchronously, as a buggy binding or wrapper might;
+ * - `reset`: resets the claim Durable Objects (abortAllDurableObjects) right before the real call.
+ * A fault fires for the first `times` calls of its step, then the step works again.
+ *
+ * Enqueues that really reached the queue are recorded, so a test can check that every stored
+ * event got its follow-up. Omisell's retry schedule (2 min, 30 min, 3 h) is longer than any
+ * claim lease, so between replayed attempts the claim's lease is expired by hand (`expireLease`).
+ */
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { shardFor } from "../../src/dedupe/claims";
+import { pushSteps } from "../../src/push/ingest";
+import { sendPush } from "./push";
+
+export type Step = keyof typeof pushSteps;
+export type FaultMode = "before" | "after" | "sync" | "reset";
+export type Fault = { step: Step; mode: FaultMode; times: number };
+
+type AnyStep = (...args: unknown[]) => Promise<unknown>;
+const steps = pushSteps as unknown as Record<Step, AnyStep>;
+const originals: Record<Step, AnyStep> = { ...steps };
+
+export const STEPS: readonly Step[] = ["claim", "insert", "enqueue", "commit", "release"];
+export const FAULT_MODES: readonly FaultMode[] = ["before", "after", "sync", "reset"];
+
+/** Event ids whose follow-up message the queue accepted (recorded under any injected fault). */
+export const enqueuedIds: string[] = [];
+/** How often each step's fault actually fired, for the figures in RELIABILITY.md. */
+export const firedFaults: Record<Step, number> = { claim: 0, insert: 0, enqueue: 0, commit: 0, release: 0 };
+
+export class InjectedFault extends Error {
+  constructor(step: Step, mode: FaultMode) {
+    super(`injected fault: ${step} (${mode})`);
+  }
+}
+
+/** Puts the real steps back, with the enqueue recorder underneath any fault. */
+export function restoreSteps(): void {
+  for (const step of STEPS) steps[step] = originals[step];
+  steps.enqueue = async (...args: unknown[]) => {
+    const result = await originals.enqueue(...args);
+    enqueuedIds.push(args[1] as string);
+    return result;
+  };
+}
+
+/** Makes `fault.step` fail `fault.times` times in `fault.mode`; returns how often it fired so far. */
+export function injectFault(fault: Fault): () => number {
+  const underneath = steps[fault.step];
+  let fired = 0;
+  const fail = () => {
+    fired += 1;
+    firedFaults[fault.step] += 1;
+    return new InjectedFault(fault.step, fault.mode);
+  };
+  const wrapped = (...args: unknown[]): Promise<unknown> => {
+    if (fired >= fault.times) return underneath(...args);
+    switch (fault.mode) {
+      case "sync":
+        throw fail();
+      case "before":
+        return Promise.reject(fail());
+      case "after":
+        return underneath(...args).then(() => {
+          throw fail();
+        });
+      case "reset":
+        fail();
+        return abortAllDurableObjects().then(() => underneath(...args));
+    }
+  };
+  steps[fault.step] = wrapped;
+  return () => fired;
+}
+
+function claimShard(key: string) {
+  return env.CLAIMS.get(env.CLAIMS.idFromName(`claims-${shardFor(key)}`));
+}
+
+type ClaimRecord = { status: string; token: string; event_id: string; lease_until: number };
+
+export async function readClaim(key: string): Promise<ClaimRecord | null> {
+  return await runInDurableObject(claimShard(key), (_instance, state) => {
+    return state.storage.sql.exec<ClaimRecord>("SELECT * FROM claims WHERE key = ?", key).toArray()[0] ?? null;
+  });
+}
+
+/** Omisell's next retry comes at least 2 minutes later: any pending lease has run out by then. */
+export async function expireLease(key: string): Promise<void> {
+  await runInDurableObject(claimShard(key), (_instance, state) => {
+    state.storage.sql.exec("UPDATE claims SET lease_until = 0 WHERE key = ? AND status = 'pending'", key);
+  });
+}
+
+/** The claim shard lost its storage (a reset that wiped it): only D1 remembers the push. */
+export async function wipeClaim(key: string): Promise<void> {
+  await runInDurableObject(claimShard(key), (_instance, state) => {
+    state.storage.sql.exec("DELETE FROM claims WHERE key = ?", key);
+  });
+}
+
+export type Attempt = {
+  status: number;
+  pushStatus: string | null;
+  eventId: string | null;
+  error: string | null;
+  body: string;
+  /** Steps whose injected fault fired during this attempt. */
+  faulted: Step[];
+};
+
+async function describe(res: Response, faulted: Step[]): Promise<Attempt> {
+  const text = await res.text();
+  let error: string | null = null;
+  if (res.status !== 200) {
+    try {
+      error = (JSON.parse(text) as { error?: string }).error ?? null;
+    } catch {
+      error = `unparseable: ${text.slice(0, 80)}`;
+    }
+  }
+  return {
+    status: res.status,
+    pushStatus: res.headers.get("Push-Status"),
+    eventId: res.headers.get("Push-Event-Id"),
+    error,
+    body: text,
+    faulted,
+  };
+}
+
+export async function sendOnce(bytes: Uint8Array): Promise<Attempt> {
+  const before = { ...firedFaults };
+  const res = await sendPush(bytes);
+  // Faults can fire in waitUntil work (release) after the answer: read the body first.
+  const attempt = await describe(res, []);
+  attempt.faulted = STEPS.filter((step) => firedFaults[step] > before[step]);
+  return attempt;
+}
+
+/**
+ * Delivers the same bytes the way Omisell does: the first attempt, then a retry after every
+ * answer that is not 200 (at most `maxAttempts` in all, as Omisell gives up after 3 retries),
+ * then `lostAnswers` more copies as if our 200s had reached Omisell too late.
+ * `between` runs before each retry (e.g. to reset the claim shard).
+ */
+export async function deliverLikeOmisell(
+  bytes: Uint8Array,
+  key: string,
+  options: { maxAttempts?: number; lostAnswers?: number; between?: (attempt: number) => Promise<void> } = {},
+): Promise<Attempt[]> {
+  const maxAttempts = options.maxAttempts ?? 4;
+  const attempts: Attempt[] = [];
+  while (attempts.length < maxAttempts) {
+    if (attempts.length > 0) {
+      await expireLease(key);
+      await options.between?.(attempts.length);
+    }
+    const attempt = await sendOnce(bytes);
+    attempts.push(attempt);
+    if (attempt.status === 200) break;
+  }
+  for (let i = 0; i < (options.lostAnswers ?? 0); i++) {
+    await expireLease(key);
+    attempts.push(await sendOnce(bytes));
+  }
+  return attempts;
+}
+
+export async function rowsForKey(key: string) {
+  const { results } = await env.DB.prepare("SELECT id, status FROM events WHERE dedupe_key = ?")
+    .bind(key)
+    .all<{ id: string; status: string }>();
+  return results;
+}
