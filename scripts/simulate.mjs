@@ -75,7 +75,7 @@ async function send(phase, body, { label, authorization } = {}) {
   }
   results.push(line);
   console.log(
-    `${line.phase.padEnd(10)} ${String(line.label).padEnd(44)} ${String(line.status).padEnd(4)} ${line.pushStatus.padEnd(10)} ${line.eventId.padEnd(28)} ${line.ms.toFixed(1).padStart(7)} ms`,
+    `${line.phase.padEnd(10)} ${String(line.label).padEnd(50)} ${String(line.status).padEnd(4)} ${line.pushStatus.padEnd(10)} ${line.eventId.padEnd(28)} ${line.ms.toFixed(1).padStart(7)} ms`,
   );
   return line;
 }
@@ -83,7 +83,7 @@ async function send(phase, body, { label, authorization } = {}) {
 const short = (push) => `${push.event} ${String(push.request_id).slice(0, 18)}`;
 console.log(`omisell-push simulate → ${url} (run ${runId})`);
 console.log(
-  `${"phase".padEnd(10)} ${"push".padEnd(44)} ${"HTTP".padEnd(4)} ${"Push-Status".padEnd(10)} ${"event id".padEnd(28)} latency`,
+  `${"phase".padEnd(10)} ${"push".padEnd(50)} ${"HTTP".padEnd(4)} ${"Push-Status".padEnd(10)} ${"event id".padEnd(28)} latency`,
 );
 
 // 1. Every sample push, once.
