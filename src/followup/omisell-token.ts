@@ -87,3 +87,54 @@ export async function refreshToken(
   });
   return toToken(result, Date.now(), "refreshing the Omisell token");
 }
+
+/** Refresh with the refresh token when there is one; if that fails, obtain a new token. */
+export async function renewToken(
+  connection: OmisellConnection,
+  config: Config,
+  stored: StoredToken | undefined,
+): Promise<OmisellResult<StoredToken>> {
+  const refreshed = stored?.refreshToken ? await refreshToken(connection, config, stored.refreshToken) : null;
+  if (refreshed?.ok) return refreshed;
+  return obtainToken(connection, config);
+}
+
+export type TokenStore = {
+  get(): Promise<StoredToken | undefined>;
+  put(token: StoredToken): Promise<void>;
+};
+
+/**
+ * Hands out the stored token while it is fresh and renews it otherwise, with at most one renewal
+ * in flight: concurrent callers wait for the same one. `rejected` is a token the API answered 401
+ * to; if it is still the stored one, it is renewed. Kept apart from the Durable Object so the
+ * rules are tested with plain functions.
+ */
+export class TokenKeeper {
+  private renewal: Promise<OmisellResult<string>> | null = null;
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly renew: (stored: StoredToken | undefined) => Promise<OmisellResult<StoredToken>>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getToken(rejected?: string): Promise<OmisellResult<string>> {
+    const stored = await this.store.get();
+    if (stored && stored.token !== rejected && tokenIsFresh(stored, this.now()))
+      return { ok: true, data: stored.token };
+    if (!this.renewal) {
+      this.renewal = this.renewAndStore(stored).finally(() => {
+        this.renewal = null;
+      });
+    }
+    return this.renewal;
+  }
+
+  private async renewAndStore(stored: StoredToken | undefined): Promise<OmisellResult<string>> {
+    const result = await this.renew(stored);
+    if (!result.ok) return result;
+    await this.store.put(result.data);
+    return { ok: true, data: result.data.token };
+  }
+}
