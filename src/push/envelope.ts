@@ -55,11 +55,19 @@ function readScalar(value: unknown): string | null {
   return parsed.success && parsed.data.length > 0 ? parsed.data : null;
 }
 
-/** The console's URL check: a body with `data.verify_info` and no event name. */
+/**
+ * The console's URL check: a body with `data.verify_info` and no event name — neither at the top
+ * level nor in `data`, where the parser would find one (such a push must be stored, not ignored).
+ */
 export function isVerificationPing(body: unknown): boolean {
   if (!isPlainObject(body)) return false;
   const data = body.data;
-  return isPlainObject(data) && data.verify_info !== undefined && readEventName(body) === null;
+  return (
+    isPlainObject(data) &&
+    data.verify_info !== undefined &&
+    readEventName(body) === null &&
+    readEventName(data) === null
+  );
 }
 
 function readEventName(body: Record<string, unknown>): string | null {
