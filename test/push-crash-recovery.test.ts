@@ -21,8 +21,9 @@ afterEach(() => {
 function countEnqueues() {
   const sent: string[] = [];
   pushSteps.enqueue = async (queue, eventId, reason) => {
-    await real.enqueue(queue, eventId, reason);
+    const result = await real.enqueue(queue, eventId, reason);
     sent.push(eventId);
+    return result;
   };
   return sent;
 }

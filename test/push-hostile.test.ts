@@ -8,47 +8,49 @@ import { countEvents, eventRow, samplePush, sendPush } from "./helpers/push";
 const deep = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 const deepArray = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 
+const CASES: Array<[name: string, expected: number, makeBody: () => string]> = [
+  ["nesting 40 000 deep (object)", 400, () => deep(40_000)],
+  ["nesting 100 000 deep (array)", 400, () => deepArray(100_000)],
+  [
+    "an event nested 5 000 deep inside data",
+    200,
+    () => `{"event":"order.created","request_id":"deep-${crypto.randomUUID()}","data":${deep(5_000)}}`,
+  ],
+  ["a 20 KB request_id", 400, () => JSON.stringify({ request_id: "x".repeat(20_000), event: "order.created" })],
+  ["a top-level array of pushes", 400, () => JSON.stringify([samplePush(), samplePush()])],
+  ["null", 400, () => "null"],
+  ["a bare number", 400, () => "12345"],
+  ["truncated JSON", 400, () => JSON.stringify(samplePush()).slice(0, 40)],
+  [
+    "a raw NUL byte inside a string",
+    400,
+    () => `{"event":"order.created\u0000","request_id":"nul-${crypto.randomUUID()}"}`,
+  ],
+  [
+    "an escaped NUL in the event name",
+    200,
+    () => `{"event":"order.created\\u0000","request_id":"nul-${crypto.randomUUID()}"}`,
+  ],
+  ["a 10 KB event name", 400, () => JSON.stringify({ request_id: crypto.randomUUID(), event: "e".repeat(10_000) })],
+  [
+    "identifiers that are objects",
+    200,
+    () => JSON.stringify({ ...samplePush(), data: { omisell_order_number: { $gt: "" } } }),
+  ],
+  [
+    "a 1 KB order number",
+    400,
+    () => JSON.stringify({ ...samplePush(), data: { omisell_order_number: "9".repeat(1000) } }),
+  ],
+  [
+    "__proto__ keys",
+    200,
+    () => `{"__proto__":{"polluted":1},"event":"order.created","request_id":"proto-${crypto.randomUUID()}"}`,
+  ],
+];
+
 describe("hostile bodies", () => {
-  it.each([
-    ["nesting 40 000 deep (object)", 400, () => deep(40_000)],
-    ["nesting 100 000 deep (array)", 400, () => deepArray(100_000)],
-    [
-      "an event nested 5 000 deep inside data",
-      200,
-      () => `{"event":"order.created","request_id":"deep-${crypto.randomUUID()}","data":${deep(5_000)}}`,
-    ],
-    ["a 20 KB request_id", 400, () => JSON.stringify({ request_id: "x".repeat(20_000), event: "order.created" })],
-    ["a top-level array of pushes", 400, () => JSON.stringify([samplePush(), samplePush()])],
-    ["null", 400, () => "null"],
-    ["a bare number", 400, () => "12345"],
-    ["truncated JSON", 400, () => JSON.stringify(samplePush()).slice(0, 40)],
-    [
-      "a raw NUL byte inside a string",
-      400,
-      () => `{"event":"order.created\u0000","request_id":"nul-${crypto.randomUUID()}"}`,
-    ],
-    [
-      "an escaped NUL in the event name",
-      200,
-      () => `{"event":"order.created\\u0000","request_id":"nul-${crypto.randomUUID()}"}`,
-    ],
-    ["a 10 KB event name", 400, () => JSON.stringify({ request_id: crypto.randomUUID(), event: "e".repeat(10_000) })],
-    [
-      "identifiers that are objects",
-      200,
-      () => JSON.stringify({ ...samplePush(), data: { omisell_order_number: { $gt: "" } } }),
-    ],
-    [
-      "a 1 KB order number",
-      400,
-      () => JSON.stringify({ ...samplePush(), data: { omisell_order_number: "9".repeat(1000) } }),
-    ],
-    [
-      "__proto__ keys",
-      200,
-      () => `{"__proto__":{"polluted":1},"event":"order.created","request_id":"proto-${crypto.randomUUID()}"}`,
-    ],
-  ] as const)("%s → %i", async (_name, expected, makeBody) => {
+  it.each(CASES)("%s → %i", async (_name, expected, makeBody) => {
     const body = makeBody();
     const res = await sendPush(body);
     expect(res.status).toBe(expected);
