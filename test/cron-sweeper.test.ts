@@ -1,0 +1,125 @@
+/**
+ * The cron handler: the sweeper re-enqueues follow-ups left `received` too long (once), and the
+ * retention purge deletes events and snapshots past RETENTION_DAYS.
+ */
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { runScheduled } from "../src/cron/scheduled";
+import { getSnapshot, upsertSnapshot } from "../src/store/resources";
+import { insertReceivedEvent, newOrderNumber, readEvent } from "./helpers/followup";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Records the event ids the sweeper sends, without delivering them. */
+function spyOnSweeps() {
+  const swept: string[] = [];
+  vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+    for (const message of messages) {
+      const body = message.body as { eventId: string; reason: string };
+      expect(body.reason).toBe("sweep");
+      swept.push(body.eventId);
+    }
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+  });
+  return swept;
+}
+
+async function runCron(at: number) {
+  await runScheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env);
+}
+
+describe("the sweeper", () => {
+  it("re-enqueues an event left received longer than SWEEP_AFTER_SECONDS", async () => {
+    const now = Date.now();
+    const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).toContain(stuck);
+    expect((await readEvent(stuck))?.next_attempt_at).toBe(now);
+  });
+
+  it("leaves recent events and events already decided alone", async () => {
+    const now = Date.now();
+    const recent = await insertReceivedEvent({ receivedAt: now - MINUTE });
+    const done = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE, status: "processed" });
+    const failed = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE, status: "failed" });
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).not.toContain(recent);
+    expect(swept).not.toContain(done);
+    expect(swept).not.toContain(failed);
+  });
+
+  it("sends a stuck event once, not on every run", async () => {
+    const now = Date.now();
+    const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+    await runCron(now + MINUTE);
+
+    expect(swept.filter((id) => id === stuck)).toHaveLength(1);
+  });
+
+  it("waits for an event's retry delay before calling it stuck", async () => {
+    const now = Date.now();
+    const waiting = await insertReceivedEvent({ receivedAt: now - 60 * MINUTE });
+    await env.DB.prepare("UPDATE events SET next_attempt_at = ?2 WHERE id = ?1")
+      .bind(waiting, now + 30 * MINUTE)
+      .run();
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+    expect(swept).not.toContain(waiting);
+
+    await runCron(now + 36 * MINUTE);
+    expect(swept).toContain(waiting);
+  });
+});
+
+describe("the retention purge", () => {
+  it("deletes events received more than RETENTION_DAYS ago and keeps newer ones", async () => {
+    const now = Date.now();
+    spyOnSweeps();
+    const old = await insertReceivedEvent({ receivedAt: now - 91 * DAY, status: "processed" });
+    const kept = await insertReceivedEvent({ receivedAt: now - 89 * DAY, status: "processed" });
+
+    await runCron(now);
+
+    expect(await readEvent(old)).toBeNull();
+    expect(await readEvent(kept)).not.toBeNull();
+  });
+
+  it("deletes snapshots not fetched for more than RETENTION_DAYS", async () => {
+    const now = Date.now();
+    spyOnSweeps();
+    const snapshot = (id: string, fetchedAt: number) => ({
+      type: "order",
+      id,
+      seller_id: null,
+      status_name: null,
+      data: "{}",
+      fetched_at: fetchedAt,
+      last_event_id: null,
+    });
+    const stale = newOrderNumber();
+    const fresh = newOrderNumber();
+    await upsertSnapshot(env.DB, snapshot(stale, now - 91 * DAY));
+    await upsertSnapshot(env.DB, snapshot(fresh, now - DAY));
+
+    await runCron(now);
+
+    expect(await getSnapshot(env.DB, "order", stale)).toBeNull();
+    expect(await getSnapshot(env.DB, "order", fresh)).not.toBeNull();
+  });
+});

@@ -1,0 +1,68 @@
+/** replayEvent: an event goes back to `received`, a "replay" message is enqueued, and the consumer finishes it. */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { replayEvent } from "../src/followup/replay";
+import { deliver, insertReceivedEvent, newOrderNumber, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function spyOnEnqueue() {
+  return vi.spyOn(env.FOLLOWUPS, "send").mockResolvedValue(undefined as never);
+}
+
+describe("replayEvent", () => {
+  it("brings a failed event back to processed once the API answers again", async () => {
+    const orderNumber = newOrderNumber();
+    const id = await insertReceivedEvent({ order_number: orderNumber });
+    stubOmisell(() => new Response("gone", { status: 404 }));
+    await deliver([{ eventId: id }]);
+    expect((await readEvent(id))?.status).toBe("failed");
+    const send = spyOnEnqueue();
+
+    const outcome = await replayEvent(env, id);
+
+    expect(outcome).toEqual({ eventId: id, previousStatus: "failed", enqueued: true });
+    expect(send).toHaveBeenCalledWith({ eventId: id, reason: "replay" }, { contentType: "json" });
+    expect(await readEvent(id)).toMatchObject({
+      status: "received",
+      attempts: 1,
+      last_error: expect.stringContaining("404"),
+    });
+
+    vi.restoreAllMocks();
+    stubOmisell(() => orderAnswer(orderNumber));
+    await deliver([{ eventId: id, reason: "replay" }]);
+    expect(await readEvent(id)).toMatchObject({ status: "processed", attempts: 2, last_error: null });
+  });
+
+  it("is idempotent: two replays, two messages, one fetch", async () => {
+    const orderNumber = newOrderNumber();
+    const id = await insertReceivedEvent({ order_number: orderNumber, status: "failed" });
+    spyOnEnqueue();
+    await replayEvent(env, id);
+    await replayEvent(env, id);
+    const calls = stubOmisell(() => orderAnswer(orderNumber));
+
+    await deliver([{ eventId: id, reason: "replay" }]);
+    await deliver([{ eventId: id, reason: "replay" }]);
+
+    expect(calls).toHaveLength(1);
+    expect((await readEvent(id))?.status).toBe("processed");
+  });
+
+  it("returns null for an unknown event id", async () => {
+    spyOnEnqueue();
+    expect(await replayEvent(env, "01ZZZZZZZZZZZZZZZZZZZZZZZZ")).toBeNull();
+  });
+
+  it("leaves an invalid event alone and enqueues nothing", async () => {
+    const id = await insertReceivedEvent({ status: "invalid", category: "invalid", order_number: null });
+    const send = spyOnEnqueue();
+
+    expect(await replayEvent(env, id)).toEqual({ eventId: id, previousStatus: "invalid", enqueued: false });
+    expect(send).not.toHaveBeenCalled();
+    expect((await readEvent(id))?.status).toBe("invalid");
+  });
+});

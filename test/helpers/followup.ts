@@ -1,0 +1,124 @@
+/**
+ * Helpers for the follow-up tests: events inserted straight into D1 (no queue involved), a stub
+ * Omisell API in place of the global fetch, and a runner that hands a batch to the worker's real
+ * `queue` handler and reports, per message, whether it was acknowledged or retried (with delay).
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { vi } from "vitest";
+import type { FollowupMessage } from "../../src/followup/message";
+import { newEventId } from "../../src/lib/ids";
+import { type EventRow, insertEvent } from "../../src/store/events";
+
+let counter = 0;
+
+/** A fresh order number, so tests do not see each other's snapshots. */
+export function newOrderNumber(): string {
+  counter += 1;
+  return `OM-T${Date.now()}-${counter}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+/** Inserts an event as the push path would, without enqueuing anything. Returns its id. */
+export async function insertReceivedEvent(
+  overrides: Partial<Pick<EventRow, "event" | "category" | "order_number" | "seller_id" | "status">> & {
+    receivedAt?: number;
+  } = {},
+): Promise<string> {
+  const receivedAt = overrides.receivedAt ?? Date.now();
+  const id = newEventId(receivedAt);
+  const orderNumber = overrides.order_number === undefined ? newOrderNumber() : overrides.order_number;
+  await insertEvent(env.DB, {
+    id,
+    dedupe_key: `test:${id}`,
+    request_id: id,
+    event: overrides.event ?? "order.shipped",
+    category: overrides.category ?? "order",
+    seller_id: overrides.seller_id === undefined ? "1001" : overrides.seller_id,
+    resource_type: orderNumber ? "order" : null,
+    resource_id: orderNumber,
+    order_number: orderNumber,
+    status: overrides.status ?? "received",
+    signature_valid: 1,
+    received_at: receivedAt,
+    payload: "{}",
+  });
+  return id;
+}
+
+export function readEvent(id: string) {
+  return env.DB.prepare("SELECT * FROM events WHERE id = ?1")
+    .bind(id)
+    .first<EventRow & { next_attempt_at: number | null }>();
+}
+
+/** Omisell's envelope around an order, as the API answers GET /api/v2/public/order/{n}. */
+export function orderAnswer(orderNumber: string, data: Record<string, unknown> = {}, init: ResponseInit = {}) {
+  return Response.json(
+    {
+      data: { omisell_order_number: orderNumber, seller_id: 1001, status_name: "Shipped", ...data },
+      error: false,
+      error_code: 200,
+      messages: "",
+    },
+    init,
+  );
+}
+
+export function envelopeError(code: number, messages: unknown = "stub error", status = 200) {
+  return Response.json({ data: null, error: true, error_code: code, messages }, { status });
+}
+
+export type StubCall = { url: string; method: string; headers: Headers; body: string | null };
+
+/**
+ * Replaces the global fetch with `answer`; returns the recorded calls. Restore with
+ * `vi.restoreAllMocks()` in afterEach.
+ */
+export function stubOmisell(answer: (call: StubCall) => Response | Promise<Response>) {
+  const calls: StubCall[] = [];
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    const call = {
+      url: request.url,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ? await request.text() : null,
+    };
+    calls.push(call);
+    return answer(call);
+  });
+  return calls;
+}
+
+export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeconds: number | undefined }[] };
+
+/** Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars` override config. */
+export async function deliver(
+  messages: { eventId: string; attempts?: number; reason?: FollowupMessage["reason"] }[],
+  queueName = "omisell-followups",
+  vars: Record<string, string> = {},
+): Promise<DeliveryResult> {
+  const batch = createMessageBatch<FollowupMessage>(
+    queueName,
+    messages.map((message, index) => ({
+      id: `msg-${index}`,
+      timestamp: new Date(),
+      attempts: message.attempts ?? 1,
+      body: { eventId: message.eventId, reason: message.reason ?? "push" },
+    })),
+  );
+  const retried: DeliveryResult["retried"] = [];
+  for (const message of batch.messages) {
+    const original = message.retry.bind(message);
+    vi.spyOn(message, "retry").mockImplementation((options) => {
+      retried.push({ id: message.id, delaySeconds: options?.delaySeconds });
+      original(options);
+    });
+  }
+  const ctx = createExecutionContext();
+  // Imported here so the client tests do not load the whole app.
+  const { default: worker } = await import("../../src/index");
+  await worker.queue(batch, Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env);
+  const result = await getQueueResult(batch, ctx);
+  return { acked: result.explicitAcks, retried };
+}

@@ -1,0 +1,170 @@
+/**
+ * Token auth: reading Omisell's token answers, renewing with the refresh token, one renewal for
+ * many concurrent callers, renewal before expiry and after a 401, and the Durable Object that
+ * keeps the token.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { readConfig } from "../src/config";
+import { TOKEN_HOLDER_NAME } from "../src/followup/omisell-auth";
+import {
+  parseExpiredTime,
+  REFRESH_MARGIN_MS,
+  renewToken,
+  type StoredToken,
+  TokenKeeper,
+} from "../src/followup/omisell-token";
+import { stubOmisell } from "./helpers/followup";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const NOW = Date.parse("2026-11-28T10:00:00Z");
+
+describe("parseExpiredTime", () => {
+  it("reads epoch seconds, epoch ms, ISO dates and lifetimes", () => {
+    expect(parseExpiredTime(1795860000, NOW)).toBe(1795860000_000);
+    expect(parseExpiredTime(1795860000123, NOW)).toBe(1795860000123);
+    expect(parseExpiredTime("2026-11-28T11:00:00Z", NOW)).toBe(NOW + 3600_000);
+    expect(parseExpiredTime(3600, NOW)).toBe(NOW + 3600_000);
+    expect(parseExpiredTime("3600", NOW)).toBe(NOW + 3600_000);
+  });
+
+  it("returns null for what it cannot read", () => {
+    expect(parseExpiredTime(undefined, NOW)).toBeNull();
+    expect(parseExpiredTime("tomorrow", NOW)).toBeNull();
+    expect(parseExpiredTime(-5, NOW)).toBeNull();
+  });
+});
+
+function memoryStore(initial?: StoredToken) {
+  let value = initial;
+  return {
+    get: async () => value,
+    put: async (token: StoredToken) => {
+      value = token;
+    },
+    peek: () => value,
+  };
+}
+
+function issued(token: string, expiresAt = NOW + 3600_000): StoredToken {
+  return { token, refreshToken: `r-${token}`, expiresAt };
+}
+
+describe("TokenKeeper", () => {
+  it("renews once for many concurrent callers", async () => {
+    let renewals = 0;
+    const keeper = new TokenKeeper(
+      memoryStore(),
+      async () => {
+        renewals += 1;
+        await new Promise((r) => setTimeout(r, 20));
+        return { ok: true, data: issued(`t${renewals}`) };
+      },
+      () => NOW,
+    );
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => keeper.getToken()));
+
+    expect(renewals).toBe(1);
+    expect(new Set(answers.map((answer) => answer.ok && answer.data))).toEqual(new Set(["t1"]));
+  });
+
+  it("hands out the stored token while it is fresh", async () => {
+    const renew = vi.fn();
+    const keeper = new TokenKeeper(memoryStore(issued("kept")), renew, () => NOW);
+    expect(await keeper.getToken()).toEqual({ ok: true, data: "kept" });
+    expect(renew).not.toHaveBeenCalled();
+  });
+
+  it("renews within REFRESH_MARGIN_MS of expired_time, passing the stored token for its refresh token", async () => {
+    const old = issued("old", NOW + REFRESH_MARGIN_MS - 1);
+    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const store = memoryStore(old);
+    const keeper = new TokenKeeper(store, renew, () => NOW);
+
+    expect(await keeper.getToken()).toEqual({ ok: true, data: "new" });
+    expect(renew).toHaveBeenCalledWith(old);
+    expect(store.peek()?.token).toBe("new");
+  });
+
+  it("renews a fresh token the API rejected, once for concurrent reports", async () => {
+    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const keeper = new TokenKeeper(memoryStore(issued("bad")), renew, () => NOW);
+
+    const answers = await Promise.all([keeper.getToken("bad"), keeper.getToken("bad"), keeper.getToken("bad")]);
+
+    expect(renew).toHaveBeenCalledTimes(1);
+    expect(answers.every((answer) => answer.ok && answer.data === "new")).toBe(true);
+  });
+
+  it("keeps nothing when the renewal fails, and tries again on the next call", async () => {
+    const renew = vi
+      .fn()
+      .mockResolvedValueOnce({ ok: false, failure: { kind: "retryable", error: "HTTP 503" } })
+      .mockResolvedValueOnce({ ok: true, data: issued("second") });
+    const keeper = new TokenKeeper(memoryStore(), renew, () => NOW);
+
+    expect((await keeper.getToken()).ok).toBe(false);
+    expect(await keeper.getToken()).toEqual({ ok: true, data: "second" });
+  });
+});
+
+describe("renewToken against the token endpoints", () => {
+  const config = readConfig({ OMISELL_API_KEY: "api-key", OMISELL_API_SECRET: "api-secret" });
+  const connection = { base: "https://api.omisell.test", timeoutMs: 1000 };
+  const tokenAnswer = (token: string) =>
+    Response.json({ data: { token, refresh_token: `r-${token}`, expired_time: 1795860000 }, error: false });
+
+  it("refreshes with the refresh token when there is one", async () => {
+    const calls = stubOmisell(() => tokenAnswer("refreshed"));
+    const result = await renewToken(connection, config, issued("old"));
+    expect(result).toEqual({
+      ok: true,
+      data: { token: "refreshed", refreshToken: "r-refreshed", expiresAt: 1795860000_000 },
+    });
+    expect(calls.map((call) => [call.url, JSON.parse(call.body ?? "{}")])).toEqual([
+      ["https://api.omisell.test/api/v2/public/token/refresh", { refresh_token: "r-old" }],
+    ]);
+  });
+
+  it("obtains a new token with the API key when the refresh is refused", async () => {
+    const calls = stubOmisell((call) =>
+      call.url.endsWith("/refresh") ? new Response("", { status: 401 }) : tokenAnswer("fresh"),
+    );
+    const result = await renewToken(connection, config, issued("old"));
+    expect(result.ok && result.data.token).toBe("fresh");
+    expect(JSON.parse(calls[1]?.body ?? "{}")).toEqual({ api_key: "api-key", api_secret: "api-secret" });
+  });
+
+  it("says which variable is missing when there is no API key", async () => {
+    stubOmisell(() => tokenAnswer("unused"));
+    const result = await renewToken(connection, readConfig({}), undefined);
+    expect(result.ok || result.failure).toMatchObject({
+      kind: "permanent",
+      error: expect.stringContaining("OMISELL_API_KEY"),
+    });
+  });
+});
+
+describe("the OmisellTokenHolder Durable Object", () => {
+  it("serves the token kept in its storage without calling the API", async () => {
+    const stub = env.OMISELL_TOKEN.get(env.OMISELL_TOKEN.idFromName(`${TOKEN_HOLDER_NAME}-test-kept`));
+    const calls = stubOmisell(() => new Response("", { status: 500 }));
+    await runInDurableObject(stub, async (_instance, state) => {
+      await state.storage.put("token", issued("durable", Date.now() + 3600_000));
+    });
+
+    expect(await stub.getToken()).toEqual({ ok: true, data: "durable" });
+    expect(calls).toHaveLength(0);
+  });
+
+  it("answers a readable failure when it cannot obtain a token", async () => {
+    const stub = env.OMISELL_TOKEN.get(env.OMISELL_TOKEN.idFromName(`${TOKEN_HOLDER_NAME}-test-empty`));
+    const answer = await stub.getToken();
+    expect(answer.ok || answer.failure.error).toContain("OMISELL_API_KEY is not set");
+  });
+});
