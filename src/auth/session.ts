@@ -16,7 +16,7 @@ const SESSION_SECONDS = 8 * 3600;
 
 export type Session = { token: string; role: Role };
 
-export async function readSession(c: Context<{ Bindings: Env }>): Promise<Session | null> {
+export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
   const role = await roleOfToken(readConfig(c.env), token);

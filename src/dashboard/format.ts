@@ -1,0 +1,39 @@
+/** How the dashboard writes times, statuses and categories. Pure functions. */
+
+/** `2024-11-28 08:00:12` in UTC: the dashboard shows every time in UTC, as the API does in ms. */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+}
+
+/** "3 min ago", "2 h ago", "5 d ago": rough on purpose, the exact time is next to it. */
+export function formatAgo(ms: number | null | undefined, now: number): string {
+  if (ms === null || ms === undefined) return "never";
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export const CATEGORY_COLORS: Record<string, string> = {
+  order: "#2563eb",
+  shipment: "#0d9488",
+  return: "#d97706",
+  sale_invoice: "#7c3aed",
+  unknown: "#64748b",
+  invalid: "#dc2626",
+};
+
+export const CATEGORY_LABELS: Record<string, string> = {
+  order: "Order",
+  shipment: "Shipment",
+  return: "Return",
+  sale_invoice: "Sale invoice",
+  unknown: "Unknown",
+  invalid: "Invalid",
+};

@@ -1,0 +1,379 @@
+/**
+ * The dashboard's pages as Hono JSX components: sign-in, overview (tiles, hourly chart, event
+ * list with filters and paging), one event, one order, and an error page. They only render
+ * what the handlers read; no I/O here.
+ */
+import type { z } from "zod";
+import type { EventDetail, EventSummary, OrderView, Stats } from "../api/schemas";
+import { KNOWN_EVENTS } from "../push/catalogue";
+import { EVENT_STATUSES } from "../store/events";
+import { HourlyChart } from "./chart";
+import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
+import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
+
+type Summary = z.infer<typeof EventSummary>;
+
+export function SignInPage({ error }: { error?: string }) {
+  return (
+    <Layout title="Sign in">
+      <div class="card signin">
+        <h1>Sign in</h1>
+        <p class="muted">Use a token from READ_API_TOKENS, or ADMIN_API_TOKENS to replay events.</p>
+        {error ? <p class="flash bad">{error}</p> : null}
+        <form method="post" action="/dashboard/sign-in">
+          <label>
+            API token
+            <input type="password" name="token" autocomplete="current-password" required autofocus />
+          </label>
+          <button type="submit">Sign in</button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+function Tile({ label, value, note, tone }: { label: string; value: string; note: string; tone?: "bad" | "warn" }) {
+  return (
+    <div class={`tile${tone ? ` ${tone}` : ""}`}>
+      <div class="label">{label}</div>
+      <div class="value">{value}</div>
+      <div class="note">{note}</div>
+    </div>
+  );
+}
+
+export type FilterValues = Partial<
+  Record<"event" | "category" | "status" | "resource_id" | "seller_id" | "since" | "until", string>
+>;
+
+function Filters({ values, errors }: { values: FilterValues; errors: Record<string, string> }) {
+  const option = (value: string, selected: string | undefined, label = value) => (
+    <option value={value} selected={value === selected}>
+      {label}
+    </option>
+  );
+  return (
+    <form method="get" action="/dashboard" class="filters" aria-label="Filter events">
+      <label>
+        Event
+        <select name="event">
+          {option("", values.event, "Any event")}
+          {KNOWN_EVENTS.map((e) => option(e, values.event))}
+        </select>
+      </label>
+      <label>
+        Category
+        <select name="category">
+          {option("", values.category, "Any category")}
+          {Object.keys(CATEGORY_LABELS).map((c) => option(c, values.category, CATEGORY_LABELS[c]))}
+        </select>
+      </label>
+      <label>
+        Status
+        <select name="status">
+          {option("", values.status, "Any status")}
+          {EVENT_STATUSES.map((s) => option(s, values.status))}
+        </select>
+      </label>
+      <label>
+        Order / resource
+        <input name="resource_id" value={values.resource_id ?? ""} placeholder="OM2411280001" />
+      </label>
+      <label>
+        Seller
+        <input name="seller_id" value={values.seller_id ?? ""} placeholder="1001" />
+      </label>
+      <label>
+        Since (UTC)
+        <input name="since" value={values.since ?? ""} placeholder="2024-11-28T00:00" />
+      </label>
+      <label>
+        Until (UTC)
+        <input name="until" value={values.until ?? ""} placeholder="2024-11-29" />
+      </label>
+      <div class="actions">
+        <button type="submit">Apply</button>
+        <a class="button secondary" href="/dashboard">
+          Reset
+        </a>
+      </div>
+      {Object.keys(errors).length > 0 ? (
+        <p class="flash bad" role="alert">
+          {Object.entries(errors)
+            .map(([field, message]) => `${field}: ${message}`)
+            .join(" · ")}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function EventTable({ events }: { events: Summary[] }) {
+  if (events.length === 0) return <p class="empty">No events match.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Received (UTC)</th>
+            <th>Event</th>
+            <th class="hide-sm">Category</th>
+            <th>Order / resource</th>
+            <th class="hide-sm">Seller</th>
+            <th>Status</th>
+            <th class="hide-sm num">Attempts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr>
+              <td class="nowrap mono">
+                <a href={`/dashboard/events/${e.id}`}>{formatTime(e.received_at)}</a>
+              </td>
+              <td>
+                <a href={`/dashboard/events/${e.id}`}>{e.event ?? "(no event name)"}</a>
+              </td>
+              <td class="hide-sm">
+                <CategoryLabel category={e.category} />
+              </td>
+              <td class="mono">
+                {e.order_number ? (
+                  <a href={`/dashboard/orders/${encodeURIComponent(e.order_number)}`}>
+                    {e.resource_id ?? e.order_number}
+                  </a>
+                ) : (
+                  (e.resource_id ?? "—")
+                )}
+              </td>
+              <td class="hide-sm mono">{e.seller_id ?? "—"}</td>
+              <td>
+                <StatusBadge status={e.status} />
+              </td>
+              <td class="hide-sm num">{e.attempts}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function OverviewPage(props: {
+  viewer: Viewer;
+  stats: z.infer<typeof Stats>;
+  events: Summary[];
+  nextHref: string | null;
+  firstHref: string | null;
+  filters: FilterValues;
+  errors: Record<string, string>;
+  now: number;
+}) {
+  const { stats, now } = props;
+  const last24 = stats.hourly.reduce((n, h) => n + h.total, 0);
+  const filtered = Object.values(props.filters).some((v) => v);
+  return (
+    <Layout title="Overview" viewer={props.viewer}>
+      <h1>Pushes from Omisell</h1>
+      <p class="sub">What arrived, what was followed up, and what needs attention. Times are UTC.</p>
+      <section class="tiles" aria-label="Figures">
+        <Tile label="Last 24 h" value={formatCount(last24)} note="pushes received" />
+        <Tile
+          label="Last push"
+          value={formatAgo(stats.last_received?.received_at, now)}
+          note={stats.last_received ? (stats.last_received.event ?? "no event name") : "nothing received yet"}
+        />
+        <Tile
+          label="Backlog"
+          value={formatCount(stats.backlog.received)}
+          note={
+            stats.backlog.oldest_received_at
+              ? `oldest ${formatAgo(stats.backlog.oldest_received_at, now)}`
+              : "nothing waiting"
+          }
+          tone={stats.backlog.received > 0 ? "warn" : undefined}
+        />
+        <Tile
+          label="Failed"
+          value={formatCount(stats.failures.total)}
+          note={`${formatCount(stats.failures.last_24h)} in the last 24 h`}
+          tone={stats.failures.total > 0 ? "bad" : undefined}
+        />
+        <Tile
+          label="Processed"
+          value={formatCount(stats.by_status.processed ?? 0)}
+          note={`${formatCount(stats.by_status.skipped ?? 0)} skipped · ${formatCount(stats.by_status.invalid ?? 0)} invalid`}
+        />
+      </section>
+      <section class="card" aria-labelledby="chart-title">
+        <div class="card-head">
+          <h2 id="chart-title">Pushes per hour, last 24 hours</h2>
+          <span class="muted">by category</span>
+        </div>
+        <HourlyChart hours={stats.hourly} />
+      </section>
+      <section class="card" aria-labelledby="events-title">
+        <div class="card-head">
+          <h2 id="events-title">Events</h2>
+          <span class="muted">{filtered ? "filtered, newest first" : "newest first"}</span>
+        </div>
+        <Filters values={props.filters} errors={props.errors} />
+        <div class="table-gap" />
+        <EventTable events={props.events} />
+        <nav class="pager" aria-label="Pages">
+          {props.firstHref ? (
+            <a class="button secondary" href={props.firstHref}>
+              ← Newest
+            </a>
+          ) : (
+            <span />
+          )}
+          {props.nextHref ? (
+            <a class="button secondary" href={props.nextHref} rel="next">
+              Older →
+            </a>
+          ) : null}
+        </nav>
+      </section>
+    </Layout>
+  );
+}
+
+function Json({ value }: { value: unknown }) {
+  return <pre class="json">{typeof value === "string" ? value : JSON.stringify(value, null, 2)}</pre>;
+}
+
+export function EventPage({
+  viewer,
+  event,
+  flash,
+}: {
+  viewer: Viewer;
+  event: z.infer<typeof EventDetail>;
+  flash?: string;
+}) {
+  const canReplay = viewer.role === "admin" && event.status !== "invalid";
+  return (
+    <Layout title={event.event ?? "Event"} viewer={viewer}>
+      <div class="crumbs">
+        <a href="/dashboard">Overview</a> / event
+      </div>
+      {flash ? (
+        <p class="flash ok" role="status">
+          {flash}
+        </p>
+      ) : null}
+      <div class="title-row">
+        <h1>{event.event ?? "(no event name)"}</h1>
+        <StatusBadge status={event.status} />
+        {canReplay ? (
+          <form method="post" action={`/dashboard/events/${event.id}/replay`}>
+            <input type="hidden" name="csrf" value={viewer.formToken} />
+            <button type="submit">Replay follow-up</button>
+          </form>
+        ) : null}
+      </div>
+      <p class="sub mono">{event.id}</p>
+      <div class="grid-2">
+        <section class="card">
+          <h2>Details</h2>
+          <dl class="facts">
+            <dt>Status</dt>
+            <dd>
+              <StatusBadge status={event.status} />
+            </dd>
+            <dt>Attempts</dt>
+            <dd>{event.attempts}</dd>
+            <dt>Last error</dt>
+            <dd>{event.last_error ? <span class="error-text">{event.last_error}</span> : "—"}</dd>
+            <dt>Received</dt>
+            <dd class="mono">{formatTime(event.received_at)} UTC</dd>
+            <dt>Processed</dt>
+            <dd class="mono">{event.processed_at ? `${formatTime(event.processed_at)} UTC` : "—"}</dd>
+            <dt>Category</dt>
+            <dd>
+              <CategoryLabel category={event.category} />
+            </dd>
+            <dt>Order</dt>
+            <dd class="mono">
+              {event.order_number ? (
+                <a href={`/dashboard/orders/${encodeURIComponent(event.order_number)}`}>{event.order_number}</a>
+              ) : (
+                "—"
+              )}
+            </dd>
+            <dt>Resource</dt>
+            <dd class="mono">{event.resource_id ? `${event.resource_type ?? ""} ${event.resource_id}` : "—"}</dd>
+            <dt>Seller</dt>
+            <dd class="mono">{event.seller_id ?? "—"}</dd>
+            <dt>Request id</dt>
+            <dd class="mono">{event.request_id ?? "—"}</dd>
+            <dt>Dedupe key</dt>
+            <dd class="mono">{event.dedupe_key}</dd>
+            <dt>Signature</dt>
+            <dd>
+              {event.signature_valid === null
+                ? "not checked"
+                : event.signature_valid
+                  ? "valid"
+                  : "invalid (report mode)"}
+            </dd>
+          </dl>
+        </section>
+        <section class="card">
+          <h2>Payload as received</h2>
+          <Json value={event.payload} />
+        </section>
+      </div>
+    </Layout>
+  );
+}
+
+export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<typeof OrderView> }) {
+  return (
+    <Layout title={order.omisell_order_number} viewer={viewer}>
+      <div class="crumbs">
+        <a href="/dashboard">Overview</a> / order
+      </div>
+      <div class="title-row">
+        <h1 class="mono">{order.omisell_order_number}</h1>
+        {order.status_name ? <span class="badge s-received">{order.status_name}</span> : null}
+      </div>
+      <p class="sub">
+        {order.fetched_at
+          ? `Snapshot fetched from Omisell at ${formatTime(order.fetched_at)} UTC.`
+          : "No snapshot fetched from Omisell yet."}{" "}
+        <a href={`/dashboard?resource_id=${encodeURIComponent(order.omisell_order_number)}`}>Events for this order</a>
+      </p>
+      <div class="grid-2">
+        <section class="card">
+          <h2>Timeline ({order.events.length})</h2>
+          <ol class="timeline">
+            {order.events.map((e) => (
+              <li>
+                <span class="when mono">{formatTime(e.received_at)}</span>
+                <a href={`/dashboard/events/${e.id}`}>{e.event ?? "(no event name)"}</a>
+                <StatusBadge status={e.status} />
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section class="card">
+          <h2>Latest snapshot</h2>
+          {order.order === null ? <p class="muted">Not fetched yet.</p> : <Json value={order.order} />}
+        </section>
+      </div>
+    </Layout>
+  );
+}
+
+export function MessagePage({ title, message, viewer }: { title: string; message: string; viewer?: Viewer }) {
+  return (
+    <Layout title={title} viewer={viewer}>
+      <div class="card">
+        <h1>{title}</h1>
+        <p class="muted">{message}</p>
+        <a href="/dashboard">Back to the overview</a>
+      </div>
+    </Layout>
+  );
+}

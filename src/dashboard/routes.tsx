@@ -1,0 +1,196 @@
+/**
+ * /dashboard: pages for people, server-rendered, usable without JavaScript. Signing in puts
+ * the token in an HttpOnly, Secure, SameSite=Strict cookie; every form that changes something
+ * carries a CSRF token derived from it. Every answer gets the security headers.
+ */
+import { type Context, Hono } from "hono";
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { readEvent, readEventPage, readOrder, readStats } from "../api/reads";
+import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../api/schemas";
+import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
+import { roleOfToken } from "../auth/tokens";
+import { readConfig } from "../config";
+import { invalidRequest } from "../errors";
+import { replayEvent } from "../followup/replay";
+import { log } from "../lib/log";
+import type { Viewer } from "./layout";
+import { EventPage, type FilterValues, MessagePage, OrderPage, OverviewPage, SignInPage } from "./pages";
+import { dashboardSecurityHeaders } from "./security";
+import { DASHBOARD_CSS } from "./styles";
+
+type DashboardEnv = { Bindings: Env; Variables: { viewer: Viewer; sessionToken: string } };
+type Ctx = Context<DashboardEnv>;
+
+const SIGN_IN = "/dashboard/sign-in";
+
+async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 = 200) {
+  return c.html(
+    <>
+      {raw("<!doctype html>")}
+      {page}
+    </>,
+    status,
+  );
+}
+
+export const dashboardRoutes = new Hono<DashboardEnv>();
+
+dashboardRoutes.use("/dashboard", dashboardSecurityHeaders);
+dashboardRoutes.use("/dashboard/*", dashboardSecurityHeaders);
+
+dashboardRoutes.get("/dashboard/style.css", (c) =>
+  c.body(DASHBOARD_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }),
+);
+
+dashboardRoutes.get(SIGN_IN, async (c) => {
+  if (await readSession(c)) return c.redirect("/dashboard", 303);
+  return render(c, <SignInPage />);
+});
+
+dashboardRoutes.post(SIGN_IN, async (c) => {
+  if (!isSameOriginPost(c)) return render(c, <SignInPage error="This form must be sent from this site." />, 403);
+  const form = await c.req.parseBody();
+  const token = typeof form.token === "string" ? form.token.trim() : "";
+  if (!(await roleOfToken(readConfig(c.env), token))) {
+    log("warn", "dashboard_sign_in_refused", {});
+    return render(c, <SignInPage error="That token is not valid." />, 401);
+  }
+  startSession(c, token);
+  return c.redirect("/dashboard", 303);
+});
+
+/** Every page below needs a signed-in viewer; without one, the sign-in page. */
+dashboardRoutes.use("/dashboard/*", async (c, next) => {
+  if (c.req.path === SIGN_IN || c.req.path === "/dashboard/style.css") return next();
+  return withViewer(c, next);
+});
+dashboardRoutes.use("/dashboard", (c, next) => withViewer(c, next));
+
+async function withViewer(c: Ctx, next: () => Promise<void>) {
+  const session = await readSession(c);
+  if (!session) {
+    if (c.req.method === "GET") return c.redirect(SIGN_IN, 303);
+    return render(c, <MessagePage title="Signed out" message="Sign in again to do this." />, 401);
+  }
+  c.set("viewer", { role: session.role, formToken: await formToken(session.token) });
+  c.set("sessionToken", session.token);
+  await next();
+}
+
+/** A form post that changes something: same origin, and the session's CSRF token. */
+async function checkFormPost(c: Ctx): Promise<boolean> {
+  const form = await c.req.parseBody();
+  return isSameOriginPost(c) && (await isValidFormToken(c.get("sessionToken"), form.csrf));
+}
+
+dashboardRoutes.post("/dashboard/sign-out", async (c) => {
+  if (!(await checkFormPost(c))) {
+    return render(
+      c,
+      <MessagePage
+        title="Not signed out"
+        message="The form was not valid; reload and retry."
+        viewer={c.get("viewer")}
+      />,
+      403,
+    );
+  }
+  endSession(c);
+  return c.redirect(SIGN_IN, 303);
+});
+
+const FILTER_NAMES = ["event", "category", "status", "resource_id", "seller_id", "since", "until"] as const;
+
+dashboardRoutes.get("/dashboard", async (c) => {
+  const raw = c.req.query();
+  // A form submits every field; empty ones mean "any", as if absent.
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v.trim() !== ""));
+  const filters: FilterValues = Object.fromEntries(FILTER_NAMES.filter((n) => given[n]).map((n) => [n, given[n]]));
+  const parsed = ListEventsQuery.safeParse(given);
+  const now = Date.now();
+  const stats = await readStats(c.env.DB, now);
+  const viewer = c.get("viewer");
+  if (!parsed.success) {
+    const errors = invalidRequest(parsed.error).extra.fields ?? {};
+    const page = (
+      <OverviewPage {...{ viewer, stats, now, filters, errors }} events={[]} nextHref={null} firstHref="/dashboard" />
+    );
+    return render(c, page, 400);
+  }
+  const { events, next_cursor } = await readEventPage(c.env.DB, parsed.data);
+  const href = (cursor?: string) => {
+    const params = new URLSearchParams(filters as Record<string, string>);
+    if (given.limit) params.set("limit", given.limit);
+    if (cursor) params.set("cursor", cursor);
+    const query = params.toString();
+    return query ? `/dashboard?${query}` : "/dashboard";
+  };
+  return render(
+    c,
+    <OverviewPage
+      {...{ viewer, stats, now, filters, events }}
+      errors={{}}
+      nextHref={next_cursor ? href(next_cursor) : null}
+      firstHref={given.cursor ? href() : null}
+    />,
+  );
+});
+
+dashboardRoutes.get("/dashboard/events/:id", async (c) => {
+  const viewer = c.get("viewer");
+  const id = EventIdParam.safeParse(c.req.param());
+  const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
+  if (!event)
+    return render(
+      c,
+      <MessagePage title="No such event" message="Nothing is stored under this id." viewer={viewer} />,
+      404,
+    );
+  const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
+  return render(c, <EventPage viewer={viewer} event={event} flash={flash} />);
+});
+
+dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
+  const viewer = c.get("viewer");
+  if (!(await checkFormPost(c))) {
+    return render(
+      c,
+      <MessagePage title="Not replayed" message="The form was not valid; reload the page and retry." viewer={viewer} />,
+      403,
+    );
+  }
+  if (viewer.role !== "admin") {
+    return render(
+      c,
+      <MessagePage title="Not allowed" message="Replaying needs an admin token." viewer={viewer} />,
+      403,
+    );
+  }
+  const id = EventIdParam.safeParse(c.req.param());
+  const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
+  if (!replayed)
+    return render(
+      c,
+      <MessagePage title="No such event" message="Nothing is stored under this id." viewer={viewer} />,
+      404,
+    );
+  return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=${replayed.enqueued ? 1 : 0}`, 303);
+});
+
+dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
+  const viewer = c.get("viewer");
+  const number = OrderNumberParam.safeParse(c.req.param());
+  const order = number.success ? await readOrder(c.env.DB, number.data.omisell_order_number) : null;
+  if (!order)
+    return render(
+      c,
+      <MessagePage title="No such order" message="No snapshot and no event for this order number." viewer={viewer} />,
+      404,
+    );
+  return render(c, <OrderPage viewer={viewer} order={order} />);
+});
+
+dashboardRoutes.all("/dashboard/*", (c) =>
+  render(c, <MessagePage title="Not found" message="There is no such dashboard page." viewer={c.get("viewer")} />, 404),
+);

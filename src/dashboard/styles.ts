@@ -1,0 +1,98 @@
+/** The dashboard's one stylesheet, served from /dashboard/style.css (the CSP forbids inline styles). */
+export const DASHBOARD_CSS = `
+:root {
+  --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f3f4f6; --card: #fff;
+  --accent: #2563eb; --accent-ink: #1d4ed8; --bar: #0f172a;
+  --ok: #047857; --ok-bg: #d1fae5; --warn: #b45309; --warn-bg: #fef3c7;
+  --bad: #b91c1c; --bad-bg: #fee2e2; --idle: #374151; --idle-bg: #e5e7eb;
+}
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; color: var(--ink); background: var(--bg); }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+.topbar { background: var(--bar); color: #e5e7eb; }
+.topbar .inner { display: flex; align-items: center; gap: 20px; min-height: 52px; flex-wrap: wrap; }
+.brand { color: #fff; font-weight: 700; font-size: 15px; letter-spacing: .01em; display: flex; align-items: center; gap: 8px; }
+.brand:hover { text-decoration: none; }
+.brand .dot { width: 10px; height: 10px; border-radius: 3px; background: #38bdf8; display: inline-block; }
+.topbar nav { display: flex; gap: 16px; flex: 1; }
+.topbar nav a { color: #cbd5e1; } .topbar nav a:hover { color: #fff; text-decoration: none; }
+.who { display: flex; align-items: center; gap: 10px; color: #94a3b8; font-size: 13px; }
+.who form { margin: 0; }
+.inner { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
+main.inner { padding-top: 24px; padding-bottom: 48px; }
+h1 { font-size: 22px; margin: 0 0 4px; letter-spacing: -.01em; }
+h2 { font-size: 15px; margin: 0 0 12px; }
+.sub { color: var(--muted); margin: 0 0 20px; }
+.muted { color: var(--muted); }
+.right { margin-left: auto; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin-bottom: 20px; box-shadow: 0 1px 2px rgba(16,24,40,.04); }
+.card-head { display: flex; align-items: baseline; gap: 12px; margin-bottom: 12px; flex-wrap: wrap; }
+.card-head h2 { margin: 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 14px; margin-bottom: 20px; }
+.tile { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 2px rgba(16,24,40,.04); }
+.tile .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; font-weight: 600; }
+.tile .value { font-size: 26px; font-weight: 700; margin-top: 2px; font-variant-numeric: tabular-nums; }
+.tile .note { color: var(--muted); font-size: 12.5px; }
+.tile.bad .value { color: var(--bad); } .tile.warn .value { color: var(--warn); }
+.chart { margin: 0; }
+.chart svg { width: 100%; height: auto; display: block; }
+.chart figcaption { display: flex; gap: 14px; flex-wrap: wrap; align-items: center; margin-top: 8px; font-size: 12.5px; }
+.legend { display: inline-flex; align-items: center; gap: 6px; }
+.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px 12px; align-items: end; }
+.filters label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; font-weight: 600; color: var(--muted); }
+input, select { font: inherit; color: var(--ink); padding: 7px 9px; border: 1px solid #d1d5db; border-radius: 7px; background: #fff; min-width: 0; width: 100%; }
+input:focus, select:focus { outline: 2px solid #bfdbfe; border-color: var(--accent); }
+.actions { display: flex; gap: 8px; align-items: center; }
+button, .button { font: inherit; font-weight: 600; padding: 7px 14px; border-radius: 7px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; display: inline-block; line-height: 1.4; }
+button:hover, .button:hover { background: var(--accent-ink); text-decoration: none; }
+.button.secondary, button.secondary { background: #fff; color: var(--ink); border-color: #d1d5db; }
+.button.secondary:hover, button.secondary:hover { background: #f9fafb; }
+button.ghost { background: transparent; border-color: #334155; color: #e2e8f0; padding: 4px 10px; font-weight: 500; }
+button.ghost:hover { background: #1e293b; }
+.table-wrap { overflow-x: auto; margin: 0 -20px; padding: 0 20px; }
+table { width: 100%; border-collapse: collapse; }
+th { text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; padding: 8px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+td { padding: 9px 10px; border-bottom: 1px solid #f0f1f3; vertical-align: top; }
+tbody tr:hover { background: #f9fafb; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.nowrap { white-space: nowrap; }
+.badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.s-processed { color: var(--ok); background: var(--ok-bg); }
+.s-received { color: #1d4ed8; background: #dbeafe; }
+.s-skipped { color: var(--idle); background: var(--idle-bg); }
+.s-failed { color: var(--bad); background: var(--bad-bg); }
+.s-invalid { color: var(--warn); background: var(--warn-bg); }
+.cat { display: inline-flex; align-items: center; gap: 6px; }
+.swatch { width: 8px; height: 8px; border-radius: 2px; display: inline-block; }
+.pager { display: flex; gap: 8px; justify-content: space-between; align-items: center; margin-top: 14px; }
+.empty { text-align: center; color: var(--muted); padding: 28px 0; }
+dl.facts { display: grid; grid-template-columns: minmax(120px, 180px) 1fr; gap: 8px 16px; margin: 0; }
+dl.facts dt { color: var(--muted); font-weight: 600; font-size: 13px; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 14px 16px; overflow: auto; max-height: 560px; margin: 0; line-height: 1.55; }
+.error-text { color: var(--bad); background: var(--bad-bg); border-radius: 6px; padding: 6px 10px; display: inline-block; }
+.flash { border-radius: 8px; padding: 10px 14px; margin-bottom: 16px; border: 1px solid; }
+.flash.ok { background: var(--ok-bg); color: var(--ok); border-color: #a7f3d0; }
+.flash.bad { background: var(--bad-bg); color: var(--bad); border-color: #fecaca; }
+.title-row { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 4px; }
+.title-row form { margin-left: auto; }
+.grid-2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 20px; }
+.timeline { list-style: none; margin: 0; padding: 0; }
+.timeline li { display: grid; grid-template-columns: 170px 1fr auto; gap: 12px; padding: 9px 0; border-bottom: 1px solid #f0f1f3; align-items: center; }
+.timeline li:last-child { border-bottom: 0; }
+.signin { max-width: 400px; margin: 10vh auto 0; }
+.signin h1 { margin-bottom: 6px; }
+.signin form { display: flex; flex-direction: column; gap: 14px; margin-top: 18px; }
+.signin label { display: flex; flex-direction: column; gap: 6px; font-weight: 600; font-size: 13px; }
+.crumbs { font-size: 13px; margin-bottom: 10px; }
+@media (max-width: 760px) {
+  .grid-2 { grid-template-columns: 1fr; }
+  .hide-sm { display: none; }
+  dl.facts { grid-template-columns: 1fr; gap: 2px; } dl.facts dd { margin-bottom: 8px; }
+  .timeline li { grid-template-columns: 1fr auto; } .timeline li .when { grid-column: 1 / -1; color: var(--muted); font-size: 12.5px; }
+  .tile .value { font-size: 22px; }
+  .topbar nav { order: 3; flex-basis: 100%; padding-bottom: 8px; }
+}
+`;

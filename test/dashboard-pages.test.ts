@@ -1,0 +1,273 @@
+/**
+ * /dashboard through fetch like a browser: sign-in and its cookie, pages with the stored data,
+ * filters and paging, replay with its CSRF token and role check, sign-out, security headers.
+ */
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { formToken } from "../src/auth/session";
+import { upsertSnapshot } from "../src/store/resources";
+import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
+
+const ORIGIN = BASE;
+
+function page(path: string, token: string | null = READ_TOKEN) {
+  const headers = new Headers();
+  if (token) headers.set("cookie", `omisell_session=${token}`);
+  return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
+}
+
+function post(path: string, fields: Record<string, string>, options: { token?: string | null; origin?: string } = {}) {
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    origin: options.origin ?? ORIGIN,
+  });
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  if (token) headers.set("cookie", `omisell_session=${token}`);
+  return exports.default.fetch(
+    new Request(`${BASE}${path}`, { method: "POST", headers, body: new URLSearchParams(fields), redirect: "manual" }),
+  );
+}
+
+function expectSecurityHeaders(res: Response) {
+  const csp = res.headers.get("Content-Security-Policy") ?? "";
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+  expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
+}
+
+describe("signing in", () => {
+  it("sends a visitor without a session to the sign-in page", async () => {
+    const res = await page("/dashboard", null);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/dashboard/sign-in");
+    expectSecurityHeaders(res);
+  });
+
+  it("shows the sign-in form, with the security headers and no script", async () => {
+    const res = await page("/dashboard/sign-in", null);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('name="token"');
+    expect(html).not.toContain("<script");
+    expectSecurityHeaders(res);
+  });
+
+  it("keeps a valid token in an HttpOnly, Secure, SameSite=Strict cookie", async () => {
+    const res = await post("/dashboard/sign-in", { token: READ_TOKEN }, { token: null });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/dashboard");
+    const cookie = res.headers.get("Set-Cookie") ?? "";
+    expect(cookie).toContain(`omisell_session=${READ_TOKEN}`);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).toContain("Path=/dashboard");
+  });
+
+  it("refuses a wrong token with 401 and sets no cookie", async () => {
+    const res = await post("/dashboard/sign-in", { token: "guess" }, { token: null });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await res.text()).toContain("not valid");
+  });
+
+  it("refuses a sign-in posted from another site", async () => {
+    const res = await post(
+      "/dashboard/sign-in",
+      { token: READ_TOKEN },
+      { token: null, origin: "https://evil.example" },
+    );
+    expect(res.status).toBe(403);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("treats a cookie with a token that is no longer configured as signed out", async () => {
+    const res = await page("/dashboard", "revoked-token");
+    expect(res.status).toBe(303);
+  });
+
+  it("signs out with the form token and clears the cookie", async () => {
+    const res = await post("/dashboard/sign-out", { csrf: await formToken(ADMIN_TOKEN) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Set-Cookie")).toMatch(/omisell_session=;.*Max-Age=0/);
+  });
+
+  it("does not sign out on a post without the form token", async () => {
+    const res = await post("/dashboard/sign-out", {});
+    expect(res.status).toBe(403);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+});
+
+describe("overview", () => {
+  it("shows the tiles, the hourly chart and the stored events, without any script", async () => {
+    const seller = uniqueSeller();
+    const row = await storeEvent({ seller_id: seller, event: "order.completed" });
+    const res = await page(`/dashboard?seller_id=${seller}`);
+    expect(res.status).toBe(200);
+    expectSecurityHeaders(res);
+    const html = await res.text();
+    expect(html).toContain("Backlog");
+    expect(html).toContain("<svg");
+    expect(html).toContain(`/dashboard/events/${row.id}`);
+    expect(html).toContain("order.completed");
+    expect(html).not.toContain("<script");
+  });
+
+  it("filters the list like the API does", async () => {
+    const seller = uniqueSeller();
+    const failed = await storeEvent({ seller_id: seller, status: "failed" });
+    const ok = await storeEvent({ seller_id: seller, status: "processed" });
+    const html = await (await page(`/dashboard?seller_id=${seller}&status=failed&event=&category=`)).text();
+    expect(html).toContain(failed.id);
+    expect(html).not.toContain(ok.id);
+  });
+
+  it("pages with an Older link that carries the cursor and the filters", async () => {
+    const seller = uniqueSeller();
+    const t = Date.now() - 5000;
+    const older = await storeEvent({ seller_id: seller, at: t });
+    const newer = await storeEvent({ seller_id: seller, at: t + 1 });
+    const first = await (await page(`/dashboard?seller_id=${seller}&limit=1`)).text();
+    expect(first).toContain(newer.id);
+    expect(first).not.toContain(older.id);
+    const next = /href="(\/dashboard\?[^"]*cursor=[^"]*)"/.exec(first)?.[1]?.replace(/&amp;/g, "&");
+    expect(next).toContain(`seller_id=${seller}`);
+    const second = await (await page(next as string)).text();
+    expect(second).toContain(older.id);
+    expect(second).not.toContain(newer.id);
+  });
+
+  it("answers 400 and names the field for a filter it cannot read", async () => {
+    const res = await page("/dashboard?since=last-tuesday");
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("since:");
+  });
+});
+
+describe("event page", () => {
+  it("shows status, attempts, last error and the pretty-printed payload, escaped", async () => {
+    const row = await storeEvent({
+      status: "failed",
+      attempts: 3,
+      last_error: "HTTP 500 from Omisell",
+      payload: JSON.stringify({ event: "order.shipped", note: "<script>alert(1)</script>" }),
+    });
+    const html = await (await page(`/dashboard/events/${row.id}`)).text();
+    expect(html).toContain("HTTP 500 from Omisell");
+    expect(html).toMatch(/Attempts<\/dt><dd>3</);
+    expect(html).toContain("{\n  &quot;event&quot;: &quot;order.shipped&quot;");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).not.toContain("<script>alert");
+  });
+
+  it("shows the replay button to an admin, with the form token", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const html = await (await page(`/dashboard/events/${row.id}`, ADMIN_TOKEN)).text();
+    expect(html).toContain(`action="/dashboard/events/${row.id}/replay"`);
+    expect(html).toContain(`value="${await formToken(ADMIN_TOKEN)}"`);
+  });
+
+  it("shows no replay button to a read-only viewer", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const html = await (await page(`/dashboard/events/${row.id}`, READ_TOKEN)).text();
+    expect(html).not.toContain("/replay");
+  });
+
+  it("answers 404 for an unknown event", async () => {
+    expect((await page("/dashboard/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4")).status).toBe(404);
+  });
+});
+
+describe("replay from the dashboard", () => {
+  const statusOf = async (id: string) =>
+    (await env.DB.prepare("SELECT status FROM events WHERE id = ?").bind(id).first<{ status: string }>())?.status;
+
+  it("an admin's replay with the form token queues the follow-up and comes back to the event", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(ADMIN_TOKEN) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe(`/dashboard/events/${row.id}?replayed=1`);
+    expect(await statusOf(row.id)).toBe("received");
+  });
+
+  it("refuses a replay without the form token (CSRF)", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(`/dashboard/events/${row.id}/replay`, {});
+    expect(res.status).toBe(403);
+    expect(await statusOf(row.id)).toBe("failed");
+  });
+
+  it("refuses a replay whose form token belongs to another session", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(READ_TOKEN) });
+    expect(res.status).toBe(403);
+    expect(await statusOf(row.id)).toBe("failed");
+  });
+
+  it("refuses a replay posted from another site even with the right form token", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(
+      `/dashboard/events/${row.id}/replay`,
+      { csrf: await formToken(ADMIN_TOKEN) },
+      { origin: "https://evil.example" },
+    );
+    expect(res.status).toBe(403);
+    expect(await statusOf(row.id)).toBe("failed");
+  });
+
+  it("refuses a replay by a read-only viewer", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(
+      `/dashboard/events/${row.id}/replay`,
+      { csrf: await formToken(READ_TOKEN) },
+      { token: READ_TOKEN },
+    );
+    expect(res.status).toBe(403);
+    expect(await statusOf(row.id)).toBe("failed");
+  });
+
+  it("refuses a replay without a session", async () => {
+    const row = await storeEvent({ status: "failed" });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: "x" }, { token: null });
+    expect(res.status).toBe(401);
+    expect(await statusOf(row.id)).toBe("failed");
+  });
+});
+
+describe("order page", () => {
+  it("shows the snapshot and the timeline", async () => {
+    const order = `OM-DASH-${crypto.randomUUID().slice(0, 8)}`;
+    const created = await storeEvent({ order_number: order, resource_id: order, event: "order.created" });
+    await upsertSnapshot(env.DB, {
+      type: "order",
+      id: order,
+      seller_id: "1001",
+      status_name: "Ready to ship",
+      data: JSON.stringify({ omisell_order_number: order, status_name: "Ready to ship", total: 120000 }),
+      fetched_at: Date.now(),
+      last_event_id: created.id,
+    });
+    const res = await page(`/dashboard/orders/${order}`);
+    expect(res.status).toBe(200);
+    expectSecurityHeaders(res);
+    const html = await res.text();
+    expect(html).toContain("Ready to ship");
+    expect(html).toContain("&quot;total&quot;: 120000");
+    expect(html).toContain(`/dashboard/events/${created.id}`);
+  });
+
+  it("answers 404 for an order nothing is known about", async () => {
+    expect((await page("/dashboard/orders/OM-NOPE")).status).toBe(404);
+  });
+});
+
+it("serves the stylesheet the pages link to", async () => {
+  const res = await page("/dashboard/style.css", null);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("Content-Type")).toContain("text/css");
+});
