@@ -5,7 +5,7 @@
  * logged as `unhandled_error`), no 5xx, and no row stored from a request that was not signed.
  */
 import { env, exports } from "cloudflare:workers";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { signPush } from "../src/push/signature";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
 
@@ -14,7 +14,7 @@ const READ = "Bearer test-read-token";
 const ADMIN = "Bearer test-admin-token";
 const tally = { requests: 0, fiveHundreds: 0, unsignedRowsStored: 0 };
 
-let errorSpy: ReturnType<typeof vi.spyOn>;
+let errorSpy: MockInstance<typeof console.error>;
 beforeEach(() => {
   errorSpy = vi.spyOn(console, "error");
 });
