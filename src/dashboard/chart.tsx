@@ -7,8 +7,8 @@ import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
 export type HourBucket = { hour_start: number; total: number; by_category: Record<string, number> };
 
-const WIDTH = 720;
-const HEIGHT = 220;
+const WIDTH = 1000;
+const HEIGHT = 230;
 const PAD = { top: 12, right: 8, bottom: 26, left: 36 };
 const CATEGORY_ORDER = ["order", "shipment", "return", "sale_invoice", "unknown", "invalid"];
 
@@ -71,40 +71,49 @@ export function HourlyChart({ hours }: { hours: HourBucket[] }) {
   const total = hours.reduce((n, h) => n + h.total, 0);
   return (
     <figure class="chart">
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
-        aria-label={`Pushes per hour over the last 24 hours, ${total} in total`}
-        preserveAspectRatio="xMidYMid meet"
-      >
-        {ticks.map((t) => (
-          <g>
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
-            <text x={PAD.left - 6} y={t.y + 4} text-anchor="end" font-size="11" fill="#6b7280">
-              {t.value}
-            </text>
-          </g>
-        ))}
-        {bars.map((b) => (
-          <rect
-            x={b.x}
-            y={b.y}
-            width={b.width}
-            height={Math.max(0, b.height)}
-            fill={CATEGORY_COLORS[b.category] ?? "#94a3b8"}
-            rx="1.5"
-          >
-            <title>{`${hourLabel(b.hourStart)} UTC · ${CATEGORY_LABELS[b.category] ?? b.category}: ${b.count}`}</title>
-          </rect>
-        ))}
-        {hours.map((h, i) =>
-          i % 3 === 0 ? (
-            <text x={PAD.left + i * slot + slot / 2} y={HEIGHT - 8} text-anchor="middle" font-size="11" fill="#6b7280">
-              {hourLabel(h.hour_start)}
-            </text>
-          ) : null,
-        )}
-      </svg>
+      <div class="plot">
+        <svg
+          class="bars"
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="img"
+          aria-label={`Pushes per hour over the last 24 hours, ${total} in total`}
+          preserveAspectRatio="xMidYMid meet"
+        >
+          {ticks.map((t) => (
+            <g>
+              <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
+              <text x={PAD.left - 6} y={t.y + 4} text-anchor="end" font-size="12" fill="#6b7280">
+                {t.value}
+              </text>
+            </g>
+          ))}
+          {bars.map((b) => (
+            <rect
+              x={b.x}
+              y={b.y}
+              width={b.width}
+              height={Math.max(0, b.height)}
+              fill={CATEGORY_COLORS[b.category] ?? "#94a3b8"}
+              rx="1.5"
+            >
+              <title>{`${hourLabel(b.hourStart)} UTC · ${CATEGORY_LABELS[b.category] ?? b.category}: ${b.count}`}</title>
+            </rect>
+          ))}
+          {hours.map((h, i) =>
+            i % 3 === 0 ? (
+              <text
+                x={PAD.left + i * slot + slot / 2}
+                y={HEIGHT - 8}
+                text-anchor="middle"
+                font-size="12"
+                fill="#6b7280"
+              >
+                {hourLabel(h.hour_start)}
+              </text>
+            ) : null,
+          )}
+        </svg>
+      </div>
       <figcaption>
         {present.length === 0 ? (
           <span class="muted">No pushes in the last 24 hours.</span>

@@ -14,6 +14,7 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · omisell-push`}</title>
         <link rel="stylesheet" href="/dashboard/style.css" />
+        <link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header class="topbar">

@@ -115,10 +115,10 @@ function EventTable({ events }: { events: Summary[] }) {
       <table>
         <thead>
           <tr>
-            <th>Received (UTC)</th>
+            <th>Time (UTC)</th>
             <th>Event</th>
             <th class="hide-sm">Category</th>
-            <th>Order / resource</th>
+            <th class="hide-sm">Order / resource</th>
             <th class="hide-sm">Seller</th>
             <th>Status</th>
             <th class="hide-sm num">Attempts</th>
@@ -128,7 +128,10 @@ function EventTable({ events }: { events: Summary[] }) {
           {events.map((e) => (
             <tr>
               <td class="nowrap mono">
-                <a href={`/dashboard/events/${e.id}`}>{formatTime(e.received_at)}</a>
+                <a href={`/dashboard/events/${e.id}`}>
+                  <span class="date">{formatTime(e.received_at).slice(0, 11)}</span>
+                  {formatTime(e.received_at).slice(11)}
+                </a>
               </td>
               <td>
                 <a href={`/dashboard/events/${e.id}`}>{e.event ?? "(no event name)"}</a>
@@ -136,7 +139,7 @@ function EventTable({ events }: { events: Summary[] }) {
               <td class="hide-sm">
                 <CategoryLabel category={e.category} />
               </td>
-              <td class="mono">
+              <td class="hide-sm mono">
                 {e.order_number ? (
                   <a href={`/dashboard/orders/${encodeURIComponent(e.order_number)}`}>
                     {e.resource_id ?? e.order_number}
@@ -217,7 +220,6 @@ export function OverviewPage(props: {
           <span class="muted">{filtered ? "filtered, newest first" : "newest first"}</span>
         </div>
         <Filters values={props.filters} errors={props.errors} />
-        <div class="table-gap" />
         <EventTable events={props.events} />
         <nav class="pager" aria-label="Pages">
           {props.firstHref ? (
@@ -335,7 +337,7 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<ty
         <a href="/dashboard">Overview</a> / order
       </div>
       <div class="title-row">
-        <h1 class="mono">{order.omisell_order_number}</h1>
+        <h1>Order {order.omisell_order_number}</h1>
         {order.status_name ? <span class="badge s-received">{order.status_name}</span> : null}
       </div>
       <p class="sub">
@@ -346,6 +348,21 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<ty
       </p>
       <div class="grid-2">
         <section class="card">
+          <h2>Snapshot</h2>
+          <dl class="facts facts-gap">
+            <dt>Status</dt>
+            <dd>{order.status_name ?? "—"}</dd>
+            <dt>Fetched</dt>
+            <dd class="mono">{order.fetched_at ? `${formatTime(order.fetched_at)} UTC` : "not yet"}</dd>
+            <dt>From event</dt>
+            <dd class="mono">
+              {order.last_event_id ? (
+                <a href={`/dashboard/events/${order.last_event_id}`}>{order.last_event_id}</a>
+              ) : (
+                "—"
+              )}
+            </dd>
+          </dl>
           <h2>Timeline ({order.events.length})</h2>
           <ol class="timeline">
             {order.events.map((e) => (
@@ -358,7 +375,7 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<ty
           </ol>
         </section>
         <section class="card">
-          <h2>Latest snapshot</h2>
+          <h2>Latest snapshot from Omisell</h2>
           {order.order === null ? <p class="muted">Not fetched yet.</p> : <Json value={order.order} />}
         </section>
       </div>

@@ -17,7 +17,7 @@ import { log } from "../lib/log";
 import type { Viewer } from "./layout";
 import { EventPage, type FilterValues, MessagePage, OrderPage, OverviewPage, SignInPage } from "./pages";
 import { dashboardSecurityHeaders } from "./security";
-import { DASHBOARD_CSS } from "./styles";
+import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
 type DashboardEnv = { Bindings: Env; Variables: { viewer: Viewer; sessionToken: string } };
 type Ctx = Context<DashboardEnv>;
@@ -43,6 +43,10 @@ dashboardRoutes.get("/dashboard/style.css", (c) =>
   c.body(DASHBOARD_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }),
 );
 
+dashboardRoutes.get("/dashboard/favicon.svg", (c) =>
+  c.body(FAVICON_SVG, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" }),
+);
+
 dashboardRoutes.get(SIGN_IN, async (c) => {
   if (await readSession(c)) return c.redirect("/dashboard", 303);
   return render(c, <SignInPage />);
@@ -61,8 +65,9 @@ dashboardRoutes.post(SIGN_IN, async (c) => {
 });
 
 /** Every page below needs a signed-in viewer; without one, the sign-in page. */
+const PUBLIC_PATHS = new Set([SIGN_IN, "/dashboard/style.css", "/dashboard/favicon.svg"]);
 dashboardRoutes.use("/dashboard/*", async (c, next) => {
-  if (c.req.path === SIGN_IN || c.req.path === "/dashboard/style.css") return next();
+  if (PUBLIC_PATHS.has(c.req.path)) return next();
   return withViewer(c, next);
 });
 dashboardRoutes.use("/dashboard", (c, next) => withViewer(c, next));

@@ -1,4 +1,4 @@
-/** The dashboard's one stylesheet, served from /dashboard/style.css (the CSP forbids inline styles). */
+/** The dashboard's stylesheet (/dashboard/style.css; the CSP forbids inline styles) and its icon. */
 export const DASHBOARD_CSS = `
 :root {
   --ink: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f3f4f6; --card: #fff;
@@ -22,7 +22,7 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 .who form { margin: 0; }
 .inner { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
 main.inner { padding-top: 24px; padding-bottom: 48px; }
-h1 { font-size: 22px; margin: 0 0 4px; letter-spacing: -.01em; }
+h1 { font-size: 22px; overflow-wrap: anywhere; margin: 0 0 4px; letter-spacing: -.01em; }
 h2 { font-size: 15px; margin: 0 0 12px; }
 .sub { color: var(--muted); margin: 0 0 20px; }
 .muted { color: var(--muted); }
@@ -37,12 +37,16 @@ h2 { font-size: 15px; margin: 0 0 12px; }
 .tile .note { color: var(--muted); font-size: 12.5px; }
 .tile.bad .value { color: var(--bad); } .tile.warn .value { color: var(--warn); }
 .chart { margin: 0; }
-.chart svg { width: 100%; height: auto; display: block; }
+/* Scrolled from the right on narrow screens, so the latest hours are in view first. */
+.chart .plot { overflow-x: auto; direction: rtl; }
+.chart .plot svg { direction: ltr; }
+.chart svg.bars { width: 100%; height: auto; display: block; min-width: 560px; }
 .chart figcaption { display: flex; gap: 14px; flex-wrap: wrap; align-items: center; margin-top: 8px; font-size: 12.5px; }
 .legend { display: inline-flex; align-items: center; gap: 6px; }
-.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px 12px; align-items: end; }
+.filters { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px 14px; align-items: end; margin-bottom: 18px; }
+.filters .flash { grid-column: 1 / -1; margin: 0; }
 .filters label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; font-weight: 600; color: var(--muted); }
-input, select { font: inherit; color: var(--ink); padding: 7px 9px; border: 1px solid #d1d5db; border-radius: 7px; background: #fff; min-width: 0; width: 100%; }
+input, select { font: inherit; font-weight: 400; color: var(--ink); padding: 7px 9px; border: 1px solid #d1d5db; border-radius: 7px; background: #fff; min-width: 0; width: 100%; }
 input:focus, select:focus { outline: 2px solid #bfdbfe; border-color: var(--accent); }
 .actions { display: flex; gap: 8px; align-items: center; }
 button, .button { font: inherit; font-weight: 600; padding: 7px 14px; border-radius: 7px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; display: inline-block; line-height: 1.4; }
@@ -79,6 +83,7 @@ pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 14p
 .title-row { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 4px; }
 .title-row form { margin-left: auto; }
 .grid-2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 20px; }
+dl.facts.facts-gap { margin-bottom: 22px; }
 .timeline { list-style: none; margin: 0; padding: 0; }
 .timeline li { display: grid; grid-template-columns: 170px 1fr auto; gap: 12px; padding: 9px 0; border-bottom: 1px solid #f0f1f3; align-items: center; }
 .timeline li:last-child { border-bottom: 0; }
@@ -88,6 +93,14 @@ pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 14p
 .signin label { display: flex; flex-direction: column; gap: 6px; font-weight: 600; font-size: 13px; }
 .crumbs { font-size: 13px; margin-bottom: 10px; }
 @media (max-width: 760px) {
+  .tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
+  .tile { padding: 12px; }
+  .tile:last-child:nth-child(odd) { grid-column: 1 / -1; }
+  .filters { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .date { display: none; }
+  .card { padding: 16px; }
+  .table-wrap { margin: 0 -16px; padding: 0 16px; }
+  th, td { padding: 8px 6px; }
   .grid-2 { grid-template-columns: 1fr; }
   .hide-sm { display: none; }
   dl.facts { grid-template-columns: 1fr; gap: 2px; } dl.facts dd { margin-bottom: 8px; }
@@ -96,3 +109,7 @@ pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 14p
   .topbar nav { order: 3; flex-basis: 100%; padding-bottom: 8px; }
 }
 `;
+
+/** A small icon, so browsers asking for one get it from the worker instead of a 404. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0f172a"/><rect x="9" y="9" width="14" height="14" rx="4" fill="#38bdf8"/></svg>';
