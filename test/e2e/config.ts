@@ -6,4 +6,7 @@ export const E2E_VARS = {
   OMISELL_AUTH_MODE: "account",
   OMISELL_ACCOUNT_KEY: "e2e-account-key",
   SWEEP_AFTER_SECONDS: "10",
+  // Short follow-up backoff so retries and dead letters happen within a test's time.
+  FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
+  FOLLOWUP_BACKOFF_MAX_SECONDS: "2",
 } as const;
