@@ -1,0 +1,404 @@
+/**
+ * `npm run bench`: how fast omisell-push takes pushes, as a ratio of what the same local runtime
+ * does with no work at all, plus the follow-up drain rate, the read API on 100,000 events, and
+ * how cost grows with stored events and payload size. Everything runs on loopback, on a fresh
+ * persisted state in a temp folder, and is stopped at the end (also on error or Ctrl-C).
+ *
+ * Phases (BENCHMARKS.md explains the method):
+ *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration
+ *   2. payload size: 1 KiB, 64 KiB, 200 KiB pushes, ingest then bare
+ *   3. drain: the follow-up consumer empties the backlog the phases above left, stand-in at 50 ms
+ *   4. stored events: 1k, 10k, 100k seeded rows: read API latency, query plans, ingest
+ *
+ * Knobs (environment): BENCH_CONNECTIONS (32), BENCH_ROUND_SECONDS (10), BENCH_ROUNDS (2),
+ * BENCH_PHASE_SECONDS (4, phases 2 and 4), BENCH_DRAIN_SECONDS (20), BENCH_STANDIN_LATENCY_MS (50),
+ * BENCH_FOLLOWUP_PARALLELISM (16).
+ *
+ * Why 16 Omisell calls in flight: on Cloudflare the consumer runs up to max_concurrency (4)
+ * invocations at once, each with FOLLOWUP_PARALLELISM (4) calls in flight; `wrangler dev` hands
+ * out one batch at a time, so the bench gives that one invocation the production total of 4 x 4.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { cpuByName, cpuPerRequest } from "./bench/cpu.mjs";
+import { measureDrain, readStatusCounts } from "./bench/drain.mjs";
+import { runLoad } from "./bench/load.mjs";
+import { createPushSource } from "./bench/pushes.mjs";
+import { explainListQueries, timeListQueries } from "./bench/queries.mjs";
+import { fmt, ratios, table } from "./bench/report.mjs";
+import { executeSqlFile, writeSeedSql } from "./bench/seed.mjs";
+import { applyLocalMigrations, freePort, ROOT, startWorker, wrangler } from "./lib/local-stack.mjs";
+import { startOmisellStandin } from "./omisell-standin.mjs";
+
+const knob = (name, fallback) => Number(process.env[name] ?? fallback);
+const SETTINGS = {
+  connections: knob("BENCH_CONNECTIONS", 32),
+  roundSec: knob("BENCH_ROUND_SECONDS", 10),
+  rounds: knob("BENCH_ROUNDS", 2),
+  warmupSec: 3,
+  phaseSec: knob("BENCH_PHASE_SECONDS", 4),
+  drainSec: knob("BENCH_DRAIN_SECONDS", 20),
+  standinLatencyMs: knob("BENCH_STANDIN_LATENCY_MS", 50),
+  followupParallelism: knob("BENCH_FOLLOWUP_PARALLELISM", 16),
+  querySamples: 30,
+  /** The whole run is cut short past this, whatever happens. */
+  deadlineMs: 12 * 60_000,
+};
+const SECRET = "bench-push-secret";
+const READ_TOKEN = "bench-read-token";
+const RUN_ID = Date.now().toString(36).slice(-6);
+const KiB = 1024;
+
+const cleanups = [];
+const abort = new AbortController();
+const outputLines = [];
+
+function say(text = "") {
+  console.log(text);
+  outputLines.push(text);
+}
+
+async function cleanUp() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (err) {
+      console.error(`cleanup: ${err.message}`);
+    }
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, async () => {
+    console.error(`\n${signal}: stopping everything the bench started`);
+    abort.abort();
+    await cleanUp();
+    process.exit(130);
+  });
+}
+const deadline = setTimeout(async () => {
+  console.error(`bench exceeded ${SETTINGS.deadlineMs / 60_000} minutes: stopping`);
+  abort.abort();
+  await cleanUp();
+  process.exit(1);
+}, SETTINGS.deadlineMs);
+deadline.unref();
+
+function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function workerVars(standinUrl) {
+  const vars = {
+    OMISELL_PUSH_SECRET: SECRET,
+    READ_API_TOKENS: READ_TOKEN,
+    ADMIN_API_TOKENS: "bench-admin-token",
+    OMISELL_API_BASE: standinUrl,
+    OMISELL_AUTH_MODE: "account",
+    OMISELL_ACCOUNT_KEY: "bench-account-key",
+  };
+  return { ...vars, FOLLOWUP_PARALLELISM: String(SETTINGS.followupParallelism) };
+}
+
+async function startOmisellPush(persistTo, standinUrl) {
+  const worker = await startWorker({ port: await freePort(), persistTo, quiet: true, vars: workerVars(standinUrl) });
+  const stop = () => worker.stop();
+  cleanups.push(stop);
+  return { ...worker, stop };
+}
+
+/** Stops a worker before the end of the run (to seed its database) and forgets its cleanup. */
+async function stopWorker(worker) {
+  const index = cleanups.lastIndexOf(worker.stop);
+  if (index >= 0) cleanups.splice(index, 1);
+  await worker.stop();
+}
+
+let sources = 0;
+
+/** Signed unique pushes for one target; the callback URL is the exact URL that target sees. */
+function pushesFor(target, payloadBytes, expected) {
+  sources += 1;
+  return createPushSource({
+    runId: `${RUN_ID}${target.tag}s${sources}`,
+    secret: SECRET,
+    callbackUrl: `${target.url}/webhooks/omisell`,
+    payloadBytes,
+    prefill: expected,
+  });
+}
+
+/** One load run against one target, with the CPU it cost per request in workerd and wrangler. */
+async function measure(target, source, durationSec) {
+  const before = cpuByName(target.worker.child.pid);
+  const result = await runLoad({
+    url: target.url,
+    source,
+    connections: SETTINGS.connections,
+    durationSec,
+    signal: abort.signal,
+  });
+  result.cpuMsPerRequest = cpuPerRequest(before, cpuByName(target.worker.child.pid), result.total);
+  if (abort.signal.aborted) throw new Error("aborted");
+  return result;
+}
+
+const cpuCell = (r) =>
+  Object.entries(r.cpuMsPerRequest)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(", ");
+
+function loadRow(label, r) {
+  return [label, fmt(r.reqPerSec), fmt(r.p50), fmt(r.p99), r.non2xx, r.errors + r.timeouts, cpuCell(r)];
+}
+const LOAD_HEADERS = ["run", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "CPU ms per request"];
+
+function machine() {
+  const versions = wrangler(["--version"], { stdio: "pipe" }).stdout.trim().split("\n").pop();
+  return [
+    `cpus: ${cpus().length} x ${cpus()[0]?.model ?? "?"}`,
+    `memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `node: ${process.version}`,
+    `wrangler: ${versions}`,
+  ].join("\n");
+}
+
+async function main() {
+  const started = Date.now();
+  say("omisell-push benchmark");
+  say(machine());
+  say(
+    `settings: ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B A B), ` +
+      `${SETTINGS.warmupSec} s warm-up, stand-in latency ${SETTINGS.standinLatencyMs} ms, all on 127.0.0.1`,
+  );
+
+  // ---- setup: the worker as `npm start` runs it, on fresh state, and the bare worker ----
+  const persistTo = tempDir("omisell-bench-");
+  applyLocalMigrations(persistTo, { quiet: true });
+  const standin = await startOmisellStandin({ port: 0, latencyMs: SETTINGS.standinLatencyMs });
+  cleanups.push(() => standin.close());
+  const worker = await startOmisellPush(persistTo, standin.url);
+  const bareWorker = await startWorker({
+    port: await freePort(),
+    quiet: true,
+    config: "scripts/bench/wrangler.bare.toml",
+  });
+  cleanups.push(() => bareWorker.stop());
+  const ingest = { tag: "a", url: worker.url, worker };
+  const bare = { tag: "b", url: bareWorker.url, worker: bareWorker };
+
+  // ---- phase 1: ingest vs bare, A B A B ----
+  const expected = 1500 * (SETTINGS.roundSec * SETTINGS.rounds + SETTINGS.warmupSec);
+  const ingestPushes = pushesFor(ingest, KiB, expected);
+  const barePushes = pushesFor(bare, KiB, expected);
+  const warmIngest = await measure(ingest, ingestPushes, SETTINGS.warmupSec);
+  const warmBare = await measure(bare, barePushes, SETTINGS.warmupSec);
+  const callsBefore = standin.stats().routes.order ?? 0;
+  const phase1Started = performance.now();
+  const rounds = [];
+  for (let i = 0; i < SETTINGS.rounds; i++) {
+    const a = await measure(ingest, ingestPushes, SETTINGS.roundSec);
+    const b = await measure(bare, barePushes, SETTINGS.roundSec);
+    rounds.push({ ingest: a, bare: b });
+  }
+  const consumerCallsPerSec =
+    ((standin.stats().routes.order ?? 0) - callsBefore) / ((performance.now() - phase1Started) / 1000);
+  const { perRound, overall } = ratios(rounds);
+  const non2xx = rounds.reduce((n, r) => n + r.ingest.non2xx + r.ingest.errors + r.ingest.timeouts, 0);
+  const worstP99 = Math.max(...rounds.map((r) => r.ingest.p99));
+
+  say("\n## 1. Ingest (POST /webhooks/omisell, full path) vs bare Hono route, 1 KiB pushes");
+  say(
+    table(LOAD_HEADERS, [
+      loadRow("warm-up ingest", warmIngest),
+      loadRow("warm-up bare", warmBare),
+      ...rounds.flatMap((r, i) => [
+        loadRow(`round ${i + 1} ingest (A)`, r.ingest),
+        loadRow(`round ${i + 1} bare (B)`, r.bare),
+      ]),
+    ]),
+  );
+  say("");
+  say(
+    table(
+      ["round", "ingest/bare"],
+      [
+        ...perRound.map((ratio, i) => [`round ${i + 1}`, `${ratio.toFixed(2)}x`]),
+        ["all rounds", `${overall.toFixed(2)}x`],
+      ],
+    ),
+  );
+  say(
+    `target: ingest >= 0.50x bare with zero non-2xx -> ${overall >= 0.5 && non2xx === 0 ? "MET" : "NOT MET"} ` +
+      `(ratio ${overall.toFixed(2)}x, non-2xx/errors ${non2xx}, worst ingest p99 ${worstP99} ms vs Omisell's 3000 ms)`,
+  );
+  say(
+    `follow-up consumer during the rounds: ${consumerCallsPerSec.toFixed(0)} Omisell order calls/s ` +
+      `(it shares the worker's CPU with ingest)`,
+  );
+
+  // ---- phase 2: payload size ----
+  say(`\n## 2. Payload size (${SETTINGS.phaseSec} s each, ingest then bare)`);
+  const sizeRows = [];
+  for (const size of [1 * KiB, 64 * KiB, 200 * KiB]) {
+    const count = Math.ceil((size <= KiB ? 1500 : 400) * SETTINGS.phaseSec * 1.5);
+    const a = await measure(ingest, pushesFor(ingest, size, count), SETTINGS.phaseSec);
+    const b = await measure(bare, pushesFor(bare, size, count), SETTINGS.phaseSec);
+    sizeRows.push([
+      `${size / KiB} KiB`,
+      fmt(a.reqPerSec),
+      fmt(a.p50),
+      fmt(a.p99),
+      a.non2xx + a.errors + a.timeouts,
+      fmt(b.reqPerSec),
+      `${(a.reqPerSec / b.reqPerSec).toFixed(2)}x`,
+      fmt(a.cpuMsPerRequest.workerd, 2),
+    ]);
+  }
+  say(
+    table(
+      ["payload", "ingest req/s", "p50 ms", "p99 ms", "non-2xx", "bare req/s", "ingest/bare", "workerd CPU ms/push"],
+      sizeRows,
+    ),
+  );
+
+  // ---- phase 3: follow-up drain ----
+  const fillRate = rounds.reduce((sum, r) => sum + r.ingest.reqPerSec, 0) / rounds.length;
+  const drain = await measureDrain({
+    url: worker.url,
+    token: READ_TOKEN,
+    standin,
+    windowSec: SETTINGS.drainSec,
+    signal: abort.signal,
+  });
+  say(`\n## 3. Follow-up drain (no pushes arriving; stand-in answers after ${SETTINGS.standinLatencyMs} ms)`);
+  say(
+    table(
+      ["backlog at start", "backlog at end", "seconds", "events/s", "order calls/s", "ingest fill rate req/s"],
+      [
+        [
+          drain.backlogAtStart,
+          drain.backlogAtEnd,
+          fmt(drain.seconds, 1),
+          fmt(drain.eventsPerSec),
+          fmt(drain.orderCallsPerSec),
+          fmt(fillRate),
+        ],
+      ],
+    ),
+  );
+  say(
+    `concurrency: FOLLOWUP_PARALLELISM=${SETTINGS.followupParallelism} Omisell calls in flight (wrangler dev runs one ` +
+      `batch of up to 25 at a time; production: max_concurrency 4 x FOLLOWUP_PARALLELISM 4); ` +
+      `drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} pushes/s -> ` +
+      `${drain.eventsPerSec > fillRate ? "drains faster than ingest fills" : "ingest fills faster than the consumer drains"}`,
+  );
+  await stopWorker(worker);
+
+  // ---- phase 4: stored events ----
+  say(`\n## 4. Stored events: read API latency (${SETTINGS.querySamples} sequential requests each) and ingest`);
+  const grownState = tempDir("omisell-bench-grown-");
+  applyLocalMigrations(grownState, { quiet: true });
+  const seedFile = join(grownState, "seed.sql");
+  const growthRows = [];
+  const queryColumns = [];
+  const queryTable = new Map();
+  let seeded = 0;
+  for (const target of [1_000, 10_000, 100_000]) {
+    const seedStarted = Date.now();
+    writeSeedSql(seedFile, seeded, target);
+    executeSqlFile(grownState, seedFile);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    seeded = target;
+    const grown = await startOmisellPush(grownState, standin.url);
+    const stored = Object.values((await readStatusCounts(grown.url, READ_TOKEN)) ?? {}).reduce((a, b) => a + b, 0);
+    const queries = await timeListQueries({
+      url: grown.url,
+      token: READ_TOKEN,
+      samples: SETTINGS.querySamples,
+      now: Date.now(),
+    });
+    const label = `${target / 1000}k`;
+    queryColumns.push(label);
+    for (const q of queries) {
+      const row = queryTable.get(q.name) ?? { path: q.path, cells: [] };
+      row.cells.push(q.status === 200 ? `${fmt(q.p50, 1)}/${fmt(q.p95, 1)}` : `HTTP ${q.status}`);
+      queryTable.set(q.name, row);
+    }
+    const target_ = { tag: `g${target}`, url: grown.url, worker: grown };
+    await measure(target_, pushesFor(target_, KiB, 1500), 1); // a fresh worker: warm it up first
+    const a = await measure(target_, pushesFor(target_, KiB, 1500 * SETTINGS.phaseSec), SETTINGS.phaseSec);
+    const b = await measure(bare, pushesFor(bare, KiB, 1500 * SETTINGS.phaseSec), SETTINGS.phaseSec);
+    growthRows.push([
+      label,
+      stored,
+      fmt(seedSeconds, 1),
+      fmt(a.reqPerSec),
+      fmt(a.p50),
+      fmt(a.p99),
+      a.non2xx + a.errors + a.timeouts,
+      `${(a.reqPerSec / b.reqPerSec).toFixed(2)}x`,
+      fmt(a.cpuMsPerRequest.workerd, 2),
+    ]);
+    await stopWorker(grown);
+  }
+  say(
+    table(
+      ["query (p50/p95 ms)", ...queryColumns.map((c) => `${c} stored`)],
+      [...queryTable.entries()].map(([name, row]) => [name, ...row.cells]),
+    ),
+  );
+  say("");
+  say(
+    table(
+      [
+        "seeded",
+        "events before",
+        "seed s",
+        "ingest req/s",
+        "p50 ms",
+        "p99 ms",
+        "non-2xx",
+        "ingest/bare",
+        "workerd CPU ms/push",
+      ],
+      growthRows,
+    ),
+  );
+
+  say(`\n## 5. Query plans on ${seeded / 1000}k stored events (EXPLAIN QUERY PLAN of the statements the worker runs)`);
+  const plans = await explainListQueries(grownState);
+  say(
+    table(
+      ["statement", "full scan", "plan"],
+      plans.map((p) => [p.name, p.fullScan ? "YES" : "no", p.plan]),
+    ),
+  );
+  const scans = plans.filter((p) => p.fullScan).length;
+  say(scans === 0 ? "every statement is answered from an index" : `${scans} statement(s) scan the whole table`);
+
+  say(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  say(
+    `SUMMARY ingest/bare ${overall.toFixed(2)}x (rounds ${perRound.map((r) => r.toFixed(2)).join(", ")}), ` +
+      `non-2xx ${non2xx}, ingest p99 <= ${worstP99} ms, drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} /s`,
+  );
+  return { settings: SETTINGS, rounds, perRound, overall, non2xx, drain, fillRate, plans };
+}
+
+try {
+  const results = await main();
+  const outDir = join(ROOT, ".bench");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "last-run.txt"), `${outputLines.join("\n")}\n`);
+  writeFileSync(join(outDir, "last-run.json"), JSON.stringify(results, null, 2));
+  console.log(`\n(report saved to .bench/last-run.txt)`);
+  await cleanUp();
+  process.exit(0);
+} catch (err) {
+  console.error(`bench failed: ${err.stack ?? err}`);
+  await cleanUp();
+  process.exit(1);
+}

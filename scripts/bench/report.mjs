@@ -1,0 +1,40 @@
+/**
+ * Figures and tables for the benchmark: percentiles, ratios and fixed-width tables printed to
+ * the terminal and pasted into BENCHMARKS.md as they are. Pure: no I/O.
+ */
+export function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export function median(values) {
+  return percentile(values, 50);
+}
+
+/** A number for a table cell: fixed decimals, or "-" when there is none. */
+export function fmt(value, decimals = 0) {
+  return value === null || value === undefined || Number.isNaN(value) ? "-" : Number(value).toFixed(decimals);
+}
+
+/** A plain-text table: header row, a rule, then rows; numbers right-aligned, text left-aligned. */
+export function table(headers, rows) {
+  const cells = rows.map((row) => row.map((cell) => String(cell)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const numeric = headers.map((_, i) => cells.every((row) => /^-?[\d.]+x?$|^-$/.test(row[i] ?? "")));
+  const line = (row) =>
+    row
+      .map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
+}
+
+/** Ingest req/s over bare req/s, per round and over all rounds (sum over sum, so equal weights per second). */
+export function ratios(rounds) {
+  const perRound = rounds.map((r) => r.ingest.reqPerSec / r.bare.reqPerSec);
+  const ingest = rounds.reduce((sum, r) => sum + r.ingest.reqPerSec, 0);
+  const bare = rounds.reduce((sum, r) => sum + r.bare.reqPerSec, 0);
+  return { perRound, overall: ingest / bare };
+}
