@@ -1,0 +1,255 @@
+/**
+ * Restarts and follow-up faults against a worker of this file's own (its own persisted state,
+ * its own Omisell stand-in), started the way `npm start` starts it:
+ * - a storm of 200 pushes over 20 request ids with the worker stopped and started again in the
+ *   middle; Omisell's retries then leave exactly 20 events, every one followed up (queue
+ *   messages lost with the process are recovered by the cron sweeper);
+ * - another stop and start loses nothing, and pushes stored before it are still duplicates;
+ * - the stand-in times out, answers 500, 429, 401, malformed JSON or `error: true`: every event
+ *   ends processed, skipped or failed with a reason, never stuck, and a replay of a failed one
+ *   succeeds once the fault is gone.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM script without types
+import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
+// @ts-expect-error plain ESM script without types
+import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { E2E_VARS } from "./config";
+import {
+  type ApiEvent,
+  FINAL_STATUSES,
+  type PushAnswer,
+  pushBody,
+  readApi,
+  recordFigures,
+  sendSignedPush,
+  waitForEvent,
+} from "./reliability-client";
+
+type Worker = { url: string; stop(): Promise<void> };
+type Standin = { url: string; close(): Promise<void> };
+
+const SECRET = E2E_VARS.OMISELL_PUSH_SECRET;
+const READ = E2E_VARS.READ_API_TOKENS;
+const ADMIN = E2E_VARS.ADMIN_API_TOKENS;
+const figures = {
+  pushesSent: 0,
+  restarts: 0,
+  noAnswerDuringRestart: 0,
+  fiveHundredsDuringRestart: 0,
+  eventsLost: 0,
+  duplicatesStored: 0,
+  followedUpOnlyAfterSweep: 0,
+  followupFaultsInjected: 0,
+  stuckEvents: 0,
+  replaysSucceeded: 0,
+};
+
+let persistTo: string;
+let port: number;
+let standin: Standin;
+let worker: Worker;
+let vars: Record<string, string>;
+
+async function start(): Promise<Worker> {
+  return (await startWorker({ port, persistTo, quiet: true, vars })) as Worker;
+}
+
+async function restart(): Promise<void> {
+  await worker.stop();
+  worker = await start();
+  figures.restarts += 1;
+}
+
+async function send(body: string): Promise<PushAnswer> {
+  const answer = await sendSignedPush(worker.url, SECRET, body);
+  figures.pushesSent += 1;
+  return answer;
+}
+
+async function allEvents(): Promise<ApiEvent[]> {
+  const { status, body } = await readApi<{ events: ApiEvent[] }>(worker.url, "/api/events?limit=200", READ);
+  expect(status).toBe(200);
+  return body.events;
+}
+
+async function setKnobs(knobs: Record<string, number>) {
+  const res = await fetch(`${standin.url}/__standin/knobs`, { method: "POST", body: JSON.stringify(knobs) });
+  expect(res.status).toBe(200);
+}
+
+/** Runs the cron handler now (wrangler dev --test-scheduled), as the every-minute trigger would. */
+async function runCron() {
+  await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+}
+
+/** Waits for every id to be `processed`, running the sweeper for those left `received`. */
+async function waitAllProcessed(ids: string[], timeoutMs = 40_000) {
+  const deadline = Date.now() + timeoutMs;
+  const swept = new Set<string>();
+  let pending = ids;
+  let lastCron = Date.now();
+  while (pending.length > 0 && Date.now() < deadline) {
+    const states = await Promise.all(
+      pending.map(async (id) => (await readApi<ApiEvent>(worker.url, `/api/events/${id}`, READ)).body),
+    );
+    pending = states.filter((e) => e.status !== "processed").map((e) => e.id);
+    if (pending.length > 0 && Date.now() - lastCron > 3_000) {
+      // Sweeps only what waited SWEEP_AFTER_SECONDS (10 s here): a lost message, not a slow one.
+      for (const id of pending) swept.add(id);
+      await runCron();
+      lastCron = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  figures.stuckEvents += pending.length;
+  expect(pending, "events never followed up").toEqual([]);
+  return swept.size;
+}
+
+beforeAll(async () => {
+  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-reliability-"));
+  applyLocalMigrations(persistTo, { quiet: true });
+  standin = (await startOmisellStandin({ port: 0 })) as Standin;
+  port = await freePort();
+  vars = {
+    ...E2E_VARS,
+    OMISELL_API_BASE: standin.url,
+    // Omisell's first retry comes 2 minutes later; a 1 s lease lets these retries stand in for it.
+    CLAIM_LEASE_SECONDS: "1",
+    OMISELL_API_TIMEOUT_MS: "400",
+    FOLLOWUP_MAX_RETRIES: "0",
+    FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
+    FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
+  };
+  worker = await start();
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await standin?.close();
+  if (persistTo) rmSync(persistTo, { recursive: true, force: true });
+  recordFigures("e2e_restart_and_followup_faults", figures);
+});
+
+describe("restarts", () => {
+  const pushes = Array.from({ length: 20 }, () => pushBody("order.created"));
+  const idOfRequest = new Map<string, string>();
+
+  it("a storm of 200 pushes over 20 request ids with a restart in the middle leaves 20 events, all followed up", async () => {
+    const deliveries = pushes.flatMap((push) =>
+      Array.from({ length: 10 }, () => ({ push, answers: [] as PushAnswer[] })),
+    );
+    // Ten waves of 20: four answered before the stop, three sent while the worker shuts down,
+    // three while it is down or starting again.
+    const waves = Array.from({ length: 10 }, (_, i) => deliveries.filter((_, j) => j % 10 === i));
+    const sendWave = (wave: typeof deliveries) =>
+      Promise.all(wave.map(async (d) => d.answers.push(await send(d.push.body))));
+    for (const wave of waves.slice(0, 4)) await sendWave(wave);
+    const restarting = restart();
+    const inFlight: Promise<unknown>[] = [];
+    for (const wave of waves.slice(4)) {
+      inFlight.push(sendWave(wave));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    await Promise.all([...inFlight, restarting]);
+    for (const answer of deliveries.flatMap((d) => d.answers)) {
+      if (answer.status === 0) figures.noAnswerDuringRestart += 1;
+      if (answer.status >= 500) figures.fiveHundredsDuringRestart += 1;
+    }
+
+    // Omisell retries whatever was not answered 200.
+    let pending = deliveries.filter((d) => d.answers.at(-1)?.status !== 200);
+    for (let round = 0; round < 8 && pending.length > 0; round++) {
+      await new Promise((r) => setTimeout(r, 1_100));
+      await Promise.all(pending.map(async (d) => d.answers.push(await send(d.push.body))));
+      pending = pending.filter((d) => d.answers.at(-1)?.status !== 200);
+    }
+    expect(pending).toHaveLength(0);
+
+    const events = await allEvents();
+    const byRequest = new Map<string, ApiEvent[]>();
+    for (const event of events)
+      byRequest.set(event.request_id ?? "", [...(byRequest.get(event.request_id ?? "") ?? []), event]);
+    for (const push of pushes) {
+      const requestId = (JSON.parse(push.body) as { request_id: string }).request_id;
+      const stored = byRequest.get(requestId) ?? [];
+      if (stored.length === 0) figures.eventsLost += 1;
+      figures.duplicatesStored += Math.max(0, stored.length - 1);
+      expect(stored).toHaveLength(1);
+      const id = stored[0]?.id as string;
+      idOfRequest.set(requestId, id);
+      for (const d of deliveries.filter((d) => d.push === push)) {
+        for (const answer of d.answers.filter((a) => a.status === 200)) expect(answer.eventId).toBe(id);
+      }
+    }
+    expect(events).toHaveLength(20);
+    figures.followedUpOnlyAfterSweep += await waitAllProcessed([...idOfRequest.values()]);
+  });
+
+  it("after another stop and start nothing is lost and earlier pushes are still duplicates", async () => {
+    await restart();
+    const events = await allEvents();
+    expect(events).toHaveLength(20);
+    expect(events.every((e) => e.status === "processed")).toBe(true);
+    for (const push of pushes) {
+      const requestId = (JSON.parse(push.body) as { request_id: string }).request_id;
+      const answer = await send(push.body);
+      expect(answer).toMatchObject({ status: 200, pushStatus: "duplicate", eventId: idOfRequest.get(requestId) });
+    }
+    expect(await allEvents()).toHaveLength(20);
+  });
+});
+
+describe("follow-up faults from the Omisell API", () => {
+  const FAULTS: { name: string; knobs: Record<string, number>; error: RegExp }[] = [
+    { name: "a timeout", knobs: { latencyMs: 1_000 }, error: /time|abort/i },
+    { name: "HTTP 500", knobs: { errorRate: 1, errorStatus: 500 }, error: /500/ },
+    { name: "HTTP 429", knobs: { rate429: 1, retryAfterSeconds: 1 }, error: /429/ },
+    { name: "HTTP 401", knobs: { unauthorizedRate: 1 }, error: /401|unauthori/i },
+    { name: "malformed JSON", knobs: { malformedRate: 1 }, error: /json|malformed|envelope/i },
+    { name: "an error:true envelope", knobs: { envelopeErrorRate: 1, envelopeErrorCode: 500 }, error: /500|error/i },
+  ];
+  const CLEAR = { latencyMs: 0, errorRate: 0, rate429: 0, unauthorizedRate: 0, malformedRate: 0, envelopeErrorRate: 0 };
+
+  const failedIds: string[] = [];
+
+  it.each(FAULTS)("$name: the event ends failed with the reason, never stuck", async (fault) => {
+    await setKnobs({ ...CLEAR, ...fault.knobs });
+    figures.followupFaultsInjected += 1;
+    const answer = await send(pushBody("order.shipped").body);
+    expect(answer).toMatchObject({ status: 200, pushStatus: "accepted" });
+    const id = answer.eventId as string;
+
+    let final: ApiEvent;
+    try {
+      final = await waitForEvent(worker.url, READ, id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
+    } catch (err) {
+      figures.stuckEvents += 1;
+      throw err;
+    }
+    expect(final.status).toBe("failed");
+    expect(final.last_error).toMatch(fault.error);
+    failedIds.push(id);
+  });
+
+  it("a replay of every failed event succeeds once the faults are gone", async () => {
+    expect(failedIds).toHaveLength(FAULTS.length);
+    await setKnobs(CLEAR);
+    for (const id of failedIds) {
+      const replay = await fetch(`${worker.url}/api/events/${id}/replay`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(replay.status).toBe(202);
+    }
+    for (const id of failedIds) {
+      const replayed = await waitForEvent(worker.url, READ, id, (e) => e.status === "processed", 20_000);
+      expect(replayed.last_error).toBeNull();
+      figures.replaysSucceeded += 1;
+    }
+  });
+});
