@@ -69,10 +69,9 @@ describe("stats buckets", () => {
       {
         byStatus: [{ status: "processed", n: 3 }],
         byEvent: [],
-        hourly: [
-          { category: "order", hour: start / 3_600_000, n: 2 },
-          { category: "shipment", hour: start / 3_600_000 + 23, n: 1 },
-        ],
+        hourly: Array.from({ length: 24 }, (_, i) =>
+          i === 0 ? [{ category: "order", n: 2 }] : i === 23 ? [{ category: "shipment", n: 1 }] : [],
+        ),
         failedSince: 0,
         recentFailures: [],
         oldestBacklog: null,

@@ -74,9 +74,15 @@ it("the order timeline walks the (order_number, id) index", async () => {
 
 describe("stats", () => {
   it.each(Object.entries(STATS_SQL))("%s reads an index, not the table", async (_name, sql) => {
-    const params = sql.includes("?1") ? [encodeIdTime(Date.now() - 86_400_000)] : [];
+    const bound = (ago: number) => encodeIdTime(Date.now() - ago);
+    const params = sql.includes("?2")
+      ? [bound(7_200_000), bound(3_600_000)]
+      : sql.includes("?1")
+        ? [bound(86_400_000)]
+        : [];
     const plan = await planOf(sql, params);
     expect(fullScans(plan), plan.join(" | ")).toEqual([]);
+    expect(plan.join(" | "), "a GROUP BY sorting every row").not.toContain("TEMP B-TREE FOR GROUP BY");
   });
 });
 

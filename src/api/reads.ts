@@ -6,7 +6,7 @@ import { encodeIdTime } from "../lib/ids";
 import { getEvent, listEvents, orderTimeline, readEventStats } from "../store/events";
 import { getSnapshot } from "../store/resources";
 import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
-import { parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
+import { HOUR_MS, parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
 
 export const ORDER_TIMELINE_LIMIT = 500;
 
@@ -44,6 +44,8 @@ export async function readOrder(db: D1Database, orderNumber: string) {
 }
 
 export async function readStats(db: D1Database, now: number) {
-  const rows = await readEventStats(db, encodeIdTime(statsWindowStart(now)));
+  const start = statsWindowStart(now);
+  const hourBounds = Array.from({ length: 25 }, (_, i) => encodeIdTime(start + i * HOUR_MS));
+  const rows = await readEventStats(db, hourBounds);
   return toStats(rows, now);
 }

@@ -51,17 +51,14 @@ export function toStats(rows: EventStatsRows, now: number): z.infer<typeof Stats
   const byStatus = Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0]));
   for (const { status, n } of rows.byStatus) byStatus[status] = n;
   const start = statsWindowStart(now);
-  const hourly = Array.from({ length: 24 }, (_, i) => ({
-    hour_start: start + i * HOUR_MS,
-    total: 0,
-    by_category: {} as Record<string, number>,
-  }));
-  for (const { category, hour, n } of rows.hourly) {
-    const bucket = hourly[hour - start / HOUR_MS];
-    if (!bucket) continue; // a clock skew between id and received_at; outside the window
-    bucket.total += n;
-    bucket.by_category[category] = (bucket.by_category[category] ?? 0) + n;
-  }
+  const hourly = Array.from({ length: 24 }, (_, i) => {
+    const counts = rows.hourly[i] ?? [];
+    return {
+      hour_start: start + i * HOUR_MS,
+      total: counts.reduce((sum, { n }) => sum + n, 0),
+      by_category: Object.fromEntries(counts.map(({ category, n }) => [category, n])),
+    };
+  });
   return {
     generated_at: now,
     by_status: byStatus,
