@@ -91,6 +91,20 @@ describe("TokenKeeper", () => {
     expect(store.peek()?.token).toBe("new");
   });
 
+  it("renews a short-lived token at half its lifetime, not on every call", async () => {
+    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const shortLived = { ...issued("short", NOW + 60_000), obtainedAt: NOW - 20_000 }; // 80 s lifetime
+    expect(await new TokenKeeper(memoryStore(shortLived), renew, () => NOW).getToken()).toEqual({
+      ok: true,
+      data: "short",
+    });
+    expect(await new TokenKeeper(memoryStore(shortLived), renew, () => NOW + 21_000).getToken()).toEqual({
+      ok: true,
+      data: "new",
+    });
+    expect(renew).toHaveBeenCalledTimes(1);
+  });
+
   it("renews a fresh token the API rejected, once for concurrent reports", async () => {
     const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
     const keeper = new TokenKeeper(memoryStore(issued("bad")), renew, () => NOW);
@@ -124,7 +138,12 @@ describe("renewToken against the token endpoints", () => {
     const result = await renewToken(connection, config, issued("old"));
     expect(result).toEqual({
       ok: true,
-      data: { token: "refreshed", refreshToken: "r-refreshed", expiresAt: 1795860000_000 },
+      data: {
+        token: "refreshed",
+        refreshToken: "r-refreshed",
+        expiresAt: 1795860000_000,
+        obtainedAt: expect.any(Number),
+      },
     });
     expect(calls.map((call) => [call.url, JSON.parse(call.body ?? "{}")])).toEqual([
       ["https://api.omisell.test/api/v2/public/token/refresh", { refresh_token: "r-old" }],

@@ -12,15 +12,19 @@ import { z } from "zod";
 import type { Config } from "../config";
 import { type OmisellConnection, type OmisellResult, requestOmisell } from "./omisell-client";
 
-export type StoredToken = { token: string; refreshToken: string | null; expiresAt: number };
+export type StoredToken = { token: string; refreshToken: string | null; expiresAt: number; obtainedAt?: number };
 
-/** Renew this long before `expired_time`, so no call goes out with a token about to lapse. */
+/**
+ * Renew this long before `expired_time`, so no call goes out with a token about to lapse; for
+ * short-lived tokens, half their lifetime instead (else every call would renew).
+ */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** When the answer gives no usable expiry, treat the token as good for this long. */
 const DEFAULT_LIFETIME_MS = 60 * 60_000;
 
 export function tokenIsFresh(token: StoredToken, nowMs: number): boolean {
-  return token.expiresAt - REFRESH_MARGIN_MS > nowMs;
+  const lifetime = token.obtainedAt === undefined ? Number.POSITIVE_INFINITY : token.expiresAt - token.obtainedAt;
+  return token.expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2) > nowMs;
 }
 
 /** `expired_time` as epoch ms. Small numbers are lifetimes in seconds, 10-digit ones epoch seconds. */
@@ -56,6 +60,7 @@ export function readTokenData(data: unknown, nowMs: number): StoredToken | null 
     token,
     refreshToken: parsed.data.refresh_token ?? null,
     expiresAt: parseExpiredTime(parsed.data.expired_time, nowMs) ?? nowMs + DEFAULT_LIFETIME_MS,
+    obtainedAt: nowMs,
   };
 }
 
