@@ -11,6 +11,7 @@ export const DOCS_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>omisell-push · API reference</title>
 <link rel="stylesheet" href="/docs/docs.css">
+<link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml">
 <script src="/docs/app.js" defer></script>
 </head>
 <body>
