@@ -165,3 +165,26 @@ it.skipIf(!hasChromium)("a read-only viewer sees no replay button, on a phone-si
   expect(await context.cookies()).toEqual([]);
   await context.close();
 });
+
+it.skipIf(!hasChromium)("/docs lists every operation and sends a request with the typed token", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const consoleErrors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  await page.goto(`${workerUrl}/docs`);
+  await page.waitForSelector("details#listEvents");
+  const spec = (await (await fetch(`${workerUrl}/openapi.json`)).json()) as { paths: Record<string, object> };
+  const operations = Object.values(spec.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+  expect(await page.locator("details").count()).toBe(operations);
+  await page.fill("#token", E2E_VARS.READ_API_TOKENS);
+  await page.click("#listEvents summary");
+  await page.fill("#listEvents-seller_id", seller);
+  await page.click("#listEvents button");
+  await page.waitForSelector("#listEvents pre");
+  expect(await page.locator("#listEvents .status").textContent()).toContain("→ 200");
+  expect(await page.locator("#listEvents pre").textContent()).toContain(ids[0]);
+  await shoot(page, "docs.png");
+  expect(consoleErrors).toEqual([]);
+  await page.close();
+});
