@@ -43,13 +43,14 @@ async function eventsOfOrder(orderNumber: string): Promise<ApiEvent[]> {
 afterAll(() => recordFigures("e2e_push", figures));
 
 describe("push → stored → followed up → queryable", () => {
-  it.each([
+  // Concurrent: each waits on its own follow-up, and the queue batches them together.
+  it.concurrent.for([
     { event: "order.shipped", expected: "processed" },
     { event: "shipment.delivered", expected: "processed" },
     { event: "order.si.generate", expected: "final" },
     { event: "order_return.all", expected: "final" },
     { event: "some.future.event", expected: "skipped" },
-  ])("a $event push ends $expected and is readable through the API", async ({ event, expected }) => {
+  ])("a $event push ends $expected and is readable through the API", async ({ event, expected }, { expect }) => {
     const { body, orderNumber } = pushBody(event);
     const answer = await send(body);
     expect(answer).toMatchObject({ status: 200, pushStatus: "accepted", body: "" });
