@@ -188,7 +188,7 @@ describe("restarts", () => {
     }
     expect(events).toHaveLength(20);
     figures.followedUpOnlyAfterSweep += await waitAllProcessed([...idOfRequest.values()]);
-  });
+  }, 100_000);
 
   it("after another stop and start nothing is lost and earlier pushes are still duplicates", async () => {
     await restart();
