@@ -6,6 +6,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
 
@@ -16,15 +17,17 @@ const tally = { requests: 0, fiveHundreds: 0, unsignedRowsStored: 0 };
 
 let errorSpy: MockInstance<typeof console.error>;
 beforeEach(() => {
-  errorSpy = vi.spyOn(console, "error");
+  setLogLevel("error");
+  errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
 });
 afterEach(() => {
   // renderError logs `unhandled_error` for anything no handler expected: none may appear.
   const unhandled = errorSpy.mock.calls
     .map((call) => String(call[0]))
     .filter((line) => line.includes("unhandled_error"));
-  expect(unhandled).toEqual([]);
+  setLogLevel("silent");
   errorSpy.mockRestore();
+  expect(unhandled).toEqual([]);
 });
 afterAll(() => console.log(`reliability-hostile: ${JSON.stringify(tally)}`));
 

@@ -8,6 +8,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
+import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
 import { deliver, orderAnswer, stubOmisell } from "./helpers/followup";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
@@ -23,6 +24,7 @@ type Captured = { source: string; text: string };
 let captured: Captured[] = [];
 
 beforeEach(() => {
+  setLogLevel("debug");
   captured = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -33,7 +35,10 @@ beforeEach(() => {
     });
   }
 });
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  setLogLevel("silent");
+  vi.restoreAllMocks();
+});
 
 async function capture(res: Response, label: string, options: { allowSessionCookie?: boolean } = {}) {
   const headers = [...res.headers.entries()]
