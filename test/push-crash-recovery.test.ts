@@ -114,6 +114,15 @@ describe("failures the worker survives", () => {
     expect(retry.headers.get("Push-Status")).toBe("accepted");
   });
 
+  it("a claim release that throws at once still answers 503, not 500", async () => {
+    pushSteps.insert = () => Promise.reject(new Error("D1_ERROR: database is locked"));
+    pushSteps.release = () => {
+      throw new Error("stub threw synchronously");
+    };
+    const res = await fetchWithEnv(await signedRequest(samplePush()), {});
+    expect(res.status).toBe(503);
+  });
+
   it("an enqueue failure still answers 200: the row is received and the sweeper re-enqueues it", async () => {
     const push = samplePush();
     pushSteps.enqueue = () => Promise.reject(new Error("Queue send failed"));

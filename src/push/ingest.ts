@@ -71,7 +71,10 @@ export async function ingestPush(
     });
   } catch (err) {
     log("error", "event_insert_failed", { dedupe_key: dedupeKey, error: describeError(err) });
-    if (claimed) ctx.waitUntil(pushSteps.release(env.CLAIMS, dedupeKey, token).catch(() => {}));
+    if (claimed) {
+      const release = async () => pushSteps.release(env.CLAIMS, dedupeKey, token);
+      ctx.waitUntil(release().catch(() => {}));
+    }
     throw new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
       headers: { "Retry-After": "5" },
     });
