@@ -142,4 +142,18 @@ describe("auth modes", () => {
       error: expect.stringContaining("OMISELL_COUNTRY"),
     });
   });
+
+  it("token mode sends Authorization: Omi <token> and reports a rejected token to the holder once", async () => {
+    const getToken = vi.fn(async (rejected?: string) => ({ ok: true as const, data: rejected ? "fresh" : "stale" }));
+    const holders = { idFromName: (name: string) => name, get: () => ({ getToken }) };
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" });
+    const auth = omisellAuth({ OMISELL_TOKEN: holders } as unknown as Env, config, null);
+
+    const first = await auth.headers();
+    expect(first).toEqual({ ok: true, data: { authorization: "Omi stale" } });
+    expect(await auth.reauthenticate(first.ok ? first.data : {})).toBe(true);
+    expect(await auth.headers()).toEqual({ ok: true, data: { authorization: "Omi fresh" } });
+    expect(getToken).toHaveBeenLastCalledWith("stale");
+    expect(await auth.reauthenticate({ authorization: "Omi fresh" })).toBe(false);
+  });
 });

@@ -8,5 +8,5 @@ export const E2E_VARS = {
   SWEEP_AFTER_SECONDS: "10",
   // Short follow-up backoff so retries and dead letters happen within a test's time.
   FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
-  FOLLOWUP_BACKOFF_MAX_SECONDS: "2",
+  FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
 } as const;

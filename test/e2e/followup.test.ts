@@ -118,3 +118,16 @@ it("a permanent Omisell error fails the event, and a replay brings it back to pr
   const row = await waitForEvent(id, (r) => r.status !== "received");
   expect(row).toMatchObject({ status: "processed", attempts: 2, last_error: null });
 });
+
+it("an outage longer than the retries ends failed through the dead-letter queue, with the last error", async () => {
+  await setKnobs({ errorRate: 1, errorStatus: 503 });
+  const { id } = await push();
+
+  // 9 deliveries (max_retries = 8) about 1 s apart with the e2e backoff, then the DLQ consumer.
+  const row = await waitForEvent(id, (r) => r.status !== "received", 90_000);
+
+  expect(row.status).toBe("failed");
+  // 9 unless a wrangler reload lost a message and the sweeper started a new chain
+  expect(Number(row.attempts)).toBeGreaterThanOrEqual(9);
+  expect(String(row.last_error)).toContain("HTTP 503");
+}, 120_000);
