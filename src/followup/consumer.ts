@@ -173,7 +173,7 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, e
       const marked = await markEventDeadLettered(
         env.DB,
         eventId,
-        `follow-up gave up after ${message.attempts} dead-letter deliveries and the queue's retries`,
+        "the queue gave up on this follow-up after its retries (no error was recorded)",
       );
       if (marked) log("warn", "followup_dead_lettered", { event_id: eventId });
       message.ack();
