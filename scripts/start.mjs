@@ -22,10 +22,17 @@ omisell-push is running on http://localhost:${PORT}
   try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
 `);
 
+// wrangler dev runs cron triggers only when asked: ask every minute, as Cloudflare would, so the
+// sweeper and the retention purge run locally too.
+const cron = setInterval(() => {
+  fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
+}, 60_000);
+
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
+  clearInterval(cron);
   await worker.stop();
   await standin.close();
   process.exit(0);

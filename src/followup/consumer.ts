@@ -104,7 +104,7 @@ async function followUpOrder(env: Env, config: Config, group: OrderGroup): Promi
       },
       config,
     );
-    // No log on success: the event row says it, and failures are what someone needs to read.
+    log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });
     return;
   }
 
