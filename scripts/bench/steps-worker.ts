@@ -1,0 +1,90 @@
+/**
+ * The push path taken apart, for `scripts/bench/steps.mjs`: one route that runs only the steps
+ * named in `?steps=` (verify, claim, insert, commit, enqueue, plus bare runtime probes), with the
+ * project's own step functions and the same bindings as wrangler.toml. Comparing the CPU each
+ * combination costs shows where a push spends its time. Never deployed.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { Hono } from "hono";
+import { claimPush, commitPush } from "../../src/dedupe/claims";
+import { enqueueFollowup } from "../../src/followup/message";
+import { newEventId } from "../../src/lib/ids";
+import { parsePushEnvelope } from "../../src/push/envelope";
+import { verifyPushSignature } from "../../src/push/signature";
+import { insertEvent } from "../../src/store/events";
+
+export { ClaimShard } from "../../src/dedupe/claim-shard";
+export { OmisellTokenHolder } from "../../src/followup/token-holder";
+
+type StepsEnv = Env & { PROBE: DurableObjectNamespace<Probe> };
+
+/** Runtime probes: what a Durable Object call costs with no work, and with one SQLite write. */
+export class Probe extends DurableObject {
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS probe (key TEXT PRIMARY KEY)");
+  }
+  nothing(key: string): number {
+    return key.length;
+  }
+  writeOne(key: string): number {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO probe (key) VALUES (?)", key);
+    return 1;
+  }
+}
+
+const app = new Hono<{ Bindings: StepsEnv }>();
+app.get("/health", (c) => c.json({ status: "ok" }));
+
+app.post("/webhooks/omisell", async (c) => {
+  const steps = new Set((c.req.query("steps") ?? "").split(",").filter(Boolean));
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  const receivedAt = Date.now();
+  const text = new TextDecoder().decode(raw);
+  const body = JSON.parse(text) as { request_id: string };
+  const key = String(body.request_id);
+  const eventId = newEventId(receivedAt);
+  const probe = c.env.PROBE.get(c.env.PROBE.idFromName(`probe-${key.length % 16}`));
+
+  if (steps.has("verify")) {
+    await verifyPushSignature(
+      [c.req.query("secret") ?? ""],
+      c.req.url.split("?")[0] ?? "",
+      raw,
+      c.req.header("authorization"),
+    );
+    parsePushEnvelope(body, null);
+  }
+  if (steps.has("do-nothing")) await probe.nothing(key);
+  if (steps.has("do-write")) await probe.writeOne(key);
+  if (steps.has("d1-select")) await c.env.DB.prepare("SELECT 1").first();
+  if (steps.has("claim")) await claimPush(c.env.CLAIMS, key, crypto.randomUUID(), eventId, 30_000);
+  if (steps.has("insert")) {
+    await insertEvent(c.env.DB, {
+      id: eventId,
+      dedupe_key: key,
+      request_id: key,
+      event: "order.created",
+      category: "order",
+      seller_id: "S1",
+      resource_type: "order",
+      resource_id: key,
+      order_number: key,
+      status: "received",
+      signature_valid: 1,
+      received_at: receivedAt,
+      payload: text,
+    });
+  }
+  if (steps.has("commit")) await commitPush(c.env.CLAIMS, key, eventId, 86_400_000);
+  if (steps.has("enqueue")) await enqueueFollowup(c.env.FOLLOWUPS, eventId, "push");
+  return c.body(null, 200);
+});
+
+export default {
+  fetch: app.fetch,
+  // Follow-ups are only acknowledged here: the steps are measured without the consumer's work.
+  async queue(batch) {
+    batch.ackAll();
+  },
+} satisfies ExportedHandler<StepsEnv>;
