@@ -19,8 +19,8 @@ export { OmisellTokenHolder } from "../../src/followup/token-holder";
 type StepsEnv = Env & { PROBE: DurableObjectNamespace<Probe> };
 
 /** Runtime probes: what a Durable Object call costs with no work, and with one SQLite write. */
-export class Probe extends DurableObject {
-  constructor(ctx: DurableObjectState, env: unknown) {
+export class Probe extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS probe (key TEXT PRIMARY KEY)");
   }
