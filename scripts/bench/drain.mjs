@@ -1,7 +1,7 @@
 /**
  * How fast the follow-up consumer empties the backlog once pushes stop: events leaving
  * `received` per second (from the read API's stats) and Omisell order calls per second (from the
- * stand-in's counters), sampled once a second until the backlog is empty or the window ends.
+ * stand-in's counters), sampled twice a second.
  */
 export async function readStatusCounts(url, token) {
   const res = await fetch(`${url}/api/stats`, { headers: { authorization: `Bearer ${token}` } });
@@ -13,20 +13,50 @@ export async function readStatusCounts(url, token) {
   return { received, settled };
 }
 
+/**
+ * Samples every half second until the backlog is empty or the window ends. The rate counts only
+ * intervals that end with work still waiting, so the idle tail after the last event does not
+ * dilute it.
+ */
 export async function measureDrain({ url, token, standin, windowSec, signal }) {
-  const orderCalls = () => standin.stats().routes.order ?? 0;
-  const start = { at: performance.now(), calls: orderCalls(), ...(await readStatusCounts(url, token)) };
-  let last = start;
-  while (!signal?.aborted && last.received > 0 && performance.now() - start.at < windowSec * 1000) {
-    await new Promise((r) => setTimeout(r, 1000));
-    last = { at: performance.now(), calls: orderCalls(), ...(await readStatusCounts(url, token)) };
+  const sample = async () => ({
+    at: performance.now(),
+    calls: standin.stats().routes.order ?? 0,
+    ...(await readStatusCounts(url, token)),
+  });
+  const samples = [await sample()];
+  const started = samples[0].at;
+  while (!signal?.aborted && samples.at(-1).received > 0 && performance.now() - started < windowSec * 1000) {
+    await new Promise((r) => setTimeout(r, 500));
+    samples.push(await sample());
   }
-  const seconds = (last.at - start.at) / 1000;
+  let busySeconds = 0;
+  let settled = 0;
+  let calls = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const [before, after] = [samples[i - 1], samples[i]];
+    if (after.received === 0 && i > 1) continue;
+    busySeconds += (after.at - before.at) / 1000;
+    settled += after.settled - before.settled;
+    calls += after.calls - before.calls;
+  }
+  const last = samples.at(-1);
   return {
-    backlogAtStart: start.received,
+    backlogAtStart: samples[0].received,
     backlogAtEnd: last.received,
-    seconds,
-    eventsPerSec: seconds > 0 ? (last.settled - start.settled) / seconds : null,
-    orderCallsPerSec: seconds > 0 ? (last.calls - start.calls) / seconds : null,
+    seconds: (last.at - started) / 1000,
+    eventsPerSec: busySeconds > 0 ? settled / busySeconds : null,
+    orderCallsPerSec: busySeconds > 0 ? calls / busySeconds : null,
   };
+}
+
+/**
+ * Consumer batch durations from wrangler's log lines (`QUEUE omisell-followups 25/25 (212ms)`),
+ * colour codes stripped: locally the queue hands out one batch at a time, so the drain rate is
+ * the batch size over this duration.
+ */
+export function batchDurations(logText, queue = "omisell-followups") {
+  const plain = logText.replace(/\x1b\[[0-9;]*m/g, "");
+  const pattern = new RegExp(`QUEUE ${queue} (\\d+)/(\\d+) \\((\\d+)ms\\)`, "g");
+  return [...plain.matchAll(pattern)].map((m) => ({ acked: Number(m[1]), size: Number(m[2]), ms: Number(m[3]) }));
 }
