@@ -5,7 +5,8 @@
  * persisted state in a temp folder, and is stopped at the end (also on error or Ctrl-C).
  *
  * Phases (BENCHMARKS.md explains the method):
- *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration
+ *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration;
+ *      then one connection each, for the latency of a single push
  *   2. payload size: 1 KiB, 64 KiB, 200 KiB pushes, ingest then bare
  *   3. drain: the follow-up consumer empties the backlog the phases above left, stand-in at 50 ms
  *   4. stored events: 1k, 10k, 100k seeded rows: read API latency, query plans, ingest
@@ -133,12 +134,12 @@ function pushesFor(target, payloadBytes, expected) {
 }
 
 /** One load run against one target, with the CPU it cost per request in workerd and wrangler. */
-async function measure(target, source, durationSec) {
+async function measure(target, source, durationSec, connections = SETTINGS.connections) {
   const before = cpuByName(target.worker.child.pid);
   const result = await runLoad({
     url: target.url,
     source,
-    connections: SETTINGS.connections,
+    connections,
     durationSec,
     signal: abort.signal,
   });
@@ -250,6 +251,12 @@ async function main() {
     `follow-up consumer during the rounds: ${consumerCallsPerSec.toFixed(0)} Omisell order calls/s ` +
       `(it shares the worker's CPU with ingest)`,
   );
+
+  // ---- phase 1b: one push at a time, as a single Omisell sender would see it ----
+  say(`\n## 1b. One connection: latency of a single push (${SETTINGS.phaseSec} s each)`);
+  const single = await measure(ingest, pushesFor(ingest, KiB, 2000 * SETTINGS.phaseSec), SETTINGS.phaseSec, 1);
+  const singleBare = await measure(bare, pushesFor(bare, KiB, 2000 * SETTINGS.phaseSec), SETTINGS.phaseSec, 1);
+  say(table(LOAD_HEADERS, [loadRow("ingest, 1 connection", single), loadRow("bare, 1 connection", singleBare)]));
 
   // ---- phase 2: payload size ----
   say(`\n## 2. Payload size (${SETTINGS.phaseSec} s each, ingest then bare)`);

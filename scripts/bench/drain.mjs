@@ -56,7 +56,7 @@ export async function measureDrain({ url, token, standin, windowSec, signal }) {
  * the batch size over this duration.
  */
 export function batchDurations(logText, queue = "omisell-followups") {
-  const plain = logText.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = logText.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   const pattern = new RegExp(`QUEUE ${queue} (\\d+)/(\\d+) \\((\\d+)ms\\)`, "g");
   return [...plain.matchAll(pattern)].map((m) => ({ acked: Number(m[1]), size: Number(m[2]), ms: Number(m[3]) }));
 }

@@ -5,7 +5,7 @@
  * src/store/events.ts (Node strips its types).
  */
 import { fileURLToPath } from "node:url";
-import { percentile } from "./report.mjs";
+import { howItReads, percentile } from "./report.mjs";
 import { querySql } from "./seed.mjs";
 
 /**
@@ -60,19 +60,6 @@ function inline(sql, params) {
     const value = params[Number(n) - 1];
     return typeof value === "number" ? String(value) : `'${String(value).replace(/'/g, "''")}'`;
   });
-}
-
-/**
- * What a plan reads, in words. SEARCH seeks into an index (equality or range). "SCAN events USING
- * INDEX" walks an index from one end: cheap when the statement stops at a LIMIT in index order,
- * a read of the whole index otherwise. "SCAN events" alone reads the whole table.
- */
-export function howItReads(plan, sql) {
-  if (/SCAN events(?! USING)/.test(plan)) return "whole table";
-  if (/SCAN events USING/.test(plan)) {
-    return /\bLIMIT\b/i.test(sql) && !/GROUP BY/i.test(sql) ? "index walk to LIMIT" : "whole index";
-  }
-  return /SEARCH events/.test(plan) ? "index seek" : "-";
 }
 
 /**

@@ -38,3 +38,16 @@ export function ratios(rounds) {
   const bare = rounds.reduce((sum, r) => sum + r.bare.reqPerSec, 0);
   return { perRound, overall: ingest / bare };
 }
+
+/**
+ * What a plan reads, in words. SEARCH seeks into an index (equality or range). "SCAN events USING
+ * INDEX" walks an index from one end: cheap when the statement stops at a LIMIT in index order,
+ * a read of the whole index otherwise. "SCAN events" alone reads the whole table.
+ */
+export function howItReads(plan, sql) {
+  if (/SCAN events(?! USING)/.test(plan)) return "whole table";
+  if (/SCAN events USING/.test(plan)) {
+    return /\bLIMIT\b/i.test(sql) && !/GROUP BY/i.test(sql) ? "index walk to LIMIT" : "whole index";
+  }
+  return /SEARCH events/.test(plan) ? "index seek" : "-";
+}
