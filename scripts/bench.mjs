@@ -5,14 +5,14 @@
  * persisted state in a temp folder, and is stopped at the end (also on error or Ctrl-C).
  *
  * Phases (BENCHMARKS.md explains the method):
- *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration;
- *      then one connection each, for the latency of a single push
- *   2. payload size: 1 KiB, 64 KiB, 200 KiB pushes, ingest then bare
- *   3. drain: the follow-up consumer empties the backlog the phases above left, stand-in at 50 ms
- *   4. stored events: 1k, 10k, 100k seeded rows: read API latency, query plans, ingest
+ *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration
+ *   2. drain: the follow-up consumer empties the backlog the rounds left, stand-in at 50 ms
+ *   3. one connection each, for the latency of a single push
+ *   4. payload size: 1 KiB, 64 KiB, 200 KiB pushes, ingest then bare
+ *   5. stored events: 1k, 10k, 100k seeded rows: read API latency and ingest; 6. query plans
  *
  * Knobs (environment): BENCH_CONNECTIONS (32), BENCH_ROUND_SECONDS (10), BENCH_ROUNDS (2),
- * BENCH_PHASE_SECONDS (4, phases 2 and 4), BENCH_DRAIN_SECONDS (20), BENCH_STANDIN_LATENCY_MS (50),
+ * BENCH_PHASE_SECONDS (4, phases 3 to 5), BENCH_DRAIN_SECONDS (30), BENCH_STANDIN_LATENCY_MS (50),
  * BENCH_FOLLOWUP_PARALLELISM (25).
  *
  * Why 25 Omisell calls in flight: on Cloudflare the consumer runs up to max_concurrency (4)
@@ -40,7 +40,7 @@ const SETTINGS = {
   rounds: knob("BENCH_ROUNDS", 2),
   warmupSec: 3,
   phaseSec: knob("BENCH_PHASE_SECONDS", 4),
-  drainSec: knob("BENCH_DRAIN_SECONDS", 20),
+  drainSec: knob("BENCH_DRAIN_SECONDS", 30),
   standinLatencyMs: knob("BENCH_STANDIN_LATENCY_MS", 50),
   followupParallelism: knob("BENCH_FOLLOWUP_PARALLELISM", 25),
   querySamples: 30,
@@ -252,14 +252,59 @@ async function main() {
       `(it shares the worker's CPU with ingest)`,
   );
 
-  // ---- phase 1b: one push at a time, as a single Omisell sender would see it ----
-  say(`\n## 1b. One connection: latency of a single push (${SETTINGS.phaseSec} s each)`);
+  // ---- phase 2: follow-up drain of the backlog the rounds left ----
+  const fillRate = rounds.reduce((sum, r) => sum + r.ingest.reqPerSec, 0) / rounds.length;
+  const drain = await measureDrain({
+    url: worker.url,
+    token: READ_TOKEN,
+    standin,
+    windowSec: SETTINGS.drainSec,
+    signal: abort.signal,
+  });
+  say(
+    `\n## 2. Follow-up drain of the backlog the rounds left (no pushes arriving; stand-in answers after ${SETTINGS.standinLatencyMs} ms)`,
+  );
+  say(
+    table(
+      ["backlog at start", "backlog at end", "seconds", "events/s", "order calls/s", "ingest fill rate req/s"],
+      [
+        [
+          drain.backlogAtStart,
+          drain.backlogAtEnd,
+          fmt(drain.seconds, 1),
+          fmt(drain.eventsPerSec),
+          fmt(drain.orderCallsPerSec),
+          fmt(fillRate),
+        ],
+      ],
+    ),
+  );
+  if (drain.backlogAtStart === 0) say("no backlog to drain: the consumer kept up with the rounds");
+  say(
+    `concurrency: FOLLOWUP_PARALLELISM=${SETTINGS.followupParallelism} Omisell calls in flight per batch; wrangler dev ` +
+      `runs one batch (max_batch_size 25) at a time (on Cloudflare: max_concurrency 4 batches at once); ` +
+      `drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} pushes/s -> ` +
+      `${drain.eventsPerSec > fillRate ? "drains faster than ingest fills" : "ingest fills faster than the consumer drains"}`,
+  );
+  const batches = batchDurations(worker.logs()); // the last lines wrangler printed: mostly the drain
+  if (batches.length > 0) {
+    say(
+      `consumer batches seen in wrangler's log: ${batches.length}, median ${median(batches.map((b) => b.size))} messages ` +
+        `in ${median(batches.map((b) => b.ms))} ms (p95 ${percentile(
+          batches.map((b) => b.ms),
+          95,
+        )} ms)`,
+    );
+  }
+
+  // ---- phase 3: one push at a time, as a single Omisell sender would see it ----
+  say(`\n## 3. One connection: latency of a single push (${SETTINGS.phaseSec} s each)`);
   const single = await measure(ingest, pushesFor(ingest, KiB, 2000 * SETTINGS.phaseSec), SETTINGS.phaseSec, 1);
   const singleBare = await measure(bare, pushesFor(bare, KiB, 2000 * SETTINGS.phaseSec), SETTINGS.phaseSec, 1);
   say(table(LOAD_HEADERS, [loadRow("ingest, 1 connection", single), loadRow("bare, 1 connection", singleBare)]));
 
-  // ---- phase 2: payload size ----
-  say(`\n## 2. Payload size (${SETTINGS.phaseSec} s each, ingest then bare)`);
+  // ---- phase 4: payload size ----
+  say(`\n## 4. Payload size (${SETTINGS.phaseSec} s each, ingest then bare)`);
   const sizeRows = [];
   for (const size of [1 * KiB, 64 * KiB, 200 * KiB]) {
     const count = Math.ceil((size <= KiB ? 1500 : 400) * SETTINGS.phaseSec * 1.5);
@@ -283,51 +328,10 @@ async function main() {
     ),
   );
 
-  // ---- phase 3: follow-up drain ----
-  const fillRate = rounds.reduce((sum, r) => sum + r.ingest.reqPerSec, 0) / rounds.length;
-  const drain = await measureDrain({
-    url: worker.url,
-    token: READ_TOKEN,
-    standin,
-    windowSec: SETTINGS.drainSec,
-    signal: abort.signal,
-  });
-  say(`\n## 3. Follow-up drain (no pushes arriving; stand-in answers after ${SETTINGS.standinLatencyMs} ms)`);
-  say(
-    table(
-      ["backlog at start", "backlog at end", "seconds", "events/s", "order calls/s", "ingest fill rate req/s"],
-      [
-        [
-          drain.backlogAtStart,
-          drain.backlogAtEnd,
-          fmt(drain.seconds, 1),
-          fmt(drain.eventsPerSec),
-          fmt(drain.orderCallsPerSec),
-          fmt(fillRate),
-        ],
-      ],
-    ),
-  );
-  say(
-    `concurrency: FOLLOWUP_PARALLELISM=${SETTINGS.followupParallelism} Omisell calls in flight per batch; wrangler dev ` +
-      `runs one batch (max_batch_size 25) at a time (on Cloudflare: max_concurrency 4 batches at once); ` +
-      `drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} pushes/s -> ` +
-      `${drain.eventsPerSec > fillRate ? "drains faster than ingest fills" : "ingest fills faster than the consumer drains"}`,
-  );
-  const batches = batchDurations(worker.logs()); // the last lines wrangler printed: mostly the drain
-  if (batches.length > 0) {
-    say(
-      `consumer batches seen in wrangler's log: ${batches.length}, median ${median(batches.map((b) => b.size))} messages ` +
-        `in ${median(batches.map((b) => b.ms))} ms (p95 ${percentile(
-          batches.map((b) => b.ms),
-          95,
-        )} ms)`,
-    );
-  }
   await stopWorker(worker);
 
-  // ---- phase 4: stored events ----
-  say(`\n## 4. Stored events: read API latency (${SETTINGS.querySamples} sequential requests each) and ingest`);
+  // ---- phase 5: stored events ----
+  say(`\n## 5. Stored events: read API latency (${SETTINGS.querySamples} sequential requests each) and ingest`);
   const grownState = tempDir("omisell-bench-grown-");
   applyLocalMigrations(grownState, { quiet: true });
   const seedFile = join(grownState, "seed.sql");
@@ -397,7 +401,7 @@ async function main() {
     ),
   );
 
-  say(`\n## 5. Query plans on ${seeded / 1000}k stored events (EXPLAIN QUERY PLAN of the statements the worker runs)`);
+  say(`\n## 6. Query plans on ${seeded / 1000}k stored events (EXPLAIN QUERY PLAN of the statements the worker runs)`);
   const plans = await explainListQueries(grownState);
   say(
     table(
