@@ -13,7 +13,7 @@
  *
  * Knobs (environment): BENCH_CONNECTIONS (32), BENCH_ROUND_SECONDS (10), BENCH_ROUNDS (2),
  * BENCH_PHASE_SECONDS (4, phases 3 to 5), BENCH_DRAIN_SECONDS (30), BENCH_STANDIN_LATENCY_MS (50),
- * BENCH_FOLLOWUP_PARALLELISM (25).
+ * BENCH_FOLLOWUP_PARALLELISM (25), BENCH_WRANGLER_CONFIG (wrangler.toml).
  *
  * Why 25 Omisell calls in flight: on Cloudflare the consumer runs up to max_concurrency (4)
  * batches at once, each with FOLLOWUP_PARALLELISM (4) calls in flight. `wrangler dev` hands out
@@ -43,6 +43,8 @@ const SETTINGS = {
   drainSec: knob("BENCH_DRAIN_SECONDS", 30),
   standinLatencyMs: knob("BENCH_STANDIN_LATENCY_MS", 50),
   followupParallelism: knob("BENCH_FOLLOWUP_PARALLELISM", 25),
+  /** What-if runs only (BENCHMARKS.md): another copy of wrangler.toml, e.g. with a larger batch. */
+  wranglerConfig: process.env.BENCH_WRANGLER_CONFIG ?? "wrangler.toml",
   querySamples: 30,
   /** The whole run is cut short past this, whatever happens. */
   deadlineMs: 12 * 60_000,
@@ -106,7 +108,13 @@ function workerVars(standinUrl) {
 }
 
 async function startOmisellPush(persistTo, standinUrl) {
-  const worker = await startWorker({ port: await freePort(), persistTo, quiet: true, vars: workerVars(standinUrl) });
+  const worker = await startWorker({
+    port: await freePort(),
+    persistTo,
+    quiet: true,
+    config: SETTINGS.wranglerConfig,
+    vars: workerVars(standinUrl),
+  });
   const stop = () => worker.stop();
   cleanups.push(stop);
   return { ...worker, stop };
@@ -183,7 +191,7 @@ async function main() {
   say("omisell-push benchmark");
   say(machine());
   say(
-    `settings: ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B A B), ` +
+    `settings: ${SETTINGS.wranglerConfig}, ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B A B), ` +
       `${SETTINGS.warmupSec} s warm-up, stand-in latency ${SETTINGS.standinLatencyMs} ms, all on 127.0.0.1`,
   );
 
