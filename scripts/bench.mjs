@@ -290,7 +290,7 @@ async function main() {
   if (drain.backlogAtStart === 0) say("no backlog to drain: the consumer kept up with the rounds");
   say(
     `concurrency: FOLLOWUP_PARALLELISM=${SETTINGS.followupParallelism} Omisell calls in flight per batch; wrangler dev ` +
-      `runs one batch (max_batch_size 25) at a time (on Cloudflare: max_concurrency 4 batches at once); ` +
+      `runs one batch (max_batch_size in ${SETTINGS.wranglerConfig}) at a time; Cloudflare runs max_concurrency at once; ` +
       `drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} pushes/s -> ` +
       `${drain.eventsPerSec > fillRate ? "drains faster than ingest fills" : "ingest fills faster than the consumer drains"}`,
   );

@@ -41,6 +41,12 @@ export async function measureDrain({ url, token, standin, windowSec, signal }) {
     calls += after.calls - before.calls;
   }
   const last = samples.at(-1);
+  if (settled <= 0 && last.at > started) {
+    // A backlog gone within one batch: only the whole span says anything.
+    busySeconds = (last.at - started) / 1000;
+    settled = last.settled - samples[0].settled;
+    calls = last.calls - samples[0].calls;
+  }
   return {
     backlogAtStart: samples[0].received,
     backlogAtEnd: last.received,
