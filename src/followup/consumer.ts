@@ -18,10 +18,10 @@ import {
   markEventDeadLettered,
   markEventSkipped,
   markEventsFailed,
-  markEventsProcessed,
+  markEventsProcessedStatement,
   recordFollowupRetry,
 } from "../store/events";
-import { upsertSnapshot } from "../store/resources";
+import { upsertSnapshotStatement } from "../store/resources";
 import type { FollowupMessage } from "./message";
 import { omisellAuth } from "./omisell-auth";
 import { fetchOrderDetail } from "./omisell-client";
@@ -91,16 +91,19 @@ async function followUpOrder(env: Env, config: Config, group: OrderGroup): Promi
     await settle(
       messages,
       async () => {
-        await upsertSnapshot(env.DB, {
-          type: "order",
-          id: group.orderNumber,
-          seller_id: order.seller_id == null ? sellerId : String(order.seller_id),
-          status_name: order.status_name ?? null,
-          data: JSON.stringify(order),
-          fetched_at: startedAt,
-          last_event_id: eventIds.toSorted().at(-1) ?? null,
-        });
-        await markEventsProcessed(env.DB, eventIds, Date.now());
+        // One round trip, one transaction: the snapshot and the events it settles land together.
+        await env.DB.batch([
+          upsertSnapshotStatement(env.DB, {
+            type: "order",
+            id: group.orderNumber,
+            seller_id: order.seller_id == null ? sellerId : String(order.seller_id),
+            status_name: order.status_name ?? null,
+            data: JSON.stringify(order),
+            fetched_at: startedAt,
+            last_event_id: eventIds.toSorted().at(-1) ?? null,
+          }),
+          markEventsProcessedStatement(env.DB, eventIds, Date.now()),
+        ]);
       },
       config,
     );

@@ -104,14 +104,18 @@ export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<
 
 /** The fetch succeeded: `processed`, one more attempt, error cleared. */
 export async function markEventsProcessed(db: D1Database, ids: string[], at: number): Promise<void> {
-  await db
+  await markEventsProcessedStatement(db, ids, at).run();
+}
+
+/** The same as a statement, to run in one `db.batch` with the snapshot that settles it. */
+export function markEventsProcessedStatement(db: D1Database, ids: string[], at: number): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE events SET status = 'processed', processed_at = ?2, attempts = attempts + 1, last_error = NULL,
          next_attempt_at = NULL
        WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
     )
-    .bind(JSON.stringify(ids), at)
-    .run();
+    .bind(JSON.stringify(ids), at);
 }
 
 /** A retryable failure: one more attempt, the error, and when the retry is due. Stays `received`. */

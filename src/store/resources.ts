@@ -18,7 +18,12 @@ export type ResourceRow = {
  * newer fetch wins. Returns whether this snapshot is now the stored one.
  */
 export async function upsertSnapshot(db: D1Database, row: ResourceRow): Promise<boolean> {
-  const written = await db
+  return (await upsertSnapshotStatement(db, row).first<{ fetched_at: number }>()) !== null;
+}
+
+/** The upsert as a statement, to run in one `db.batch` with other writes. */
+export function upsertSnapshotStatement(db: D1Database, row: ResourceRow): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO resources (type, id, seller_id, status_name, data, fetched_at, last_event_id)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -31,9 +36,7 @@ export async function upsertSnapshot(db: D1Database, row: ResourceRow): Promise<
        WHERE excluded.fetched_at > resources.fetched_at
        RETURNING fetched_at`,
     )
-    .bind(row.type, row.id, row.seller_id, row.status_name, row.data, row.fetched_at, row.last_event_id)
-    .first<{ fetched_at: number }>();
-  return written !== null;
+    .bind(row.type, row.id, row.seller_id, row.status_name, row.data, row.fetched_at, row.last_event_id);
 }
 
 export function getSnapshot(db: D1Database, type: string, id: string) {
