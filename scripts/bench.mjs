@@ -260,8 +260,15 @@ async function main() {
       `(it shares the worker's CPU with ingest)`,
   );
 
-  // ---- phase 2: follow-up drain of the backlog the rounds left ----
+  // ---- phase 2: follow-up drain of a real backlog ----
+  // The consumer mostly keeps up during the rounds, so a backlog is built on purpose: the stand-in
+  // stalls (the one batch wrangler dev runs at a time waits on it) while pushes arrive at full
+  // speed, then answers after its usual latency again and the drain is timed.
   const fillRate = rounds.reduce((sum, r) => sum + r.ingest.reqPerSec, 0) / rounds.length;
+  standin.setKnobs({ latencyMs: 4000 });
+  await measure(ingest, ingestPushes, 3);
+  await new Promise((r) => setTimeout(r, 1500));
+  standin.setKnobs({ latencyMs: SETTINGS.standinLatencyMs });
   const drain = await measureDrain({
     url: worker.url,
     token: READ_TOKEN,
@@ -270,7 +277,7 @@ async function main() {
     signal: abort.signal,
   });
   say(
-    `\n## 2. Follow-up drain of the backlog the rounds left (no pushes arriving; stand-in answers after ${SETTINGS.standinLatencyMs} ms)`,
+    `\n## 2. Follow-up drain of a backlog built by 3 s of pushes against a stalled stand-in (no pushes arriving while it drains; stand-in answers after ${SETTINGS.standinLatencyMs} ms)`,
   );
   say(
     table(
