@@ -18,14 +18,6 @@ export function encodeIdTime(ms: number): string {
   return out;
 }
 
-/** The millisecond timestamp encoded in an id, or null if the id is not one of ours. */
-export function decodeIdTime(id: string): number | null {
-  if (!isEventId(id)) return null;
-  let ms = 0;
-  for (let i = 0; i < TIME_LEN; i++) ms = ms * 32 + ALPHABET.indexOf(id[i] as string);
-  return ms;
-}
-
 export function newEventId(ms: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_LEN));
   let out = encodeIdTime(ms);

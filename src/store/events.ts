@@ -103,11 +103,6 @@ export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<
 }
 
 /** The fetch succeeded: `processed`, one more attempt, error cleared. */
-export async function markEventsProcessed(db: D1Database, ids: string[], at: number): Promise<void> {
-  await markEventsProcessedStatement(db, ids, at).run();
-}
-
-/** The same as a statement, to run in one `db.batch` with the snapshot that settles it. */
 export function markEventsProcessedStatement(db: D1Database, ids: string[], at: number): D1PreparedStatement {
   return db
     .prepare(
