@@ -84,8 +84,9 @@ pushRoutes.post(PUSH_PATH, async (c) => {
     return c.json(errorBody("invalid_signature"), 401);
   }
 
+  const headerRequestId = c.req.header("request-id") ?? c.req.header("x-request-id") ?? null;
   const parsed = json.ok
-    ? parsePushEnvelope(json.value, c.req.header("request-id") ?? c.req.header("x-request-id") ?? null)
+    ? parsePushEnvelope(json.value, headerRequestId)
     : { ok: false as const, reason: text === null ? "body is not valid UTF-8" : "body is not valid JSON" };
   const signature_valid = signatureValid === null ? null : signatureValid ? 1 : 0;
 
@@ -95,7 +96,7 @@ pushRoutes.post(PUSH_PATH, async (c) => {
       text,
       receivedAt,
       signature_valid,
-      requestIdHeader: c.req.header("request-id") ?? c.req.header("x-request-id") ?? null,
+      requestIdHeader: headerRequestId,
     });
     log("warn", "push_invalid", { reason: parsed.reason, event_id: stored.id });
     return c.json(errorBody("invalid_payload", parsed.reason), 400, { "Push-Event-Id": stored.id });
