@@ -6,6 +6,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { ListEventsQuery } from "../src/api/schemas";
 import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
@@ -422,18 +423,8 @@ const HOSTILE_VALUES = [
   "$gt",
   "<script>alert(1)</script>",
 ];
-const LIST_PARAMS = [
-  "event",
-  "category",
-  "status",
-  "resource_id",
-  "seller_id",
-  "since",
-  "until",
-  "limit",
-  "cursor",
-  "unknown",
-];
+/** Every parameter the list endpoint accepts, from its schema, plus one it does not. */
+const LIST_PARAMS = [...Object.keys(ListEventsQuery.shape), "unknown"];
 
 function apiRequest(path: string, init: RequestInit & { token?: string | null } = {}): Request {
   const headers = new Headers(init.headers);

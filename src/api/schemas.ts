@@ -3,11 +3,10 @@
  * them and `openapi.ts` turns the same schemas into the OpenAPI document, so the two agree.
  */
 import { z } from "zod";
-import { KNOWN_EVENTS } from "../push/catalogue";
+import { CATEGORIES, KNOWN_EVENTS } from "../push/catalogue";
 import { EVENT_STATUSES } from "../store/events";
 import { decodeCursor, parseTimeBound } from "./event-query";
 
-const CATEGORY_VALUES = ["order", "shipment", "return", "sale_invoice", "unknown", "invalid"] as const;
 const STATUS_VALUES = EVENT_STATUSES as readonly [string, ...string[]];
 
 const timeBound = (what: string) =>
@@ -31,7 +30,7 @@ const shortText = (description: string) => z.string().min(1).max(200).meta({ des
 export const ListEventsQuery = z
   .object({
     event: shortText(`Event name as sent, e.g. order.shipped. Known: ${KNOWN_EVENTS.join(", ")}.`).optional(),
-    category: z.enum(CATEGORY_VALUES).meta({ description: "Event category." }).optional(),
+    category: z.enum(CATEGORIES).meta({ description: "Event category." }).optional(),
     status: z.enum(STATUS_VALUES).meta({ description: "Processing status." }).optional(),
     resource_id: shortText(
       "Identifier of the resource the event is about (order, shipment, return or invoice number).",

@@ -3,6 +3,7 @@
  * it needs no script and passes a CSP without inline code. `layoutHourlyChart` is the pure
  * geometry; `HourlyChart` only draws it.
  */
+import { CATEGORIES } from "../push/catalogue";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
 export type HourBucket = { hour_start: number; total: number; by_category: Record<string, number> };
@@ -10,7 +11,7 @@ export type HourBucket = { hour_start: number; total: number; by_category: Recor
 const WIDTH = 1000;
 const HEIGHT = 230;
 const PAD = { top: 12, right: 8, bottom: 26, left: 36 };
-const CATEGORY_ORDER = ["order", "shipment", "return", "sale_invoice", "unknown", "invalid"];
+const CATEGORY_ORDER: readonly string[] = CATEGORIES;
 
 export type ChartBar = {
   x: number;

@@ -28,7 +28,15 @@ export type KnownCategory = (typeof EVENT_CATEGORIES)[KnownEvent];
 export type Category = KnownCategory | "unknown" | "invalid";
 
 export const KNOWN_EVENTS = Object.keys(EVENT_CATEGORIES) as KnownEvent[];
-export const CATEGORIES: readonly Category[] = ["order", "shipment", "return", "sale_invoice", "unknown", "invalid"];
+/** Every category an event row can have, in display order. */
+export const CATEGORIES = [
+  "order",
+  "shipment",
+  "return",
+  "sale_invoice",
+  "unknown",
+  "invalid",
+] as const satisfies readonly Category[];
 
 export function categoryOf(event: string): KnownCategory | "unknown" {
   return Object.hasOwn(EVENT_CATEGORIES, event) ? EVENT_CATEGORIES[event as KnownEvent] : "unknown";
