@@ -57,6 +57,21 @@ describe("list", () => {
     expect(events.map((e) => e.id)).toEqual([hit.id]);
   });
 
+  it("filters by order_number, which also finds the order's shipment events", async () => {
+    const order = `OM-ORD-${crypto.randomUUID()}`;
+    const created = await storeEvent({ order_number: order, resource_id: order, event: "order.created" });
+    const shipped = await storeEvent({
+      order_number: order,
+      resource_type: "shipment",
+      resource_id: `SH-${crypto.randomUUID()}`,
+      event: "shipment.delivered",
+      category: "shipment",
+    });
+    await storeEvent();
+    const { events } = await page(`order_number=${order}`);
+    expect(events.map((e) => e.id)).toEqual([shipped.id, created.id]);
+  });
+
   it("filters by seller_id", async () => {
     const seller = uniqueSeller();
     const hit = await storeEvent({ seller_id: seller });

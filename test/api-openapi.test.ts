@@ -106,7 +106,18 @@ describe("the OpenAPI document", () => {
     const params = doc.paths["/api/events"]?.get?.parameters ?? [];
     const byName = Object.fromEntries(params.map((p) => [p.name, p]));
     expect(Object.keys(byName).sort()).toEqual(
-      ["category", "cursor", "event", "limit", "resource_id", "seller_id", "since", "status", "until"].sort(),
+      [
+        "category",
+        "cursor",
+        "event",
+        "limit",
+        "order_number",
+        "resource_id",
+        "seller_id",
+        "since",
+        "status",
+        "until",
+      ].sort(),
     );
     expect(byName.limit?.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 200, default: 50 });
     expect(byName.status?.schema.enum).toEqual(["received", "processed", "skipped", "failed", "invalid"]);

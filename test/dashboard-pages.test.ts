@@ -261,6 +261,26 @@ describe("order page", () => {
     expect(html).toContain(`/dashboard/events/${created.id}`);
   });
 
+  it("links to the overview filtered by order number, which lists the order's shipment events", async () => {
+    const order = `OM-DASH-${crypto.randomUUID().slice(0, 8)}`;
+    await storeEvent({ order_number: order, resource_id: order, event: "order.created" });
+    const shipped = await storeEvent({
+      order_number: order,
+      resource_type: "shipment",
+      resource_id: `SH-${crypto.randomUUID().slice(0, 8)}`,
+      event: "shipment.delivered",
+      category: "shipment",
+    });
+    const other = await storeEvent();
+    const link = `/dashboard?order_number=${order}`;
+    expect(await (await page(`/dashboard/orders/${order}`)).text()).toContain(`href="${link}"`);
+    const list = await page(link);
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain(`/dashboard/events/${shipped.id}`);
+    expect(html).not.toContain(`/dashboard/events/${other.id}`);
+  });
+
   it("answers 404 for an order nothing is known about", async () => {
     expect((await page("/dashboard/orders/OM-NOPE")).status).toBe(404);
   });

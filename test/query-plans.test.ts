@@ -27,6 +27,7 @@ const INDEX_OF = {
   category: "events_by_category",
   status: "events_by_status",
   resource_id: "events_by_resource",
+  order_number: "events_by_order",
   seller_id: "events_by_seller",
 } as const;
 

@@ -35,6 +35,9 @@ export const ListEventsQuery = z
     resource_id: shortText(
       "Identifier of the resource the event is about (order, shipment, return or invoice number).",
     ).optional(),
+    order_number: shortText(
+      "Omisell order number: every event of the order, also its shipment, return and invoice events.",
+    ).optional(),
     seller_id: shortText("Omisell seller id.").optional(),
     since: timeBound("Only events received at or after this time").optional(),
     until: timeBound("Only events received before this time").optional(),

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { EventDetail, EventSummary, OrderView, Stats } from "../api/schemas";
 import { KNOWN_EVENTS } from "../push/catalogue";
-import { EVENT_STATUSES } from "../store/events";
+import { EVENT_STATUSES, type ListFilterColumn } from "../store/events";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
@@ -42,9 +42,7 @@ function Tile({ label, value, note, tone }: { label: string; value: string; note
   );
 }
 
-export type FilterValues = Partial<
-  Record<"event" | "category" | "status" | "resource_id" | "seller_id" | "since" | "until", string>
->;
+export type FilterValues = Partial<Record<ListFilterColumn | "since" | "until", string>>;
 
 function Filters({ values, errors }: { values: FilterValues; errors: Record<string, string> }) {
   const option = (value: string, selected: string | undefined, label = value) => (
@@ -76,8 +74,12 @@ function Filters({ values, errors }: { values: FilterValues; errors: Record<stri
         </select>
       </label>
       <label>
-        Order / resource
-        <input name="resource_id" value={values.resource_id ?? ""} placeholder="OM2411280001" />
+        Order
+        <input name="order_number" value={values.order_number ?? ""} placeholder="OM2411280001" />
+      </label>
+      <label>
+        Resource
+        <input name="resource_id" value={values.resource_id ?? ""} placeholder="SH2411280001" />
       </label>
       <label>
         Seller
@@ -344,7 +346,7 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<ty
         {order.fetched_at
           ? `Snapshot fetched from Omisell at ${formatTime(order.fetched_at)} UTC.`
           : "No snapshot fetched from Omisell yet."}{" "}
-        <a href={`/dashboard?resource_id=${encodeURIComponent(order.omisell_order_number)}`}>Events for this order</a>
+        <a href={`/dashboard?order_number=${encodeURIComponent(order.omisell_order_number)}`}>Events for this order</a>
       </p>
       <div class="grid-2">
         <section class="card">

@@ -14,6 +14,7 @@ import { readConfig } from "../config";
 import { invalidRequest } from "../errors";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
+import { LIST_FILTER_COLUMNS } from "../store/events";
 import type { Viewer } from "./layout";
 import { EventPage, type FilterValues, MessagePage, OrderPage, OverviewPage, SignInPage } from "./pages";
 import { dashboardSecurityHeaders } from "./security";
@@ -105,7 +106,8 @@ dashboardRoutes.post("/dashboard/sign-out", async (c) => {
   return c.redirect(SIGN_IN, 303);
 });
 
-const FILTER_NAMES = ["event", "category", "status", "resource_id", "seller_id", "since", "until"] as const;
+/** The list filters the overview keeps in its links: the API's, so a new API filter is one here too. */
+const FILTER_NAMES = [...LIST_FILTER_COLUMNS, "since", "until"] as const;
 
 dashboardRoutes.get("/dashboard", async (c) => {
   const raw = c.req.query();

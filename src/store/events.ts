@@ -233,8 +233,12 @@ export async function purgeEventsBefore(db: D1Database, idBound: string, limit: 
 
 /* ---- Read API (issue 4): lists, timelines and stats, each answered from an index. ---- */
 
-/** Equality filters of the event list; each has a `(column, id)` index (migrations/0001). */
-export const LIST_FILTER_COLUMNS = ["event", "category", "status", "resource_id", "seller_id"] as const;
+/**
+ * Equality filters of the event list; each has a `(column, id)` index (migrations/0001).
+ * `order_number` finds every event of an order, also its shipments, returns and invoices,
+ * whose `resource_id` is their own number.
+ */
+export const LIST_FILTER_COLUMNS = ["event", "category", "status", "resource_id", "order_number", "seller_id"] as const;
 export type ListFilterColumn = (typeof LIST_FILTER_COLUMNS)[number];
 
 export type EventListQuery = {
