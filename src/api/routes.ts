@@ -84,7 +84,7 @@ const docsHeaders = createMiddleware<ApiEnv>(async (c, next) => {
   c.header("Referrer-Policy", "no-referrer");
 });
 
-apiRoutes.use("/docs", docsHeaders);
+// "/docs/*" also matches "/docs" itself (Hono 4): one registration, or it runs twice there.
 apiRoutes.use("/docs/*", docsHeaders);
 apiRoutes.get("/docs", (c) => c.html(DOCS_HTML));
 apiRoutes.get("/docs/app.js", (c) => c.body(DOCS_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" }));

@@ -37,7 +37,7 @@ async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 =
 
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
-dashboardRoutes.use("/dashboard", dashboardSecurityHeaders);
+// "/dashboard/*" also matches "/dashboard" itself (Hono 4), so each middleware is registered once.
 dashboardRoutes.use("/dashboard/*", dashboardSecurityHeaders);
 
 dashboardRoutes.get("/dashboard/style.css", (c) =>
@@ -71,7 +71,6 @@ dashboardRoutes.use("/dashboard/*", async (c, next) => {
   if (PUBLIC_PATHS.has(c.req.path)) return next();
   return withViewer(c, next);
 });
-dashboardRoutes.use("/dashboard", (c, next) => withViewer(c, next));
 
 async function withViewer(c: Ctx, next: () => Promise<void>) {
   const session = await readSession(c);
