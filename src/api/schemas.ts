@@ -7,8 +7,6 @@ import { CATEGORIES, KNOWN_EVENTS } from "../push/catalogue";
 import { EVENT_STATUSES } from "../store/events";
 import { decodeCursor, parseTimeBound } from "./event-query";
 
-const STATUS_VALUES = EVENT_STATUSES as readonly [string, ...string[]];
-
 const timeBound = (what: string) =>
   z
     .string()
@@ -31,7 +29,7 @@ export const ListEventsQuery = z
   .object({
     event: shortText(`Event name as sent, e.g. order.shipped. Known: ${KNOWN_EVENTS.join(", ")}.`).optional(),
     category: z.enum(CATEGORIES).meta({ description: "Event category." }).optional(),
-    status: z.enum(STATUS_VALUES).meta({ description: "Processing status." }).optional(),
+    status: z.enum(EVENT_STATUSES).meta({ description: "Processing status." }).optional(),
     resource_id: shortText(
       "Identifier of the resource the event is about (order, shipment, return or invoice number).",
     ).optional(),
@@ -88,7 +86,7 @@ export const EventSummary = z
     resource_type: z.string().nullable(),
     resource_id: z.string().nullable(),
     order_number: z.string().nullable().meta({ description: "omisell_order_number the event concerns." }),
-    status: z.enum(STATUS_VALUES),
+    status: z.enum(EVENT_STATUSES),
     attempts: z.int(),
     last_error: z.string().nullable(),
     signature_valid: z.boolean().nullable().meta({ description: "null when the signature was not checked." }),

@@ -4,7 +4,9 @@
  */
 import { CATEGORIES } from "../push/catalogue";
 
-export type EventStatus = "received" | "processed" | "skipped" | "failed" | "invalid";
+/** `received` -> `processed` | `skipped` | `failed`; or `invalid`. The one list; the type follows it. */
+export const EVENT_STATUSES = ["received", "processed", "skipped", "failed", "invalid"] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 export type EventRow = {
   id: string;
@@ -289,8 +291,6 @@ export async function orderTimeline(db: D1Database, orderNumber: string, limit: 
   const { results } = await db.prepare(ORDER_TIMELINE_SQL).bind(orderNumber, limit).all<EventSummary>();
   return results;
 }
-
-export const EVENT_STATUSES: readonly EventStatus[] = ["received", "processed", "skipped", "failed", "invalid"];
 
 /**
  * The statements behind the stats, by name, so the query-plan test can explain each. Every one
