@@ -23,7 +23,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const TEMPLATE = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), "order-detail-template.json"), "utf8"),
@@ -255,7 +255,7 @@ function knobsFromArgv(argv) {
   return knobs;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const standin = await startOmisellStandin({
     port: Number(process.env.STANDIN_PORT ?? 8788),
     ...knobsFromArgv(process.argv.slice(2)),

@@ -304,4 +304,22 @@ describe("the retry limit", () => {
     expect(result.retried).toEqual([]);
     expect((await readEvent(id))?.status).toBe("failed");
   });
+
+  it("counts per message: a new push about an order does not inherit an old message's backoff or exhaustion", async () => {
+    const orderNumber = newOrderNumber();
+    const old = await insertReceivedEvent({ order_number: orderNumber });
+    const fresh = await insertReceivedEvent({ order_number: orderNumber });
+    stubOmisell(() => new Response("", { status: 503 }));
+
+    const result = await deliver([
+      { eventId: old, attempts: 10 },
+      { eventId: fresh, attempts: 1 },
+    ]);
+
+    expect((await readEvent(old))?.status).toBe("failed");
+    expect((await readEvent(fresh))?.status).toBe("received");
+    expect(result.retried.map((retry) => retry.id)).toEqual(["msg-1"]); // the fresh push's message
+    // The first backoff is base seconds with jitter, far below what attempt 10 would get.
+    expect(result.retried[0]?.delaySeconds).toBeLessThanOrEqual(20);
+  });
 });

@@ -151,9 +151,24 @@ describe("auth modes", () => {
 
     const first = await auth.headers();
     expect(first).toEqual({ ok: true, data: { authorization: "Omi stale" } });
-    expect(await auth.reauthenticate(first.ok ? first.data : {})).toBe(true);
+    expect(await auth.reauthenticate()).toBe(true);
     expect(await auth.headers()).toEqual({ ok: true, data: { authorization: "Omi fresh" } });
     expect(getToken).toHaveBeenLastCalledWith("stale");
-    expect(await auth.reauthenticate({ authorization: "Omi fresh" })).toBe(false);
+    expect(await auth.reauthenticate()).toBe(false);
+  });
+
+  it("token mode turns a token holder that cannot be reached into a retryable failure, never a throw", async () => {
+    const getToken = vi.fn(async () => {
+      throw new Error("Durable Object reset because its code was updated.");
+    });
+    const holders = { idFromName: (name: string) => name, get: () => ({ getToken }) };
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" });
+    const auth = omisellAuth({ OMISELL_TOKEN: holders } as unknown as Env, config, null);
+
+    expect(await auth.headers()).toEqual({
+      ok: false,
+      failure: { kind: "retryable", error: expect.stringContaining("Durable Object reset") },
+    });
+    expect(await auth.reauthenticate()).toBe(false);
   });
 });

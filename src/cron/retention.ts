@@ -14,22 +14,26 @@ import { purgeSnapshotsBefore } from "../store/resources";
 const CHUNK = 500;
 const MAX_CHUNKS_PER_RUN = 10;
 
-export type PurgeCounts = { events: number; snapshots: number };
+type PurgeCounts = { events: number; snapshots: number };
+
+/** Deletes chunk after chunk until one comes back short or the run's budget is spent. */
+async function purgeInChunks(purge: (limit: number) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
+    const deleted = await purge(CHUNK);
+    total += deleted;
+    if (deleted < CHUNK) break;
+  }
+  return total;
+}
 
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
   const config = readConfig(env);
   const cutoff = nowMs - config.RETENTION_DAYS * 86_400_000;
-  const counts: PurgeCounts = { events: 0, snapshots: 0 };
-  for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
-    const deleted = await purgeEventsBefore(env.DB, encodeIdTime(cutoff), CHUNK);
-    counts.events += deleted;
-    if (deleted < CHUNK) break;
-  }
-  for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
-    const deleted = await purgeSnapshotsBefore(env.DB, cutoff, CHUNK);
-    counts.snapshots += deleted;
-    if (deleted < CHUNK) break;
-  }
+  const counts = {
+    events: await purgeInChunks((limit) => purgeEventsBefore(env.DB, encodeIdTime(cutoff), limit)),
+    snapshots: await purgeInChunks((limit) => purgeSnapshotsBefore(env.DB, cutoff, limit)),
+  };
   if (counts.events + counts.snapshots > 0) log("info", "retention_purged", { ...counts, cutoff });
   return counts;
 }

@@ -5,6 +5,7 @@
  * waiting out a retry delay is not overdue until that delay has passed.
  */
 import { readConfig } from "../config";
+import { enqueueFollowups } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
 import { listOverdueFollowups, markFollowupsRescheduled } from "../store/events";
@@ -17,14 +18,10 @@ export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<numb
   const overdueBefore = nowMs - config.SWEEP_AFTER_SECONDS * 1000;
   const ids = await listOverdueFollowups(env.DB, encodeIdTime(overdueBefore), overdueBefore, SWEEP_LIMIT);
   if (ids.length === 0) return 0;
-  // sendBatch takes at most 100 messages.
-  for (let start = 0; start < ids.length; start += 100) {
-    const chunk = ids.slice(start, start + 100);
-    await env.FOLLOWUPS.sendBatch(
-      chunk.map((eventId) => ({ body: { eventId, reason: "sweep" as const }, contentType: "json" })),
-    );
-    await markFollowupsRescheduled(env.DB, chunk, nowMs);
-  }
+  // Marked before sending, so a message the consumer reschedules meanwhile keeps its later time
+  // (the mark never moves next_attempt_at back); a failed send is swept again next period.
+  await markFollowupsRescheduled(env.DB, ids, nowMs);
+  await enqueueFollowups(env.FOLLOWUPS, ids, "sweep");
   log("warn", "followups_swept", { count: ids.length });
   return ids.length;
 }

@@ -16,7 +16,7 @@ import {
   type FollowupEvent,
   getFollowupEvents,
   markEventDeadLettered,
-  markEventSkipped,
+  markEventSkippedStatement,
   markEventsFailed,
   markEventsProcessedStatement,
   recordFollowupRetry,
@@ -43,11 +43,12 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
   } catch (err) {
     // D1 unreachable: nothing was decided, so every message comes back later.
     log("error", "followup_load_failed", { error: describeError(err) });
-    for (const message of batch.messages) message.retry({ delaySeconds: retryDelay(config, message.attempts) });
+    retryWithBackoff(batch.messages, config);
     return;
   }
 
   const groups = new Map<string, OrderGroup>();
+  const skips: { message: Message<FollowupMessage>; statement: D1PreparedStatement }[] = [];
   for (const message of batch.messages) {
     const event = message.body?.eventId ? events.get(message.body.eventId) : undefined;
     if (!event) {
@@ -62,7 +63,7 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
     }
     const target = followupTarget(event);
     if (target.kind === "skip") {
-      await settle([message], () => markEventSkipped(env.DB, event.id, target.reason, Date.now()), config);
+      skips.push({ message, statement: markEventSkippedStatement(env.DB, event.id, target.reason, Date.now()) });
       continue;
     }
     const group = groups.get(target.orderNumber) ?? { orderNumber: target.orderNumber, deliveries: [] };
@@ -70,6 +71,14 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
     groups.set(target.orderNumber, group);
   }
 
+  // Every skip of the batch in one round trip, then the fetches.
+  if (skips.length > 0) {
+    await settle(
+      skips.map((skip) => skip.message),
+      () => env.DB.batch(skips.map((skip) => skip.statement)),
+      config,
+    );
+  }
   await forEachWithLimit([...groups.values()], config.FOLLOWUP_PARALLELISM, (group) =>
     followUpOrder(env, config, group),
   );
@@ -111,33 +120,57 @@ async function followUpOrder(env: Env, config: Config, group: OrderGroup): Promi
     return;
   }
 
-  await handleFailure(env, config, group.orderNumber, eventIds, messages, result.failure);
+  await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure);
 }
 
 async function handleFailure(
   env: Env,
   config: Config,
   orderNumber: string,
-  eventIds: string[],
-  messages: Message<FollowupMessage>[],
+  deliveries: Delivery[],
   failure: ApiFailure,
 ): Promise<void> {
-  const attempt = Math.max(...messages.map((message) => message.attempts));
-  // FOLLOWUP_MAX_RETRIES is a safety net for a queue configured with more retries than intended.
-  const exhausted = attempt > config.FOLLOWUP_MAX_RETRIES + 1;
-  if (failure.kind === "permanent" || exhausted) {
-    log("warn", "followup_failed", { order: orderNumber, events: eventIds, error: failure.error, attempt });
-    await settle(messages, () => markEventsFailed(env.DB, eventIds, failure.error), config);
-    return;
+  // Each message keeps its own count and backoff: a new push about this order does not inherit
+  // the backoff, or the exhaustion, of an older message about it. FOLLOWUP_MAX_RETRIES is a
+  // safety net for a queue configured with more retries than intended.
+  const ending =
+    failure.kind === "permanent"
+      ? deliveries
+      : deliveries.filter((delivery) => delivery.message.attempts > config.FOLLOWUP_MAX_RETRIES + 1);
+  const retrying = deliveries.filter((delivery) => !ending.includes(delivery));
+
+  if (ending.length > 0) {
+    const ids = eventIdsOf(ending);
+    log("warn", "followup_failed", { order: orderNumber, events: ids, error: failure.error, kind: failure.kind });
+    await settle(
+      ending.map((delivery) => delivery.message),
+      () => markEventsFailed(env.DB, ids, failure.error),
+      config,
+    );
   }
-  const delaySeconds = retryDelay(config, attempt, failure.retryAfterSeconds);
-  log("warn", "followup_retry", { order: orderNumber, events: eventIds, error: failure.error, attempt, delaySeconds });
+  if (retrying.length === 0) return;
+
+  const delays = retrying.map((delivery) => retryDelay(config, delivery.message.attempts, failure.retryAfterSeconds));
+  const ids = eventIdsOf(retrying);
+  log("warn", "followup_retry", { order: orderNumber, events: ids, error: failure.error, delays });
   try {
-    await recordFollowupRetry(env.DB, eventIds, failure.error, Date.now() + delaySeconds * 1000);
+    // The latest of the retries: the sweeper must not think any of them overdue before then.
+    await recordFollowupRetry(env.DB, ids, failure.error, Date.now() + Math.max(...delays) * 1000);
   } catch (err) {
-    log("error", "followup_record_failed", { events: eventIds, error: describeError(err) });
+    log("error", "followup_record_failed", { events: ids, error: describeError(err) });
   }
-  for (const message of messages) message.retry({ delaySeconds });
+  retrying.forEach((delivery, i) => {
+    delivery.message.retry({ delaySeconds: delays[i] });
+  });
+}
+
+function eventIdsOf(deliveries: Delivery[]): string[] {
+  return [...new Set(deliveries.map((delivery) => delivery.event.id))];
+}
+
+/** Every message back to the queue, each after its own backoff. */
+function retryWithBackoff(messages: readonly Message<FollowupMessage>[], config: Config): void {
+  for (const message of messages) message.retry({ delaySeconds: retryDelay(config, message.attempts) });
 }
 
 /** Runs the D1 writes that decide the messages' fate: ack when they land, retry when they do not. */
@@ -147,7 +180,7 @@ async function settle(messages: Message<FollowupMessage>[], write: () => Promise
     for (const message of messages) message.ack();
   } catch (err) {
     log("error", "followup_write_failed", { error: describeError(err) });
-    for (const message of messages) message.retry({ delaySeconds: retryDelay(config, message.attempts) });
+    retryWithBackoff(messages, config);
   }
 }
 
@@ -169,6 +202,7 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, e
   for (const message of batch.messages) {
     const eventId = message.body?.eventId;
     if (!isString(eventId)) {
+      log("warn", "dead_letter_malformed", { attempts: message.attempts });
       message.ack();
       continue;
     }

@@ -11,6 +11,14 @@ export function enqueueFollowup(queue: Queue<FollowupMessage>, eventId: string, 
   return queue.send({ eventId, reason }, { contentType: "json" });
 }
 
+/** Many follow-ups at once: `sendBatch`, in chunks of 100 (its limit). */
+export async function enqueueFollowups(queue: Queue<FollowupMessage>, eventIds: string[], reason: FollowupReason) {
+  for (let start = 0; start < eventIds.length; start += 100) {
+    const chunk = eventIds.slice(start, start + 100);
+    await queue.sendBatch(chunk.map((eventId) => ({ body: { eventId, reason }, contentType: "json" as const })));
+  }
+}
+
 /** The dead-letter queue is `omisell-followups-dlq` (any queue named `*-dlq` is treated as one). */
 export function isDeadLetterQueue(queueName: string): boolean {
   return queueName.endsWith("-dlq");

@@ -7,6 +7,7 @@
  * A missing key is a permanent failure with a message naming the variable.
  */
 import type { Config } from "../config";
+import { describeError } from "../errors";
 import type { OmisellAuth, OmisellResult } from "./omisell-client";
 
 /** One token holder for the whole deployment. */
@@ -49,16 +50,24 @@ export function omisellAuth(env: Env, config: Config, sellerId: string | null): 
 
 function tokenAuth(env: Env): OmisellAuth {
   const holder = env.OMISELL_TOKEN.get(env.OMISELL_TOKEN.idFromName(TOKEN_HOLDER_NAME));
+  let current: string | undefined;
   let rejected: string | undefined;
   return {
     async headers() {
-      const answer = await holder.getToken(rejected);
-      if (!answer.ok) return answer;
-      return { ok: true, data: { authorization: `Omi ${answer.data}` } };
+      try {
+        const answer = await holder.getToken(rejected);
+        if (!answer.ok) return answer;
+        current = answer.data;
+        return { ok: true, data: { authorization: `Omi ${answer.data}` } };
+      } catch (err) {
+        // The holder object was reset, overloaded or unreachable: like a network error, retry later.
+        return { ok: false, failure: { kind: "retryable", error: `Omisell token holder: ${describeError(err)}` } };
+      }
     },
-    async reauthenticate(headers) {
-      if (rejected !== undefined) return false;
-      rejected = headers.authorization?.replace(/^Omi /, "");
+    /** Asks the holder for a new token instead of the one the API just refused (once). */
+    async reauthenticate() {
+      if (rejected !== undefined || current === undefined) return false;
+      rejected = current;
       return true;
     },
   };

@@ -19,7 +19,7 @@ export type OmisellConnection = {
 export type OmisellAuth = {
   headers(): Promise<OmisellResult<Record<string, string>>>;
   /** After a 401: get fresh credentials. False when there is nothing fresher to get (static keys). */
-  reauthenticate(rejected: Record<string, string>): Promise<boolean>;
+  reauthenticate(): Promise<boolean>;
 };
 
 const Envelope = z.looseObject({
@@ -121,7 +121,7 @@ export async function requestOmisellAuthorized(
   if (!headers.ok) return headers;
   const first = await requestOmisell(connection, path, { headers: headers.data });
   if (first.ok || !first.failure.unauthorized) return first;
-  if (!(await auth.reauthenticate(headers.data))) return first;
+  if (!(await auth.reauthenticate())) return first;
   headers = await auth.headers();
   if (!headers.ok) return headers;
   return requestOmisell(connection, path, { headers: headers.data });

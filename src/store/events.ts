@@ -142,15 +142,14 @@ export async function markEventsFailed(db: D1Database, ids: string[], error: str
     .run();
 }
 
-/** Nothing to fetch for this event: `skipped`, the reason in `last_error`. */
-export async function markEventSkipped(db: D1Database, id: string, reason: string, at: number): Promise<void> {
-  await db
+/** Nothing to fetch for this event: `skipped`, the reason in `last_error` (a batch's skips go in one `db.batch`). */
+export function markEventSkippedStatement(db: D1Database, id: string, reason: string, at: number): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE events SET status = 'skipped', processed_at = ?2, last_error = ?3, next_attempt_at = NULL
        WHERE id = ?1 AND status = 'received'`,
     )
-    .bind(id, at, reason)
-    .run();
+    .bind(id, at, reason);
 }
 
 /**
@@ -169,27 +168,28 @@ export async function markEventDeadLettered(db: D1Database, id: string, fallback
 }
 
 /**
- * Puts an event back to `received` for a replay (attempts and last_error are kept as history).
- * `invalid` events have nothing to follow up and are left alone. Returns the status it had,
- * or null when there is no such event.
+ * Puts an event back to `received` for a replay: `attempts` and `last_error` are kept as history
+ * until the replay's own attempt replaces them. `invalid` events have nothing to
+ * follow up and are left alone. Returns the status it had, or null when there is no such event.
+ * The read and the update run in one batch (one transaction), so the status returned is the one
+ * the update replaced.
  */
 export async function reopenEventForReplay(
   db: D1Database,
   id: string,
   at: number,
 ): Promise<{ previous: EventStatus } | null> {
-  const before = await db.prepare("SELECT status FROM events WHERE id = ?1").bind(id).first<{ status: EventStatus }>();
-  if (!before) return null;
-  if (before.status !== "invalid") {
-    await db
+  const [before] = await db.batch<{ status: EventStatus }>([
+    db.prepare("SELECT status FROM events WHERE id = ?1").bind(id),
+    db
       .prepare(
         `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2
          WHERE id = ?1 AND status <> 'invalid'`,
       )
-      .bind(id, at)
-      .run();
-  }
-  return { previous: before.status };
+      .bind(id, at),
+  ]);
+  const previous = before?.results[0]?.status;
+  return previous === undefined ? null : { previous };
 }
 
 /**
@@ -217,7 +217,7 @@ export async function listOverdueFollowups(
 export async function markFollowupsRescheduled(db: D1Database, ids: string[], at: number): Promise<void> {
   await db
     .prepare(
-      `UPDATE events SET next_attempt_at = ?2
+      `UPDATE events SET next_attempt_at = MAX(COALESCE(next_attempt_at, 0), ?2)
        WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
     )
     .bind(JSON.stringify(ids), at)
