@@ -85,6 +85,12 @@ describe("signing in", () => {
     expect(res.headers.get("Set-Cookie")).toBeNull();
   });
 
+  it("refuses a sign-in posted from an opaque origin (Origin: null)", async () => {
+    const res = await post("/dashboard/sign-in", { token: READ_TOKEN }, { token: null, origin: "null" });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+
   it("treats a cookie with a token that is no longer configured as signed out", async () => {
     const res = await page("/dashboard", "revoked-token");
     expect(res.status).toBe(303);

@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { readSignatureHeader, signPush, toHex, verifyPushSignature } from "../src/push/signature";
+import { toHex } from "../src/lib/hex";
+import { readSignatureHeader, signPush, verifyPushSignature } from "../src/push/signature";
 
 const RUNS = { numRuns: 150, seed: 7 };
 

@@ -8,7 +8,8 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readConfig } from "../config";
-import { type Role, roleOfToken } from "./tokens";
+import { toHex } from "../lib/hex";
+import { matchesAnyToken, type Role, roleOfToken } from "./tokens";
 
 export const SESSION_COOKIE = "omisell_session";
 const COOKIE_PATH = "/dashboard";
@@ -48,15 +49,13 @@ export async function formToken(sessionToken: string): Promise<string> {
     ["sign"],
   );
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("dashboard-form"));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(mac));
 }
 
+/** Compared like bearer tokens: as digests, in constant time. */
 export async function isValidFormToken(sessionToken: string, submitted: unknown): Promise<boolean> {
   if (typeof submitted !== "string") return false;
-  const expected = encoder.encode(await formToken(sessionToken));
-  const given = encoder.encode(submitted);
-  // timingSafeEqual needs equal lengths; a wrong length is a wrong token and says nothing secret.
-  return given.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(given, expected);
+  return matchesAnyToken(submitted, [await formToken(sessionToken)]);
 }
 
 /**
@@ -66,8 +65,8 @@ export async function isValidFormToken(sessionToken: string, submitted: unknown)
  */
 export function isSameOriginPost(c: Context): boolean {
   const origin = c.req.header("origin");
-  if (origin && origin !== "null" && origin !== new URL(c.req.url).origin) return false;
-  if (origin === "null") return false;
+  // An opaque origin ("null") is never this site's, so it is refused here too.
+  if (origin && origin !== new URL(c.req.url).origin) return false;
   const site = c.req.header("sec-fetch-site");
   return !site || site === "same-origin" || site === "none";
 }

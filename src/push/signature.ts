@@ -4,6 +4,8 @@
  * Checked with WebCrypto `verify`, which compares in constant time, against every configured
  * secret (rotation). Keys are imported once per isolate.
  */
+import { toHex } from "../lib/hex";
+
 const encoder = new TextEncoder();
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
@@ -62,12 +64,6 @@ export async function verifyPushSignature(
 export async function signPush(secret: string, callbackUrl: string, rawBody: Uint8Array): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await importPushKey(secret), signedBytes(callbackUrl, rawBody));
   return toHex(new Uint8Array(mac));
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
