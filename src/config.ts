@@ -1,6 +1,7 @@
 /**
  * Vars and secrets, parsed once per `env` object with zod. Every module reads configuration
- * through `readConfig(env)`, never from `env` directly, so defaults and validation live here.
+ * through `readConfig(env)` (the push endpoint through `readPushConfig(env)`), never from `env`
+ * directly, so defaults and validation live here.
  */
 import { z } from "zod";
 
@@ -51,7 +52,19 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-const cache = new WeakMap<object, Config>();
+/**
+ * What the push endpoint needs, parsed on its own: a bad value elsewhere (a follow-up or API
+ * setting) must not stop pushes from being stored, since Omisell gives up on them for good.
+ */
+const PushConfigSchema = ConfigSchema.pick({
+  OMISELL_PUSH_SECRET: true,
+  SIGNATURE_MODE: true,
+  PUBLIC_CALLBACK_URL: true,
+  RETENTION_DAYS: true,
+  CLAIM_LEASE_SECONDS: true,
+});
+
+export type PushConfig = z.infer<typeof PushConfigSchema>;
 
 /** Thrown when a var has a value that cannot be used; mapped to 503 `not_configured`. */
 export class ConfigError extends Error {
@@ -60,13 +73,22 @@ export class ConfigError extends Error {
   }
 }
 
-export function readConfig(env: object): Config {
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError([...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))]);
-  }
-  cache.set(env, parsed.data);
-  return parsed.data;
+function cachedParser<T>(schema: z.ZodType<T>) {
+  const cache = new WeakMap<object, T>();
+  return (env: object): T => {
+    const cached = cache.get(env);
+    if (cached) return cached;
+    const parsed = schema.safeParse(env);
+    if (!parsed.success) {
+      throw new ConfigError([...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))]);
+    }
+    cache.set(env, parsed.data);
+    return parsed.data;
+  };
 }
+
+/** The whole configuration, parsed once per `env` object. */
+export const readConfig: (env: object) => Config = cachedParser(ConfigSchema);
+
+/** The push endpoint's part of it, parsed once per `env` object. */
+export const readPushConfig: (env: object) => PushConfig = cachedParser(PushConfigSchema);

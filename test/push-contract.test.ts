@@ -116,6 +116,18 @@ describe("URL verification", () => {
   });
 });
 
+describe("URL verification before the secret is set", () => {
+  it.each([
+    ["an empty body", ""],
+    ["a verify_info body", JSON.stringify({ code: 0, data: { verify_info: "This is a Verification message" } })],
+  ])("answers %s 200 ignored even when enforcing without a secret", async (_name, body) => {
+    const req = new Request(CALLBACK_URL, { method: "POST", body });
+    const res = await fetchWithEnv(req, { OMISELL_PUSH_SECRET: "" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Push-Status")).toBe("ignored");
+  });
+});
+
 describe("missing or wrong signature (enforce)", () => {
   it.each([
     ["no Authorization header", null],
@@ -300,6 +312,14 @@ describe("configuration", () => {
     const res = await fetchWithEnv(req, { SIGNATURE_MODE: "off", OMISELL_PUSH_SECRET: "" });
     expect(res.headers.get("Push-Status")).toBe("accepted");
     expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({ signature_valid: null });
+  });
+
+  it("keeps storing pushes when a setting the push path does not use is unusable", async () => {
+    const res = await fetchWithEnv(await signedRequest(samplePush()), {
+      FOLLOWUP_PARALLELISM: "5000",
+      OMISELL_AUTH_MODE: "Account",
+    });
+    expect(res.headers.get("Push-Status")).toBe("accepted");
   });
 
   it("answers 503 not_configured for an unusable SIGNATURE_MODE", async () => {

@@ -21,6 +21,13 @@ describe("request_id", () => {
     expect(parse({ event: "order.created" }, "hdr").requestId).toBe("hdr");
   });
 
+  it("is not taken from a number JSON could not hold exactly (beyond 2^53), so distinct pushes never merge", () => {
+    const a = parse(JSON.parse('{"event":"order.created","request_id":1234567890123456789}'));
+    const b = parse(JSON.parse('{"event":"order.created","request_id":42}'));
+    expect(a.requestId).toBeNull();
+    expect(b.requestId).toBe("42");
+  });
+
   it("is null when absent or blank, so the body hash is used", () => {
     expect(parse({ event: "order.created", request_id: "  " }).requestId).toBeNull();
     expect(parse({ event: "order.created", request_id: { nested: 1 } }).requestId).toBeNull();

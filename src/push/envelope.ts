@@ -49,8 +49,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A non-empty string or number, as a trimmed string; anything else is absent. */
+/**
+ * A non-empty string or number, as a trimmed string; anything else is absent. A number beyond
+ * 2^53 was already rounded by JSON.parse, so distinct ids could collide: it counts as absent
+ * (a request id then falls back to the header or the body hash).
+ */
 function readScalar(value: unknown): string | null {
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return null;
   const parsed = scalarId.safeParse(value);
   return parsed.success && parsed.data.length > 0 ? parsed.data : null;
 }

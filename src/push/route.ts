@@ -4,7 +4,7 @@
  * Every 200 has an empty body; what happened is in `Push-Status` and `Push-Event-Id`.
  */
 import { Hono } from "hono";
-import { readConfig } from "../config";
+import { readPushConfig } from "../config";
 import { errorBody, HttpError } from "../errors";
 import { log } from "../lib/log";
 import { BodyTooLarge, isBlank, readBodyLimited } from "./body";
@@ -45,12 +45,7 @@ function decodeUtf8(bytes: Uint8Array): string | null {
 export const pushRoutes = new Hono<{ Bindings: Env }>();
 
 pushRoutes.post(PUSH_PATH, async (c) => {
-  const config = readConfig(c.env);
-  if (config.SIGNATURE_MODE === "enforce" && config.OMISELL_PUSH_SECRET.length === 0) {
-    log("error", "push_secret_missing", { hint: "set OMISELL_PUSH_SECRET or SIGNATURE_MODE" });
-    return c.json(errorBody("not_configured", "OMISELL_PUSH_SECRET is not set"), 503);
-  }
-
+  const config = readPushConfig(c.env);
   const receivedAt = Date.now();
   let raw: Uint8Array;
   try {
@@ -78,6 +73,11 @@ pushRoutes.post(PUSH_PATH, async (c) => {
   if (json.ok && isVerificationPing(json.value)) {
     log("info", "verification_ping", { kind: "verify_info", signed: signatureValid });
     return pushAnswer("ignored");
+  }
+  // After the URL checks: saving the callback URL must work even before the secret is set.
+  if (config.SIGNATURE_MODE === "enforce" && config.OMISELL_PUSH_SECRET.length === 0) {
+    log("error", "push_secret_missing", { hint: "set OMISELL_PUSH_SECRET or SIGNATURE_MODE" });
+    return c.json(errorBody("not_configured", "OMISELL_PUSH_SECRET is not set"), 503);
   }
   if (signatureValid === false && config.SIGNATURE_MODE === "enforce") {
     log("warn", "push_signature_invalid", { bytes: raw.byteLength });
