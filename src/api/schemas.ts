@@ -3,25 +3,27 @@
  * them and `openapi.ts` turns the same schemas into the OpenAPI document, so the two agree.
  */
 import { z } from "zod";
+import { ID_PATTERN } from "../lib/ids";
 import { CATEGORIES, KNOWN_EVENTS } from "../push/catalogue";
 import { EVENT_STATUSES } from "../store/events";
 import { decodeCursor, parseTimeBound } from "./event-query";
 
+/** A string read by `parse`; when it gives null, the parameter is invalid with `message`. */
+const parsedString = <T>(parse: (text: string) => T | null, message: string) =>
+  z.string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === null) {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 const timeBound = (what: string) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      const ms = parseTimeBound(text);
-      if (ms === null) {
-        ctx.addIssue({ code: "custom", message: "expected milliseconds since the epoch or an ISO 8601 date-time" });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({
-      description: `${what}: milliseconds since the epoch (1732780800000) or ISO 8601 (2024-11-28T08:00:00Z; UTC when no offset is given).`,
-      examples: ["2024-11-28T00:00:00Z"],
-    });
+  parsedString(parseTimeBound, "expected milliseconds since the epoch or an ISO 8601 date-time").meta({
+    description: `${what}: milliseconds since the epoch (1732780800000) or ISO 8601 (2024-11-28T08:00:00Z; UTC when no offset is given).`,
+    examples: ["2024-11-28T00:00:00Z"],
+  });
 
 const shortText = (description: string) => z.string().min(1).max(200).meta({ description });
 
@@ -40,16 +42,7 @@ export const ListEventsQuery = z
     since: timeBound("Only events received at or after this time").optional(),
     until: timeBound("Only events received before this time").optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: "Page size, 1 to 200." }),
-    cursor: z
-      .string()
-      .transform((text, ctx) => {
-        const id = decodeCursor(text);
-        if (id === null) {
-          ctx.addIssue({ code: "custom", message: "not a cursor returned as next_cursor" });
-          return z.NEVER;
-        }
-        return id;
-      })
+    cursor: parsedString(decodeCursor, "not a cursor returned as next_cursor")
       .meta({ description: "The `next_cursor` of the previous page." })
       .optional(),
   })
@@ -63,7 +56,7 @@ export const ListEventsQuery = z
 export const EventIdParam = z.object({
   id: z
     .string()
-    .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "not an event id (26 characters, Crockford base32)")
+    .regex(ID_PATTERN, "not an event id (26 characters, Crockford base32)")
     .meta({ description: "Event id, as in Push-Event-Id.", examples: ["01JDQ3Z5J8X0K4M2N6P8R0T2V4"] }),
 });
 

@@ -25,7 +25,8 @@ export function newEventId(ms: number): string {
   return out;
 }
 
-const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** A whole event id: 26 characters of Crockford base32 (no I, L, O, U). */
+export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function isEventId(value: string): boolean {
   return ID_PATTERN.test(value);
