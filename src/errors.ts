@@ -20,6 +20,13 @@ export class HttpError extends Error {
   }
 }
 
+/** D1 could not store a push: a retryable 503, so Omisell's retry stores it. */
+export function storageUnavailable(): HttpError {
+  return new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
+    headers: { "Retry-After": "5" },
+  });
+}
+
 export function errorBody(code: string, message?: string, fields?: Record<string, string>) {
   return {
     error: code,
@@ -39,10 +46,7 @@ export function renderError(err: Error, c: Context): Response {
     return c.json(errorBody("not_configured", `invalid: ${err.fields.join(", ")}`), 503);
   }
   if (err instanceof HTTPException) {
-    return c.json(
-      errorBody(err.status === 413 ? "payload_too_large" : "http_error", err.message || undefined),
-      err.status,
-    );
+    return c.json(errorBody("http_error", err.message || undefined), err.status);
   }
   log("error", "unhandled_error", { path: c.req.path, error: describeError(err) });
   return c.json(errorBody("internal_error"), 500);
@@ -54,10 +58,11 @@ export function describeError(err: unknown): string {
 }
 
 /**
- * The one mapping of zod validation errors to the API's 400: `{"error":"invalid_request",
- * "fields":{<parameter>: <what is wrong>}}`, one message per parameter (the first issue wins).
+ * What is wrong with each parameter of a failed zod parse, by name: one message per parameter
+ * (the first issue wins), unknown parameters included. The API's 400 and the dashboard's
+ * filter form both show these.
  */
-export function invalidRequest(error: z.ZodError): HttpError {
+export function fieldErrors(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
@@ -67,7 +72,12 @@ export function invalidRequest(error: z.ZodError): HttpError {
     const name = issue.path.length > 0 ? issue.path.map(String).join(".") : "request";
     fields[name] ??= issue.message;
   }
-  return new HttpError(400, "invalid_request", undefined, { fields });
+  return fields;
+}
+
+/** The API's 400: `{"error":"invalid_request","fields":{<parameter>: <what is wrong>}}`. */
+export function invalidRequest(error: z.ZodError): HttpError {
+  return new HttpError(400, "invalid_request", undefined, { fields: fieldErrors(error) });
 }
 
 /** Parses `input` with `schema` or throws the API's 400 naming each bad field. */

@@ -11,7 +11,7 @@ import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../api/schemas"
 import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
-import { invalidRequest } from "../errors";
+import { fieldErrors } from "../errors";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
 import { LIST_FILTER_COLUMNS } from "../store/events";
@@ -118,7 +118,7 @@ dashboardRoutes.get("/dashboard", async (c) => {
   const stats = await readStats(c.env.DB, now);
   const viewer = c.get("viewer");
   if (!parsed.success) {
-    const errors = invalidRequest(parsed.error).extra.fields ?? {};
+    const errors = fieldErrors(parsed.error);
     const page = (
       <OverviewPage {...{ viewer, stats, now, filters, errors }} events={[]} nextHref={null} firstHref="/dashboard" />
     );
