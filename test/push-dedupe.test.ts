@@ -36,11 +36,12 @@ describe("ClaimShard", () => {
     });
   });
 
-  it("lets a claimant take over an expired lease, keeping the first event id", async () => {
+  it("lets a claimant take over an expired lease, under its own event id (its arrival time)", async () => {
     await runInDurableObject(shard(), async (instance: ClaimShard) => {
       instance.claim("k", "t1", "E1", 1);
       await new Promise((r) => setTimeout(r, 5));
-      expect(instance.claim("k", "t2", "E2", 30_000)).toEqual({ state: "claimed", eventId: "E1", takeover: true });
+      expect(instance.claim("k", "t2", "E2", 30_000)).toEqual({ state: "claimed", eventId: "E2", takeover: true });
+      expect(instance.claim("k", "t3", "E3", 30_000)).toMatchObject({ state: "in_flight", eventId: "E2" });
     });
   });
 

@@ -53,22 +53,25 @@ export class ClaimShard extends DurableObject<Env> {
     if (existing && existing.token !== token && existing.lease_until > now) {
       return { state: "in_flight", eventId: existing.event_id, retryAfterMs: existing.lease_until - now };
     }
-    // New claim, a repeat by the same claimant, or a takeover: the first claimant's event id is
-    // kept so every attempt at one push works on the same row.
-    const keptEventId = existing?.event_id ?? eventId;
+    // New claim, a repeat by the same claimant (same answer), or a takeover. A takeover claims
+    // under its own event id, so the id's time stays the row's received_at; if the crashed
+    // attempt had already stored the row, the D1 insert finds it and answers with its id.
+    const repeat = existing !== undefined && existing.token === token;
+    const claimedId = repeat ? existing.event_id : eventId;
     const leaseUntil = now + leaseMs;
     const expiresAt = leaseUntil + PENDING_GRACE_MS;
     this.sql.exec(
       `INSERT INTO claims (key, status, token, event_id, lease_until, expires_at) VALUES (?, 'pending', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET token = excluded.token, lease_until = excluded.lease_until, expires_at = excluded.expires_at`,
+       ON CONFLICT (key) DO UPDATE SET token = excluded.token, event_id = excluded.event_id,
+         lease_until = excluded.lease_until, expires_at = excluded.expires_at`,
       key,
       token,
-      keptEventId,
+      claimedId,
       leaseUntil,
       expiresAt,
     );
     this.scheduleSweep(expiresAt);
-    return { state: "claimed", eventId: keptEventId, takeover: existing !== undefined && existing.token !== token };
+    return { state: "claimed", eventId: claimedId, takeover: existing !== undefined && !repeat };
   }
 
   /** Marks the push stored and answered. Idempotent; `eventId` is the row D1 holds for the key. */

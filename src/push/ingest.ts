@@ -6,8 +6,9 @@
  * The steps are reached through `pushSteps`, a plain object, so tests can make any one of them
  * fail and check that a retry converges to one row and one follow-up.
  */
+import type { ClaimState } from "../dedupe/claim-shard";
 import { claimPush, commitPush, releasePush } from "../dedupe/claims";
-import { describeError, HttpError } from "../errors";
+import { describeError, HttpError, storageUnavailable } from "../errors";
 import { enqueueFollowup } from "../followup/message";
 import { newEventId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -38,26 +39,21 @@ export async function ingestPush(
 ): Promise<IngestOutcome> {
   const token = crypto.randomUUID();
   const { dedupeKey } = input;
-  let eventId = newEventId(input.receivedAt);
+  const eventId = newEventId(input.receivedAt);
 
   // 1. Claim. If the claim shards cannot be reached, carry on: the D1 unique constraint still
   //    guarantees one row, and a duplicate is then answered from D1, which is durable.
-  let takeover = false;
-  let claimed = false;
+  let claim: ClaimState | null = null;
   try {
-    const claim = await pushSteps.claim(env.CLAIMS, dedupeKey, token, eventId, input.leaseMs);
-    if (claim.state === "committed") return { status: "duplicate", eventId: claim.eventId };
-    if (claim.state === "in_flight") {
-      throw new HttpError(409, "in_flight", "a copy of this push is still being stored; retry", {
-        headers: { "Retry-After": String(Math.max(1, Math.ceil(claim.retryAfterMs / 1000))) },
-      });
-    }
-    eventId = claim.eventId;
-    takeover = claim.takeover;
-    claimed = true;
+    claim = await pushSteps.claim(env.CLAIMS, dedupeKey, token, eventId, input.leaseMs);
   } catch (err) {
-    if (err instanceof HttpError) throw err;
     log("warn", "claim_unavailable", { dedupe_key: dedupeKey, error: describeError(err) });
+  }
+  if (claim?.state === "committed") return { status: "duplicate", eventId: claim.eventId };
+  if (claim?.state === "in_flight") {
+    throw new HttpError(409, "in_flight", "a copy of this push is still being stored; retry", {
+      headers: { "Retry-After": String(Math.max(1, Math.ceil(claim.retryAfterMs / 1000))) },
+    });
   }
 
   // 2. Insert. On failure give the claim back so Omisell's retry is not kept waiting by the lease.
@@ -71,13 +67,12 @@ export async function ingestPush(
     });
   } catch (err) {
     log("error", "event_insert_failed", { dedupe_key: dedupeKey, error: describeError(err) });
-    if (claimed) {
+    if (claim) {
+      // Wrapped so that even a release that throws synchronously cannot turn the 503 into a 500.
       const release = async () => pushSteps.release(env.CLAIMS, dedupeKey, token);
       ctx.waitUntil(release().catch(() => {}));
     }
-    throw new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
-      headers: { "Retry-After": "5" },
-    });
+    throw storageUnavailable();
   }
 
   // 3. Commit, then enqueue. In this order a crash leaves at most one follow-up message per
@@ -100,6 +95,7 @@ export async function ingestPush(
   }
 
   // A takeover finishes an attempt that was never answered 200, so it is still the acceptance.
+  const takeover = claim?.state === "claimed" && claim.takeover;
   const status = stored.inserted || takeover ? "accepted" : "duplicate";
   return { status, eventId: stored.id };
 }

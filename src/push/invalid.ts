@@ -3,10 +3,11 @@
  * kept, once, keyed by the hash of its body, with status `invalid`: nothing Omisell sends is lost,
  * and an operator can read it in the API to see what Omisell really sends.
  */
-import { describeError, HttpError } from "../errors";
+import { describeError, storageUnavailable } from "../errors";
 import { newEventId } from "../lib/ids";
 import { log } from "../lib/log";
 import { insertEvent } from "../store/events";
+import { MAX_REQUEST_ID_LENGTH } from "./envelope";
 import { sha256Hex } from "./signature";
 
 const lenient = new TextDecoder("utf-8");
@@ -26,7 +27,7 @@ export async function storeInvalidPush(
     return await insertEvent(env.DB, {
       id: newEventId(input.receivedAt),
       dedupe_key: dedupeKey,
-      request_id: input.requestIdHeader?.slice(0, 256) ?? null,
+      request_id: input.requestIdHeader?.slice(0, MAX_REQUEST_ID_LENGTH) ?? null,
       event: null,
       category: "invalid",
       seller_id: null,
@@ -41,8 +42,6 @@ export async function storeInvalidPush(
     });
   } catch (err) {
     log("error", "invalid_push_insert_failed", { dedupe_key: dedupeKey, error: describeError(err) });
-    throw new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
-      headers: { "Retry-After": "5" },
-    });
+    throw storageUnavailable();
   }
 }
