@@ -143,4 +143,14 @@ describe("/docs", () => {
     expect(script.headers.get("Content-Type")).toContain("javascript");
     expect(await script.text()).toContain("/openapi.json");
   });
+
+  it("answers with the security headers: no framing, no sniffing, no referrer", async () => {
+    for (const path of ["/docs", "/docs/app.js"]) {
+      const res = await exports.default.fetch(`${BASE}${path}`);
+      expect(res.headers.get("Content-Security-Policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { type AuthVariables, requireAdmin, requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
 import { HttpError, parseOrThrow } from "../errors";
 import { replayEvent } from "../followup/replay";
+import { securityHeaders } from "../lib/security-headers";
 import { DOCS_CSS, DOCS_HTML, DOCS_SCRIPT } from "./docs-page";
 import { buildOpenApiDocument } from "./openapi";
 import { readEvent, readEventPage, readOrder, readStats } from "./reads";
@@ -76,13 +77,7 @@ apiRoutes.get("/openapi.json", (c) => c.json(buildOpenApiDocument(new URL(c.req.
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-const docsHeaders = createMiddleware<ApiEnv>(async (c, next) => {
-  await next();
-  c.header("Content-Security-Policy", DOCS_CSP);
-  c.header("X-Frame-Options", "DENY");
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
-});
+const docsHeaders = securityHeaders({ csp: DOCS_CSP, referrerPolicy: "no-referrer" });
 
 // "/docs/*" also matches "/docs" itself (Hono 4): one registration, or it runs twice there.
 apiRoutes.use("/docs/*", docsHeaders);

@@ -3,7 +3,7 @@
  * the worker, no framing, no MIME sniffing, no referrer leaving the site, no caching of pages
  * that show order data.
  */
-import { createMiddleware } from "hono/factory";
+import { securityHeaders } from "../lib/security-headers";
 
 export const DASHBOARD_CSP = [
   "default-src 'none'",
@@ -14,13 +14,4 @@ export const DASHBOARD_CSP = [
   "base-uri 'none'",
 ].join("; ");
 
-export const dashboardSecurityHeaders = createMiddleware(async (c, next) => {
-  await next();
-  c.header("Content-Security-Policy", DASHBOARD_CSP);
-  c.header("X-Frame-Options", "DENY");
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "same-origin");
-  c.header("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  c.header("Cross-Origin-Opener-Policy", "same-origin");
-  if (!c.res.headers.get("Cache-Control")) c.header("Cache-Control", "no-store");
-});
+export const dashboardSecurityHeaders = securityHeaders({ csp: DASHBOARD_CSP, defaultCacheControl: "no-store" });
