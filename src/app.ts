@@ -9,7 +9,8 @@ import { errorBody, renderError } from "./errors";
 import { pushRoutes } from "./push/route";
 import { pingDatabase } from "./store/health";
 
-export const app = new Hono<{ Bindings: Env }>();
+// Not strict: a callback URL saved with a trailing slash still reaches the push route.
+export const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.get("/health", async (c) => {
   try {

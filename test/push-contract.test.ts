@@ -249,6 +249,14 @@ describe("unknown event name", () => {
   });
 });
 
+describe("the callback URL saved with a trailing slash", () => {
+  it("still reaches the push endpoint, signed over the URL as saved", async () => {
+    const url = `${CALLBACK_URL}/`;
+    const res = await fetchWithEnv(await signedRequest(samplePush(), { url }), { PUBLIC_CALLBACK_URL: url });
+    expect(res.headers.get("Push-Status")).toBe("accepted");
+  });
+});
+
 describe("other methods", () => {
   it.each(["GET", "PUT", "PATCH", "DELETE"])("answers %s with 405 and Allow: POST", async (method) => {
     const res = await fetchWithEnv(new Request(CALLBACK_URL, { method }), {});
