@@ -44,35 +44,42 @@ function Tile({ label, value, note, tone }: { label: string; value: string; note
 
 export type FilterValues = Partial<Record<ListFilterColumn | "since" | "until", string>>;
 
-function Filters({ values, errors }: { values: FilterValues; errors: Record<string, string> }) {
-  const option = (value: string, selected: string | undefined, label = value) => (
-    <option value={value} selected={value === selected}>
-      {label}
-    </option>
+/** A filter chosen from a list; the empty first option ("Any …") means no filter. */
+function AnySelect(props: {
+  label: string;
+  name: keyof FilterValues;
+  values: FilterValues;
+  options: readonly string[];
+  labels?: Record<string, string>;
+}) {
+  const selected = props.values[props.name];
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">Any {props.label.toLowerCase()}</option>
+        {props.options.map((value) => (
+          <option value={value} selected={value === selected}>
+            {props.labels?.[value] ?? value}
+          </option>
+        ))}
+      </select>
+    </label>
   );
+}
+
+function Filters({ values, errors }: { values: FilterValues; errors: Record<string, string> }) {
   return (
     <form method="get" action="/dashboard" class="filters" aria-label="Filter events">
-      <label>
-        Event
-        <select name="event">
-          {option("", values.event, "Any event")}
-          {KNOWN_EVENTS.map((e) => option(e, values.event))}
-        </select>
-      </label>
-      <label>
-        Category
-        <select name="category">
-          {option("", values.category, "Any category")}
-          {Object.keys(CATEGORY_LABELS).map((c) => option(c, values.category, CATEGORY_LABELS[c]))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select name="status">
-          {option("", values.status, "Any status")}
-          {EVENT_STATUSES.map((s) => option(s, values.status))}
-        </select>
-      </label>
+      <AnySelect label="Event" name="event" values={values} options={KNOWN_EVENTS} />
+      <AnySelect
+        label="Category"
+        name="category"
+        values={values}
+        options={Object.keys(CATEGORY_LABELS)}
+        labels={CATEGORY_LABELS}
+      />
+      <AnySelect label="Status" name="status" values={values} options={EVENT_STATUSES} />
       <label>
         Order
         <input name="order_number" value={values.order_number ?? ""} placeholder="OM2411280001" />

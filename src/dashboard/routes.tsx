@@ -35,6 +35,13 @@ async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 =
   );
 }
 
+/** A page that only says something (an error, a refusal), to the signed-in viewer. */
+function showMessage(c: Ctx, status: 403 | 404, title: string, message: string) {
+  return render(c, <MessagePage title={title} message={message} viewer={c.get("viewer")} />, status);
+}
+
+const noSuchEvent = (c: Ctx) => showMessage(c, 404, "No such event", "Nothing is stored under this id.");
+
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
 // "/dashboard/*" also matches "/dashboard" itself (Hono 4), so each middleware is registered once.
@@ -91,15 +98,7 @@ async function checkFormPost(c: Ctx): Promise<boolean> {
 
 dashboardRoutes.post("/dashboard/sign-out", async (c) => {
   if (!(await checkFormPost(c))) {
-    return render(
-      c,
-      <MessagePage
-        title="Not signed out"
-        message="The form was not valid; reload and retry."
-        viewer={c.get("viewer")}
-      />,
-      403,
-    );
+    return showMessage(c, 403, "Not signed out", "The form was not valid; reload and retry.");
   }
   endSession(c);
   return c.redirect(SIGN_IN, 303);
@@ -147,12 +146,7 @@ dashboardRoutes.get("/dashboard/events/:id", async (c) => {
   const viewer = c.get("viewer");
   const id = EventIdParam.safeParse(c.req.param());
   const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
-  if (!event)
-    return render(
-      c,
-      <MessagePage title="No such event" message="Nothing is stored under this id." viewer={viewer} />,
-      404,
-    );
+  if (!event) return noSuchEvent(c);
   const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
   return render(c, <EventPage viewer={viewer} event={event} flash={flash} />);
 });
@@ -160,27 +154,14 @@ dashboardRoutes.get("/dashboard/events/:id", async (c) => {
 dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
   const viewer = c.get("viewer");
   if (!(await checkFormPost(c))) {
-    return render(
-      c,
-      <MessagePage title="Not replayed" message="The form was not valid; reload the page and retry." viewer={viewer} />,
-      403,
-    );
+    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
   }
   if (viewer.role !== "admin") {
-    return render(
-      c,
-      <MessagePage title="Not allowed" message="Replaying needs an admin token." viewer={viewer} />,
-      403,
-    );
+    return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
   }
   const id = EventIdParam.safeParse(c.req.param());
   const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
-  if (!replayed)
-    return render(
-      c,
-      <MessagePage title="No such event" message="Nothing is stored under this id." viewer={viewer} />,
-      404,
-    );
+  if (!replayed) return noSuchEvent(c);
   return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=${replayed.enqueued ? 1 : 0}`, 303);
 });
 
@@ -188,15 +169,8 @@ dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
   const viewer = c.get("viewer");
   const number = OrderNumberParam.safeParse(c.req.param());
   const order = number.success ? await readOrder(c.env.DB, number.data.omisell_order_number) : null;
-  if (!order)
-    return render(
-      c,
-      <MessagePage title="No such order" message="No snapshot and no event for this order number." viewer={viewer} />,
-      404,
-    );
+  if (!order) return showMessage(c, 404, "No such order", "No snapshot and no event for this order number.");
   return render(c, <OrderPage viewer={viewer} order={order} />);
 });
 
-dashboardRoutes.all("/dashboard/*", (c) =>
-  render(c, <MessagePage title="Not found" message="There is no such dashboard page." viewer={c.get("viewer")} />, 404),
-);
+dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));
