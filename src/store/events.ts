@@ -87,16 +87,13 @@ export function getEvent(db: D1Database, id: string) {
 // Every follow-up write is guarded by `status = 'received'`, so a repeated or late message
 // cannot undo a decision already taken (at-least-once delivery converges).
 
-export type FollowupEvent = Pick<
-  EventRow,
-  "id" | "event" | "category" | "status" | "order_number" | "seller_id" | "attempts" | "last_error"
->;
+export type FollowupEvent = Pick<EventRow, "id" | "event" | "category" | "status" | "order_number" | "seller_id">;
 
 /** The events a batch of messages points at (ids passed as one JSON array: no bind limit). */
 export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<FollowupEvent[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, event, category, status, order_number, seller_id, attempts, last_error
+      `SELECT id, event, category, status, order_number, seller_id
        FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
     )
     .bind(JSON.stringify(ids))
