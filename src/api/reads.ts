@@ -8,7 +8,7 @@ import { getSnapshot } from "../store/resources";
 import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
 import { HOUR_MS, parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
 
-export const ORDER_TIMELINE_LIMIT = 500;
+const ORDER_TIMELINE_LIMIT = 500;
 
 export async function readEventPage(db: D1Database, params: ListParams) {
   // One row more than asked tells whether a next page exists without a COUNT.

@@ -11,11 +11,11 @@ import { readConfig } from "../config";
 import { toHex } from "../lib/hex";
 import { matchesAnyToken, type Role, roleOfToken } from "./tokens";
 
-export const SESSION_COOKIE = "omisell_session";
+const SESSION_COOKIE = "omisell_session";
 const COOKIE_PATH = "/dashboard";
 const SESSION_SECONDS = 8 * 3600;
 
-export type Session = { token: string; role: Role };
+type Session = { token: string; role: Role };
 
 export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
   const token = getCookie(c, SESSION_COOKIE);

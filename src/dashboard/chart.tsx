@@ -13,7 +13,7 @@ const HEIGHT = 230;
 const PAD = { top: 12, right: 8, bottom: 26, left: 36 };
 const CATEGORY_ORDER: readonly string[] = CATEGORIES;
 
-export type ChartBar = {
+type ChartBar = {
   x: number;
   y: number;
   width: number;

@@ -5,7 +5,7 @@
  */
 import { securityHeaders } from "../lib/security-headers";
 
-export const DASHBOARD_CSP = [
+const DASHBOARD_CSP = [
   "default-src 'none'",
   "style-src 'self'",
   "img-src 'self'",
