@@ -201,6 +201,14 @@ describe("replay from the dashboard", () => {
     expect(await statusOf(row.id)).toBe("received");
   });
 
+  it("refuses to replay an invalid push with 409 and says why", async () => {
+    const row = await storeEvent({ status: "invalid", category: "invalid" });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(ADMIN_TOKEN) });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("An invalid push has no follow-up");
+    expect(await statusOf(row.id)).toBe("invalid");
+  });
+
   it("refuses a replay without the form token (CSRF)", async () => {
     const row = await storeEvent({ status: "failed" });
     const res = await post(`/dashboard/events/${row.id}/replay`, {});

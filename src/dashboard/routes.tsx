@@ -25,7 +25,7 @@ type Ctx = Context<DashboardEnv>;
 
 const SIGN_IN = "/dashboard/sign-in";
 
-async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 = 200) {
+async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) {
   return c.html(
     <>
       {raw("<!doctype html>")}
@@ -36,7 +36,7 @@ async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 =
 }
 
 /** A page that only says something (an error, a refusal), to the signed-in viewer. */
-function showMessage(c: Ctx, status: 403 | 404, title: string, message: string) {
+function showMessage(c: Ctx, status: 403 | 404 | 409, title: string, message: string) {
   return render(c, <MessagePage title={title} message={message} viewer={c.get("viewer")} />, status);
 }
 
@@ -162,7 +162,9 @@ dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
   const id = EventIdParam.safeParse(c.req.param());
   const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
   if (!replayed) return noSuchEvent(c);
-  return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=${replayed.enqueued ? 1 : 0}`, 303);
+  // Like the API's 409: an invalid push was never followed up, so there is nothing to replay.
+  if (!replayed.enqueued) return showMessage(c, 409, "Not replayed", "An invalid push has no follow-up.");
+  return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=1`, 303);
 });
 
 dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
