@@ -9,8 +9,7 @@ import { errorBody, renderError } from "./errors";
 import { pushRoutes } from "./push/route";
 import { pingDatabase } from "./store/health";
 
-// Not strict: a callback URL saved with a trailing slash still reaches the push route.
-export const app = new Hono<{ Bindings: Env }>({ strict: false });
+export const app = new Hono<{ Bindings: Env }>();
 
 app.get("/health", async (c) => {
   try {

@@ -14,7 +14,9 @@ import { storeInvalidPush } from "./invalid";
 import { sha256Hex, verifyPushSignature } from "./signature";
 
 export const MAX_PUSH_BYTES = 256 * 1024;
-export const PUSH_PATH = "/webhooks/omisell";
+const PUSH_PATH = "/webhooks/omisell";
+/** The path, and the same with a trailing slash, as a callback URL may be saved either way. */
+const PUSH_PATHS = [PUSH_PATH, `${PUSH_PATH}/`];
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -44,7 +46,7 @@ function decodeUtf8(bytes: Uint8Array): string | null {
 
 export const pushRoutes = new Hono<{ Bindings: Env }>();
 
-pushRoutes.post(PUSH_PATH, async (c) => {
+pushRoutes.on("POST", PUSH_PATHS, async (c) => {
   const config = readPushConfig(c.env);
   const receivedAt = Date.now();
   let raw: Uint8Array;
@@ -124,4 +126,6 @@ pushRoutes.post(PUSH_PATH, async (c) => {
   return pushAnswer(outcome.status, outcome.eventId);
 });
 
-pushRoutes.all(PUSH_PATH, (c) => c.json(errorBody("method_not_allowed", "use POST"), 405, { Allow: "POST" }));
+for (const path of PUSH_PATHS) {
+  pushRoutes.all(path, (c) => c.json(errorBody("method_not_allowed", "use POST"), 405, { Allow: "POST" }));
+}
