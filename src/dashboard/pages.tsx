@@ -5,8 +5,8 @@
  */
 import type { z } from "zod";
 import type { EventDetail, EventSummary, OrderView, Stats } from "../api/schemas";
-import { KNOWN_EVENTS } from "../push/catalogue";
-import { EVENT_STATUSES, type ListFilterColumn } from "../store/events";
+import { KNOWN_EVENTS } from "../events/catalogue";
+import { EVENT_STATUSES, type ListFilterColumn } from "../events/vocabulary";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
