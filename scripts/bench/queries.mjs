@@ -2,7 +2,7 @@
  * The read side of the benchmark: latency of the read API's list queries (p50/p95 over
  * sequential requests) and the query plan SQLite picks for each, so "answered from an index"
  * is checked, not assumed. The SQL explained is the SQL the worker runs, imported from
- * src/store/events.ts (Node strips its types).
+ * src/store/event-reads.ts and src/store/stats.ts (bundled by esbuild).
  */
 import { fileURLToPath } from "node:url";
 import { howItReads, percentile } from "./report.mjs";
