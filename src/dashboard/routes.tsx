@@ -15,8 +15,9 @@ import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
+import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
-import { EventPage, type FilterValues, MessagePage, OrderPage, OverviewPage, SignInPage } from "./pages";
+import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
