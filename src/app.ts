@@ -5,24 +5,35 @@
 import { Hono } from "hono";
 import { apiRoutes } from "./api/routes";
 import { dashboardRoutes } from "./dashboard/routes";
-import { errorBody, renderError } from "./errors";
-import { pushRoutes } from "./push/route";
+import { HttpError, renderError } from "./errors";
+import type { PushSteps } from "./push/ingest";
+import { createPushRoutes } from "./push/route";
 import { pingDatabase } from "./store/health";
 
-export const app = new Hono<{ Bindings: Env }>();
+export type AppOptions = {
+  /** The steps that store a push; the real ones unless a test hands in fakes. */
+  pushSteps?: PushSteps;
+};
 
-app.get("/health", async (c) => {
-  try {
-    await pingDatabase(c.env.DB);
-    return c.json({ status: "ok" });
-  } catch {
-    return c.json({ status: "unavailable", error: "database_unavailable" }, 503);
-  }
-});
+export function createApp(options: AppOptions = {}) {
+  const app = new Hono<{ Bindings: Env }>();
 
-app.route("/", pushRoutes);
-app.route("/", apiRoutes);
-app.route("/", dashboardRoutes);
+  app.get("/health", async (c) => {
+    try {
+      await pingDatabase(c.env.DB);
+      return c.json({ status: "ok" });
+    } catch {
+      return c.json({ status: "unavailable", error: "database_unavailable" }, 503);
+    }
+  });
 
-app.notFound((c) => c.json(errorBody("not_found"), 404));
-app.onError(renderError);
+  app.route("/", createPushRoutes(options.pushSteps));
+  app.route("/", apiRoutes);
+  app.route("/", dashboardRoutes);
+
+  app.notFound((c) => renderError(new HttpError(404, "not_found"), c));
+  app.onError(renderError);
+  return app;
+}
+
+export const app = createApp();

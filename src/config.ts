@@ -1,7 +1,8 @@
 /**
  * Vars and secrets, parsed once per `env` object with zod. Every module reads configuration
  * through `readConfig(env)` (the push endpoint through `readPushConfig(env)`), never from `env`
- * directly, so defaults and validation live here.
+ * directly, so defaults and validation live here. Durations are handed out in milliseconds
+ * (`RETENTION_MS`, `CLAIM_LEASE_MS`, `SWEEP_AFTER_MS`) next to the vars they come from.
  */
 import { z } from "zod";
 
@@ -23,7 +24,7 @@ const optionalText = z
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
 
-const ConfigSchema = z.object({
+const Vars = z.object({
   OMISELL_PUSH_SECRET: list,
   SIGNATURE_MODE: z.enum(["enforce", "report", "off"]).optional().default("enforce"),
   PUBLIC_CALLBACK_URL: optionalText.pipe(z.url().optional()),
@@ -50,21 +51,39 @@ const ConfigSchema = z.object({
   CLAIM_LEASE_SECONDS: int(30, 1, 600),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+const SECOND_MS = 1000;
+const DAY_MS = 86_400_000;
+
+/** The durations of `vars` in milliseconds, the unit the code uses. */
+function withMilliseconds<V extends Partial<z.infer<typeof Vars>>>(vars: V) {
+  return {
+    ...vars,
+    RETENTION_MS: (vars.RETENTION_DAYS ?? 0) * DAY_MS,
+    CLAIM_LEASE_MS: (vars.CLAIM_LEASE_SECONDS ?? 0) * SECOND_MS,
+    SWEEP_AFTER_MS: (vars.SWEEP_AFTER_SECONDS ?? 0) * SECOND_MS,
+  };
+}
+
+const ConfigSchema = Vars.transform(withMilliseconds);
+
+export type Config = z.output<typeof ConfigSchema>;
 
 /**
  * What the push endpoint needs, parsed on its own: a bad value elsewhere (a follow-up or API
  * setting) must not stop pushes from being stored, since Omisell gives up on them for good.
  */
-const PushConfigSchema = ConfigSchema.pick({
+const PushConfigSchema = Vars.pick({
   OMISELL_PUSH_SECRET: true,
   SIGNATURE_MODE: true,
   PUBLIC_CALLBACK_URL: true,
   RETENTION_DAYS: true,
   CLAIM_LEASE_SECONDS: true,
+}).transform(({ OMISELL_PUSH_SECRET, SIGNATURE_MODE, PUBLIC_CALLBACK_URL, ...durations }) => {
+  const { RETENTION_MS, CLAIM_LEASE_MS } = withMilliseconds(durations);
+  return { OMISELL_PUSH_SECRET, SIGNATURE_MODE, PUBLIC_CALLBACK_URL, RETENTION_MS, CLAIM_LEASE_MS };
 });
 
-export type PushConfig = z.infer<typeof PushConfigSchema>;
+export type PushConfig = z.output<typeof PushConfigSchema>;
 
 /** Thrown when a var has a value that cannot be used; mapped to 503 `not_configured`. */
 export class ConfigError extends Error {

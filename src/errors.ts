@@ -1,6 +1,7 @@
 /**
- * One error shape for the whole worker: `{"error": code, "message"?, "fields"?}`. Handlers
- * throw `HttpError`; `renderError` (the app's onError) turns anything thrown into that shape.
+ * One error shape for the whole worker: `{"error": code, "message"?, "fields"?}`. Every handler
+ * answers an error one way: it throws `HttpError` (keeping what caused it), and `renderError`
+ * (the app's onError, and its not-found answer) turns anything thrown into that shape.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -14,16 +15,17 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message?: string,
-    readonly extra: { fields?: Record<string, string>; headers?: Record<string, string> } = {},
+    readonly extra: { fields?: Record<string, string>; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(message ?? code);
+    super(message ?? code, extra.cause === undefined ? undefined : { cause: extra.cause });
   }
 }
 
 /** D1 could not store a push: a retryable 503, so Omisell's retry stores it. */
-export function storageUnavailable(): HttpError {
+export function storageUnavailable(cause?: unknown): HttpError {
   return new HttpError(503, "storage_unavailable", "the push could not be stored; retry", {
     headers: { "Retry-After": "5" },
+    cause,
   });
 }
 
@@ -37,6 +39,7 @@ export function errorBody(code: string, message?: string, fields?: Record<string
 
 export function renderError(err: Error, c: Context): Response {
   if (err instanceof HttpError) {
+    if (err.status >= 500) log("error", "http_error", { code: err.code, path: c.req.path, cause: causeOf(err) });
     for (const [name, value] of Object.entries(err.extra.headers ?? {})) c.header(name, value);
     const message = err.message === err.code ? undefined : err.message;
     return c.json(errorBody(err.code, message, err.extra.fields), err.status);
@@ -50,6 +53,10 @@ export function renderError(err: Error, c: Context): Response {
   }
   log("error", "unhandled_error", { path: c.req.path, error: describeError(err) });
   return c.json(errorBody("internal_error"), 500);
+}
+
+function causeOf(err: Error): string | undefined {
+  return err.cause === undefined ? undefined : describeError(err.cause);
 }
 
 export function describeError(err: unknown): string {

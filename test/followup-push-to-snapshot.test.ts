@@ -6,28 +6,28 @@
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
-import { pushSteps } from "../src/push/ingest";
+import { livePushSteps, type PushSteps } from "../src/push/ingest";
 import { getSnapshot } from "../src/store/resources";
 import { deliver, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
 import { samplePush, sendPush } from "./helpers/push";
 
-const realEnqueue = pushSteps.enqueue;
-
 afterEach(() => {
-  pushSteps.enqueue = realEnqueue;
   vi.restoreAllMocks();
 });
 
 it("a signed order push ends as a processed event with the order snapshot stored", async () => {
   const enqueued: FollowupMessage[] = [];
-  pushSteps.enqueue = async (queue, eventId, reason) => {
-    enqueued.push({ eventId, reason });
-    return realEnqueue(queue, eventId, reason);
+  const steps: PushSteps = {
+    ...livePushSteps,
+    enqueue: async (queue, eventId, reason) => {
+      enqueued.push({ eventId, reason });
+      return livePushSteps.enqueue(queue, eventId, reason);
+    },
   };
   const push = samplePush("order.shipped");
   const orderNumber = push.data.omisell_order_number;
 
-  const response = await sendPush(push);
+  const response = await sendPush(push, { steps });
   expect(response.status).toBe(200);
   const eventId = response.headers.get("push-event-id");
   expect(enqueued).toEqual([{ eventId, reason: "push" }]);

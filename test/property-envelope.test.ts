@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EVENT_CATEGORIES, KNOWN_EVENTS } from "../src/push/catalogue";
+import { EVENT_CATEGORIES, KNOWN_EVENTS } from "../src/events/catalogue";
 import { isVerificationPing, MAX_REQUEST_ID_LENGTH, parsePushEnvelope } from "../src/push/envelope";
 
 const RUNS = { numRuns: 300, seed: 42 };
@@ -65,7 +65,7 @@ describe("parsePushEnvelope, for any body", () => {
     fc.assert(
       fc.property(anyBody, fc.option(fc.string(), { nil: null }), (body, header) => {
         const result = parsePushEnvelope(body, header);
-        return result.ok ? typeof result.envelope.event === "string" : result.reason.length > 0;
+        return result.ok ? typeof result.value.event === "string" : result.reason.length > 0;
       }),
       RUNS,
     );
@@ -76,7 +76,7 @@ describe("parsePushEnvelope, for any body", () => {
       fc.property(anyBody, fc.option(fc.string({ maxLength: 400 }), { nil: null }), (body, header) => {
         const result = parsePushEnvelope(body, header);
         if (!result.ok) return true;
-        const { event, requestId } = result.envelope;
+        const { event, requestId } = result.value;
         return (
           event.trim() === event &&
           event.length > 0 &&
@@ -93,7 +93,7 @@ describe("parsePushEnvelope, for any body", () => {
       fc.property(anyBody, (body) => {
         const result = parsePushEnvelope(body, null);
         if (!result.ok) return true;
-        const { event, category } = result.envelope;
+        const { event, category } = result.value;
         if (!CATEGORIES.has(category)) return false;
         return Object.hasOwn(EVENT_CATEGORIES, event)
           ? category === EVENT_CATEGORIES[event as keyof typeof EVENT_CATEGORIES]
@@ -126,7 +126,7 @@ describe("parsePushEnvelope, for any body", () => {
         fc.constantFrom(...KNOWN_EVENTS),
         (bodyId, headerId, event) => {
           const result = parsePushEnvelope({ request_id: bodyId, event }, headerId);
-          return result.ok && result.envelope.requestId === bodyId.trim();
+          return result.ok && result.value.requestId === bodyId.trim();
         },
       ),
       RUNS,
@@ -139,7 +139,7 @@ describe("parsePushEnvelope, for any body", () => {
         const result = parsePushEnvelope(body, null);
         if (!result.ok) return true;
         const text = JSON.stringify(body) ?? "";
-        return Object.values(result.envelope.identifiers).every(
+        return Object.values(result.value.identifiers).every(
           (value) => text.includes(JSON.stringify(value).slice(1, -1)) || text.includes(value),
         );
       }),

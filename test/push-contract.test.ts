@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { livePushSteps, type PushSteps } from "../src/push/ingest";
 import { CALLBACK_URL, countEvents, eventRow, fetchWithEnv, samplePush, sendPush, signedRequest } from "./helpers/push";
 
 const KIB = 1024;
@@ -339,21 +340,18 @@ describe("configuration", () => {
 
 describe("follow-up", () => {
   it("is enqueued with the event id once the push is stored", async () => {
-    const { pushSteps } = await import("../src/push/ingest");
     const sent: string[] = [];
-    const real = pushSteps.enqueue;
-    pushSteps.enqueue = async (queue, eventId, reason) => {
-      sent.push(`${eventId}:${reason}`);
-      return real(queue, eventId, reason);
+    const steps: PushSteps = {
+      ...livePushSteps,
+      enqueue: async (queue, eventId, reason) => {
+        sent.push(`${eventId}:${reason}`);
+        return livePushSteps.enqueue(queue, eventId, reason);
+      },
     };
-    try {
-      const res = await sendPush(samplePush());
-      expect(sent).toEqual([`${res.headers.get("Push-Event-Id")}:push`]);
-      await sendPush(samplePush("order.teleported"));
-      expect(sent).toHaveLength(2);
-    } finally {
-      pushSteps.enqueue = real;
-    }
+    const res = await sendPush(samplePush(), { steps });
+    expect(sent).toEqual([`${res.headers.get("Push-Event-Id")}:push`]);
+    await sendPush(samplePush("order.teleported"), { steps });
+    expect(sent).toHaveLength(2);
   });
 
   it("has the queue binding the worker sends to", () => {

@@ -6,7 +6,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClaimShard } from "../src/dedupe/claim-shard";
-import { CLAIM_SHARD_COUNT, claimPush, commitPush, shardFor } from "../src/dedupe/claims";
+import { CLAIM_SHARD_COUNT, claimPush, commitPush, isRetryable, shardFor } from "../src/dedupe/claims";
 import { countEvents, eventRow, samplePush, sendPush } from "./helpers/push";
 
 function shard(name = `test-shard-${crypto.randomUUID()}`) {
@@ -91,6 +91,8 @@ describe("shard choice", () => {
 });
 
 describe("calls that fail without telling whether they took effect", () => {
+  /** As the runtime reports a dropped connection or a reset: `retryable`. */
+  const retryable = (message: string) => Object.assign(new Error(message), { retryable: true });
   type Namespace = Parameters<typeof claimPush>[0];
 
   /** A namespace whose first `failures` stubs throw, the rest reach the real shard. */
@@ -115,22 +117,36 @@ describe("calls that fail without telling whether they took effect", () => {
   }
 
   it("are retried once with a fresh stub", async () => {
-    const { namespace, stubs } = flakyNamespace(1, new Error("Network connection lost."));
+    const { namespace, stubs } = flakyNamespace(1, retryable("Network connection lost."));
     const key = `k-${crypto.randomUUID()}`;
     expect(await claimPush(namespace, key, "t", "E1", 30_000)).toMatchObject({ state: "claimed", eventId: "E1" });
     expect(stubs).toHaveLength(2);
   });
 
   it("fail after the second attempt", async () => {
-    const { namespace } = flakyNamespace(2, new Error("Durable Object reset because its code was updated."));
+    const { namespace } = flakyNamespace(2, retryable("Durable Object reset because its code was updated."));
     await expect(commitPush(namespace, "k", "E1", 1000)).rejects.toThrow(/reset/);
   });
 
   it("are not retried when the object is overloaded", async () => {
-    const overloaded = Object.assign(new Error("Durable Object is overloaded."), { overloaded: true });
+    const overloaded = Object.assign(retryable("Durable Object is overloaded."), { overloaded: true });
     const { namespace, stubs } = flakyNamespace(1, overloaded);
     await expect(claimPush(namespace, "k", "t", "E1", 30_000)).rejects.toThrow(/overloaded/);
     expect(stubs).toHaveLength(1);
+  });
+
+  it("are not retried when the runtime does not mark the error retryable", async () => {
+    const { namespace, stubs } = flakyNamespace(1, new Error("claim threw: a bug, not a lost connection"));
+    await expect(claimPush(namespace, "k", "t", "E1", 30_000)).rejects.toThrow(/bug/);
+    expect(stubs).toHaveLength(1);
+  });
+
+  it("count as retryable only when marked retryable and not overloaded", () => {
+    expect(isRetryable(retryable("x"))).toBe(true);
+    expect(isRetryable(Object.assign(retryable("x"), { overloaded: true }))).toBe(false);
+    expect(isRetryable(new Error("x"))).toBe(false);
+    expect(isRetryable(Object.assign(new Error("x"), { retryable: "yes" }))).toBe(false);
+    expect(isRetryable("Network connection lost.")).toBe(false);
   });
 });
 

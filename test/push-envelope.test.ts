@@ -1,13 +1,13 @@
 /** The envelope parser: what a push is about, read as tolerantly as DESIGN.md says. */
 import { describe, expect, it } from "vitest";
-import { categoryOf, EVENT_CATEGORIES, KNOWN_EVENTS } from "../src/push/catalogue";
+import { categoryOf, EVENT_CATEGORIES, KNOWN_EVENTS } from "../src/events/catalogue";
 import { isVerificationPing, parsePushEnvelope } from "../src/push/envelope";
 import { samplePush, sendPush } from "./helpers/push";
 
 const parse = (body: unknown, header: string | null = null) => {
   const result = parsePushEnvelope(body, header);
   if (!result.ok) throw new Error(result.reason);
-  return result.envelope;
+  return result.value;
 };
 
 describe("request_id", () => {

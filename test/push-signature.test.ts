@@ -3,7 +3,13 @@
  * with PUBLIC_CALLBACK_URL set to the vector's URL (the bytes signed are the bytes sent).
  */
 import { describe, expect, it } from "vitest";
-import { decodeHexDigest, readSignatureHeader, signPush, verifyPushSignature } from "../src/push/signature";
+import {
+  checkPushSignature,
+  decodeHexDigest,
+  readSignatureHeader,
+  signPush,
+  verifyPushSignature,
+} from "../src/push/signature";
 import vectors from "./fixtures/signature-vectors.json";
 import { fetchWithEnv } from "./helpers/push";
 
@@ -81,5 +87,31 @@ describe("reading the Authorization header", () => {
   it("fails closed with no secret configured", async () => {
     const v = vectors.vectors[0] as (typeof vectors.vectors)[number];
     expect(await verifyPushSignature([], v.callback_url, bytes(v.raw_body), v.authorization)).toBe(false);
+  });
+});
+
+describe("why a signature check failed", () => {
+  const v = vectors.vectors[0] as (typeof vectors.vectors)[number];
+  const check = (secrets: string[], authorization: string | null) =>
+    checkPushSignature(secrets, v.callback_url, bytes(v.raw_body), authorization);
+
+  it("passes with a matching signature", async () => {
+    expect(await check([vectors.secret], v.authorization)).toEqual({ ok: true, value: true });
+  });
+
+  it("says not_configured when no secret is set", async () => {
+    expect(await check([], v.authorization)).toEqual({ ok: false, reason: "not_configured" });
+  });
+
+  it("says missing when there is no Authorization header", async () => {
+    expect(await check([vectors.secret], null)).toEqual({ ok: false, reason: "missing" });
+  });
+
+  it("says malformed when the header holds no 64-digit hex digest", async () => {
+    expect(await check([vectors.secret], "Bearer not-a-digest")).toEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("says mismatch when the digest matches no secret", async () => {
+    expect(await check(["another-secret"], v.authorization)).toEqual({ ok: false, reason: "mismatch" });
   });
 });

@@ -5,8 +5,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { toEventListQuery } from "../src/api/event-query";
+import { LIST_FILTER_COLUMNS } from "../src/events/vocabulary";
 import { encodeIdTime } from "../src/lib/ids";
-import { eventListStatement, LIST_FILTER_COLUMNS, ORDER_TIMELINE_SQL, STATS_SQL } from "../src/store/events";
+import { eventListStatement, ORDER_TIMELINE_SQL } from "../src/store/event-reads";
+import { STATS_SQL } from "../src/store/stats";
 
 type PlanRow = { id: number; parent: number; notused: number; detail: string };
 

@@ -2,7 +2,7 @@
  * The read side of the benchmark: latency of the read API's list queries (p50/p95 over
  * sequential requests) and the query plan SQLite picks for each, so "answered from an index"
  * is checked, not assumed. The SQL explained is the SQL the worker runs, imported from
- * src/store/events.ts (Node strips its types).
+ * src/store/event-reads.ts and src/store/stats.ts (bundled by esbuild).
  */
 import { fileURLToPath } from "node:url";
 import { howItReads, percentile } from "./report.mjs";
@@ -63,13 +63,22 @@ function inline(sql, params) {
 }
 
 /**
- * src/store/events.ts as a module Node can import: bundled with esbuild (wrangler's own bundler,
- * already installed), since its imports have no file extensions.
+ * The statements of src/store/event-reads.ts and src/store/stats.ts as a module Node can import:
+ * bundled with esbuild (wrangler's own bundler, already installed), since their imports have no
+ * file extensions.
  */
 async function loadEventStore() {
   const { build } = await import("esbuild");
   const bundled = await build({
-    entryPoints: [fileURLToPath(new URL("../../src/store/events.ts", import.meta.url))],
+    stdin: {
+      contents: [
+        'export { eventListStatement, ORDER_TIMELINE_SQL } from "./store/event-reads";',
+        'export { STATS_SQL } from "./store/stats";',
+        'export { LIST_FILTER_COLUMNS } from "./events/vocabulary";',
+      ].join("\n"),
+      resolveDir: fileURLToPath(new URL("../../src/", import.meta.url)),
+      loader: "ts",
+    },
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -87,7 +96,11 @@ export async function explainListQueries(persistTo) {
     store = await loadEventStore();
   } catch (err) {
     return [
-      { name: "(plans)", plan: `not checked: could not load src/store/events.ts: ${err.message}`, fullScan: null },
+      {
+        name: "(plans)",
+        plan: `not checked: could not load the event store statements: ${err.message}`,
+        fullScan: null,
+      },
     ];
   }
   const cursor = "01ZZZZZZZZZZZZZZZZZZZZZZZZ";

@@ -11,7 +11,7 @@ import { enqueueFollowup } from "../../src/followup/message";
 import { newEventId } from "../../src/lib/ids";
 import { parsePushEnvelope } from "../../src/push/envelope";
 import { verifyPushSignature } from "../../src/push/signature";
-import { insertEvent } from "../../src/store/events";
+import { insertEvent } from "../../src/store/event-writes";
 
 export { ClaimShard } from "../../src/dedupe/claim-shard";
 export { OmisellTokenHolder } from "../../src/followup/token-holder";
@@ -71,7 +71,7 @@ app.post("/webhooks/omisell", async (c) => {
       resource_id: key,
       order_number: key,
       status: "received",
-      signature_valid: 1,
+      signature_valid: true,
       received_at: receivedAt,
       payload: text,
     });

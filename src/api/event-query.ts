@@ -3,8 +3,10 @@
  * they become id bounds. Ids sort by arrival time, so a time bound is an id prefix and every
  * page stays a walk down one `(filter, id)` index.
  */
+
+import type { ListFilterColumn } from "../events/vocabulary";
 import { encodeIdTime, isEventId } from "../lib/ids";
-import type { EventListQuery, ListFilterColumn } from "../store/events";
+import type { EventListQuery } from "../store/event-reads";
 
 /** The cursor is the last id of a page, base64url-encoded so clients treat it as opaque. */
 export function encodeCursor(lastId: string): string {

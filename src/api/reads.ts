@@ -3,8 +3,9 @@
  * a page of events, one event, an order with its timeline, the stats.
  */
 import { encodeIdTime } from "../lib/ids";
-import { getEvent, listEvents, orderTimeline, readEventStats } from "../store/events";
+import { getEvent, listEvents, orderTimeline } from "../store/event-reads";
 import { getSnapshot } from "../store/resources";
+import { readEventStats } from "../store/stats";
 import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
 import { HOUR_MS, parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
 

@@ -3,9 +3,9 @@
  * them and `openapi.ts` turns the same schemas into the OpenAPI document, so the two agree.
  */
 import { z } from "zod";
+import { CATEGORIES, KNOWN_EVENTS } from "../events/catalogue";
+import { EVENT_STATUSES } from "../events/vocabulary";
 import { ID_PATTERN } from "../lib/ids";
-import { CATEGORIES, KNOWN_EVENTS } from "../push/catalogue";
-import { EVENT_STATUSES } from "../store/events";
 import { decodeCursor, parseTimeBound } from "./event-query";
 
 /** A string read by `parse`; when it gives null, the parameter is invalid with `message`. */

@@ -1,15 +1,18 @@
 /**
- * Stored rows turned into what the API answers: `signature_valid` as a boolean, the payload
+ * Stored rows (already decoded by the store) turned into what the API answers: the payload
  * parsed when it is JSON, stats figures assembled into 24 hourly buckets. Pure functions.
  */
 import type { z } from "zod";
-import type { EventRow, EventStatsRows, EventSummary as EventSummaryRow } from "../store/events";
-import { EVENT_STATUSES } from "../store/events";
+import { EVENT_STATUSES, type EventRow, type EventSummaryRow } from "../events/vocabulary";
+import type { EventStatsRows } from "../store/stats";
 import type { EventDetail, EventSummary, Stats } from "./schemas";
+
+/** One event as the API shows it (the stored columns are `EventSummaryRow`). */
+export type EventSummaryView = z.infer<typeof EventSummary>;
 
 export const HOUR_MS = 3_600_000;
 
-export function toEventSummary(row: EventSummaryRow): z.infer<typeof EventSummary> {
+export function toEventSummary(row: EventSummaryRow): EventSummaryView {
   return {
     id: row.id,
     dedupe_key: row.dedupe_key,
@@ -23,7 +26,7 @@ export function toEventSummary(row: EventSummaryRow): z.infer<typeof EventSummar
     status: row.status,
     attempts: row.attempts,
     last_error: row.last_error,
-    signature_valid: row.signature_valid === null ? null : row.signature_valid === 1,
+    signature_valid: row.signature_valid,
     received_at: row.received_at,
     processed_at: row.processed_at,
   };

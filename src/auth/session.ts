@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readConfig } from "../config";
-import { toHex } from "../lib/hex";
+import { hmacSha256Hex } from "../lib/crypto";
 import { matchesAnyToken, type Role, roleOfToken } from "./tokens";
 
 const SESSION_COOKIE = "omisell_session";
@@ -38,18 +38,8 @@ export function endSession(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH, httpOnly: true, secure: true, sameSite: "Strict" });
 }
 
-const encoder = new TextEncoder();
-
-export async function formToken(sessionToken: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(sessionToken),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("dashboard-form"));
-  return toHex(new Uint8Array(mac));
+export function formToken(sessionToken: string): Promise<string> {
+  return hmacSha256Hex(sessionToken, "dashboard-form");
 }
 
 /** Compared like bearer tokens: as digests, in constant time. */

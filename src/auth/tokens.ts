@@ -4,21 +4,16 @@
  * length leaks through response time, and every configured token is always compared.
  */
 import type { Config } from "../config";
+import { sha256 } from "../lib/crypto";
 
 export type Role = "read" | "admin";
 
-const encoder = new TextEncoder();
-
-async function digest(text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", encoder.encode(text));
-}
-
 /** True when `candidate` equals one of `allowed`; runs over the whole list whatever matches. */
 export async function matchesAnyToken(candidate: string, allowed: readonly string[]): Promise<boolean> {
-  const probe = await digest(candidate);
+  const probe = await sha256(candidate);
   let found = false;
   for (const token of allowed) {
-    if (crypto.subtle.timingSafeEqual(probe, await digest(token))) found = true;
+    if (crypto.subtle.timingSafeEqual(probe, await sha256(token))) found = true;
   }
   return found;
 }

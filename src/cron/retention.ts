@@ -8,7 +8,7 @@
 import { readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { purgeEventsBefore } from "../store/events";
+import { purgeEventsBefore } from "../store/event-writes";
 import { purgeSnapshotsBefore } from "../store/resources";
 
 const CHUNK = 500;
@@ -29,7 +29,7 @@ async function purgeInChunks(purge: (limit: number) => Promise<number>): Promise
 
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
   const config = readConfig(env);
-  const cutoff = nowMs - config.RETENTION_DAYS * 86_400_000;
+  const cutoff = nowMs - config.RETENTION_MS;
   const counts = {
     events: await purgeInChunks((limit) => purgeEventsBefore(env.DB, encodeIdTime(cutoff), limit)),
     snapshots: await purgeInChunks((limit) => purgeSnapshotsBefore(env.DB, cutoff, limit)),

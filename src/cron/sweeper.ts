@@ -8,14 +8,14 @@ import { readConfig } from "../config";
 import { enqueueFollowups } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { listOverdueFollowups, markFollowupsRescheduled } from "../store/events";
+import { listOverdueFollowups, markFollowupsRescheduled } from "../store/followup-state";
 
 /** Per run; the cron runs every minute, so a large backlog drains over a few runs. */
 const SWEEP_LIMIT = 500;
 
 export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<number> {
   const config = readConfig(env);
-  const overdueBefore = nowMs - config.SWEEP_AFTER_SECONDS * 1000;
+  const overdueBefore = nowMs - config.SWEEP_AFTER_MS;
   const ids = await listOverdueFollowups(env.DB, encodeIdTime(overdueBefore), overdueBefore, SWEEP_LIMIT);
   if (ids.length === 0) return 0;
   // Marked before sending, so a message the consumer reschedules meanwhile keeps its later time

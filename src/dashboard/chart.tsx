@@ -3,7 +3,7 @@
  * it needs no script and passes a CSP without inline code. `layoutHourlyChart` is the pure
  * geometry; `HourlyChart` only draws it.
  */
-import { CATEGORIES } from "../push/catalogue";
+import { CATEGORIES } from "../events/catalogue";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
 export type HourBucket = { hour_start: number; total: number; by_category: Record<string, number> };

@@ -1,12 +1,12 @@
 /**
  * The dashboard's pages as Hono JSX components: sign-in, overview (tiles, hourly chart, event
- * list with filters and paging), one event, one order, and an error page. They only render
- * what the handlers read; no I/O here.
+ * list with filters and paging) and an error page (one event and one order are in
+ * detail-pages.tsx). They only render what the handlers read; no I/O here.
  */
 import type { z } from "zod";
-import type { EventDetail, EventSummary, OrderView, Stats } from "../api/schemas";
-import { KNOWN_EVENTS } from "../push/catalogue";
-import { EVENT_STATUSES, type ListFilterColumn } from "../store/events";
+import type { EventSummary, Stats } from "../api/schemas";
+import { KNOWN_EVENTS } from "../events/catalogue";
+import { EVENT_STATUSES, type ListFilterColumn } from "../events/vocabulary";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
@@ -245,149 +245,6 @@ export function OverviewPage(props: {
           ) : null}
         </nav>
       </section>
-    </Layout>
-  );
-}
-
-function Json({ value }: { value: unknown }) {
-  return <pre class="json">{typeof value === "string" ? value : JSON.stringify(value, null, 2)}</pre>;
-}
-
-export function EventPage({
-  viewer,
-  event,
-  flash,
-}: {
-  viewer: Viewer;
-  event: z.infer<typeof EventDetail>;
-  flash?: string;
-}) {
-  const canReplay = viewer.role === "admin" && event.status !== "invalid";
-  return (
-    <Layout title={event.event ?? "Event"} viewer={viewer}>
-      <div class="crumbs">
-        <a href="/dashboard">Overview</a> / event
-      </div>
-      {flash ? (
-        <p class="flash ok" role="status">
-          {flash}
-        </p>
-      ) : null}
-      <div class="title-row">
-        <h1>{event.event ?? "(no event name)"}</h1>
-        <StatusBadge status={event.status} />
-        {canReplay ? (
-          <form method="post" action={`/dashboard/events/${event.id}/replay`}>
-            <input type="hidden" name="csrf" value={viewer.formToken} />
-            <button type="submit">Replay follow-up</button>
-          </form>
-        ) : null}
-      </div>
-      <p class="sub mono">{event.id}</p>
-      <div class="grid-2">
-        <section class="card">
-          <h2>Details</h2>
-          <dl class="facts">
-            <dt>Status</dt>
-            <dd>
-              <StatusBadge status={event.status} />
-            </dd>
-            <dt>Attempts</dt>
-            <dd>{event.attempts}</dd>
-            <dt>Last error</dt>
-            <dd>{event.last_error ? <span class="error-text">{event.last_error}</span> : "—"}</dd>
-            <dt>Received</dt>
-            <dd class="mono">{formatTime(event.received_at)} UTC</dd>
-            <dt>Processed</dt>
-            <dd class="mono">{event.processed_at ? `${formatTime(event.processed_at)} UTC` : "—"}</dd>
-            <dt>Category</dt>
-            <dd>
-              <CategoryLabel category={event.category} />
-            </dd>
-            <dt>Order</dt>
-            <dd class="mono">
-              {event.order_number ? (
-                <a href={`/dashboard/orders/${encodeURIComponent(event.order_number)}`}>{event.order_number}</a>
-              ) : (
-                "—"
-              )}
-            </dd>
-            <dt>Resource</dt>
-            <dd class="mono">{event.resource_id ? `${event.resource_type ?? ""} ${event.resource_id}` : "—"}</dd>
-            <dt>Seller</dt>
-            <dd class="mono">{event.seller_id ?? "—"}</dd>
-            <dt>Request id</dt>
-            <dd class="mono">{event.request_id ?? "—"}</dd>
-            <dt>Dedupe key</dt>
-            <dd class="mono">{event.dedupe_key}</dd>
-            <dt>Signature</dt>
-            <dd>
-              {event.signature_valid === null
-                ? "not checked"
-                : event.signature_valid
-                  ? "valid"
-                  : "invalid (report mode)"}
-            </dd>
-          </dl>
-        </section>
-        <section class="card">
-          <h2>Payload as received</h2>
-          <Json value={event.payload} />
-        </section>
-      </div>
-    </Layout>
-  );
-}
-
-export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<typeof OrderView> }) {
-  return (
-    <Layout title={order.omisell_order_number} viewer={viewer}>
-      <div class="crumbs">
-        <a href="/dashboard">Overview</a> / order
-      </div>
-      <div class="title-row">
-        <h1>Order {order.omisell_order_number}</h1>
-        {order.status_name ? <span class="badge s-received">{order.status_name}</span> : null}
-      </div>
-      <p class="sub">
-        {order.fetched_at
-          ? `Snapshot fetched from Omisell at ${formatTime(order.fetched_at)} UTC.`
-          : "No snapshot fetched from Omisell yet."}{" "}
-        <a href={`/dashboard?order_number=${encodeURIComponent(order.omisell_order_number)}`}>Events for this order</a>
-      </p>
-      <div class="grid-2">
-        <section class="card">
-          <h2>Snapshot</h2>
-          <dl class="facts facts-gap">
-            <dt>Status</dt>
-            <dd>{order.status_name ?? "—"}</dd>
-            <dt>Fetched</dt>
-            <dd class="mono">{order.fetched_at ? `${formatTime(order.fetched_at)} UTC` : "not yet"}</dd>
-            <dt>From event</dt>
-            <dd class="mono">
-              {order.last_event_id ? (
-                <a href={`/dashboard/events/${order.last_event_id}`}>{order.last_event_id}</a>
-              ) : (
-                "—"
-              )}
-            </dd>
-          </dl>
-          <h2>Timeline ({order.events.length})</h2>
-          <ol class="timeline">
-            {order.events.map((e) => (
-              <li>
-                <span class="when mono">{formatTime(e.received_at)}</span>
-                <a href={`/dashboard/events/${e.id}`}>{e.event ?? "(no event name)"}</a>
-                <StatusBadge status={e.status} />
-              </li>
-            ))}
-          </ol>
-        </section>
-        <section class="card">
-          <h2>Latest snapshot from Omisell</h2>
-          {order.order === null ? <p class="muted">Not fetched yet.</p> : <Json value={order.order} />}
-        </section>
-      </div>
     </Layout>
   );
 }

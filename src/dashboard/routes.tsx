@@ -12,11 +12,12 @@ import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession,
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
 import { fieldErrors } from "../errors";
+import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
-import { LIST_FILTER_COLUMNS } from "../store/events";
+import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
-import { EventPage, type FilterValues, MessagePage, OrderPage, OverviewPage, SignInPage } from "./pages";
+import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 

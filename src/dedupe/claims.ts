@@ -1,7 +1,7 @@
 /**
  * Client side of the claim/commit protocol: picks the shard for a dedupe key (FNV-1a hash,
- * fixed shard count) and retries a call once with a fresh stub when it fails without telling
- * whether it took effect. Every call is idempotent, so the retry is safe.
+ * fixed shard count) and retries a call once, with a fresh stub, when the runtime marks its error
+ * retryable and not overloaded. Every call is idempotent, so the retry is safe.
  */
 import type { ClaimShard, ClaimState } from "./claim-shard";
 
@@ -23,6 +23,17 @@ function shardStub(namespace: DurableObjectNamespace<ClaimShard>, key: string) {
 
 type Shard = ReturnType<typeof shardStub>;
 
+/**
+ * Only what the runtime marks `retryable` is asked again (a transient disconnect or reset); an
+ * overloaded object will not get better by asking again at once, and any other error (a bug, an
+ * exception thrown by the object) would only fail the same way.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const flags = err as { retryable?: unknown; overloaded?: unknown };
+  return flags.retryable === true && flags.overloaded !== true;
+}
+
 async function callShard<T>(
   namespace: DurableObjectNamespace<ClaimShard>,
   key: string,
@@ -31,8 +42,7 @@ async function callShard<T>(
   try {
     return await call(shardStub(namespace, key));
   } catch (err) {
-    // An overloaded object will not get better by asking again at once.
-    if ((err as { overloaded?: boolean }).overloaded) throw err;
+    if (!isRetryable(err)) throw err;
     return await call(shardStub(namespace, key));
   }
 }

@@ -20,7 +20,7 @@ import {
   markEventsFailed,
   markEventsProcessedStatement,
   recordFollowupRetry,
-} from "../store/events";
+} from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
 import type { FollowupMessage } from "./message";
 import { omisellAuth } from "./omisell-auth";

@@ -6,7 +6,7 @@
  * the event is still `received` and the cron sweeper re-enqueues it after SWEEP_AFTER_SECONDS.
  * `invalid` events have nothing to follow up and are not replayed.
  */
-import { reopenEventForReplay } from "../store/events";
+import { reopenEventForReplay } from "../store/followup-state";
 import { enqueueFollowup } from "./message";
 
 export type ReplayOutcome = {

@@ -4,7 +4,7 @@
  * order detail includes the parcels (shipments), so one endpoint serves all four. An unknown
  * event, or one without an order number, has nothing to fetch and is skipped. Pure.
  */
-import type { FollowupEvent } from "../store/events";
+import type { FollowupEvent } from "../store/followup-state";
 
 export type FollowupTarget = { kind: "order"; orderNumber: string } | { kind: "skip"; reason: string };
 

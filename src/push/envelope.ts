@@ -4,7 +4,8 @@
  * the top level or `data`. Pure: no I/O, so it is tested directly.
  */
 import { z } from "zod";
-import { type Category, categoryOf, RESOURCE_OF_CATEGORY } from "./catalogue";
+import { type Category, categoryOf, RESOURCE_OF_CATEGORY } from "../events/catalogue";
+import { fail, ok, type Result } from "../lib/result";
 
 export const MAX_REQUEST_ID_LENGTH = 256;
 const MAX_EVENT_LENGTH = 128;
@@ -43,7 +44,8 @@ export type PushEnvelope = {
   identifiers: Partial<Record<IdentifierField, string>>;
 };
 
-export type EnvelopeResult = { ok: true; envelope: PushEnvelope } | { ok: false; reason: string };
+/** Why a body is not a usable push, in words for the 400 and the log. */
+export type EnvelopeResult = Result<PushEnvelope, string>;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -84,25 +86,24 @@ function readEventName(body: Record<string, unknown>): string | null {
 }
 
 export function parsePushEnvelope(body: unknown, headerRequestId: string | null): EnvelopeResult {
-  if (!isPlainObject(body)) return { ok: false, reason: "body is not a JSON object" };
+  if (!isPlainObject(body)) return fail("body is not a JSON object");
   const top = Level.parse(body);
   const data = isPlainObject(top.data) ? top.data : {};
 
   const event = readEventName(top) ?? readEventName(data);
-  if (event === null) return { ok: false, reason: "no event name (event, event_type, type or push_type)" };
-  if (event.length > MAX_EVENT_LENGTH) return { ok: false, reason: `event name longer than ${MAX_EVENT_LENGTH}` };
+  if (event === null) return fail("no event name (event, event_type, type or push_type)");
+  if (event.length > MAX_EVENT_LENGTH) return fail(`event name longer than ${MAX_EVENT_LENGTH}`);
 
   const requestId = readScalar(top.request_id) ?? readScalar(data.request_id) ?? readScalar(headerRequestId);
   if (requestId !== null && requestId.length > MAX_REQUEST_ID_LENGTH) {
-    return { ok: false, reason: `request_id longer than ${MAX_REQUEST_ID_LENGTH} characters` };
+    return fail(`request_id longer than ${MAX_REQUEST_ID_LENGTH} characters`);
   }
 
   const identifiers: Partial<Record<IdentifierField, string>> = {};
   for (const field of IDENTIFIER_FIELDS) {
     const value = readScalar(body[field]) ?? readScalar(data[field]);
     if (value === null) continue;
-    if (value.length > MAX_IDENTIFIER_LENGTH)
-      return { ok: false, reason: `${field} longer than ${MAX_IDENTIFIER_LENGTH}` };
+    if (value.length > MAX_IDENTIFIER_LENGTH) return fail(`${field} longer than ${MAX_IDENTIFIER_LENGTH}`);
     identifiers[field] = value;
   }
 
@@ -112,17 +113,14 @@ export function parsePushEnvelope(body: unknown, headerRequestId: string | null)
   const resourceType =
     resourceId === null || !resource ? null : identifiers[resource.idField] ? resource.type : "order";
 
-  return {
-    ok: true,
-    envelope: {
-      requestId,
-      event,
-      category,
-      sellerId: identifiers.seller_id ?? null,
-      resourceType,
-      resourceId,
-      orderNumber: identifiers.omisell_order_number ?? null,
-      identifiers,
-    },
-  };
+  return ok({
+    requestId,
+    event,
+    category,
+    sellerId: identifiers.seller_id ?? null,
+    resourceType,
+    resourceId,
+    orderNumber: identifiers.omisell_order_number ?? null,
+    identifiers,
+  });
 }

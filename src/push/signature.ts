@@ -1,25 +1,17 @@
 /**
  * The push signature (assumed, see README): lower-case hex of
  * HMAC-SHA256(secret, callback_url + "|" + raw_body) in the Authorization header.
- * Checked with WebCrypto `verify`, which compares in constant time, against every configured
- * secret (rotation). Keys are imported once per isolate.
+ * Checked against every configured secret (rotation), in constant time (`lib/crypto`). A failed
+ * check says why: no secret configured, no header, a header that holds no digest, or a digest
+ * that matches no secret, so the log can tell a misconfigured sender from a forged push.
  */
-import { toHex } from "../lib/hex";
+import { hmacSha256Hex, verifyHmacSha256 } from "../lib/crypto";
+import { fail, ok, type Result } from "../lib/result";
+
+export type SignatureFailure = "not_configured" | "missing" | "malformed" | "mismatch";
+export type SignatureCheck = Result<true, SignatureFailure>;
 
 const encoder = new TextEncoder();
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function importPushKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keyCache.set(secret, key);
-  }
-  return key;
-}
 
 /** The bytes that are signed: the callback URL, a bar, then the body exactly as received. */
 export function signedBytes(callbackUrl: string, rawBody: Uint8Array): Uint8Array {
@@ -46,26 +38,33 @@ export function readSignatureHeader(header: string | null | undefined): Uint8Arr
   return decodeHexDigest(digest);
 }
 
+export async function checkPushSignature(
+  secrets: readonly string[],
+  callbackUrl: string,
+  rawBody: Uint8Array,
+  authorization: string | null | undefined,
+): Promise<SignatureCheck> {
+  if (secrets.length === 0) return fail("not_configured");
+  if (!authorization?.trim()) return fail("missing");
+  const signature = readSignatureHeader(authorization);
+  if (!signature) return fail("malformed");
+  const data = signedBytes(callbackUrl, rawBody);
+  for (const secret of secrets) {
+    if (await verifyHmacSha256(secret, signature, data)) return ok(true);
+  }
+  return fail("mismatch");
+}
+
+/** `checkPushSignature` when only the verdict matters (tools, property tests). */
 export async function verifyPushSignature(
   secrets: readonly string[],
   callbackUrl: string,
   rawBody: Uint8Array,
   authorization: string | null | undefined,
 ): Promise<boolean> {
-  const signature = readSignatureHeader(authorization);
-  if (!signature || secrets.length === 0) return false;
-  const data = signedBytes(callbackUrl, rawBody);
-  for (const secret of secrets) {
-    if (await crypto.subtle.verify("HMAC", await importPushKey(secret), signature, data)) return true;
-  }
-  return false;
+  return (await checkPushSignature(secrets, callbackUrl, rawBody, authorization)).ok;
 }
 
-export async function signPush(secret: string, callbackUrl: string, rawBody: Uint8Array): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await importPushKey(secret), signedBytes(callbackUrl, rawBody));
-  return toHex(new Uint8Array(mac));
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+export function signPush(secret: string, callbackUrl: string, rawBody: Uint8Array): Promise<string> {
+  return hmacSha256Hex(secret, signedBytes(callbackUrl, rawBody));
 }

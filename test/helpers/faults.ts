@@ -1,7 +1,8 @@
 /**
  * Fault injection for the push path, and Omisell's retries replayed against it.
  *
- * Each step of `pushSteps` (claim, insert, enqueue, commit, release) can be made to fail:
+ * Pushes are sent through `faultySteps`, the push steps handed to the app (claim, insert, enqueue,
+ * commit, release), each of which can be made to fail:
  * - `before`: throws (a rejected promise) without doing the work — "failed before the write";
  * - `after`: does the real work, then throws — "it was written but the answer was lost";
  * - `sync`: throws synchronously, as a buggy binding or wrapper might;
@@ -15,16 +16,19 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { shardFor } from "../../src/dedupe/claims";
-import { pushSteps } from "../../src/push/ingest";
+import { livePushSteps, type PushSteps } from "../../src/push/ingest";
 import { sendPush } from "./push";
 
-export type Step = keyof typeof pushSteps;
+export type Step = keyof PushSteps;
 export type FaultMode = "before" | "after" | "sync" | "reset";
 export type Fault = { step: Step; mode: FaultMode; times: number };
 
 type AnyStep = (...args: unknown[]) => Promise<unknown>;
-const steps = pushSteps as unknown as Record<Step, AnyStep>;
-const originals: Record<Step, AnyStep> = { ...steps };
+const originals = { ...livePushSteps } as unknown as Record<Step, AnyStep>;
+/** The steps under test, rewired by `restoreSteps` and `injectFault`; only this helper changes them. */
+const steps: Record<Step, AnyStep> = { ...originals };
+/** What the app is given to store pushes with (the same object, as the app sees it). */
+export const faultySteps = steps as unknown as PushSteps;
 
 export const STEPS: readonly Step[] = ["claim", "insert", "enqueue", "commit", "release"];
 export const FAULT_MODES: readonly FaultMode[] = ["before", "after", "sync", "reset"];
@@ -137,7 +141,7 @@ async function describe(res: Response, faulted: Step[]): Promise<Attempt> {
 
 export async function sendOnce(bytes: Uint8Array): Promise<Attempt> {
   const before = { ...firedFaults };
-  const res = await sendPush(bytes);
+  const res = await sendPush(bytes, { steps: faultySteps });
   // Faults can fire in waitUntil work (release) after the answer: read the body first.
   const attempt = await describe(res, []);
   attempt.faulted = STEPS.filter((step) => firedFaults[step] > before[step]);

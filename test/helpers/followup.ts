@@ -6,9 +6,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
+import type { EventRow } from "../../src/events/vocabulary";
 import type { FollowupMessage } from "../../src/followup/message";
 import { newEventId } from "../../src/lib/ids";
-import { type EventRow, insertEvent } from "../../src/store/events";
+import { insertEvent } from "../../src/store/event-writes";
 
 let counter = 0;
 
@@ -38,7 +39,7 @@ export async function insertReceivedEvent(
     resource_id: orderNumber,
     order_number: orderNumber,
     status: overrides.status ?? "received",
-    signature_valid: 1,
+    signature_valid: true,
     received_at: receivedAt,
     payload: "{}",
   });

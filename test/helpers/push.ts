@@ -1,5 +1,8 @@
 /** Sends pushes to the worker the way Omisell does: raw bytes, signed, over fetch. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { createApp } from "../../src/app";
+import type { PushSteps } from "../../src/push/ingest";
 import { signPush } from "../../src/push/signature";
 
 export const CALLBACK_URL = "https://omisell-push.example.workers.dev/webhooks/omisell";
@@ -10,6 +13,8 @@ type SendOptions = {
   authorization?: string | null;
   headers?: Record<string, string>;
   method?: string;
+  /** Store through these steps (fakes) instead of the worker's real ones. */
+  steps?: PushSteps;
 };
 
 export function toBytes(body: string | Uint8Array | object): Uint8Array {
@@ -25,7 +30,9 @@ export async function sendPush(body: string | Uint8Array | object, options: Send
       : options.authorization;
   const headers = new Headers({ "content-type": "application/json", ...options.headers });
   if (authorization !== null) headers.set("authorization", authorization);
-  return exports.default.fetch(new Request(CALLBACK_URL, { method: options.method ?? "POST", headers, body: bytes }));
+  const request = new Request(CALLBACK_URL, { method: options.method ?? "POST", headers, body: bytes });
+  if (options.steps) return fetchWithEnv(request, {}, options.steps);
+  return exports.default.fetch(request);
 }
 
 let counter = 0;
@@ -55,13 +62,17 @@ export function eventRow(id: string) {
 
 /**
  * Calls the worker's fetch handler with some vars changed (signature mode, secrets, lease...),
- * as a deployment with that configuration would run it. Waits for `waitUntil` work to finish.
+ * as a deployment with that configuration would run it, optionally storing pushes through the
+ * given steps (fakes). Waits for `waitUntil` work to finish.
  */
-export async function fetchWithEnv(request: Request, overrides: Record<string, string>): Promise<Response> {
-  const { default: worker } = await import("../../src/index");
-  const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+export async function fetchWithEnv(
+  request: Request,
+  overrides: Record<string, string>,
+  steps?: PushSteps,
+): Promise<Response> {
+  const fetcher = steps ? createApp({ pushSteps: steps }) : (await import("../../src/index")).default;
   const ctx = createExecutionContext();
-  const res = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  const res = await fetcher.fetch(request, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -1,7 +1,8 @@
 /** Calls the read API like a client, and stores events directly so filters can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
+import type { EventRow } from "../../src/events/vocabulary";
 import { newEventId } from "../../src/lib/ids";
-import { type EventRow, insertEvent } from "../../src/store/events";
+import { insertEvent } from "../../src/store/event-writes";
 
 export const READ_TOKEN = "test-read-token";
 export const ADMIN_TOKEN = "test-admin-token";
@@ -40,7 +41,7 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
     resource_id: orderNumber,
     order_number: orderNumber,
     status: "received" as const,
-    signature_valid: 1,
+    signature_valid: true,
     received_at: at,
     payload: JSON.stringify({ event: rest.event ?? "order.shipped", data: { omisell_order_number: orderNumber } }),
     ...rest,

@@ -1,0 +1,44 @@
+/**
+ * The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys (imported once per
+ * isolate and secret), signing and constant-time verifying with them, and SHA-256 digests.
+ */
+import { toHex } from "./hex";
+
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+/** Secrets are configured values (push secrets, API tokens): few, but bound the cache anyway. */
+const MAX_CACHED_KEYS = 64;
+
+const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encoder.encode(data) : data);
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+/** Lower-case hex of HMAC-SHA256(secret, data). */
+export async function hmacSha256Hex(secret: string, data: string | Uint8Array): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), bytesOf(data));
+  return toHex(new Uint8Array(mac));
+}
+
+/** True when `mac` is HMAC-SHA256(secret, data); WebCrypto `verify` compares in constant time. */
+export async function verifyHmacSha256(secret: string, mac: Uint8Array, data: Uint8Array): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), mac, data);
+}
+
+export function sha256(data: string | Uint8Array): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", bytesOf(data));
+}
+
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await sha256(data)));
+}

@@ -1,0 +1,68 @@
+/**
+ * The one builder of the row a push is stored as, for usable and unusable pushes alike. It is
+ * also the one place that mints the dedupe key (the push's request id, or `sha256:` and the hex
+ * of the raw body) and the event id (time-sortable, from the arrival time).
+ */
+import type { NewEvent } from "../events/vocabulary";
+import { sha256Hex } from "../lib/crypto";
+import { newEventId } from "../lib/ids";
+import { MAX_REQUEST_ID_LENGTH, type PushEnvelope } from "./envelope";
+
+const lenient = new TextDecoder("utf-8");
+
+export type ReceivedPush = {
+  raw: Uint8Array;
+  /** The body as text, or null when it is not valid UTF-8. */
+  text: string | null;
+  receivedAt: number;
+  /** True or false when the signature was checked, null when it was not. */
+  signatureValid: boolean | null;
+  /** The `Request-Id` (or `X-Request-Id`) header, if any. */
+  requestIdHeader: string | null;
+};
+
+/** The key of a push without a request id, and of every unusable push: the hash of its bytes. */
+export async function bodyDedupeKey(raw: Uint8Array): Promise<string> {
+  return `sha256:${await sha256Hex(raw)}`;
+}
+
+/**
+ * The row of a push: `received`, described by its envelope; or, without an envelope (a body we
+ * cannot use), `invalid`, keyed by the hash of its bytes and kept verbatim for inspection.
+ */
+export async function buildEventRow(push: ReceivedPush, envelope: PushEnvelope | null): Promise<NewEvent> {
+  const common = {
+    id: newEventId(push.receivedAt),
+    dedupe_key: envelope?.requestId ?? (await bodyDedupeKey(push.raw)),
+    signature_valid: push.signatureValid,
+    received_at: push.receivedAt,
+  };
+  if (envelope) {
+    return {
+      ...common,
+      request_id: envelope.requestId,
+      event: envelope.event,
+      category: envelope.category,
+      seller_id: envelope.sellerId,
+      resource_type: envelope.resourceType,
+      resource_id: envelope.resourceId,
+      order_number: envelope.orderNumber,
+      status: "received",
+      // An envelope is only ever read from a body that decoded as UTF-8.
+      payload: push.text ?? lenient.decode(push.raw),
+    };
+  }
+  return {
+    ...common,
+    request_id: push.requestIdHeader?.slice(0, MAX_REQUEST_ID_LENGTH) ?? null,
+    event: null,
+    category: "invalid",
+    seller_id: null,
+    resource_type: null,
+    resource_id: null,
+    order_number: null,
+    status: "invalid",
+    // Invalid UTF-8 is stored with replacement characters; the hash in dedupe_key is of the bytes.
+    payload: push.text ?? lenient.decode(push.raw),
+  };
+}
