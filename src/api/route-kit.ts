@@ -38,7 +38,7 @@ const ERROR_TEXT = {
   401: "No valid bearer token.",
   403: "The token may read but not do this.",
   404: "Not found.",
-  409: "The event is `invalid` (not a usable push): there is nothing to follow up.",
+  409: "The resource's state does not allow this.",
   503: "D1 is unavailable.",
 } as const;
 

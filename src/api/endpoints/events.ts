@@ -54,7 +54,9 @@ export const replayEventRoute = createRoute({
   request: { params: EventIdParam },
   responses: {
     202: jsonAnswer(ReplayAccepted, "Follow-up enqueued."),
-    ...errorAnswers([400, 401, 403, 404, 409]),
+    ...errorAnswers([400, 401, 403, 404, 409], {
+      409: "The event is `invalid` (not a usable push): there is nothing to follow up.",
+    }),
   },
 });
 
