@@ -1,6 +1,7 @@
 /**
- * The HTTP surface, read top to bottom: health, the push endpoint, the read API, the dashboard.
- * Errors from every route are mapped to one JSON shape by `renderError`.
+ * The HTTP surface, read top to bottom: the push endpoint, the read API (with /health and the
+ * API reference), the dashboard. Errors from every route are mapped to one JSON shape by
+ * `renderError`.
  */
 import { Hono } from "hono";
 import { apiRoutes } from "./api/routes";
@@ -8,7 +9,6 @@ import { dashboardRoutes } from "./dashboard/routes";
 import { HttpError, renderError } from "./errors";
 import type { PushSteps } from "./push/ingest";
 import { createPushRoutes } from "./push/route";
-import { pingDatabase } from "./store/health";
 
 export type AppOptions = {
   /** The steps that store a push; the real ones unless a test hands in fakes. */
@@ -17,15 +17,6 @@ export type AppOptions = {
 
 export function createApp(options: AppOptions = {}) {
   const app = new Hono<{ Bindings: Env }>();
-
-  app.get("/health", async (c) => {
-    try {
-      await pingDatabase(c.env.DB);
-      return c.json({ status: "ok" });
-    } catch {
-      return c.json({ status: "unavailable", error: "database_unavailable" }, 503);
-    }
-  });
 
   app.route("/", createPushRoutes(options.pushSteps));
   app.route("/", apiRoutes);

@@ -1,24 +1,27 @@
 /**
- * /openapi.json is a valid OpenAPI 3.1 document generated from the handlers' zod schemas and
- * lists every route of the read API; /docs is served without external resources.
+ * /openapi.json is a valid OpenAPI 3.1 document generated from the route declarations: every
+ * route the app serves under /api is in it, and what it says about tokens and errors is what
+ * the routes do. /docs is served without external resources.
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { API_OPERATIONS } from "../src/api/openapi";
 import { app } from "../src/app";
-import { BASE } from "./helpers/read-api";
+import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
 
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  security?: unknown[];
 };
+type Parameter = { name: string; in: string; required: boolean; schema: Record<string, unknown> };
 type Operation = {
   operationId: string;
-  parameters: { name: string; in: string; required: boolean; schema: Record<string, unknown> }[];
+  parameters?: Parameter[];
   responses: Record<string, { description: string; content?: Record<string, { schema?: unknown }> }>;
   security?: unknown[];
+  "x-required-role"?: string;
 };
 
 async function document(): Promise<Doc> {
@@ -38,6 +41,27 @@ function allRefs(node: unknown, out: string[] = []): string[] {
     }
   }
   return out;
+}
+
+function operations(doc: Doc) {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ method, path, op })),
+  );
+}
+
+/** The path with each parameter filled with its documented example (or a placeholder). */
+function concretePath(path: string, op: Operation): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const examples = op.parameters?.find((p) => p.name === name)?.schema.examples;
+    return encodeURIComponent(Array.isArray(examples) ? String(examples[0]) : "x");
+  });
+}
+
+function send(method: string, path: string, token: string | null) {
+  if (method === "get") return apiGet(path, token);
+  const headers = new Headers();
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  return exports.default.fetch(new Request(`${BASE}${path}`, { method: method.toUpperCase(), headers }));
 }
 
 describe("the OpenAPI document", () => {
@@ -67,10 +91,10 @@ describe("the OpenAPI document", () => {
           expect(typeof response.description).toBe("string");
         }
         // Every templated segment is a required path parameter, and nothing else is.
-        const pathParams = op.parameters.filter((p) => p.in === "path");
+        const pathParams = (op.parameters ?? []).filter((p) => p.in === "path");
         expect(pathParams.map((p) => p.name).sort()).toEqual([...templated].sort());
         for (const p of pathParams) expect(p.required).toBe(true);
-        for (const p of op.parameters) {
+        for (const p of op.parameters ?? []) {
           expect(["query", "path", "header", "cookie"]).toContain(p.in);
           expect(typeof p.schema.type).toBe("string");
         }
@@ -90,15 +114,45 @@ describe("the OpenAPI document", () => {
 
   it("lists every route the app serves under /api, plus /health, /openapi.json and /docs", async () => {
     const doc = await document();
-    const documented = new Set(
-      Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)),
-    );
+    const documented = new Set(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`));
     const served = app.routes
       .filter((r) => r.method !== "ALL" && /^\/(api\/|health$|openapi\.json$|docs$)/.test(r.path))
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
     expect(served.length).toBeGreaterThanOrEqual(8);
     for (const route of served) expect(documented, `${route} is not documented`).toContain(route);
     expect(documented.size).toBe(new Set(served).size);
+  });
+
+  it("gives every /api operation the bearer scheme, a 401, and a 403 when it needs an admin", async () => {
+    const doc = await document();
+    const api = operations(doc).filter(({ path }) => path.startsWith("/api/"));
+    expect(api.length).toBeGreaterThanOrEqual(5);
+    for (const { method, path, op } of api) {
+      const where = `${method} ${path}`;
+      expect(op.security ?? doc.security, where).toEqual([{ bearerAuth: [] }]);
+      expect(Object.keys(op.responses), where).toContain("401");
+      if (op["x-required-role"] === "admin") expect(Object.keys(op.responses), where).toContain("403");
+      else expect(Object.keys(op.responses), where).not.toContain("403");
+    }
+  });
+
+  it("documents a 400 for every operation that takes parameters", async () => {
+    const doc = await document();
+    for (const { method, path, op } of operations(doc)) {
+      if ((op.parameters ?? []).length > 0) expect(Object.keys(op.responses), `${method} ${path}`).toContain("400");
+    }
+  });
+
+  it("documents for each /api operation the statuses a request without a token and one with a read token get", async () => {
+    const doc = await document();
+    for (const { method, path, op } of operations(doc).filter(({ path }) => path.startsWith("/api/"))) {
+      const url = concretePath(path, op);
+      const anonymous = await send(method, url, null);
+      expect(anonymous.status, `${method} ${url}`).toBe(401);
+      const read = await send(method, url, READ_TOKEN);
+      expect(Object.keys(op.responses), `${method} ${url} answered ${read.status}`).toContain(String(read.status));
+      expect(read.status === 403, `${method} ${url}`).toBe(op["x-required-role"] === "admin");
+    }
   });
 
   it("describes the list filters from the same schema the handler validates with", async () => {
@@ -123,11 +177,20 @@ describe("the OpenAPI document", () => {
     expect(byName.status?.schema.enum).toEqual(["received", "processed", "skipped", "failed", "invalid"]);
   });
 
-  it("marks /health, /openapi.json and /docs as needing no token, replay as admin", async () => {
+  it("marks /health, /openapi.json and /docs as needing no token, and they answer without one", async () => {
     const doc = await document();
-    for (const path of ["/health", "/openapi.json", "/docs"]) expect(doc.paths[path]?.get?.security).toEqual([]);
-    expect(doc.paths["/api/events/{id}/replay"]?.post).toHaveProperty("x-required-role", "admin");
-    expect(API_OPERATIONS.filter((op) => op.auth === "admin").map((op) => op.operationId)).toEqual(["replayEvent"]);
+    for (const path of ["/health", "/openapi.json", "/docs"]) {
+      expect(doc.paths[path]?.get?.security).toEqual([]);
+      expect((await exports.default.fetch(`${BASE}${path}`)).status).toBe(200);
+    }
+  });
+
+  it("marks replay, and only replay, as needing an admin token", async () => {
+    const doc = await document();
+    const admin = operations(doc).filter(({ op }) => op["x-required-role"] === "admin");
+    expect(admin.map(({ op }) => op.operationId)).toEqual(["replayEvent"]);
+    const res = await send("post", "/api/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4/replay", ADMIN_TOKEN);
+    expect(res.status).toBe(404);
   });
 });
 

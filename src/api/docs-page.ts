@@ -2,7 +2,9 @@
  * GET /docs: an interactive reference with no external resources (the worker may run where
  * there is no CDN). The page lists the operations of /openapi.json and sends requests with a
  * token typed into the page; the token stays in the tab (sessionStorage), never in a cookie.
+ * The script is `docs-client.ts`, served as its own source text.
  */
+import { docsClient } from "#docs-client";
 
 export const DOCS_HTML = `<!doctype html>
 <html lang="en">
@@ -56,84 +58,12 @@ pre { background:#0f172a; color:#e2e8f0; padding:12px; border-radius:6px; overfl
 @media (max-width: 600px) { .params { grid-template-columns:1fr; } .role { margin-left:0; } }
 `;
 
+/**
+ * The page's script: the type-checked `docsClient` as source text, called once. Bundlers that
+ * keep function names (wrangler does) may wrap inner functions in `__name(fn, "name")`; the
+ * page defines it as a no-op so the serialized function runs where that helper does not exist.
+ */
 export const DOCS_SCRIPT = `"use strict";
-(function () {
-  var tokenInput = document.getElementById("token");
-  tokenInput.value = sessionStorage.getItem("omisell-push-token") || "";
-  tokenInput.addEventListener("input", function () { sessionStorage.setItem("omisell-push-token", tokenInput.value); });
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    (children || []).forEach(function (c) { node.append(c); });
-    return node;
-  }
-
-  function renderOperation(path, method, op) {
-    var inputs = {};
-    var params = el("div", { class: "params" });
-    (op.parameters || []).forEach(function (p) {
-      var id = op.operationId + "-" + p.name;
-      var input;
-      if (p.schema && p.schema.enum) {
-        input = el("select", { id: id }, [el("option", { value: "" }, [""])].concat(p.schema.enum.map(function (v) { return el("option", { value: v }, [v]); })));
-      } else {
-        input = el("input", { id: id, placeholder: p.schema && p.schema.examples ? String(p.schema.examples[0]) : (p.schema && p.schema.default !== undefined ? String(p.schema.default) : "") });
-      }
-      inputs[p.name] = { input: input, where: p.in };
-      var label = el("label", { for: id }, [p.name]);
-      if (p.required) label.append(el("span", { class: "req" }, [" *"]));
-      params.append(label, el("div", {}, [input, el("small", {}, [p.description || ""])]));
-    });
-    var out = el("div");
-    var send = el("button", { type: "button" }, ["Send"]);
-    send.addEventListener("click", function () {
-      var url = path;
-      var query = new URLSearchParams();
-      Object.keys(inputs).forEach(function (name) {
-        var v = inputs[name].input.value.trim();
-        if (inputs[name].where === "path") url = url.replace("{" + name + "}", encodeURIComponent(v));
-        else if (v) query.set(name, v);
-      });
-      if (query.toString()) url += "?" + query.toString();
-      var headers = {};
-      if (tokenInput.value) headers.Authorization = "Bearer " + tokenInput.value;
-      out.replaceChildren(el("p", { class: "status" }, [method.toUpperCase() + " " + url + " …"]));
-      fetch(url, { method: method.toUpperCase(), headers: headers }).then(function (res) {
-        return res.text().then(function (text) {
-          var shown = text;
-          try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* not JSON: show as is */ }
-          if (shown.length > 20000) shown = shown.slice(0, 20000) + "\\n…";
-          out.replaceChildren(el("p", { class: "status" }, [method.toUpperCase() + " " + url + " → " + res.status]), el("pre", {}, [shown]));
-        });
-      }).catch(function (err) {
-        out.replaceChildren(el("p", { class: "status" }, ["Request failed: " + err]));
-      });
-    });
-    var codes = Object.keys(op.responses || {}).map(function (code) { return code + " " + op.responses[code].description; }).join(" · ");
-    var summary = el("summary", {}, [
-      el("span", { class: "method " + method }, [method.toUpperCase()]),
-      el("span", { class: "path" }, [path]),
-      el("span", { class: "summary" }, [op.summary || ""]),
-    ]);
-    if (op["x-required-role"]) summary.append(el("span", { class: "role" }, [op["x-required-role"] + " token"]));
-    return el("details", { id: op.operationId }, [summary, el("div", { class: "body" }, [
-      el("p", {}, [op.description || ""]), params, send, el("p", { class: "codes" }, [codes]), out,
-    ])]);
-  }
-
-  fetch("/openapi.json").then(function (res) { return res.json(); }).then(function (doc) {
-    document.getElementById("intro").replaceChildren(doc.info.description + " ", el("a", { href: "/openapi.json" }, ["OpenAPI " + doc.openapi]));
-    var main = document.getElementById("operations");
-    var groups = {};
-    Object.keys(doc.paths).forEach(function (path) {
-      Object.keys(doc.paths[path]).forEach(function (method) {
-        var op = doc.paths[path][method];
-        var tag = (op.tags && op.tags[0]) || "Other";
-        (groups[tag] = groups[tag] || []).push(renderOperation(path, method, op));
-      });
-    });
-    Object.keys(groups).forEach(function (tag) { main.append(el("h2", {}, [tag])); groups[tag].forEach(function (n) { main.append(n); }); });
-  });
-})();
+var __name = (fn) => fn;
+(${docsClient.toString()})();
 `;

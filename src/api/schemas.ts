@@ -1,6 +1,7 @@
 /**
- * Zod schemas of the read API: what each endpoint accepts and answers. Handlers validate with
- * them and `openapi.ts` turns the same schemas into the OpenAPI document, so the two agree.
+ * Zod schemas of the read API: what each endpoint accepts and answers. The route declarations
+ * (`endpoints/`) validate with them and the OpenAPI document is generated from the same
+ * declarations, so the two agree. The dashboard validates its filters with them too.
  */
 import { z } from "zod";
 import { CATEGORIES, KNOWN_EVENTS } from "../events/catalogue";

@@ -1,0 +1,85 @@
+/**
+ * The pieces every read-API route is declared with, so a route is one `createRoute` declaration
+ * (path, schemas, answers, who may call it) plus one handler, and the OpenAPI document is
+ * generated from those declarations. Validation failures of any declared schema become the
+ * API's one 400 shape through `invalidRequest`.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { AuthVariables } from "../auth/bearer";
+import { requireAdmin } from "../auth/bearer";
+import { invalidRequest } from "../errors";
+import { ErrorBody } from "./schemas";
+
+export type ApiEnv = { Bindings: Env; Variables: AuthVariables };
+
+/** The security scheme every /api route is documented with (the bearer middleware enforces it). */
+export const BEARER_SCHEME = "bearerAuth";
+
+/**
+ * A router whose declared params, query and body are validated before the handler runs; a
+ * failure is thrown as the API's 400 naming each field, mapped by the app's error handler.
+ */
+export function apiRouter() {
+  return new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw invalidRequest(result.error);
+    },
+  });
+}
+
+/** A JSON answer described by a schema (a component when the schema has a `meta` id). */
+export function jsonAnswer<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+const ERROR_TEXT = {
+  400: "A parameter is invalid; `fields` names each one.",
+  401: "No valid bearer token.",
+  403: "The token may read but not do this.",
+  404: "Not found.",
+  409: "The resource's state does not allow this.",
+  503: "D1 is unavailable.",
+} as const;
+
+type ErrorStatus = keyof typeof ERROR_TEXT;
+
+/**
+ * The error answers a route can give, each in the one error shape. `describe` overrides the
+ * generic text where a route's reason is its own.
+ */
+export function errorAnswers<const S extends ErrorStatus>(statuses: S[], describe: Partial<Record<S, string>> = {}) {
+  const out = {} as Record<S, ReturnType<typeof jsonAnswer<typeof ErrorBody>>>;
+  for (const status of statuses) out[status] = jsonAnswer(ErrorBody, describe[status] ?? ERROR_TEXT[status]);
+  return out;
+}
+
+/** Spread into a declaration that needs no token: documented without security. */
+export const publicAccess = { security: [] };
+
+/**
+ * Spread into a declaration only an admin token may call: documents the role and adds the
+ * check that answers 403 to a read token (after the bearer check, before validation).
+ */
+export const adminAccess = {
+  security: [{ [BEARER_SCHEME]: [] }],
+  "x-required-role": "admin",
+  middleware: [requireAdmin],
+};
+
+/**
+ * A query schema that takes the first value of a repeated parameter (`?limit=1&limit=2` reads
+ * limit=1), as `c.req.query()` does; the validator would otherwise hand it an array.
+ */
+export function firstOfRepeated<S extends z.ZodType>(schema: S) {
+  return z
+    .transform((query: unknown) => {
+      if (!query || typeof query !== "object") return query;
+      return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, firstValue(value)]));
+    })
+    .pipe(schema);
+}
+
+function firstValue(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
