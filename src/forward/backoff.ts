@@ -5,7 +5,8 @@
  * half fixed and half random so that deliveries failing together do not come back together.
  * A delivery is tried until `retry_until` (3 days after it was created, or after a manual
  * retry): the last wait is cut so that one attempt lands on that deadline, and a failure at or
- * after it ends the delivery `failed`. That is about 20 attempts over the 3 days.
+ * after it ends the delivery `failed`. That is about 25 attempts over the 3 days (22 to 33,
+ * with the jitter).
  */
 export const RETRY_WINDOW_MS = 3 * 24 * 3_600_000;
 export const BACKOFF_BASE_SECONDS = 30;

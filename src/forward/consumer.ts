@@ -29,7 +29,7 @@ export async function consumeForwards(batch: MessageBatch<unknown>, env: Env): P
     // Forwarding is off (or misconfigured): deliveries stay pending in D1 and the sweeper sends
     // them again once it is on.
     log("warn", "forward_off_messages_dropped", { messages: batch.messages.length });
-    batch.ackAll();
+    for (const message of batch.messages) message.ack();
     return;
   }
   await Promise.all(batch.messages.map((message) => attemptDelivery(env, config, message)));
