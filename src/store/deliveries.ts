@@ -137,6 +137,17 @@ export async function markDeliveryFailed(db: D1Database, id: string, error: stri
     .run();
 }
 
+/** Statements the query-plan test explains: the sweeper's and the health check's. */
+export const DELIVERY_SQL = {
+  takeOverdue: `UPDATE deliveries SET next_attempt_at = ?2
+    WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1
+                 ORDER BY next_attempt_at LIMIT ?3)
+    RETURNING id`,
+  failing: `SELECT 1 AS failing WHERE
+    EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND attempts >= ?1)
+    OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'failed' AND last_attempt_at >= ?2)`,
+} as const;
+
 /**
  * Pending deliveries whose next attempt was due before `dueBefore` (a lost message, a crashed
  * attempt), oldest first: marks them due again at `now` (so the next sweep waits) and returns them.
@@ -147,15 +158,7 @@ export async function takeOverdueDeliveries(
   now: number,
   limit: number,
 ): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `UPDATE deliveries SET next_attempt_at = ?2
-       WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1
-                    ORDER BY next_attempt_at LIMIT ?3)
-       RETURNING id`,
-    )
-    .bind(dueBefore, now, limit)
-    .all<{ id: string }>();
+  const { results } = await db.prepare(DELIVERY_SQL.takeOverdue).bind(dueBefore, now, limit).all<{ id: string }>();
   return results.map((row) => row.id);
 }
 
@@ -192,10 +195,8 @@ export type DeliveryListQuery = {
 };
 
 /** One page, newest first; `next_cursor` is the last id when more follow, else null. */
-export async function listDeliveries(
-  db: D1Database,
-  query: DeliveryListQuery,
-): Promise<{ deliveries: DeliveryRow[]; next_cursor: string | null }> {
+/** The SQL of one list page (one row more than the page, to tell whether another follows). */
+export function deliveryListStatement(query: DeliveryListQuery): { sql: string; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
   const add = (condition: string, value: string | undefined) => {
@@ -207,10 +208,18 @@ export async function listDeliveries(
   add("event_id =", query.event_id);
   add("id <", query.cursor);
   params.push(query.limit + 1);
+  const filter = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  return { sql: `SELECT * FROM deliveries${filter} ORDER BY id DESC LIMIT ?${params.length}`, params };
+}
+
+/** One page, newest first; `next_cursor` is the last id when more follow, else null. */
+export async function listDeliveries(
+  db: D1Database,
+  query: DeliveryListQuery,
+): Promise<{ deliveries: DeliveryRow[]; next_cursor: string | null }> {
+  const { sql, params } = deliveryListStatement(query);
   const { results } = await db
-    .prepare(
-      `SELECT * FROM deliveries${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?${params.length}`,
-    )
+    .prepare(sql)
     .bind(...params)
     .all<DeliveryRow>();
   const deliveries = results.slice(0, query.limit);
@@ -227,11 +236,7 @@ export const FAILING_WINDOW_MS = 3_600_000;
  */
 export async function deliveriesFailing(db: D1Database, now: number): Promise<boolean> {
   const row = await db
-    .prepare(
-      `SELECT 1 AS failing WHERE
-         EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND attempts >= ?1)
-         OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'failed' AND last_attempt_at >= ?2)`,
-    )
+    .prepare(DELIVERY_SQL.failing)
     .bind(FAILING_ATTEMPTS, now - FAILING_WINDOW_MS)
     .first<{ failing: number }>();
   return row !== null;
