@@ -5,7 +5,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
-import { deliveriesFailing, listDeliveries } from "../src/store/deliveries";
+import { encodeIdTime } from "../src/lib/ids";
+import { deliveriesFailing, listDeliveries, purgeDeliveriesBefore } from "../src/store/deliveries";
 import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/events";
 import { insertReceivedEvent } from "./helpers/followup";
 import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
@@ -247,5 +248,21 @@ describe("deliveriesFailing", () => {
     await deliveryWith({ status: "failed", attempts: 25, last_attempt_at: now - 30 * 60_000 });
     expect(await deliveriesFailing(env.DB, now)).toBe(true);
     expect(await deliveriesFailing(env.DB, now + 31 * 60_000)).toBe(false);
+  });
+});
+
+describe("purgeDeliveriesBefore", () => {
+  it("deletes deliveries created before the bound and keeps newer ones", async () => {
+    const { workerEnv } = forwarding();
+    const [older] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const bound = encodeIdTime(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [newer] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+
+    expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
+
+    expect(await readDelivery(older ?? "")).toBeNull();
+    expect(await readDelivery(newer ?? "")).not.toBeNull();
   });
 });
