@@ -162,6 +162,20 @@ describe("a delivery that fails", () => {
     expect(sent).toHaveLength(1);
   });
 
+  it("counts a failed connection as a failed attempt, without a status code", async () => {
+    const { deliveryId, workerEnv, sent } = await setUp(await newScenario());
+    // The outbound stand-in answers a thrown error with a 500, so the refused connection is a
+    // rejected fetch here.
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
+
+    await runForwards([deliveryId], workerEnv);
+
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, last_status_code: null });
+    expect(delivery?.last_error).toBe("network error: connection refused");
+    expect(sent).toHaveLength(1);
+  });
+
   it("ends failed when an attempt fails after its 3 days, and sends nothing more", async () => {
     const scenario = await newScenario([{ status: 500 }]);
     const { deliveryId, workerEnv, sent } = await setUp(scenario);
