@@ -14,8 +14,47 @@ export const TEST_PUSH_SECRET = "test-push-secret";
 
 const orderDetail = JSON.parse(readFileSync("./test/fixtures/order-detail-response.json", "utf8"));
 
-/** Order detail for any order number on the test API base; a JSON 404 for anything else. */
+/**
+ * The forwarding destination of the workers tests: `https://forward.test/hook/<scenario>` gives
+ * the scenario's scripted answers in turn (the last one repeats; 200 when there is no script)
+ * and records every request. A test scripts and reads a scenario over fetch (test/helpers/forward.ts):
+ * `POST https://forward.test/__script/<scenario>` with `[{"status":500},{"status":200}]`
+ * (`delayMs` holds the answer back, `location` sets the header), and
+ * `GET https://forward.test/__calls/<scenario>` returns the recorded requests.
+ */
+const FORWARD_HOST = "forward.test";
+
+type Answer = { status: number; delayMs?: number; location?: string };
+type RecordedCall = { url: string; method: string; headers: Record<string, string>; body: string };
+
+const scripts = new Map<string, Answer[]>();
+const calls = new Map<string, RecordedCall[]>();
+
+async function forwardStandIn(request: Request): Promise<Response> {
+  const [, kind, scenario = ""] = new URL(request.url).pathname.split("/");
+  if (kind === "__script") {
+    scripts.set(scenario, (await request.json()) as Answer[]);
+    return new Response(null, { status: 204 });
+  }
+  if (kind === "__calls") return Response.json(calls.get(scenario) ?? []);
+  const recorded = calls.get(scenario) ?? [];
+  recorded.push({
+    url: request.url,
+    method: request.method,
+    headers: Object.fromEntries(request.headers),
+    body: await request.text(),
+  });
+  calls.set(scenario, recorded);
+  const script = scripts.get(scenario) ?? [];
+  const answer = script[Math.min(recorded.length, script.length) - 1] ?? { status: 200 };
+  if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+  const headers = answer.location ? { location: answer.location } : undefined;
+  return new Response(answer.status === 204 ? null : `answer ${answer.status}`, { status: answer.status, headers });
+}
+
+/** Order detail for any order number on the test API base; the forwarding stand-in; a JSON 404 for anything else. */
 async function omisellOutbound(request: Request): Promise<Response> {
+  if (new URL(request.url).hostname === FORWARD_HOST) return forwardStandIn(request);
   const match = new URL(request.url).pathname.match(/^\/api\/v2\/public\/order\/([^/]+)$/);
   if (request.method === "GET" && match) {
     const data = { ...orderDetail.data, omisell_order_number: decodeURIComponent(match[1] as string) };

@@ -5,6 +5,8 @@
  * (`RETENTION_MS`, `CLAIM_LEASE_MS`, `SWEEP_AFTER_MS`) next to the vars they come from.
  */
 import { z } from "zod";
+import { decodeWebhookSecret } from "./forward/signature";
+import { log } from "./lib/log";
 
 const list = z
   .string()
@@ -111,3 +113,47 @@ export const readConfig: (env: object) => Config = cachedParser(ConfigSchema);
 
 /** The push endpoint's part of it, parsed once per `env` object. */
 export const readPushConfig: (env: object) => PushConfig = cachedParser(PushConfigSchema);
+
+/*
+ * Forwarding (FORWARD_URL, FORWARD_SECRET, FORWARD_TIMEOUT_MS) is parsed apart from the rest and
+ * never throws: a bad value is logged once per `env` object and turns forwarding off, so it can
+ * never stop pushes or follow-ups. FORWARD_URL unset = off.
+ */
+const ForwardConfigSchema = z.object({
+  FORWARD_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional()),
+  FORWARD_SECRET: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const key = decodeWebhookSecret(value);
+    if (!key) ctx.addIssue({ code: "custom", message: "must be whsec_ + the base64 of at least 24 bytes" });
+    return key ?? undefined;
+  }),
+  FORWARD_TIMEOUT_MS: int(10_000, 100, 120_000),
+});
+
+export type ForwardConfig = { url: string; key: Uint8Array; timeoutMs: number };
+
+const forwardConfigs = new WeakMap<object, ForwardConfig | null>();
+
+/** The forwarding settings, or null when forwarding is off (unset, or refused with a log line). */
+export function readForwardConfig(env: object): ForwardConfig | null {
+  if (forwardConfigs.has(env)) return forwardConfigs.get(env) ?? null;
+  const parsed = ForwardConfigSchema.safeParse(env);
+  let config: ForwardConfig | null = null;
+  if (!parsed.success) {
+    const fields = Object.fromEntries(parsed.error.issues.map((issue) => [String(issue.path[0]), issue.message]));
+    log("error", "forward_config_invalid", { fields, forwarding: "off" });
+  } else if (parsed.data.FORWARD_URL && !parsed.data.FORWARD_SECRET) {
+    log("error", "forward_config_invalid", {
+      fields: { FORWARD_SECRET: "required when FORWARD_URL is set" },
+      forwarding: "off",
+    });
+  } else if (parsed.data.FORWARD_URL && parsed.data.FORWARD_SECRET) {
+    config = {
+      url: parsed.data.FORWARD_URL,
+      key: parsed.data.FORWARD_SECRET,
+      timeoutMs: parsed.data.FORWARD_TIMEOUT_MS,
+    };
+  }
+  forwardConfigs.set(env, config);
+  return config;
+}

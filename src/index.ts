@@ -1,11 +1,13 @@
 /**
- * Worker entry: HTTP (push endpoint, read API, dashboard), the follow-up queue consumers,
+ * Worker entry: HTTP (push endpoint, read API, dashboard), the follow-up and forwarding queue consumers,
  * the cron sweeper, and the Durable Object classes.
  */
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
 import { consumeDeadLetters, consumeFollowups } from "./followup/consumer";
 import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
+import { consumeForwards } from "./forward/consumer";
+import { isForwardQueue } from "./forward/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
 export { OmisellTokenHolder } from "./followup/token-holder";
@@ -13,7 +15,8 @@ export { OmisellTokenHolder } from "./followup/token-holder";
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    if (isForwardQueue(batch.queue)) await consumeForwards(batch, env);
+    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeFollowups(batch, env);
   },
   async scheduled(controller, env) {

@@ -1,0 +1,30 @@
+/**
+ * The JSON body of a forwarded delivery. Pure.
+ *
+ * `{"type": <event name>, "timestamp": <ISO>, "data": {"event": <summary>, "order": <snapshot or null>}}`.
+ * `timestamp` is when the event settled (the delivery's creation), the same on every attempt of
+ * one delivery; the attempt's own time is the `webhook-timestamp` header. `event` is the event
+ * summary as the read API shows it (no payload) and `order` Omisell's order data from the stored
+ * snapshot, both as they are at the attempt: a retry sends the latest order.
+ */
+import { toEventSummary } from "../api/views";
+import type { EventSummary } from "../store/events";
+
+export type DeliveryBodyInput = { createdAt: number; event: EventSummary; order: string | null };
+
+export function deliveryBody(input: DeliveryBodyInput): string {
+  return JSON.stringify({
+    type: input.event.event ?? input.event.category,
+    timestamp: new Date(input.createdAt).toISOString(),
+    data: { event: toEventSummary(input.event), order: parseOrder(input.order) },
+  });
+}
+
+function parseOrder(data: string | null): unknown {
+  if (data === null) return null;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return null;
+  }
+}

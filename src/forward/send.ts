@@ -1,0 +1,43 @@
+/**
+ * One attempt of a delivery: a signed POST to FORWARD_URL, within the configured timeout.
+ * Redirects are not followed (a 3xx is a failure: the signed body goes only where it was
+ * configured to go). Only a 2xx delivers. The answer's body is not read.
+ */
+import type { ForwardConfig } from "../config";
+import { webhookHeaders } from "./signature";
+
+export type SendOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+
+export async function sendDelivery(config: ForwardConfig, deliveryId: string, body: string): Promise<SendOutcome> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "omisell-push",
+    ...(await webhookHeaders(config.key, deliveryId, timestamp, body)),
+  };
+  let response: Response;
+  try {
+    response = await fetch(config.url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(config.timeoutMs),
+    });
+  } catch (err) {
+    const name = err instanceof Error ? err.name : "";
+    if (name === "TimeoutError" || name === "AbortError") {
+      return { ok: false, statusCode: null, error: `timed out after ${config.timeoutMs} ms` };
+    }
+    return { ok: false, statusCode: null, error: `network error: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  await response.body?.cancel().catch(() => undefined);
+  const status = response.status;
+  if (status >= 200 && status < 300) return { ok: true, statusCode: status };
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get("location");
+    const target = location ? ` to ${location.slice(0, 200)}` : "";
+    return { ok: false, statusCode: status, error: `HTTP ${status} redirect${target} (not followed)` };
+  }
+  return { ok: false, statusCode: status, error: `HTTP ${status}` };
+}

@@ -1,0 +1,290 @@
+/**
+ * The forwarding consumer, driven through the worker's queue handler against the forward.test
+ * stand-in of vitest.config.ts: what it sends, how it signs, and what it records per answer.
+ */
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { enqueueDeliveries, retryDelivery } from "../src/forward/enqueue";
+import { upsertSnapshot } from "../src/store/resources";
+import { newOrderNumber } from "./helpers/followup";
+import {
+  callsOf,
+  forwardEnv,
+  forwardVars,
+  insertSettledEvent,
+  makeDue,
+  newScenario,
+  readDelivery,
+  recordingQueue,
+  runForwards,
+  TEST_FORWARD_SECRET,
+} from "./helpers/forward";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A settled event, its pending delivery, and an env forwarding to `scenario`. */
+async function setUp(scenario: string, vars: Record<string, string> = {}, orderNumber?: string) {
+  const eventId = await insertSettledEvent("processed", orderNumber);
+  const { queue, sent } = recordingQueue();
+  const workerEnv = forwardEnv(forwardVars(scenario, vars), queue);
+  const [deliveryId] = await enqueueDeliveries(workerEnv, [eventId]);
+  if (!deliveryId) throw new Error("no delivery created");
+  sent.length = 0;
+  return { eventId, deliveryId, workerEnv, sent };
+}
+
+describe("a delivery answered 2xx", () => {
+  it("is posted once and marked delivered", async () => {
+    const scenario = await newScenario([{ status: 204 }]);
+    const { deliveryId, workerEnv } = await setUp(scenario);
+
+    const result = await runForwards([deliveryId], workerEnv);
+
+    expect(result.acked).toEqual(["fwd-0"]);
+    expect(await callsOf(scenario)).toHaveLength(1);
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "delivered", attempts: 1, last_status_code: 204, last_error: null });
+    expect(delivery?.delivered_at).toBeGreaterThan(0);
+    expect(delivery?.next_attempt_at).toBeNull();
+  });
+
+  it("carries the event summary and the order snapshot, signed so a Standard Webhooks verifier accepts it", async () => {
+    const orderNumber = newOrderNumber();
+    await upsertSnapshot(env.DB, {
+      type: "order",
+      id: orderNumber,
+      seller_id: "1001",
+      status_name: "Shipped",
+      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Shipped" }),
+      fetched_at: Date.now(),
+      last_event_id: null,
+    });
+    const scenario = await newScenario();
+    const { eventId, deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
+
+    await runForwards([deliveryId], workerEnv);
+
+    const [call] = await callsOf(scenario);
+    expect(call?.method).toBe("POST");
+    expect(call?.headers["content-type"]).toBe("application/json");
+    expect(call?.headers["webhook-id"]).toBe(deliveryId);
+    const body = new Webhook(TEST_FORWARD_SECRET).verify(call?.body ?? "", call?.headers ?? {});
+    const created = (await readDelivery(deliveryId))?.created_at ?? 0;
+    expect(body).toEqual({
+      type: "order.shipped",
+      timestamp: new Date(created).toISOString(),
+      data: {
+        event: expect.objectContaining({ id: eventId, status: "processed", order_number: orderNumber }),
+        order: { omisell_order_number: orderNumber, status_name: "Shipped" },
+      },
+    });
+    expect(body).not.toHaveProperty("data.event.payload");
+  });
+
+  it("sends order null when no snapshot is stored", async () => {
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario);
+
+    await runForwards([deliveryId], workerEnv);
+
+    const [call] = await callsOf(scenario);
+    expect(JSON.parse(call?.body ?? "{}").data.order).toBeNull();
+  });
+});
+
+describe("a delivery that fails", () => {
+  it("is retried after 500, 500 and delivered on 200, with the same webhook-id on every attempt", async () => {
+    const scenario = await newScenario([{ status: 500 }, { status: 500 }, { status: 200 }]);
+    const { deliveryId, workerEnv, sent } = await setUp(scenario);
+
+    await runForwards([deliveryId], workerEnv);
+    expect(await readDelivery(deliveryId)).toMatchObject({ status: "pending", attempts: 1, last_status_code: 500 });
+    await makeDue(deliveryId);
+    await runForwards([deliveryId], workerEnv);
+    await makeDue(deliveryId);
+    await runForwards([deliveryId], workerEnv);
+
+    const calls = await callsOf(scenario);
+    expect(calls.map((call) => call.headers["webhook-id"])).toEqual([deliveryId, deliveryId, deliveryId]);
+    expect(await readDelivery(deliveryId)).toMatchObject({ status: "delivered", attempts: 3, last_error: null });
+    // Each failure sent a fresh message with the backoff as its delay (15-30 s, then 30-60 s).
+    expect(sent.map((message) => message.deliveryId)).toEqual([deliveryId, deliveryId]);
+    expect(sent[0]?.delaySeconds).toBeGreaterThanOrEqual(15);
+    expect(sent[0]?.delaySeconds).toBeLessThanOrEqual(30);
+    expect(sent[1]?.delaySeconds).toBeGreaterThanOrEqual(30);
+    expect(sent[1]?.delaySeconds).toBeLessThanOrEqual(60);
+  });
+
+  it("records the next attempt's time and the error while it waits", async () => {
+    const scenario = await newScenario([{ status: 503 }]);
+    const { deliveryId, workerEnv, sent } = await setUp(scenario);
+    const before = Date.now();
+
+    const result = await runForwards([deliveryId], workerEnv);
+
+    expect(result).toEqual({ acked: ["fwd-0"], retried: [] });
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "pending", last_error: "HTTP 503" });
+    expect(delivery?.next_attempt_at).toBe((delivery?.last_attempt_at ?? 0) + (sent[0]?.delaySeconds ?? 0) * 1000);
+    expect(delivery?.next_attempt_at).toBeGreaterThan(before);
+  });
+
+  it("does not follow a 302 and counts it as a failed attempt", async () => {
+    const scenario = await newScenario([{ status: 302, location: "https://forward.test/hook/elsewhere-never" }]);
+    const { deliveryId, workerEnv } = await setUp(scenario);
+
+    await runForwards([deliveryId], workerEnv);
+
+    expect(await callsOf(scenario)).toHaveLength(1);
+    expect(await callsOf("elsewhere-never")).toEqual([]);
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, last_status_code: 302 });
+    expect(delivery?.last_error).toContain("not followed");
+  });
+
+  it("gives up on an attempt at the configured timeout and counts it as a failure", async () => {
+    const scenario = await newScenario([{ status: 200, delayMs: 3000 }]);
+    const { deliveryId, workerEnv, sent } = await setUp(scenario, { FORWARD_TIMEOUT_MS: "200" });
+
+    const started = Date.now();
+    await runForwards([deliveryId], workerEnv);
+
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await readDelivery(deliveryId)).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      last_status_code: null,
+      last_error: "timed out after 200 ms",
+    });
+    expect(sent).toHaveLength(1);
+  });
+
+  it("counts a failed connection as a failed attempt, without a status code", async () => {
+    const { deliveryId, workerEnv, sent } = await setUp(await newScenario());
+    // The outbound stand-in answers a thrown error with a 500, so the refused connection is a
+    // rejected fetch here.
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("connection refused"));
+
+    await runForwards([deliveryId], workerEnv);
+
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "pending", attempts: 1, last_status_code: null });
+    expect(delivery?.last_error).toBe("network error: connection refused");
+    expect(sent).toHaveLength(1);
+  });
+
+  it("ends failed when an attempt fails after its 3 days, and sends nothing more", async () => {
+    const scenario = await newScenario([{ status: 500 }]);
+    const { deliveryId, workerEnv, sent } = await setUp(scenario);
+    await env.DB.prepare("UPDATE deliveries SET attempts = 24, retry_until = ?2 WHERE id = ?1")
+      .bind(deliveryId, Date.now() - 1)
+      .run();
+
+    await runForwards([deliveryId], workerEnv);
+
+    expect(await readDelivery(deliveryId)).toMatchObject({
+      status: "failed",
+      attempts: 25,
+      last_status_code: 500,
+      last_error: "HTTP 500",
+      next_attempt_at: null,
+    });
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("a failed delivery retried by hand", () => {
+  it("goes back to pending with its attempts kept, and is then delivered", async () => {
+    const scenario = await newScenario([{ status: 500 }, { status: 200 }]);
+    const { deliveryId, workerEnv, sent } = await setUp(scenario);
+    await env.DB.prepare("UPDATE deliveries SET retry_until = ?2 WHERE id = ?1")
+      .bind(deliveryId, Date.now() - 1)
+      .run();
+    await runForwards([deliveryId], workerEnv);
+    expect((await readDelivery(deliveryId))?.status).toBe("failed");
+
+    expect(await retryDelivery(workerEnv, deliveryId)).toEqual({ kind: "queued" });
+    const reopened = await readDelivery(deliveryId);
+    expect(reopened).toMatchObject({ status: "pending", attempts: 1, last_error: "HTTP 500" });
+    expect(reopened?.retry_until).toBeGreaterThan(Date.now());
+    expect(sent).toEqual([{ deliveryId, delaySeconds: undefined }]);
+
+    await runForwards([deliveryId], workerEnv);
+    expect(await readDelivery(deliveryId)).toMatchObject({ status: "delivered", attempts: 2 });
+  });
+
+  it("is refused for a delivery that is not failed", async () => {
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario);
+    expect(await retryDelivery(workerEnv, deliveryId)).toEqual({ kind: "not_failed", status: "pending" });
+  });
+
+  it("answers not_found for an unknown delivery", async () => {
+    const { workerEnv } = await setUp(await newScenario());
+    expect(await retryDelivery(workerEnv, "01UNKNOWN0000000000000000")).toEqual({ kind: "not_found" });
+  });
+
+  it("answers off while forwarding is off", async () => {
+    const { deliveryId } = await setUp(await newScenario());
+    expect(await retryDelivery(forwardEnv({}), deliveryId)).toEqual({ kind: "off" });
+  });
+});
+
+describe("messages the consumer leaves alone", () => {
+  it("a copy of a message for a delivery already delivered makes no request", async () => {
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario);
+    await runForwards([deliveryId], workerEnv);
+
+    const result = await runForwards([deliveryId], workerEnv);
+
+    expect(result.acked).toEqual(["fwd-0"]);
+    expect(await callsOf(scenario)).toHaveLength(1);
+  });
+
+  it("a message arriving before the delivery's next attempt is due makes no request", async () => {
+    const scenario = await newScenario([{ status: 500 }]);
+    const { deliveryId, workerEnv } = await setUp(scenario);
+    await runForwards([deliveryId], workerEnv);
+
+    await runForwards([deliveryId], workerEnv);
+
+    expect(await callsOf(scenario)).toHaveLength(1);
+    expect((await readDelivery(deliveryId))?.attempts).toBe(1);
+  });
+
+  it("two copies of one message in a batch make one request", async () => {
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario);
+
+    await runForwards([deliveryId, deliveryId], workerEnv);
+
+    expect(await callsOf(scenario)).toHaveLength(1);
+  });
+
+  it("while forwarding is off, messages are acknowledged and the delivery stays pending", async () => {
+    const scenario = await newScenario();
+    const { deliveryId } = await setUp(scenario);
+
+    const result = await runForwards([deliveryId], forwardEnv({}));
+
+    expect(result.acked).toEqual(["fwd-0"]);
+    expect(await callsOf(scenario)).toEqual([]);
+    expect((await readDelivery(deliveryId))?.status).toBe("pending");
+  });
+
+  it("a delivery whose event was purged ends failed with the reason, without a request", async () => {
+    const scenario = await newScenario();
+    const { eventId, deliveryId, workerEnv } = await setUp(scenario);
+    await env.DB.prepare("DELETE FROM events WHERE id = ?1").bind(eventId).run();
+
+    await runForwards([deliveryId], workerEnv);
+
+    expect(await callsOf(scenario)).toEqual([]);
+    expect(await readDelivery(deliveryId)).toMatchObject({ status: "failed", attempts: 0 });
+    expect((await readDelivery(deliveryId))?.last_error).toContain("no longer stored");
+  });
+});

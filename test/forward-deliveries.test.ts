@@ -1,0 +1,268 @@
+/**
+ * The entry points around the forwarding consumer: creating deliveries for settled events, the
+ * sweeper that re-sends lost messages, the list behind GET /api/deliveries and the health signal.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
+import { encodeIdTime } from "../src/lib/ids";
+import { deliveriesFailing, listDeliveries, purgeDeliveriesBefore } from "../src/store/deliveries";
+import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/events";
+import { insertReceivedEvent } from "./helpers/followup";
+import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function forwarding() {
+  const { queue, sent } = recordingQueue();
+  return { workerEnv: forwardEnv(forwardVars("deliveries"), queue), sent };
+}
+
+async function deliveriesOf(eventId: string) {
+  const { results } = await env.DB.prepare("SELECT * FROM deliveries WHERE event_id = ?1").bind(eventId).all();
+  return results;
+}
+
+describe("enqueueDeliveries", () => {
+  it("creates one pending delivery per settled event and sends one message each", async () => {
+    const ids = [
+      await insertSettledEvent("processed"),
+      await insertSettledEvent("skipped"),
+      await insertSettledEvent("failed"),
+    ];
+    const { workerEnv, sent } = forwarding();
+
+    const created = await enqueueDeliveries(workerEnv, ids);
+
+    expect(created).toHaveLength(3);
+    expect(sent.map((message) => message.deliveryId).sort()).toEqual([...created].sort());
+    for (const id of created) {
+      expect(await readDelivery(id)).toMatchObject({ status: "pending", attempts: 0, last_error: null });
+    }
+  });
+
+  it("gives each delivery a time-sortable id, a due time and a 3-day deadline", async () => {
+    const before = Date.now();
+    const { workerEnv } = forwarding();
+    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const delivery = await readDelivery(id ?? "");
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(delivery?.created_at).toBeGreaterThanOrEqual(before);
+    expect(delivery?.next_attempt_at).toBe(delivery?.created_at);
+    expect(delivery?.retry_until).toBe((delivery?.created_at ?? 0) + 3 * 24 * 3_600_000);
+  });
+
+  it("creates nothing for an event still waiting for its follow-up", async () => {
+    const eventId = await insertReceivedEvent();
+    const { workerEnv, sent } = forwarding();
+    expect(await enqueueDeliveries(workerEnv, [eventId])).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("creates nothing more when called again for the same settlement", async () => {
+    const eventId = await insertSettledEvent();
+    const { workerEnv } = forwarding();
+    await enqueueDeliveries(workerEnv, [eventId, eventId]);
+    expect(await enqueueDeliveries(workerEnv, [eventId])).toEqual([]);
+    expect(await deliveriesOf(eventId)).toHaveLength(1);
+  });
+
+  it("creates a new delivery when a replayed event settles again", async () => {
+    const eventId = await insertSettledEvent();
+    const { workerEnv } = forwarding();
+    await enqueueDeliveries(workerEnv, [eventId]);
+    await reopenEventForReplay(env.DB, eventId, Date.now());
+    await markEventsProcessedStatement(env.DB, [eventId], Date.now() + 1).run();
+
+    expect(await enqueueDeliveries(workerEnv, [eventId])).toHaveLength(1);
+    expect(await deliveriesOf(eventId)).toHaveLength(2);
+  });
+
+  it("does nothing while forwarding is off", async () => {
+    const eventId = await insertSettledEvent();
+    const { queue, sent } = recordingQueue();
+    expect(await enqueueDeliveries(forwardEnv({}, queue), [eventId])).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(await deliveriesOf(eventId)).toHaveLength(0);
+  });
+
+  it("never throws when D1 fails: it logs and returns nothing", async () => {
+    const { queue, sent } = recordingQueue();
+    const failingDb = {
+      prepare: (sql: string) => env.DB.prepare(sql),
+      batch: () => Promise.reject(new Error("D1 is unavailable")),
+    } as unknown as D1Database;
+    const workerEnv = { ...forwardEnv(forwardVars("deliveries"), queue), DB: failingDb } as Env;
+
+    await expect(enqueueDeliveries(workerEnv, [await insertSettledEvent()])).resolves.toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("never throws when the queue fails, and leaves the delivery for the sweeper", async () => {
+    const eventId = await insertSettledEvent();
+    const queue = { sendBatch: () => Promise.reject(new Error("queue down")) } as unknown as Queue;
+    const workerEnv = forwardEnv(forwardVars("deliveries"), queue);
+
+    const created = await enqueueDeliveries(workerEnv, [eventId]);
+
+    expect(created).toHaveLength(1);
+    expect((await readDelivery(created[0] ?? ""))?.status).toBe("pending");
+  });
+});
+
+describe("sweepDeliveries", () => {
+  async function pendingDueAt(at: number) {
+    const { workerEnv } = forwarding();
+    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1").bind(id, at).run();
+    return id ?? "";
+  }
+
+  it("re-sends a pending delivery overdue by more than the grace period", async () => {
+    const now = Date.now();
+    const overdue = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
+    const { workerEnv, sent } = forwarding();
+
+    await sweepDeliveries(workerEnv, now);
+
+    expect(sent.map((message) => message.deliveryId)).toContain(overdue);
+    expect((await readDelivery(overdue))?.next_attempt_at).toBe(now);
+  });
+
+  it("leaves alone a delivery due recently, or not yet due", async () => {
+    const now = Date.now();
+    const recent = await pendingDueAt(now - 60_000);
+    const later = await pendingDueAt(now + 60_000);
+    const { workerEnv, sent } = forwarding();
+
+    await sweepDeliveries(workerEnv, now);
+
+    expect(sent.map((message) => message.deliveryId)).not.toContain(recent);
+    expect(sent.map((message) => message.deliveryId)).not.toContain(later);
+  });
+
+  it("does not re-send the same delivery at the next sweep", async () => {
+    const now = Date.now();
+    const overdue = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
+    const { workerEnv, sent } = forwarding();
+    await sweepDeliveries(workerEnv, now);
+    sent.length = 0;
+
+    await sweepDeliveries(workerEnv, now + 60_000);
+
+    expect(sent.map((message) => message.deliveryId)).not.toContain(overdue);
+  });
+
+  it("leaves delivered and failed deliveries alone", async () => {
+    const now = Date.now();
+    const delivered = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
+    const failed = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
+    await env.DB.prepare("UPDATE deliveries SET status = 'delivered' WHERE id = ?1").bind(delivered).run();
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE id = ?1").bind(failed).run();
+    const { workerEnv, sent } = forwarding();
+
+    await sweepDeliveries(workerEnv, now);
+
+    expect(sent.map((message) => message.deliveryId)).not.toContain(delivered);
+    expect(sent.map((message) => message.deliveryId)).not.toContain(failed);
+  });
+
+  it("does nothing while forwarding is off", async () => {
+    const now = Date.now();
+    await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
+    const { queue, sent } = recordingQueue();
+    expect(await sweepDeliveries(forwardEnv({}, queue), now)).toBe(0);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("listDeliveries", () => {
+  /** One event settled three times (replays): three deliveries. */
+  async function threeDeliveriesOfOneEvent() {
+    const eventId = await insertSettledEvent();
+    const { workerEnv } = forwarding();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) {
+        await reopenEventForReplay(env.DB, eventId, Date.now());
+        await markEventsProcessedStatement(env.DB, [eventId], Date.now() + i).run();
+      }
+      ids.push(...(await enqueueDeliveries(workerEnv, [eventId])));
+    }
+    return { eventId, ids };
+  }
+
+  it("lists an event's deliveries newest first, in pages that neither overlap nor skip", async () => {
+    const { eventId, ids } = await threeDeliveriesOfOneEvent();
+
+    const first = await listDeliveries(env.DB, { event_id: eventId, limit: 2 });
+    const second = await listDeliveries(env.DB, { event_id: eventId, limit: 2, cursor: first.next_cursor ?? "" });
+
+    const listed = [...first.deliveries, ...second.deliveries].map((delivery) => delivery.id);
+    expect(listed).toEqual([...ids].sort().reverse());
+    expect(first.next_cursor).toBe(listed[1]);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it("filters by status", async () => {
+    const { ids } = await threeDeliveriesOfOneEvent();
+    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE id = ?1").bind(ids[0]).run();
+
+    const { deliveries } = await listDeliveries(env.DB, { status: "failed", limit: 200 });
+
+    expect(deliveries.map((delivery) => delivery.id)).toContain(ids[0]);
+    expect(deliveries.every((delivery) => delivery.status === "failed")).toBe(true);
+  });
+});
+
+describe("deliveriesFailing", () => {
+  beforeEach(async () => {
+    await env.DB.prepare("DELETE FROM deliveries").run();
+  });
+
+  async function deliveryWith(fields: { status: string; attempts: number; last_attempt_at: number | null }) {
+    const { workerEnv } = forwarding();
+    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    await env.DB.prepare("UPDATE deliveries SET status = ?2, attempts = ?3, last_attempt_at = ?4 WHERE id = ?1")
+      .bind(id, fields.status, fields.attempts, fields.last_attempt_at)
+      .run();
+  }
+
+  it("is false while deliveries succeed or have failed fewer than 3 times", async () => {
+    const now = Date.now();
+    await deliveryWith({ status: "delivered", attempts: 5, last_attempt_at: now });
+    await deliveryWith({ status: "pending", attempts: 2, last_attempt_at: now });
+    expect(await deliveriesFailing(env.DB, now)).toBe(false);
+  });
+
+  it("is true while a pending delivery has failed 3 times or more", async () => {
+    const now = Date.now();
+    await deliveryWith({ status: "pending", attempts: 3, last_attempt_at: now });
+    expect(await deliveriesFailing(env.DB, now)).toBe(true);
+  });
+
+  it("is true for an hour after a delivery ended failed, and false after that", async () => {
+    const now = Date.now();
+    await deliveryWith({ status: "failed", attempts: 25, last_attempt_at: now - 30 * 60_000 });
+    expect(await deliveriesFailing(env.DB, now)).toBe(true);
+    expect(await deliveriesFailing(env.DB, now + 31 * 60_000)).toBe(false);
+  });
+});
+
+describe("purgeDeliveriesBefore", () => {
+  it("deletes deliveries created before the bound and keeps newer ones", async () => {
+    const { workerEnv } = forwarding();
+    const [older] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const bound = encodeIdTime(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [newer] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+
+    expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
+
+    expect(await readDelivery(older ?? "")).toBeNull();
+    expect(await readDelivery(newer ?? "")).not.toBeNull();
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The deliveries lists, the sweeper and the health check are answered from an index: the test
+ * asks SQLite for each statement's plan and fails on a scan of `deliveries` that uses no index.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DELIVERY_SQL, type DeliveryListQuery, deliveryListStatement } from "../src/store/deliveries";
+
+async function planOf(sql: string, params: (string | number)[]): Promise<string> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<{ detail: string }>();
+  return results.map((row) => row.detail).join(" | ");
+}
+
+/** A full scan of the table: `SCAN deliveries` with no index named after it. */
+function hasFullScan(plan: string): boolean {
+  return plan.split(" | ").some((step) => /^SCAN deliveries\b/.test(step) && !/USING (COVERING )?INDEX/.test(step));
+}
+
+const cursor = "01KB0000000000000000000000";
+
+describe("deliveries list", () => {
+  it.each<[string, DeliveryListQuery, string]>([
+    ["by status", { status: "failed", limit: 50 }, "deliveries_by_status"],
+    ["by status after a cursor", { status: "pending", limit: 50, cursor }, "deliveries_by_status"],
+    ["by event", { event_id: "01KB", limit: 50 }, "deliveries_by_event"],
+    ["by event after a cursor", { event_id: "01KB", limit: 50, cursor }, "deliveries_by_event"],
+  ])("%s walks its (filter, id) index newest first, without sorting", async (_case, query, index) => {
+    const { sql, params } = deliveryListStatement(query);
+    const plan = await planOf(sql, params);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain(index);
+    expect(plan, "sorting would read every match first").not.toContain("TEMP B-TREE");
+  });
+});
+
+describe("background statements", () => {
+  it("the sweeper finds overdue deliveries from (status, next_attempt_at)", async () => {
+    const plan = await planOf(DELIVERY_SQL.takeOverdue, [Date.now(), Date.now(), 500]);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain("deliveries_due");
+  });
+
+  it("the health check reads only pending and recently failed deliveries from an index", async () => {
+    const plan = await planOf(DELIVERY_SQL.failing, [3, Date.now() - 3_600_000]);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain("deliveries_by_last_attempt");
+  });
+});
