@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
 import { encodeIdTime } from "../src/lib/ids";
 import { deliveriesFailing, listDeliveries, purgeDeliveriesBefore } from "../src/store/deliveries";
-import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/events";
+import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/followup-state";
 import { insertReceivedEvent } from "./helpers/followup";
 import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
 

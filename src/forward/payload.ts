@@ -8,9 +8,9 @@
  * snapshot, both as they are at the attempt: a retry sends the latest order.
  */
 import { toEventSummary } from "../api/views";
-import type { EventSummary } from "../store/events";
+import type { EventSummaryRow } from "../events/vocabulary";
 
-export type DeliveryBodyInput = { createdAt: number; event: EventSummary; order: string | null };
+export type DeliveryBodyInput = { createdAt: number; event: EventSummaryRow; order: string | null };
 
 export function deliveryBody(input: DeliveryBodyInput): string {
   return JSON.stringify({

@@ -3,7 +3,8 @@
  * Every write of an attempt's outcome is guarded by `status = 'pending'`, so a repeated or late
  * queue message cannot undo a delivery already decided.
  */
-import { type EventSummary, SUMMARY_COLUMNS } from "./events";
+import type { EventSummaryRow } from "../events/vocabulary";
+import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event-columns";
 
 /** `pending` -> `delivered` | `failed`; `failed` -> `pending` again by hand. */
 export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
@@ -54,7 +55,7 @@ export async function createDeliveries(
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
-export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummary | null; order: string | null };
+export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummaryRow | null; order: string | null };
 
 /**
  * Takes the next attempt of a pending delivery that is due (its next attempt at or before
@@ -77,7 +78,7 @@ export async function claimDeliveryAttempt(
       )
       .bind(id, dueBy, leaseUntil),
     db
-      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = ?1)`)
+      .prepare(`SELECT ${SUMMARY_SELECT} FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = ?1)`)
       .bind(id),
     db
       .prepare(
@@ -88,9 +89,10 @@ export async function claimDeliveryAttempt(
   ]);
   const delivery = claimed?.results[0] as DeliveryRow | undefined;
   if (!delivery) return null;
+  const stored = event?.results[0] as StoredEventSummary | undefined;
   return {
     delivery,
-    event: (event?.results[0] as EventSummary | undefined) ?? null,
+    event: stored ? decodeEventRow(stored) : null,
     order: (order?.results[0] as { data: string } | undefined)?.data ?? null,
   };
 }
