@@ -33,9 +33,9 @@ import {
 } from "./windows";
 
 /**
- * The follow-up of a reconciled event is an ordinary one: the consumer does not read the reason.
- * TODO(lead): a `reconcile` reason, once the follow-up message knows it, gives these fetches the
- * reconciliation priority of the rate limiter.
+ * The follow-up of a reconciled event is an ordinary one (the consumer does not read the reason).
+ * The message knows no `reconcile` reason yet; one would let the rate limiter give these fetches
+ * reconciliation's priority instead of a push's.
  */
 const FOLLOWUP_REASON: FollowupReason = "push";
 

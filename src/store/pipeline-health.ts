@@ -27,35 +27,34 @@ export type FactBounds = {
   reconcileEvent: string;
 };
 
+/** The statements, by name, so the query-plan test explains exactly what runs. */
+export const PIPELINE_HEALTH_SQL = {
+  oldestReceived: "SELECT received_at AS at FROM events WHERE status = 'received' ORDER BY id LIMIT 1",
+  lastFailure: "SELECT MAX(COALESCE(processed_at, received_at)) AS at FROM events WHERE status = 'failed' AND id >= ?1",
+  lastPush: "SELECT received_at AS at FROM events WHERE id >= ?1 AND source = 'push' ORDER BY id DESC LIMIT 1",
+  lastMissed: "SELECT received_at AS at FROM events WHERE event = ?1 ORDER BY id DESC LIMIT 1",
+  coverage: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
+    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+  lastCronRun: `SELECT status, finished_at FROM reconcile_runs WHERE trigger = 'cron' AND status <> 'running'
+    ORDER BY id DESC LIMIT 1`,
+  lastCronSuccess:
+    "SELECT finished_at AS at FROM reconcile_runs WHERE trigger = 'cron' AND status = 'done' ORDER BY id DESC LIMIT 1",
+} as const;
+
 /**
  * A `failed` event's time is `processed_at` when the failure recorded one, else its received_at:
  * a failure that left no time is dated by its arrival.
  */
 export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Promise<PipelineFacts> {
+  const sql = PIPELINE_HEALTH_SQL;
   const [oldest, failure, push, missed, coverage, lastRun, lastSuccess] = await db.batch([
-    db.prepare("SELECT received_at AS at FROM events WHERE status = 'received' ORDER BY id LIMIT 1"),
-    db
-      .prepare("SELECT MAX(COALESCE(processed_at, received_at)) AS at FROM events WHERE status = 'failed' AND id >= ?1")
-      .bind(bounds.failuresSinceId),
-    db
-      .prepare("SELECT received_at AS at FROM events WHERE id >= ?1 AND source = 'push' ORDER BY id DESC LIMIT 1")
-      .bind(bounds.silenceSinceId),
-    db
-      .prepare("SELECT received_at AS at FROM events WHERE event = ?1 ORDER BY id DESC LIMIT 1")
-      .bind(bounds.reconcileEvent),
-    db
-      .prepare(
-        `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
-         FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
-      )
-      .bind(bounds.coverageSinceId),
-    db.prepare(
-      `SELECT status, finished_at FROM reconcile_runs WHERE trigger = 'cron' AND status <> 'running'
-       ORDER BY id DESC LIMIT 1`,
-    ),
-    db.prepare(
-      "SELECT finished_at AS at FROM reconcile_runs WHERE trigger = 'cron' AND status = 'done' ORDER BY id DESC LIMIT 1",
-    ),
+    db.prepare(sql.oldestReceived),
+    db.prepare(sql.lastFailure).bind(bounds.failuresSinceId),
+    db.prepare(sql.lastPush).bind(bounds.silenceSinceId),
+    db.prepare(sql.lastMissed).bind(bounds.reconcileEvent),
+    db.prepare(sql.coverage).bind(bounds.coverageSinceId),
+    db.prepare(sql.lastCronRun),
+    db.prepare(sql.lastCronSuccess),
   ]);
   const at = (result: D1Result<unknown> | undefined) =>
     (result?.results[0] as { at: number | null } | undefined)?.at ?? null;

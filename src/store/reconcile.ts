@@ -4,6 +4,22 @@
  * time, so a time bound is an id bound).
  */
 
+/** The statements that read, by name, so the query-plan test explains exactly what runs. */
+export const RECONCILE_SQL = {
+  /** ?1: JSON array of order numbers; per order, the newest push down events_by_order. */
+  latestPush: `SELECT j.value AS order_number,
+      (SELECT e.received_at FROM events e WHERE e.order_number = j.value AND e.source = 'push'
+       ORDER BY e.id DESC LIMIT 1) AS received_at
+    FROM json_each(?1) j`,
+  listRuns: "SELECT * FROM reconcile_runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+  latestCronRun: "SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1",
+  sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
+    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+  countEvents: "SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3",
+  /** Both triggers named, so the walk seeks (trigger, status, id) instead of reading old runs. */
+  abandonedRuns: "SELECT id FROM reconcile_runs WHERE trigger IN ('cron', 'manual') AND status = 'running' AND id < ?1",
+} as const;
+
 export type RunTrigger = "cron" | "manual";
 export type RunStatus = "running" | "done" | "failed";
 
@@ -28,12 +44,7 @@ export type ReconcileRun = {
 export async function latestPushReceivedAt(db: D1Database, orderNumbers: string[]): Promise<Map<string, number>> {
   if (orderNumbers.length === 0) return new Map();
   const { results } = await db
-    .prepare(
-      `SELECT j.value AS order_number,
-         (SELECT e.received_at FROM events e WHERE e.order_number = j.value AND e.source = 'push'
-          ORDER BY e.id DESC LIMIT 1) AS received_at
-       FROM json_each(?1) j`,
-    )
+    .prepare(RECONCILE_SQL.latestPush)
     .bind(JSON.stringify(orderNumbers))
     .all<{ order_number: string; received_at: number | null }>();
   const latest = new Map<string, number>();
@@ -109,7 +120,7 @@ export async function finishRun(
 /** Newest first; `beforeId` (exclusive) pages on. */
 export async function listRuns(db: D1Database, limit: number, beforeId?: string): Promise<ReconcileRun[]> {
   const { results } = await db
-    .prepare("SELECT * FROM reconcile_runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2")
+    .prepare(RECONCILE_SQL.listRuns)
     .bind(beforeId ?? "~", limit)
     .all<ReconcileRun>();
   return results;
@@ -125,7 +136,7 @@ export async function failAbandonedRuns(db: D1Database, startedBeforeId: string,
     .prepare(
       `UPDATE reconcile_runs SET status = 'failed', finished_at = ?2,
          error = 'abandoned: the invocation ended before the run finished'
-       WHERE status = 'running' AND id < ?1`,
+       WHERE id IN (${RECONCILE_SQL.abandonedRuns})`,
     )
     .bind(startedBeforeId, at)
     .run();
@@ -133,9 +144,7 @@ export async function failAbandonedRuns(db: D1Database, startedBeforeId: string,
 }
 
 export async function latestCronRunStartedAt(db: D1Database): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1")
-    .first<{ started_at: number }>();
+  const row = await db.prepare(RECONCILE_SQL.latestCronRun).first<{ started_at: number }>();
   return row?.started_at ?? null;
 }
 
@@ -175,19 +184,13 @@ export async function advanceCheckpoint(db: D1Database, to: number, at: number):
 
 /** Listed and missed changes summed over the cron runs done since `sinceId` (a primary-key range). */
 export async function sumCronRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
-  const row = await db
-    .prepare(
-      `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
-       FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
-    )
-    .bind(sinceId)
-    .first<{ listed: number; missed: number }>();
+  const row = await db.prepare(RECONCILE_SQL.sumCronRuns).bind(sinceId).first<{ listed: number; missed: number }>();
   return { listed: row?.listed ?? 0, missed: row?.missed ?? 0 };
 }
 
 /** Events reconciliation added per id range (one per day), index-only on events_by_event. */
 export async function countReconciledEvents(db: D1Database, event: string, bounds: [string, string][]) {
-  const statement = db.prepare("SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3");
+  const statement = db.prepare(RECONCILE_SQL.countEvents);
   const results = await db.batch<{ n: number }>(bounds.map(([from, to]) => statement.bind(event, from, to)));
   return results.map((result) => result.results[0]?.n ?? 0);
 }
