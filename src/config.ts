@@ -87,6 +87,31 @@ const PushConfigSchema = Vars.pick({
 
 export type PushConfig = z.output<typeof PushConfigSchema>;
 
+/**
+ * Reconciliation and pipeline health, parsed on their own (a bad threshold must not stop the
+ * API) and handed out in ms. RECONCILE_EVERY_MINUTES = 0 turns reconciliation off.
+ */
+const MINUTE_MS = 60_000;
+const PipelineConfigSchema = z
+  .object({
+    RECONCILE_EVERY_MINUTES: int(15, 0, 1440),
+    HEALTH_BACKLOG_MAX_MINUTES: int(30, 1, 10_080),
+    HEALTH_FAILURES_WINDOW_MINUTES: int(60, 1, 10_080),
+    HEALTH_SILENCE_MINUTES: int(120, 1, 10_080),
+    HEALTH_MIN_COVERAGE: z.coerce.number().min(0).max(1).optional().default(0.9),
+    HEALTH_MIN_LISTED: int(20, 1, 1_000_000),
+  })
+  .transform((vars) => ({
+    reconcileEveryMs: vars.RECONCILE_EVERY_MINUTES * MINUTE_MS,
+    backlogMaxMs: vars.HEALTH_BACKLOG_MAX_MINUTES * MINUTE_MS,
+    failuresWindowMs: vars.HEALTH_FAILURES_WINDOW_MINUTES * MINUTE_MS,
+    silenceMs: vars.HEALTH_SILENCE_MINUTES * MINUTE_MS,
+    minCoverage: vars.HEALTH_MIN_COVERAGE,
+    minListed: vars.HEALTH_MIN_LISTED,
+  }));
+
+export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
+
 /** Thrown when a var has a value that cannot be used; mapped to 503 `not_configured`. */
 export class ConfigError extends Error {
   constructor(readonly fields: string[]) {
@@ -157,3 +182,6 @@ export function readForwardConfig(env: object): ForwardConfig | null {
   forwardConfigs.set(env, config);
   return config;
 }
+
+/** Reconciliation and health thresholds, parsed once per `env` object. */
+export const readPipelineConfig: (env: object) => PipelineConfig = cachedParser(PipelineConfigSchema);

@@ -6,10 +6,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
+import type { EventStatus } from "../../src/events/vocabulary";
 import type { FollowupMessage } from "../../src/followup/message";
 import type { ForwardMessage } from "../../src/forward/message";
 import type { DeliveryRow } from "../../src/store/deliveries";
-import type { EventStatus } from "../../src/events/vocabulary";
 import { insertReceivedEvent } from "./followup";
 
 /** 32 fixed bytes (0..31), base64: a valid Standard Webhooks secret. */

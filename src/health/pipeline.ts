@@ -1,0 +1,82 @@
+/**
+ * Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure
+ * (the answer is public and must not reveal business volume). The evaluator is pure; the facts
+ * come from a few bounded reads (store/pipeline-health.ts).
+ */
+import { type PipelineConfig, readPipelineConfig } from "../config";
+import { encodeIdTime } from "../lib/ids";
+import { pushCoverage } from "../reconcile/figures";
+import { RECONCILE_EVENT } from "../reconcile/missed";
+import { type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
+
+export const PIPELINE_REASONS = [
+  "backlog_stale",
+  "failures",
+  "silence",
+  "missed_pushes",
+  "reconcile_stale",
+  "deliveries_failing",
+] as const;
+export type PipelineReason = (typeof PIPELINE_REASONS)[number];
+export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: PipelineReason[] };
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/**
+ * Failed events are looked for among those received in the failure window plus a day: an event
+ * fails after its retries, hours after it arrived, and it is dated by when it failed.
+ */
+const FAILURE_LOOKBACK_MS = DAY_MS;
+
+type Thresholds = Pick<
+  PipelineConfig,
+  "reconcileEveryMs" | "backlogMaxMs" | "failuresWindowMs" | "silenceMs" | "minCoverage" | "minListed"
+>;
+
+export type PipelineInputs = PipelineFacts & {
+  /** From forwarding: deliveries to the destination keep failing. */
+  deliveriesFailing: boolean;
+};
+
+/** The reasons that hold at `now`, in a fixed order. */
+export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds, now: number): PipelineHealth {
+  const reasons: PipelineReason[] = [];
+  if (inputs.oldestReceivedAt !== null && now - inputs.oldestReceivedAt > thresholds.backlogMaxMs) {
+    reasons.push("backlog_stale");
+  }
+  if (inputs.lastFailureAt !== null && inputs.lastFailureAt >= now - thresholds.failuresWindowMs) {
+    reasons.push("failures");
+  }
+  const silenceStart = now - thresholds.silenceMs;
+  const silent = inputs.lastPushAt === null || inputs.lastPushAt < silenceStart;
+  if (silent && inputs.lastMissedAt !== null && inputs.lastMissedAt >= silenceStart) reasons.push("silence");
+  const coverage = pushCoverage(inputs.coverage.listed, inputs.coverage.missed);
+  if (coverage !== null && inputs.coverage.listed >= thresholds.minListed && coverage < thresholds.minCoverage) {
+    reasons.push("missed_pushes");
+  }
+  if (thresholds.reconcileEveryMs > 0 && inputs.lastCronRun !== null) {
+    const staleBefore = now - (3 * thresholds.reconcileEveryMs + 10 * MINUTE_MS);
+    const lastSuccess = inputs.lastCronSuccessAt;
+    if (inputs.lastCronRun.status === "failed" || lastSuccess === null || lastSuccess < staleBefore) {
+      reasons.push("reconcile_stale");
+    }
+  }
+  if (inputs.deliveriesFailing) reasons.push("deliveries_failing");
+  return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
+}
+
+/** Reads the facts and evaluates them; `deliveriesFailing` comes from forwarding. */
+export async function checkPipelineHealth(
+  env: Env,
+  now: number,
+  extra: { deliveriesFailing: boolean },
+): Promise<PipelineHealth> {
+  const config = readPipelineConfig(env);
+  const facts = await readPipelineFacts(env.DB, {
+    failuresSinceId: encodeIdTime(now - config.failuresWindowMs - FAILURE_LOOKBACK_MS),
+    silenceSinceId: encodeIdTime(now - config.silenceMs),
+    coverageSinceId: encodeIdTime(now - DAY_MS),
+    reconcileEvent: RECONCILE_EVENT,
+  });
+  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, config, now);
+}

@@ -1,0 +1,40 @@
+/**
+ * What reconciliation tells people: push coverage over the last 24 hours (the share of listed
+ * order changes that came with a push) and the pushes missed per day, for the stats and the
+ * dashboard.
+ */
+import { encodeIdTime } from "../lib/ids";
+import { countReconciledEvents, sumCronRunsSince } from "../store/reconcile";
+import { RECONCILE_EVENT } from "./missed";
+
+const DAY_MS = 86_400_000;
+export const COVERAGE_WINDOW_MS = DAY_MS;
+
+/** 1 − missed/listed; null when nothing was listed (no figure rather than a made-up 100 %). */
+export function pushCoverage(listed: number, missed: number): number | null {
+  if (listed <= 0) return null;
+  return Math.max(0, 1 - missed / listed);
+}
+
+/**
+ * Over the cron runs done in the last 24 hours. A change listed by two overlapping windows counts
+ * twice in both figures, so the share stays right.
+ */
+export async function readPushCoverage(db: D1Database, nowMs: number): Promise<number | null> {
+  const { listed, missed } = await sumCronRunsSince(db, encodeIdTime(nowMs - COVERAGE_WINDOW_MS));
+  return pushCoverage(listed, missed);
+}
+
+export type MissedDay = { day: string; missed: number };
+
+/** The last `days` UTC days, oldest first, today included: events reconciliation added on each. */
+export async function readMissedPushesPerDay(db: D1Database, nowMs: number, days = 7): Promise<MissedDay[]> {
+  const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const starts = Array.from({ length: days }, (_, i) => today - (days - 1 - i) * DAY_MS);
+  const counts = await countReconciledEvents(
+    db,
+    RECONCILE_EVENT,
+    starts.map((start) => [encodeIdTime(start), encodeIdTime(start + DAY_MS)]),
+  );
+  return starts.map((start, i) => ({ day: new Date(start).toISOString().slice(0, 10), missed: counts[i] ?? 0 }));
+}

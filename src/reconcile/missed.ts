@@ -1,0 +1,25 @@
+/**
+ * The rule of reconciliation: a listed order change was missed when no push about that order
+ * was received at or after the change's `updated_time`, less a minute for the difference between
+ * Omisell's clock and ours. Pure; the store supplies the latest push per order.
+ */
+import type { OrderChange } from "./order-list";
+
+export const PUSH_CLOCK_SKEW_MS = 60_000;
+export const RECONCILE_EVENT = "reconcile.order_changed";
+
+/** `latestPushAt`: ms of the newest push received about the order, undefined when there is none. */
+export function isMissedChange(updatedTimeSeconds: number, latestPushAt: number | undefined): boolean {
+  return latestPushAt === undefined || latestPushAt < updatedTimeSeconds * 1000 - PUSH_CLOCK_SKEW_MS;
+}
+
+export function missedChanges(changes: OrderChange[], latestPushByOrder: Map<string, number>): OrderChange[] {
+  return changes.filter((change) =>
+    isMissedChange(change.updatedTime, latestPushByOrder.get(change.omisellOrderNumber)),
+  );
+}
+
+/** One change, one event: listing it again (overlapping windows, a rerun) stores nothing new. */
+export function reconcileDedupeKey(change: OrderChange): string {
+  return `reconcile:${change.omisellOrderNumber}:${change.updatedTime}`;
+}

@@ -1,0 +1,197 @@
+/**
+ * Reconciliation runs: list the orders Omisell changed in a window, store each change no push
+ * told us about as a `reconcile.order_changed` event, and send it the normal follow-up. The cron
+ * lists from the checkpoint on, one recorded run per window, and moves the checkpoint only past
+ * a window that completed; a manual request lists a given range as one run and leaves the
+ * checkpoint alone. Repeating a window stores nothing twice (dedupe key per change).
+ */
+import { readPipelineConfig } from "../config";
+import { describeError } from "../errors";
+import { enqueueFollowups, type FollowupReason } from "../followup/message";
+import { encodeIdTime, newEventId } from "../lib/ids";
+import { log } from "../lib/log";
+import {
+  advanceCheckpoint,
+  failAbandonedRuns,
+  finishRun,
+  getCheckpoint,
+  insertReconciledEvents,
+  latestCronRunStartedAt,
+  latestPushReceivedAt,
+  type RunTrigger,
+  startRun,
+} from "../store/reconcile";
+import { missedChanges, RECONCILE_EVENT, reconcileDedupeKey } from "./missed";
+import { type ListOrdersCall, type OrderChange, walkOrderList } from "./order-list";
+import {
+  ABANDONED_RUN_MS,
+  checkManualRange,
+  isReconcileDue,
+  planCronWindows,
+  splitIntoWindows,
+  type TimeWindow,
+} from "./windows";
+
+/**
+ * The follow-up of a reconciled event is an ordinary one (the consumer does not read the reason).
+ * The message knows no `reconcile` reason yet; one would let the rate limiter give these fetches
+ * reconciliation's priority instead of a push's.
+ */
+const FOLLOWUP_REASON: FollowupReason = "push";
+
+export type ReconcileDeps = {
+  /** Omisell's order list call (with the `reconcile` priority once calls are rate limited). */
+  listOrders: ListOrdersCall;
+  /** Clock for the times recorded; defaults to Date.now. */
+  clock?: () => number;
+  /** Safety stop per window; defaults to MAX_PAGES_PER_WINDOW. */
+  maxPagesPerWindow?: number;
+};
+
+export type RunOutcome = {
+  runId: string;
+  window: TimeWindow;
+  status: "done" | "failed";
+  ordersListed: number;
+  missed: number;
+  /** Events this run added (a change already stored by an earlier run is missed but not added). */
+  added: number;
+  error: string | null;
+};
+
+export type CronOutcome = { ran: false; reason: "off" | "not_due" } | { ran: true; runs: RunOutcome[] };
+
+type Tally = { ordersListed: number; missed: number; added: number };
+
+/** One page: which changes no push covered, stored (once) and sent to the follow-up queue. */
+async function handlePage(env: Env, changes: OrderChange[], receivedAt: number, tally: Tally): Promise<void> {
+  const orderNumbers = [...new Set(changes.map((change) => change.omisellOrderNumber))];
+  const latest = await latestPushReceivedAt(env.DB, orderNumbers);
+  const missed = missedChanges(changes, latest);
+  const ids = await insertReconciledEvents(
+    env.DB,
+    missed.map((change) => ({
+      id: newEventId(receivedAt),
+      dedupe_key: reconcileDedupeKey(change),
+      event: RECONCILE_EVENT,
+      order_number: change.omisellOrderNumber,
+      received_at: receivedAt,
+      payload: JSON.stringify(change.header),
+    })),
+  );
+  // Stored before sent: if the send fails, the sweeper re-enqueues these `received` events.
+  if (ids.length > 0) await enqueueFollowups(env.FOLLOWUPS, ids, FOLLOWUP_REASON);
+  tally.ordersListed += changes.length;
+  tally.missed += missed.length;
+  tally.added += ids.length;
+}
+
+/** Lists the windows in order into one tally; the first failure stops (thrown errors included). */
+async function listWindows(
+  env: Env,
+  deps: ReconcileDeps,
+  windows: TimeWindow[],
+  receivedAt: number,
+  tally: Tally,
+): Promise<string | null> {
+  for (const window of windows) {
+    try {
+      const walk = await walkOrderList(
+        deps.listOrders,
+        window,
+        (changes) => handlePage(env, changes, receivedAt, tally),
+        deps.maxPagesPerWindow,
+      );
+      if (!walk.ok) return walk.error;
+    } catch (err) {
+      return describeError(err);
+    }
+  }
+  return null;
+}
+
+async function finish(
+  env: Env,
+  deps: ReconcileDeps,
+  run: { id: string; window: TimeWindow; startedAt: number; trigger: RunTrigger },
+  tally: Tally,
+  error: string | null,
+): Promise<RunOutcome> {
+  const clock = deps.clock ?? Date.now;
+  const status = error === null ? "done" : "failed";
+  await finishRun(env.DB, run.id, {
+    status,
+    ordersListed: tally.ordersListed,
+    missed: tally.missed,
+    error,
+    finishedAt: Math.max(run.startedAt, clock()),
+  });
+  const fields = { run_id: run.id, trigger: run.trigger, from: run.window.fromMs, to: run.window.toMs, ...tally };
+  if (error === null) log(tally.missed > 0 ? "warn" : "info", "reconcile_run_done", fields);
+  else log("error", "reconcile_run_failed", { ...fields, error });
+  return { runId: run.id, window: run.window, status, ...tally, error };
+}
+
+/**
+ * The cron's step, called every minute: nothing when reconciliation is off or not yet due;
+ * otherwise the planned windows, oldest first, each its own run. A failed window ends the step
+ * and leaves the checkpoint where it was, so the next period lists it again.
+ */
+export async function runReconciliation(env: Env, deps: ReconcileDeps, now: number): Promise<CronOutcome> {
+  const { reconcileEveryMs } = readPipelineConfig(env);
+  if (reconcileEveryMs === 0) return { ran: false, reason: "off" };
+  await failAbandonedRuns(env.DB, encodeIdTime(now - ABANDONED_RUN_MS), now);
+  if (!isReconcileDue(await latestCronRunStartedAt(env.DB), now, reconcileEveryMs)) {
+    return { ran: false, reason: "not_due" };
+  }
+  const windows = planCronWindows(await getCheckpoint(env.DB), now);
+  const runs: RunOutcome[] = [];
+  for (const window of windows) {
+    const run = { id: newEventId(now), window, startedAt: now, trigger: "cron" as const };
+    await startRun(env.DB, {
+      id: run.id,
+      trigger: "cron",
+      window_from: window.fromMs,
+      window_to: window.toMs,
+      started_at: now,
+    });
+    const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
+    const outcome = await finish(env, deps, run, tally, await listWindows(env, deps, [window], now, tally));
+    runs.push(outcome);
+    if (outcome.status === "failed") break;
+    await advanceCheckpoint(env.DB, window.toMs, now);
+  }
+  return { ran: true, runs };
+}
+
+/**
+ * Records a manual run of [from, to] as `running` and returns its id, for an answer that does not
+ * wait for the listing. Throws a RangeError when the range cannot be listed (checkManualRange).
+ */
+export async function startManualRun(env: Env, fromMs: number, toMs: number, now: number): Promise<string> {
+  const problem = checkManualRange(fromMs, toMs);
+  if (problem !== null) throw new RangeError(problem);
+  const id = newEventId(now);
+  await startRun(env.DB, { id, trigger: "manual", window_from: fromMs, window_to: toMs, started_at: now });
+  return id;
+}
+
+/**
+ * A manual run: [from, to] (at most 15 days) in windows of an hour, as one recorded run; the
+ * checkpoint does not move. Pass the id from startManualRun to continue that run, else one is
+ * started here.
+ */
+export async function reconcileRange(
+  env: Env,
+  deps: ReconcileDeps,
+  fromMs: number,
+  toMs: number,
+  runId?: string,
+): Promise<RunOutcome> {
+  const now = (deps.clock ?? Date.now)();
+  const id = runId ?? (await startManualRun(env, fromMs, toMs, now));
+  const window = { fromMs, toMs };
+  const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
+  const error = await listWindows(env, deps, splitIntoWindows(fromMs, toMs), now, tally);
+  return finish(env, deps, { id, window, startedAt: now, trigger: "manual" }, tally, error);
+}

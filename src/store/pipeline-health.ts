@@ -1,0 +1,71 @@
+/**
+ * The reads behind /health/pipeline: a few single-row lookups, each an index seek or a bounded
+ * range (events_by_status, events_by_event, the primary key, the reconcile_runs indexes).
+ */
+
+export type PipelineFacts = {
+  /** received_at of the oldest event still waiting for its follow-up. */
+  oldestReceivedAt: number | null;
+  /** When the latest failure within the lookback happened (see readPipelineFacts). */
+  lastFailureAt: number | null;
+  /** received_at of the newest push since `silenceSinceId`, null when none. */
+  lastPushAt: number | null;
+  /** received_at of the newest event reconciliation added. */
+  lastMissedAt: number | null;
+  /** Listed and missed order changes of the cron runs done since `coverageSinceId`. */
+  coverage: { listed: number; missed: number };
+  /** The newest finished cron run, and when the newest successful one finished. */
+  lastCronRun: { status: "done" | "failed"; finished_at: number | null } | null;
+  lastCronSuccessAt: number | null;
+};
+
+export type FactBounds = {
+  /** Failed events received since this id are looked at (the failure window plus a retry span). */
+  failuresSinceId: string;
+  silenceSinceId: string;
+  coverageSinceId: string;
+  reconcileEvent: string;
+};
+
+/** The statements, by name, so the query-plan test explains exactly what runs. */
+export const PIPELINE_HEALTH_SQL = {
+  oldestReceived: "SELECT received_at AS at FROM events WHERE status = 'received' ORDER BY id LIMIT 1",
+  lastFailure: "SELECT MAX(COALESCE(processed_at, received_at)) AS at FROM events WHERE status = 'failed' AND id >= ?1",
+  lastPush: "SELECT received_at AS at FROM events WHERE id >= ?1 AND source = 'push' ORDER BY id DESC LIMIT 1",
+  lastMissed: "SELECT received_at AS at FROM events WHERE event = ?1 ORDER BY id DESC LIMIT 1",
+  coverage: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
+    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+  lastCronRun: `SELECT status, finished_at FROM reconcile_runs WHERE trigger = 'cron' AND status <> 'running'
+    ORDER BY id DESC LIMIT 1`,
+  lastCronSuccess:
+    "SELECT finished_at AS at FROM reconcile_runs WHERE trigger = 'cron' AND status = 'done' ORDER BY id DESC LIMIT 1",
+} as const;
+
+/**
+ * A `failed` event's time is `processed_at` when the failure recorded one, else its received_at:
+ * a failure that left no time is dated by its arrival.
+ */
+export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Promise<PipelineFacts> {
+  const sql = PIPELINE_HEALTH_SQL;
+  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess] = await db.batch([
+    db.prepare(sql.oldestReceived),
+    db.prepare(sql.lastFailure).bind(bounds.failuresSinceId),
+    db.prepare(sql.lastPush).bind(bounds.silenceSinceId),
+    db.prepare(sql.lastMissed).bind(bounds.reconcileEvent),
+    db.prepare(sql.coverage).bind(bounds.coverageSinceId),
+    db.prepare(sql.lastCronRun),
+    db.prepare(sql.lastCronSuccess),
+  ]);
+  const at = (result: D1Result<unknown> | undefined) =>
+    (result?.results[0] as { at: number | null } | undefined)?.at ?? null;
+  const sums = coverage?.results[0] as { listed: number; missed: number } | undefined;
+  return {
+    oldestReceivedAt: at(oldest),
+    lastFailureAt: at(failure),
+    lastPushAt: at(push),
+    lastMissedAt: at(missed),
+    coverage: { listed: sums?.listed ?? 0, missed: sums?.missed ?? 0 },
+    lastCronRun: (lastRun?.results[0] as PipelineFacts["lastCronRun"] | undefined) ?? null,
+    lastCronSuccessAt: at(lastSuccess),
+  };
+}

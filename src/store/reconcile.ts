@@ -1,0 +1,196 @@
+/**
+ * All SQL of reconciliation: the latest push per order, the events it adds, its runs and its
+ * checkpoint. Every query walks an index or the primary key (run and event ids start with their
+ * time, so a time bound is an id bound).
+ */
+
+/** The statements that read, by name, so the query-plan test explains exactly what runs. */
+export const RECONCILE_SQL = {
+  /** ?1: JSON array of order numbers; per order, the newest push down events_by_order. */
+  latestPush: `SELECT j.value AS order_number,
+      (SELECT e.received_at FROM events e WHERE e.order_number = j.value AND e.source = 'push'
+       ORDER BY e.id DESC LIMIT 1) AS received_at
+    FROM json_each(?1) j`,
+  listRuns: "SELECT * FROM reconcile_runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+  latestCronRun: "SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1",
+  sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
+    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+  countEvents: "SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3",
+  /** Both triggers named, so the walk seeks (trigger, status, id) instead of reading old runs. */
+  abandonedRuns: "SELECT id FROM reconcile_runs WHERE trigger IN ('cron', 'manual') AND status = 'running' AND id < ?1",
+} as const;
+
+export type RunTrigger = "cron" | "manual";
+export type RunStatus = "running" | "done" | "failed";
+
+export type ReconcileRun = {
+  id: string;
+  trigger: RunTrigger;
+  window_from: number;
+  window_to: number;
+  started_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  orders_listed: number;
+  missed: number;
+  error: string | null;
+};
+
+/**
+ * For each order number (one page, at most 100), when its newest push was received. Each order
+ * is a walk down events_by_order from its newest event to its first push; orders without a push
+ * are absent from the map.
+ */
+export async function latestPushReceivedAt(db: D1Database, orderNumbers: string[]): Promise<Map<string, number>> {
+  if (orderNumbers.length === 0) return new Map();
+  const { results } = await db
+    .prepare(RECONCILE_SQL.latestPush)
+    .bind(JSON.stringify(orderNumbers))
+    .all<{ order_number: string; received_at: number | null }>();
+  const latest = new Map<string, number>();
+  for (const row of results) if (row.received_at !== null) latest.set(row.order_number, row.received_at);
+  return latest;
+}
+
+export type ReconciledEvent = {
+  id: string;
+  dedupe_key: string;
+  event: string;
+  order_number: string;
+  received_at: number;
+  payload: string;
+};
+
+/**
+ * Stores missed changes as `received` order events with `source = 'reconcile'`, in one batch.
+ * A dedupe key already stored is left alone; returns the ids actually inserted.
+ */
+export async function insertReconciledEvents(db: D1Database, rows: ReconciledEvent[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const statement = db.prepare(
+    `INSERT INTO events (id, dedupe_key, request_id, event, category, seller_id, resource_type, resource_id,
+       order_number, status, signature_valid, received_at, payload, source)
+     VALUES (?1, ?2, NULL, ?3, 'order', NULL, 'order', ?4, ?4, 'received', NULL, ?5, ?6, 'reconcile')
+     ON CONFLICT (dedupe_key) DO NOTHING
+     RETURNING id`,
+  );
+  const results = await db.batch<{ id: string }>(
+    rows.map((row) =>
+      statement.bind(row.id, row.dedupe_key, row.event, row.order_number, row.received_at, row.payload),
+    ),
+  );
+  return results.flatMap((result) => result.results.map((row) => row.id));
+}
+
+/* ---- Runs ---- */
+
+export async function startRun(
+  db: D1Database,
+  run: Pick<ReconcileRun, "id" | "trigger" | "window_from" | "window_to" | "started_at">,
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO reconcile_runs (id, trigger, window_from, window_to, started_at, status)
+       VALUES (?1, ?2, ?3, ?4, ?5, 'running')`,
+    )
+    .bind(run.id, run.trigger, run.window_from, run.window_to, run.started_at)
+    .run();
+}
+
+export async function finishRun(
+  db: D1Database,
+  id: string,
+  outcome: {
+    status: "done" | "failed";
+    ordersListed: number;
+    missed: number;
+    error: string | null;
+    finishedAt: number;
+  },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6
+       WHERE id = ?1 AND status = 'running'`,
+    )
+    .bind(id, outcome.status, outcome.ordersListed, outcome.missed, outcome.error, outcome.finishedAt)
+    .run();
+}
+
+/** Newest first; `beforeId` (exclusive) pages on. */
+export async function listRuns(db: D1Database, limit: number, beforeId?: string): Promise<ReconcileRun[]> {
+  const { results } = await db
+    .prepare(RECONCILE_SQL.listRuns)
+    .bind(beforeId ?? "~", limit)
+    .all<ReconcileRun>();
+  return results;
+}
+
+export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null> {
+  return db.prepare("SELECT * FROM reconcile_runs WHERE id = ?1").bind(id).first<ReconcileRun>();
+}
+
+/** Runs still `running` that began before `startedBeforeId` were cut off: failed, so they do not stay running. */
+export async function failAbandonedRuns(db: D1Database, startedBeforeId: string, at: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE reconcile_runs SET status = 'failed', finished_at = ?2,
+         error = 'abandoned: the invocation ended before the run finished'
+       WHERE id IN (${RECONCILE_SQL.abandonedRuns})`,
+    )
+    .bind(startedBeforeId, at)
+    .run();
+  return result.meta.changes;
+}
+
+export async function latestCronRunStartedAt(db: D1Database): Promise<number | null> {
+  const row = await db.prepare(RECONCILE_SQL.latestCronRun).first<{ started_at: number }>();
+  return row?.started_at ?? null;
+}
+
+/** Deletes up to `limit` runs with an id below `idBound` (for the retention purge). */
+export async function purgeRunsBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
+  const result = await db
+    .prepare(
+      "DELETE FROM reconcile_runs WHERE id IN (SELECT id FROM reconcile_runs WHERE id < ?1 ORDER BY id LIMIT ?2)",
+    )
+    .bind(idBound, limit)
+    .run();
+  return result.meta.changes;
+}
+
+/* ---- Checkpoint ---- */
+
+export async function getCheckpoint(db: D1Database): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT checkpoint_at FROM reconcile_checkpoint WHERE id = 1")
+    .first<{ checkpoint_at: number }>();
+  return row?.checkpoint_at ?? null;
+}
+
+/** Moves the checkpoint forward to `to`; never back (a late, older window cannot rewind it). */
+export async function advanceCheckpoint(db: D1Database, to: number, at: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO reconcile_checkpoint (id, checkpoint_at, updated_at) VALUES (1, ?1, ?2)
+       ON CONFLICT (id) DO UPDATE SET checkpoint_at = MAX(checkpoint_at, excluded.checkpoint_at),
+         updated_at = excluded.updated_at`,
+    )
+    .bind(to, at)
+    .run();
+}
+
+/* ---- Figures ---- */
+
+/** Listed and missed changes summed over the cron runs done since `sinceId` (a primary-key range). */
+export async function sumCronRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
+  const row = await db.prepare(RECONCILE_SQL.sumCronRuns).bind(sinceId).first<{ listed: number; missed: number }>();
+  return { listed: row?.listed ?? 0, missed: row?.missed ?? 0 };
+}
+
+/** Events reconciliation added per id range (one per day), index-only on events_by_event. */
+export async function countReconciledEvents(db: D1Database, event: string, bounds: [string, string][]) {
+  const statement = db.prepare(RECONCILE_SQL.countEvents);
+  const results = await db.batch<{ n: number }>(bounds.map(([from, to]) => statement.bind(event, from, to)));
+  return results.map((result) => result.results[0]?.n ?? 0);
+}

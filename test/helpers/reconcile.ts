@@ -1,0 +1,57 @@
+/**
+ * Helpers for the reconciliation tests: an in-memory Omisell order list behind the injected list
+ * call (filtering by updated_from/updated_to, paging with a `next` link like Omisell's), and
+ * order headers as Omisell lists them.
+ */
+import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
+
+export type ListedOrder = {
+  omisell_order_number: string;
+  order_number: string;
+  status_id: number;
+  status_name: string;
+  created_time: number;
+  updated_time: number | string;
+};
+
+/** An order header as the list answers it; `updatedAtMs` becomes epoch seconds. */
+export function listedOrder(omisellOrderNumber: string, updatedAtMs: number): ListedOrder {
+  const seconds = Math.floor(updatedAtMs / 1000);
+  return {
+    omisell_order_number: omisellOrderNumber,
+    order_number: `SHOP-${omisellOrderNumber}`,
+    status_id: 3,
+    status_name: "Ready to ship",
+    created_time: seconds - 3600,
+    updated_time: seconds,
+  };
+}
+
+function secondsOf(order: ListedOrder): number {
+  const value = order.updated_time;
+  return typeof value === "number" ? value : Math.floor(Date.parse(value) / 1000);
+}
+
+/**
+ * The list call over `orders`. `failOnPage` answers that page with a failure; `pageSize` is
+ * the stand-in's page (Omisell's is 100). Returns the queries it was asked.
+ */
+export function orderListStub(orders: ListedOrder[], options: { pageSize?: number; failOnPage?: number } = {}) {
+  const calls: { path: string; query: ListQuery }[] = [];
+  const listOrders: ListOrdersCall = async (path, query) => {
+    calls.push({ path, query });
+    const page = Number(query.page);
+    if (options.failOnPage === page) return { ok: false, failure: { error: "HTTP 500 from Omisell" } };
+    const from = Number(query.updated_from);
+    const to = Number(query.updated_to);
+    const matching = orders.filter((order) => secondsOf(order) >= from && secondsOf(order) <= to);
+    const size = options.pageSize ?? Number(query.page_size);
+    const results = matching.slice((page - 1) * size, page * size);
+    const more = page * size < matching.length;
+    const next = more
+      ? `https://api.omisell.test${path}?${new URLSearchParams({ ...query, page: String(page + 1) })}`
+      : null;
+    return { ok: true, data: { count: matching.length, next, previous: null, results } };
+  };
+  return { listOrders, calls };
+}

@@ -1,0 +1,190 @@
+/**
+ * Pipeline health: the pure evaluator for each reason and back to ok, and the facts it is given,
+ * read from D1 (events and reconciliation runs).
+ */
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { checkPipelineHealth, evaluatePipeline, type PipelineInputs } from "../src/health/pipeline";
+import { newEventId } from "../src/lib/ids";
+import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
+import { insertReceivedEvent } from "./helpers/followup";
+
+const MINUTE = 60_000;
+const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
+const THRESHOLDS = {
+  reconcileEveryMs: 15 * MINUTE,
+  backlogMaxMs: 30 * MINUTE,
+  failuresWindowMs: 60 * MINUTE,
+  silenceMs: 120 * MINUTE,
+  minCoverage: 0.9,
+  minListed: 20,
+};
+
+/** A healthy pipeline: pushes flowing, nothing waiting long, reconciliation recent and clean. */
+function healthy(overrides: Partial<PipelineInputs> = {}): PipelineInputs {
+  return {
+    oldestReceivedAt: NOW - MINUTE,
+    lastFailureAt: null,
+    lastPushAt: NOW - MINUTE,
+    lastMissedAt: null,
+    coverage: { listed: 100, missed: 2 },
+    lastCronRun: { status: "done", finished_at: NOW - 5 * MINUTE },
+    lastCronSuccessAt: NOW - 5 * MINUTE,
+    deliveriesFailing: false,
+    ...overrides,
+  };
+}
+
+const reasonsOf = (inputs: PipelineInputs, thresholds = THRESHOLDS) => {
+  const health = evaluatePipeline(inputs, thresholds, NOW);
+  return health.status === "ok" ? [] : health.reasons;
+};
+
+describe("the pipeline health evaluator", () => {
+  it("answers ok, and nothing else, when every check passes", () => {
+    expect(evaluatePipeline(healthy(), THRESHOLDS, NOW)).toEqual({ status: "ok" });
+  });
+
+  it("reports backlog_stale once the oldest waiting event is older than the backlog limit", () => {
+    expect(reasonsOf(healthy({ oldestReceivedAt: NOW - 30 * MINUTE }))).toEqual([]);
+    expect(reasonsOf(healthy({ oldestReceivedAt: NOW - 30 * MINUTE - 1 }))).toEqual(["backlog_stale"]);
+  });
+
+  it("reports failures for an event that failed within the failure window, not before", () => {
+    expect(reasonsOf(healthy({ lastFailureAt: NOW - 60 * MINUTE }))).toEqual(["failures"]);
+    expect(reasonsOf(healthy({ lastFailureAt: NOW - 60 * MINUTE - 1 }))).toEqual([]);
+  });
+
+  it("reports silence when no push came while reconciliation found missed changes", () => {
+    const quiet = { lastPushAt: NOW - 121 * MINUTE };
+    expect(reasonsOf(healthy({ ...quiet, lastMissedAt: NOW - 10 * MINUTE }))).toEqual(["silence"]);
+    expect(reasonsOf(healthy({ lastPushAt: null, lastMissedAt: NOW - 10 * MINUTE }))).toEqual(["silence"]);
+  });
+
+  it("does not call a quiet shop silent when reconciliation found nothing missed", () => {
+    expect(reasonsOf(healthy({ lastPushAt: NOW - 121 * MINUTE, lastMissedAt: NOW - 121 * MINUTE }))).toEqual([]);
+    expect(reasonsOf(healthy({ lastPushAt: null, lastMissedAt: null }))).toEqual([]);
+  });
+
+  it("reports missed_pushes when coverage is below the minimum over enough listed changes", () => {
+    expect(reasonsOf(healthy({ coverage: { listed: 20, missed: 3 } }))).toEqual(["missed_pushes"]);
+    expect(reasonsOf(healthy({ coverage: { listed: 20, missed: 2 } }))).toEqual([]);
+    expect(reasonsOf(healthy({ coverage: { listed: 19, missed: 19 } }))).toEqual([]);
+  });
+
+  it("reports reconcile_stale when the last run failed", () => {
+    expect(reasonsOf(healthy({ lastCronRun: { status: "failed", finished_at: NOW - MINUTE } }))).toEqual([
+      "reconcile_stale",
+    ]);
+  });
+
+  it("reports reconcile_stale when the last success is older than three periods and ten minutes", () => {
+    expect(reasonsOf(healthy({ lastCronSuccessAt: NOW - 55 * MINUTE }))).toEqual([]);
+    expect(reasonsOf(healthy({ lastCronSuccessAt: NOW - 55 * MINUTE - 1 }))).toEqual(["reconcile_stale"]);
+  });
+
+  it("does not report reconcile_stale when reconciliation is off or has never run", () => {
+    const failed = healthy({ lastCronRun: { status: "failed", finished_at: NOW - MINUTE } });
+    expect(reasonsOf(failed, { ...THRESHOLDS, reconcileEveryMs: 0 })).toEqual([]);
+    expect(reasonsOf(healthy({ lastCronRun: null, lastCronSuccessAt: null }))).toEqual([]);
+  });
+
+  it("reports deliveries_failing when forwarding says so", () => {
+    expect(reasonsOf(healthy({ deliveriesFailing: true }))).toEqual(["deliveries_failing"]);
+  });
+
+  it("lists every reason that holds, in a fixed order, with no figures", () => {
+    const health = evaluatePipeline(
+      {
+        oldestReceivedAt: NOW - 2 * 60 * MINUTE,
+        lastFailureAt: NOW - MINUTE,
+        lastPushAt: null,
+        lastMissedAt: NOW - MINUTE,
+        coverage: { listed: 50, missed: 50 },
+        lastCronRun: { status: "failed", finished_at: NOW },
+        lastCronSuccessAt: null,
+        deliveriesFailing: true,
+      },
+      THRESHOLDS,
+      NOW,
+    );
+    expect(health).toEqual({
+      status: "degraded",
+      reasons: ["backlog_stale", "failures", "silence", "missed_pushes", "reconcile_stale", "deliveries_failing"],
+    });
+  });
+});
+
+describe("pipeline health read from D1", () => {
+  beforeEach(async () => {
+    await env.DB.batch([env.DB.prepare("DELETE FROM events"), env.DB.prepare("DELETE FROM reconcile_runs")]);
+  });
+
+  const check = (now: number) => checkPipelineHealth(env, now, { deliveriesFailing: false });
+
+  it("is ok with recent pushes processed", async () => {
+    const now = Date.now();
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    expect(await check(now)).toEqual({ status: "ok" });
+  });
+
+  it("goes degraded on a stale backlog and back to ok once it is processed", async () => {
+    const now = Date.now();
+    const stuck = await insertReceivedEvent({ receivedAt: now - 31 * MINUTE });
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["backlog_stale"] });
+
+    await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
+      .bind(stuck, now)
+      .run();
+    expect(await check(now)).toEqual({ status: "ok" });
+  });
+
+  it("dates a failure by when it failed, not by when the event arrived", async () => {
+    const now = Date.now();
+    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, status: "failed" });
+    expect(await check(now)).toEqual({ status: "ok" });
+
+    await env.DB.prepare("UPDATE events SET processed_at = ?2 WHERE id = ?1")
+      .bind(failed, now - 10 * MINUTE)
+      .run();
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["failures"] });
+  });
+
+  it("reads silence from the pushes and the events reconciliation added", async () => {
+    const now = Date.now();
+    await insertReceivedEvent({ receivedAt: now - 3 * 60 * MINUTE, status: "processed" });
+    await insertReconciledEvents(env.DB, [
+      {
+        id: newEventId(now - 10 * MINUTE),
+        dedupe_key: `reconcile:OM-H:${now}`,
+        event: "reconcile.order_changed",
+        order_number: "OM-H",
+        received_at: now - 10 * MINUTE,
+        payload: "{}",
+      },
+    ]);
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE source = 'reconcile'").run();
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["silence"] });
+
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    expect(await check(now)).toEqual({ status: "ok" });
+  });
+
+  it("reads coverage and the last run from the recorded cron runs", async () => {
+    const now = Date.now();
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    const record = async (status: "done" | "failed", listed: number, missed: number, at: number) => {
+      const id = newEventId(at);
+      await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
+      await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
+    };
+    await record("done", 40, 10, now - 30 * MINUTE);
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["missed_pushes"] });
+
+    await record("failed", 0, 0, now - 15 * MINUTE);
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["missed_pushes", "reconcile_stale"] });
+
+    await record("done", 400, 0, now - MINUTE);
+    expect(await check(now)).toEqual({ status: "ok" });
+  });
+});

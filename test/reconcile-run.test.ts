@@ -1,0 +1,266 @@
+/**
+ * Reconciliation runs against D1, the real follow-up queue (its sends recorded) and an in-memory
+ * order list: which changes become `reconcile.order_changed` events, that repeats add nothing,
+ * that the checkpoint moves only past completed windows, and the runs recorded.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FollowupMessage } from "../src/followup/message";
+import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
+import { reconcileRange, runReconciliation, startManualRun } from "../src/reconcile/run";
+import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
+import { advanceCheckpoint, getCheckpoint, getRun, listRuns } from "../src/store/reconcile";
+import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
+import { listedOrder, orderListStub } from "./helpers/reconcile";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+type ReconciledRow = {
+  id: string;
+  dedupe_key: string;
+  event: string;
+  category: string;
+  status: string;
+  source: string;
+};
+
+/** Records what is sent to the follow-up queue, without delivering it. */
+function recordFollowups() {
+  const sent: FollowupMessage[] = [];
+  vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+    for (const message of messages) sent.push(message.body as FollowupMessage);
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+  });
+  return sent;
+}
+
+async function reconciledEventsOf(orderNumbers: string[]) {
+  const { results } = await env.DB.prepare(
+    `SELECT id, dedupe_key, event, category, status, source, resource_type, resource_id, order_number, payload
+     FROM events WHERE source = 'reconcile' AND order_number IN (SELECT value FROM json_each(?1))`,
+  )
+    .bind(JSON.stringify(orderNumbers))
+    .all<ReconciledRow & Record<string, unknown>>();
+  return results;
+}
+
+/** 30 orders changed 20 minutes ago; the first 20 came with a push a minute later. */
+async function thirtyChangesTwentyPushed(now: number) {
+  const changedAt = now - 20 * MINUTE;
+  const orders = Array.from({ length: 30 }, () => listedOrder(newOrderNumber(), changedAt));
+  for (const order of orders.slice(0, 20)) {
+    await insertReceivedEvent({ order_number: order.omisell_order_number, receivedAt: changedAt + MINUTE });
+  }
+  return { orders, numbers: orders.map((order) => order.omisell_order_number) };
+}
+
+beforeEach(async () => {
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM reconcile_runs"),
+    env.DB.prepare("DELETE FROM reconcile_checkpoint"),
+  ]);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("the cron's reconciliation", () => {
+  it("stores exactly the 10 changes no push told us about, each sent to the follow-up", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
+    const sent = recordFollowups();
+
+    const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 7 }), now);
+
+    expect(outcome).toMatchObject({ ran: true, runs: [{ status: "done", ordersListed: 30, missed: 10, added: 10 }] });
+    const events = await reconciledEventsOf(numbers);
+    expect(events.map((event) => event.order_number).sort()).toEqual(numbers.slice(20).sort());
+    const first = events[0];
+    expect(first).toMatchObject({
+      event: "reconcile.order_changed",
+      category: "order",
+      status: "received",
+      source: "reconcile",
+      resource_type: "order",
+      resource_id: first?.order_number,
+    });
+    const listed = orders.find((order) => order.omisell_order_number === first?.order_number);
+    expect(first?.dedupe_key).toBe(`reconcile:${first?.order_number}:${listed?.updated_time}`);
+    expect(JSON.parse(String(first?.payload))).toEqual(listed);
+    expect(sent.map((message) => message.eventId).sort()).toEqual(events.map((event) => event.id).sort());
+    expect(sent.every((message) => Object.keys(message).sort().join() === "eventId,reason")).toBe(true);
+  });
+
+  it("adds nothing when the same window is listed again", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
+    const sent = recordFollowups();
+    await runReconciliation(env, orderListStub(orders), now);
+    await env.DB.prepare("UPDATE reconcile_checkpoint SET checkpoint_at = ?1")
+      .bind(now - 15 * MINUTE)
+      .run();
+
+    const again = await runReconciliation(env, orderListStub(orders), now + 15 * MINUTE);
+
+    expect(again).toMatchObject({ ran: true, runs: [{ status: "done", ordersListed: 30, missed: 10, added: 0 }] });
+    expect(await reconciledEventsOf(numbers)).toHaveLength(10);
+    expect(sent).toHaveLength(10);
+  });
+
+  it("records the run and moves the checkpoint to the end of the window", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    recordFollowups();
+
+    await runReconciliation(env, orderListStub([]), now);
+
+    expect(await getCheckpoint(env.DB)).toBe(now - 2 * MINUTE);
+    const [run] = await listRuns(env.DB, 10);
+    expect(run).toMatchObject({
+      trigger: "cron",
+      status: "done",
+      window_from: now - 25 * MINUTE,
+      window_to: now - 2 * MINUTE,
+      orders_listed: 0,
+      missed: 0,
+      error: null,
+      started_at: now,
+    });
+    expect(run?.finished_at).toBeGreaterThanOrEqual(now);
+  });
+
+  it("records a failing page as a failed run and leaves the checkpoint where it was", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders } = await thirtyChangesTwentyPushed(now);
+    recordFollowups();
+
+    const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 10, failOnPage: 2 }), now);
+
+    expect(outcome).toMatchObject({ ran: true, runs: [{ status: "failed" }] });
+    expect(await getCheckpoint(env.DB)).toBe(now - 15 * MINUTE);
+    const [run] = await listRuns(env.DB, 1);
+    expect(run).toMatchObject({ status: "failed", error: "order list page 2: HTTP 500 from Omisell" });
+  });
+
+  it("stops at the first failed window of a catch-up, keeping the windows before it", async () => {
+    const now = Date.now();
+    const checkpoint = now - 5 * HOUR;
+    await advanceCheckpoint(env.DB, checkpoint, now);
+    recordFollowups();
+    let calls = 0;
+    const listOrders = orderListStub([]).listOrders;
+    const failingThird = {
+      listOrders: async (path: string, query: Record<string, string>) => {
+        calls += 1;
+        return calls === 3 ? { ok: false as const, failure: { error: "timeout" } } : listOrders(path, query);
+      },
+    };
+
+    const outcome = await runReconciliation(env, failingThird, now);
+
+    expect(outcome.ran && outcome.runs.map((run) => run.status)).toEqual(["done", "done", "failed"]);
+    expect(await getCheckpoint(env.DB)).toBe(checkpoint - 10 * MINUTE + 2 * HOUR);
+  });
+
+  it("catches up after days a bounded number of windows per run", async () => {
+    const now = Date.now();
+    const checkpoint = now - 3 * DAY;
+    await advanceCheckpoint(env.DB, checkpoint, now);
+    recordFollowups();
+
+    const outcome = await runReconciliation(env, orderListStub([]), now);
+
+    expect(outcome.ran && outcome.runs).toHaveLength(MAX_WINDOWS_PER_RUN);
+    expect(await getCheckpoint(env.DB)).toBe(checkpoint - 10 * MINUTE + MAX_WINDOWS_PER_RUN * HOUR);
+  });
+
+  it("does nothing until a period has passed since the last cron run", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    recordFollowups();
+    const stub = orderListStub([]);
+    await runReconciliation(env, stub, now);
+
+    expect(await runReconciliation(env, stub, now + 5 * MINUTE)).toEqual({ ran: false, reason: "not_due" });
+    expect(await runReconciliation(env, stub, now + 15 * MINUTE)).toMatchObject({ ran: true });
+  });
+
+  it("does nothing when RECONCILE_EVERY_MINUTES is 0", async () => {
+    const stub = orderListStub([]);
+    const off = { ...env, RECONCILE_EVERY_MINUTES: "0" } as Env;
+    expect(await runReconciliation(off, stub, Date.now())).toEqual({ ran: false, reason: "off" });
+    expect(stub.calls).toHaveLength(0);
+  });
+
+  it("marks a run left running for over an hour as failed", async () => {
+    const now = Date.now();
+    const id = await startManualRun(env, now - 2 * DAY, now - DAY, now - 2 * HOUR);
+    recordFollowups();
+
+    await runReconciliation(env, orderListStub([]), now);
+
+    expect(await getRun(env.DB, id)).toMatchObject({ status: "failed", error: expect.stringContaining("abandoned") });
+  });
+});
+
+describe("a manual reconciliation", () => {
+  it("lists the range as one run, stores the missed changes once, and leaves the checkpoint alone", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
+    const sent = recordFollowups();
+    const stub = orderListStub(orders);
+
+    const first = await reconcileRange(env, stub, now - 3 * HOUR, now);
+    const second = await reconcileRange(env, stub, now - 3 * HOUR, now);
+
+    expect(first).toMatchObject({ status: "done", ordersListed: 30, missed: 10, added: 10 });
+    expect(second).toMatchObject({ status: "done", ordersListed: 30, missed: 10, added: 0 });
+    expect(stub.calls).toHaveLength(6);
+    expect(await reconciledEventsOf(numbers)).toHaveLength(10);
+    expect(sent).toHaveLength(10);
+    expect(await getCheckpoint(env.DB)).toBe(now - 15 * MINUTE);
+    expect(await getRun(env.DB, first.runId)).toMatchObject({ trigger: "manual", status: "done", missed: 10 });
+  });
+
+  it("refuses a range over 15 days before listing anything", async () => {
+    const stub = orderListStub([]);
+    await expect(reconcileRange(env, stub, Date.now() - 16 * DAY, Date.now())).rejects.toThrow(/15 days/);
+    expect(stub.calls).toHaveLength(0);
+  });
+});
+
+describe("reconciliation figures", () => {
+  it("gives push coverage over the cron runs of the last day, null when nothing was listed", async () => {
+    const now = Date.now();
+    expect(await readPushCoverage(env.DB, now)).toBeNull();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders } = await thirtyChangesTwentyPushed(now);
+    recordFollowups();
+    await runReconciliation(env, orderListStub(orders), now);
+
+    expect(await readPushCoverage(env.DB, now)).toBeCloseTo(20 / 30);
+    expect(await readPushCoverage(env.DB, now + DAY + MINUTE)).toBeNull();
+  });
+
+  it("counts the missed pushes of each of the last 7 days", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
+    const { orders } = await thirtyChangesTwentyPushed(now);
+    recordFollowups();
+    const before = await readMissedPushesPerDay(env.DB, now);
+    await runReconciliation(env, orderListStub(orders), now);
+
+    const after = await readMissedPushesPerDay(env.DB, now);
+
+    expect(after).toHaveLength(7);
+    expect(after.at(-1)?.day).toBe(new Date(now).toISOString().slice(0, 10));
+    expect((after.at(-1)?.missed ?? 0) - (before.at(-1)?.missed ?? 0)).toBe(10);
+  });
+});
