@@ -4,11 +4,13 @@
  */
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
-import { consumeDeadLetters, consumeFollowups } from "./followup/consumer";
+import { consumeFollowups } from "./followup/consumer";
+import { consumeDeadLetters } from "./followup/dead-letters";
 import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
-export { OmisellTokenHolder } from "./followup/token-holder";
+export { OmisellRateLimiter } from "./omisell/rate-limiter";
+export { OmisellTokenHolder } from "./omisell/token-holder";
 
 export default {
   fetch: app.fetch,
