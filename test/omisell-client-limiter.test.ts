@@ -64,6 +64,16 @@ describe("the client and the limiter", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("hands back throttled after a few short waits in a row, instead of waiting forever", async () => {
+    const short = { go: false as const, waitMs: 5 };
+    const { limiter, asked } = scriptedLimiter([short, short, short, short, short]);
+    const calls = stubOmisell(() => orderAnswer("OM1"));
+    const result = await requestOmisell(connectionWith(limiter), "/x");
+    expect(calls).toHaveLength(0);
+    expect(asked).toHaveLength(4);
+    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 1 });
+  });
+
   it("reports X-Omisell-Api-Call-Limit of every answer", async () => {
     const { limiter, reports } = scriptedLimiter([]);
     stubOmisell(() => orderAnswer("OM1", {}, { headers: { "X-Omisell-Api-Call-Limit": "63/100" } }));
@@ -165,5 +175,34 @@ describe("the OmisellRateLimiter Durable Object", () => {
 
     expect(calls).toHaveLength(1);
     expect(second.ok || second.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 60 });
+  });
+});
+
+describe("OMISELL_RATE_LIMIT", () => {
+  it("defaults to Omisell's 100 calls per 60 seconds, handed out as capacity and window in ms", () => {
+    expect(readConfig({}).OMISELL_RATE_LIMIT).toEqual({ capacity: 100, windowMs: 60_000 });
+  });
+
+  it("reads <calls>/<seconds>", () => {
+    expect(readConfig({ OMISELL_RATE_LIMIT: " 40 / 10 " }).OMISELL_RATE_LIMIT).toEqual({
+      capacity: 40,
+      windowMs: 10_000,
+    });
+  });
+
+  it.each(["fast", "100", "0/60", "100/0", "-5/60", "1.5/60"])("refuses %s, naming the variable", (value) => {
+    expect(() => readConfig({ OMISELL_RATE_LIMIT: value })).toThrow(/OMISELL_RATE_LIMIT/);
+  });
+});
+
+describe("the token endpoints' defaults", () => {
+  it("are the paths integrations use in production", () => {
+    const config = readConfig({});
+    expect(config.OMISELL_TOKEN_PATH).toBe("/api/v2/auth/token/get/");
+    expect(config.OMISELL_REFRESH_PATH).toBe("/api/v1/auth/token/refresh/");
+  });
+
+  it("can still be set", () => {
+    expect(readConfig({ OMISELL_TOKEN_PATH: "/custom/get" }).OMISELL_TOKEN_PATH).toBe("/custom/get");
   });
 });

@@ -49,17 +49,20 @@ function short(text: string, max = 300): string {
 
 /** A wait the limiter asks for that is shorter than this is waited out here, not handed back. */
 const MAX_INLINE_WAIT_MS = 2_000;
+/** How many short waits in a row before handing back "throttled" (others keep taking the slot). */
+const MAX_INLINE_WAITS = 3;
 
 /** A slot from the limiter, waiting out short waits; the failure to hand back when the wait is long. */
 async function takeSlot(connection: OmisellConnection): Promise<ApiFailure | null> {
-  for (;;) {
+  for (let waits = 0; ; waits++) {
     const slot = await connection.limiter.acquire(connection.priority);
     if (slot.go) return null;
-    if (slot.waitMs > MAX_INLINE_WAIT_MS) {
+    if (slot.waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_INLINE_WAITS) {
+      const seconds = Math.max(1, Math.ceil(slot.waitMs / 1000));
       return {
         kind: "throttled",
-        error: `waiting for Omisell API budget (${Math.ceil(slot.waitMs / 1000)} s)`,
-        retryAfterSeconds: Math.ceil(slot.waitMs / 1000),
+        error: `waiting for Omisell API budget (${seconds} s)`,
+        retryAfterSeconds: seconds,
       };
     }
     await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
