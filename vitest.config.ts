@@ -44,8 +44,9 @@ export default defineConfig(async () => {
                   OMISELL_AUTH_MODE: "account",
                   OMISELL_ACCOUNT_KEY: "test-account-key",
                   // Test files share the account key's rate limiter: a budget they cannot run out
-                  // of. Tests of throttling set a small OMISELL_RATE_LIMIT and their own key.
-                  OMISELL_RATE_LIMIT: "100000/60",
+                  // of, refilled within a second. Tests of throttling set a small
+                  // OMISELL_RATE_LIMIT and their own key.
+                  OMISELL_RATE_LIMIT: "10000/1",
                 },
                 // The queue consumer really runs in these tests: every outbound request it makes
                 // (there is no internet) is answered here by a minimal Omisell stand-in.
