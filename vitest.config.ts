@@ -82,6 +82,10 @@ export default defineConfig(async () => {
                   OMISELL_API_BASE: "https://api.omisell.test",
                   OMISELL_AUTH_MODE: "account",
                   OMISELL_ACCOUNT_KEY: "test-account-key",
+                  // Test files share the account key's rate limiter: a budget they cannot run out
+                  // of, refilled within a second. Tests of throttling set a small
+                  // OMISELL_RATE_LIMIT and their own key.
+                  OMISELL_RATE_LIMIT: "10000/1",
                 },
                 // The queue consumer really runs in these tests: every outbound request it makes
                 // (there is no internet) is answered here by a minimal Omisell stand-in.

@@ -103,6 +103,8 @@ function workerVars(standinUrl) {
     OMISELL_API_BASE: standinUrl,
     OMISELL_AUTH_MODE: "account",
     OMISELL_ACCOUNT_KEY: "bench-account-key",
+    // The stand-in has no budget to protect: the bench measures our drain, not Omisell's 100/60.
+    OMISELL_RATE_LIMIT: "1000000/60",
   };
   return { ...vars, FOLLOWUP_PARALLELISM: String(SETTINGS.followupParallelism) };
 }

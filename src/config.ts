@@ -26,6 +26,19 @@ const optionalText = z
   .optional()
   .transform((value) => (value?.trim() ? value.trim() : undefined));
 
+/** Omisell's bucket as `<calls>/<seconds>` (default `100/60`), handed out as {capacity, windowMs}. */
+const rateLimit = optionalText.pipe(
+  z
+    .string()
+    .regex(/^\d+\s*\/\s*\d+$/)
+    .optional()
+    .transform((value) => {
+      const [calls, seconds] = (value ?? "100/60").split("/").map((part) => Number(part.trim()));
+      return { capacity: calls ?? 0, windowMs: (seconds ?? 0) * 1000 };
+    })
+    .refine((limit) => limit.capacity >= 1 && limit.windowMs >= 1000),
+);
+
 const Vars = z.object({
   OMISELL_PUSH_SECRET: list,
   SIGNATURE_MODE: z.enum(["enforce", "report", "off"]).optional().default("enforce"),
@@ -41,8 +54,9 @@ const Vars = z.object({
   OMISELL_COUNTRY: optionalText,
   OMISELL_API_KEY: optionalText,
   OMISELL_API_SECRET: optionalText,
-  OMISELL_TOKEN_PATH: optionalText.transform((value) => value ?? "/api/v2/public/token/get"),
-  OMISELL_REFRESH_PATH: optionalText.transform((value) => value ?? "/api/v2/public/token/refresh"),
+  OMISELL_TOKEN_PATH: optionalText.transform((value) => value ?? "/api/v2/auth/token/get/"),
+  OMISELL_REFRESH_PATH: optionalText.transform((value) => value ?? "/api/v1/auth/token/refresh/"),
+  OMISELL_RATE_LIMIT: rateLimit,
   OMISELL_API_TIMEOUT_MS: int(10_000, 100, 120_000),
   FOLLOWUP_PARALLELISM: int(4, 1, 50),
   FOLLOWUP_MAX_RETRIES: int(8, 0, 100),

@@ -4,13 +4,15 @@
  */
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
-import { consumeDeadLetters, consumeFollowups } from "./followup/consumer";
+import { consumeFollowups } from "./followup/consumer";
+import { consumeDeadLetters } from "./followup/dead-letters";
 import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
 import { consumeForwards } from "./forward/consumer";
 import { isForwardQueue } from "./forward/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
-export { OmisellTokenHolder } from "./followup/token-holder";
+export { OmisellRateLimiter } from "./omisell/rate-limiter";
+export { OmisellTokenHolder } from "./omisell/token-holder";
 
 export default {
   fetch: app.fetch,

@@ -190,42 +190,32 @@ describe("failures", () => {
       "connection reset",
     ],
   ])("retries after %s with backoff and records the attempt", async (_name, answer, errorText) => {
-    const id = await insertReceivedEvent();
+    const id = await insertReceivedEvent({ attempts: 2 });
     stubOmisell(answer);
 
     const before = Date.now();
-    const result = await deliver([{ eventId: id, attempts: 3 }]);
+    const result = await deliver([{ eventId: id }]);
 
-    // attempt 3 with base 10 s: ceiling 40 s, equal jitter -> 20..40 s.
+    // try 3 with base 10 s: ceiling 40 s, equal jitter -> 20..40 s.
     expect(result.retried).toHaveLength(1);
     const delay = result.retried[0]?.delaySeconds ?? 0;
     expect(delay).toBeGreaterThanOrEqual(20);
     expect(delay).toBeLessThanOrEqual(40);
     const event = await readEvent(id);
-    expect(event).toMatchObject({ status: "received", attempts: 1 });
+    expect(event).toMatchObject({ status: "received", attempts: 3 });
     expect(event?.last_error).toContain(errorText);
     expect(event?.next_attempt_at).toBeGreaterThanOrEqual(before + delay * 1000);
   });
 
-  it("waits at least as long as a 429's Retry-After", async () => {
-    const id = await insertReceivedEvent();
-    stubOmisell(() => new Response("slow down", { status: 429, headers: { "retry-after": "120" } }));
-
-    const result = await deliver([{ eventId: id, attempts: 1 }]);
-
-    expect(result.retried[0]?.delaySeconds).toBe(120);
-    expect((await readEvent(id))?.last_error).toContain("HTTP 429");
-  });
-
   it("caps the delay at FOLLOWUP_BACKOFF_MAX_SECONDS", async () => {
-    const id = await insertReceivedEvent();
+    const id = await insertReceivedEvent({ attempts: 7 });
     stubOmisell(() => new Response("", { status: 502 }));
 
-    const result = await deliver([{ eventId: id, attempts: 9 }], "omisell-followups", {
+    const result = await deliver([{ eventId: id }], "omisell-followups", {
       FOLLOWUP_BACKOFF_MAX_SECONDS: "60",
     });
 
-    // uncapped, attempt 9 would wait 1280..2560 s
+    // uncapped, try 8 would wait 1280..2560 s
     expect(result.retried[0]?.delaySeconds).toBeLessThanOrEqual(60);
     expect(result.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(30);
   });
@@ -295,31 +285,49 @@ describe("the dead-letter queue", () => {
 });
 
 describe("the retry limit", () => {
-  it("fails the event itself when the queue delivers more often than FOLLOWUP_MAX_RETRIES allows", async () => {
-    const id = await insertReceivedEvent();
+  it("fails the event on its last try: FOLLOWUP_MAX_RETRIES attempts already made", async () => {
+    const id = await insertReceivedEvent({ attempts: 8 });
+    stubOmisell(() => new Response("", { status: 500 }));
+
+    const result = await deliver([{ eventId: id }]);
+
+    expect(result.retried).toEqual([]);
+    expect(result.acked).toEqual(["msg-0"]);
+    expect(await readEvent(id)).toMatchObject({ status: "failed", attempts: 9 });
+  });
+
+  it("counts the event's attempts, not the queue's deliveries of the message", async () => {
+    const id = await insertReceivedEvent({ attempts: 1 });
     stubOmisell(() => new Response("", { status: 500 }));
 
     const result = await deliver([{ eventId: id, attempts: 10 }]);
 
-    expect(result.retried).toEqual([]);
-    expect((await readEvent(id))?.status).toBe("failed");
+    expect(result.retried.map((retry) => retry.id)).toEqual(["msg-0"]);
+    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 2 });
   });
 
-  it("counts per message: a new push about an order does not inherit an old message's backoff or exhaustion", async () => {
+  it("counts per event: a new push about an order does not inherit an old event's backoff or exhaustion", async () => {
     const orderNumber = newOrderNumber();
-    const old = await insertReceivedEvent({ order_number: orderNumber });
+    const old = await insertReceivedEvent({ order_number: orderNumber, attempts: 8 });
     const fresh = await insertReceivedEvent({ order_number: orderNumber });
     stubOmisell(() => new Response("", { status: 503 }));
 
-    const result = await deliver([
-      { eventId: old, attempts: 10 },
-      { eventId: fresh, attempts: 1 },
-    ]);
+    const result = await deliver([{ eventId: old }, { eventId: fresh }]);
 
     expect((await readEvent(old))?.status).toBe("failed");
     expect((await readEvent(fresh))?.status).toBe("received");
     expect(result.retried.map((retry) => retry.id)).toEqual(["msg-1"]); // the fresh push's message
-    // The first backoff is base seconds with jitter, far below what attempt 10 would get.
-    expect(result.retried[0]?.delaySeconds).toBeLessThanOrEqual(20);
+    // The first backoff is base seconds with jitter, far below what try 9 would get.
+    expect(result.retried[0]?.delaySeconds).toBeLessThanOrEqual(10);
+  });
+
+  it("gives a replay a budget of its own, counted from the attempts made before it", async () => {
+    const id = await insertReceivedEvent({ attempts: 9 });
+    stubOmisell(() => new Response("", { status: 500 }));
+
+    const result = await deliver([{ eventId: id, reason: "replay", attemptsBefore: 9 }]);
+
+    expect(result.retried.map((retry) => retry.id)).toEqual(["msg-0"]);
+    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 10 });
   });
 });

@@ -24,7 +24,8 @@ describe("replayEvent", () => {
     const outcome = await replayEvent(env, id);
 
     expect(outcome).toEqual({ eventId: id, previousStatus: "failed", enqueued: true });
-    expect(send).toHaveBeenCalledWith({ eventId: id, reason: "replay" }, { contentType: "json" });
+    // The attempt made so far travels with the message: the replay's own budget starts after it.
+    expect(send).toHaveBeenCalledWith({ eventId: id, reason: "replay", attemptsBefore: 1 }, { contentType: "json" });
     expect(await readEvent(id)).toMatchObject({
       status: "received",
       attempts: 1,

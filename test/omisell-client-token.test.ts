@@ -7,15 +7,17 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../src/config";
-import { TOKEN_HOLDER_NAME } from "../src/followup/omisell-auth";
+import { TOKEN_HOLDER_NAME } from "../src/omisell/auth";
 import {
+  DEFAULT_LIFETIME_MS,
   parseExpiredTime,
   REFRESH_MARGIN_MS,
+  readTokenData,
   renewToken,
   type StoredToken,
   TokenKeeper,
-} from "../src/followup/omisell-token";
-import { stubOmisell } from "./helpers/followup";
+} from "../src/omisell/token";
+import { envelopeError, noLimiter, stubOmisell } from "./helpers/followup";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -127,9 +129,30 @@ describe("TokenKeeper", () => {
   });
 });
 
+describe("readTokenData", () => {
+  it("takes an answer without expired_time as good for 30 minutes", () => {
+    expect(DEFAULT_LIFETIME_MS).toBe(30 * 60_000);
+    expect(readTokenData({ token: "t", refresh_token: "r" }, NOW)).toEqual({
+      token: "t",
+      refreshToken: "r",
+      expiresAt: NOW + 30 * 60_000,
+      obtainedAt: NOW,
+    });
+  });
+
+  it("keeps the refresh token it had when a refresh answer carries none", () => {
+    expect(readTokenData({ access: "t2", expired_time: 600 }, NOW, "r1")?.refreshToken).toBe("r1");
+  });
+});
+
 describe("renewToken against the token endpoints", () => {
   const config = readConfig({ OMISELL_API_KEY: "api-key", OMISELL_API_SECRET: "api-secret" });
-  const connection = { base: "https://api.omisell.test", timeoutMs: 1000 };
+  const connection = {
+    base: "https://api.omisell.test",
+    timeoutMs: 1000,
+    limiter: noLimiter,
+    priority: "push" as const,
+  };
   const tokenAnswer = (token: string) =>
     Response.json({ data: { token, refresh_token: `r-${token}`, expired_time: 1795860000 }, error: false });
 
@@ -145,17 +168,36 @@ describe("renewToken against the token endpoints", () => {
         obtainedAt: expect.any(Number),
       },
     });
-    expect(calls.map((call) => [call.url, JSON.parse(call.body ?? "{}")])).toEqual([
-      ["https://api.omisell.test/api/v2/public/token/refresh", { refresh_token: "r-old" }],
+    expect(calls.map((call) => [call.method, call.url, JSON.parse(call.body ?? "{}")])).toEqual([
+      ["POST", "https://api.omisell.test/api/v1/auth/token/refresh/", { refresh: "r-old" }],
     ]);
   });
 
-  it("obtains a new token with the API key when the refresh is refused", async () => {
-    const calls = stubOmisell((call) =>
-      call.url.endsWith("/refresh") ? new Response("", { status: 401 }) : tokenAnswer("fresh"),
-    );
+  it("gets a token with POST /api/v2/auth/token/get/ and the key and secret when there is none yet", async () => {
+    const calls = stubOmisell(() => tokenAnswer("first"));
+    const result = await renewToken(connection, config, undefined);
+    expect(result.ok && result.data.token).toBe("first");
+    expect(calls.map((call) => [call.method, call.url, JSON.parse(call.body ?? "{}")])).toEqual([
+      ["POST", "https://api.omisell.test/api/v2/auth/token/get/", { api_key: "api-key", api_secret: "api-secret" }],
+    ]);
+  });
+
+  it.each([
+    ["refused with 401", () => new Response("", { status: 401 })],
+    ["answered 500", () => new Response("", { status: 500 })],
+    ["answered without a token", () => Response.json({ data: {}, error: false })],
+    ["an error:true envelope", () => envelopeError(400, "bad refresh")],
+    [
+      "a network error",
+      () => {
+        throw new TypeError("connection reset");
+      },
+    ],
+  ])("gets a new token with the API key when the refresh is %s", async (_name, refreshAnswer) => {
+    const calls = stubOmisell((call) => (call.url.includes("/refresh/") ? refreshAnswer() : tokenAnswer("fresh")));
     const result = await renewToken(connection, config, issued("old"));
     expect(result.ok && result.data.token).toBe("fresh");
+    expect(calls[1]?.url).toBe("https://api.omisell.test/api/v2/auth/token/get/");
     expect(JSON.parse(calls[1]?.body ?? "{}")).toEqual({ api_key: "api-key", api_secret: "api-secret" });
   });
 

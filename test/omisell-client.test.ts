@@ -1,11 +1,12 @@
 /** The Omisell API client: envelope, classification of failures, timeout, auth headers, one re-auth on 401. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../src/config";
-import { omisellAuth } from "../src/followup/omisell-auth";
-import { fetchOrderDetail, type OmisellAuth, requestOmisell } from "../src/followup/omisell-client";
-import { envelopeError, orderAnswer, stubOmisell } from "./helpers/followup";
+import { omisellAuth } from "../src/omisell/auth";
+import { type OmisellAuth, requestOmisell } from "../src/omisell/client";
+import { fetchOrderDetail } from "../src/omisell/order-detail";
+import { envelopeError, noLimiter, orderAnswer, stubOmisell } from "./helpers/followup";
 
-const connection = { base: "https://api.omisell.test", timeoutMs: 1000 };
+const connection = { base: "https://api.omisell.test", timeoutMs: 1000, limiter: noLimiter, priority: "push" as const };
 const accountAuth: OmisellAuth = {
   headers: async () => ({ ok: true, data: { authorization: "Account k" } }),
   reauthenticate: async () => false,
@@ -37,10 +38,16 @@ describe("requestOmisell", () => {
     expect(result.ok || result.failure.kind).toBe("permanent");
   });
 
-  it("reads Retry-After on a 429", async () => {
+  it("calls a 429 throttled and reads its Retry-After", async () => {
     stubOmisell(() => new Response("", { status: 429, headers: { "retry-after": "30" } }));
     const result = await requestOmisell(connection, "/x");
-    expect(result.ok || result.failure).toMatchObject({ kind: "retryable", status: 429, retryAfterSeconds: 30 });
+    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", status: 429, retryAfterSeconds: 30 });
+  });
+
+  it("calls an error:true envelope with code 429 throttled, waiting its data.retry_after", async () => {
+    stubOmisell(() => Response.json({ data: { retry_after: 12 }, error: true, error_code: 429, messages: "slow" }));
+    const result = await requestOmisell(connection, "/x");
+    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 12 });
   });
 
   it("gives up after the timeout and calls it retryable", async () => {

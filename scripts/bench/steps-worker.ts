@@ -14,7 +14,8 @@ import { verifyPushSignature } from "../../src/push/signature";
 import { insertEvent } from "../../src/store/event-writes";
 
 export { ClaimShard } from "../../src/dedupe/claim-shard";
-export { OmisellTokenHolder } from "../../src/followup/token-holder";
+export { OmisellRateLimiter } from "../../src/omisell/rate-limiter";
+export { OmisellTokenHolder } from "../../src/omisell/token-holder";
 
 type StepsEnv = Env & { PROBE: DurableObjectNamespace<Probe> };
 

@@ -1,45 +1,44 @@
 /**
- * The consumers of `omisell-followups` and of its dead-letter queue.
+ * The consumer of `omisell-followups`: carries out the plan of plan.ts for each batch.
  *
- * For each batch: load the events the messages name; acknowledge those no longer `received`
- * (already done: a repeat, or a late copy); skip those with nothing to fetch; group the rest by
- * order so that several events of one order cost one fetch; fetch the orders with at most
- * FOLLOWUP_PARALLELISM calls in flight; store each snapshot (never over a newer one) and mark
- * the events `processed`. A retryable failure records the attempt and retries the message with
- * backoff; a permanent one marks the events `failed` at once. Messages the queue gives up on go
- * to the dead-letter queue, whose consumer marks the event `failed`.
+ * Load the events the messages name (with their attempts); acknowledge those with nothing to do;
+ * mark the skips in one round trip; fetch each order once, with at most FOLLOWUP_PARALLELISM
+ * calls in flight, through the rate limiter at the priority of its messages; store each snapshot
+ * (never over a newer one) and mark the events `processed`. After a failed fetch: a permanent
+ * failure, or the last try of FOLLOWUP_MAX_RETRIES, marks the events `failed`; a retryable one
+ * records the attempt and retries the message with backoff; a throttled one (the limiter said
+ * wait, or Omisell answered 429) records no attempt and comes back as a fresh message, so the
+ * queue's own delivery count never runs out while Omisell is busy.
  */
 import { type Config, readConfig } from "../config";
 import { describeError } from "../errors";
 import { log } from "../lib/log";
+import { omisellAuth } from "../omisell/auth";
+import { omisellConnection } from "../omisell/connection";
+import type { ApiFailure } from "../omisell/failure";
+import { fetchOrderDetail } from "../omisell/order-detail";
+import { type FollowupEventState, getFollowupEventStates } from "../store/followup-attempts";
 import {
-  type FollowupEvent,
-  getFollowupEvents,
-  markEventDeadLettered,
   markEventSkippedStatement,
   markEventsFailed,
   markEventsProcessedStatement,
+  markFollowupsRescheduled,
   recordFollowupRetry,
 } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
+import { backoffSeconds } from "./backoff";
 import type { FollowupMessage } from "./message";
-import { omisellAuth } from "./omisell-auth";
-import { fetchOrderDetail } from "./omisell-client";
 import { forEachWithLimit } from "./parallel";
-import { type ApiFailure, backoffSeconds } from "./retry-policy";
-import { followupTarget } from "./target";
+import { type Delivery, type OrderGroup, planBatch, planFailure } from "./plan";
 
-type Delivery = { message: Message<FollowupMessage>; event: FollowupEvent };
-
-/** The events of one order in this batch, fetched once. */
-type OrderGroup = { orderNumber: string; deliveries: Delivery[] };
+type QueueMessage = Message<FollowupMessage>;
 
 export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env: Env): Promise<void> {
   const config = readConfig(env);
   const ids = [...new Set(batch.messages.map((message) => message.body?.eventId).filter(isString))];
-  let events: Map<string, FollowupEvent>;
+  let events: Map<string, FollowupEventState>;
   try {
-    events = new Map((await getFollowupEvents(env.DB, ids)).map((event) => [event.id, event]));
+    events = new Map((await getFollowupEventStates(env.DB, ids)).map((event) => [event.id, event]));
   } catch (err) {
     // D1 unreachable: nothing was decided, so every message comes back later.
     log("error", "followup_load_failed", { error: describeError(err) });
@@ -47,134 +46,158 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
     return;
   }
 
-  const groups = new Map<string, OrderGroup>();
-  const skips: { message: Message<FollowupMessage>; statement: D1PreparedStatement }[] = [];
-  for (const message of batch.messages) {
-    const event = message.body?.eventId ? events.get(message.body.eventId) : undefined;
-    if (!event) {
-      // Purged by retention, or a malformed message: there is nothing left to follow up.
+  const plan = planBatch(batch.messages, events);
+  for (const message of plan.acks) {
+    if (!events.has(message.body?.eventId ?? "")) {
       log("warn", "followup_event_missing", { event_id: message.body?.eventId ?? null });
-      message.ack();
-      continue;
     }
-    if (event.status !== "received") {
-      message.ack();
-      continue;
-    }
-    const target = followupTarget(event);
-    if (target.kind === "skip") {
-      skips.push({ message, statement: markEventSkippedStatement(env.DB, event.id, target.reason, Date.now()) });
-      continue;
-    }
-    const group = groups.get(target.orderNumber) ?? { orderNumber: target.orderNumber, deliveries: [] };
-    group.deliveries.push({ message, event });
-    groups.set(target.orderNumber, group);
+    message.ack();
   }
-
   // Every skip of the batch in one round trip, then the fetches.
-  if (skips.length > 0) {
+  if (plan.skips.length > 0) {
+    const now = Date.now();
     await settle(
-      skips.map((skip) => skip.message),
-      () => env.DB.batch(skips.map((skip) => skip.statement)),
+      plan.skips.map((skip) => skip.message),
+      () => env.DB.batch(plan.skips.map((skip) => markEventSkippedStatement(env.DB, skip.eventId, skip.reason, now))),
       config,
     );
   }
-  await forEachWithLimit([...groups.values()], config.FOLLOWUP_PARALLELISM, (group) =>
-    followUpOrder(env, config, group),
-  );
+  await forEachWithLimit(plan.groups, config.FOLLOWUP_PARALLELISM, (group) => followUpOrder(env, config, group));
 }
 
-async function followUpOrder(env: Env, config: Config, group: OrderGroup): Promise<void> {
+async function followUpOrder(env: Env, config: Config, group: OrderGroup<QueueMessage>): Promise<void> {
   const messages = group.deliveries.map((delivery) => delivery.message);
-  const eventIds = [...new Set(group.deliveries.map((delivery) => delivery.event.id))];
-  const sellerId = group.deliveries.find((delivery) => delivery.event.seller_id)?.event.seller_id ?? null;
+  const eventIds = eventIdsOf(group.deliveries);
   const startedAt = Date.now();
   const result = await fetchOrderDetail(
-    { base: config.OMISELL_API_BASE, timeoutMs: config.OMISELL_API_TIMEOUT_MS },
-    omisellAuth(env, config, sellerId),
+    omisellConnection(env, config, group.sellerId, group.priority),
+    omisellAuth(env, config, group.sellerId),
     group.orderNumber,
   );
 
-  if (result.ok) {
-    const order = result.data;
-    await settle(
-      messages,
-      async () => {
-        // One round trip, one transaction: the snapshot and the events it settles land together.
-        await env.DB.batch([
-          upsertSnapshotStatement(env.DB, {
-            type: "order",
-            id: group.orderNumber,
-            seller_id: order.seller_id == null ? sellerId : String(order.seller_id),
-            status_name: order.status_name ?? null,
-            data: JSON.stringify(order),
-            fetched_at: startedAt,
-            last_event_id: eventIds.toSorted().at(-1) ?? null,
-          }),
-          markEventsProcessedStatement(env.DB, eventIds, Date.now()),
-        ]);
-      },
-      config,
-    );
-    log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });
+  if (!result.ok) {
+    await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure);
     return;
   }
-
-  await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure);
+  const order = result.data;
+  await settle(
+    messages,
+    async () => {
+      // One round trip, one transaction: the snapshot and the events it settles land together.
+      await env.DB.batch([
+        upsertSnapshotStatement(env.DB, {
+          type: "order",
+          id: group.orderNumber,
+          seller_id: order.seller_id == null ? group.sellerId : String(order.seller_id),
+          status_name: order.status_name ?? null,
+          data: JSON.stringify(order),
+          fetched_at: startedAt,
+          last_event_id: eventIds.toSorted().at(-1) ?? null,
+        }),
+        markEventsProcessedStatement(env.DB, eventIds, Date.now()),
+      ]);
+    },
+    config,
+  );
+  log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });
 }
 
 async function handleFailure(
   env: Env,
   config: Config,
   orderNumber: string,
-  deliveries: Delivery[],
+  deliveries: Delivery<QueueMessage>[],
   failure: ApiFailure,
 ): Promise<void> {
-  // Each message keeps its own count and backoff: a new push about this order does not inherit
-  // the backoff, or the exhaustion, of an older message about it. FOLLOWUP_MAX_RETRIES is a
-  // safety net for a queue configured with more retries than intended.
-  const ending =
-    failure.kind === "permanent"
-      ? deliveries
-      : deliveries.filter((delivery) => delivery.message.attempts > config.FOLLOWUP_MAX_RETRIES + 1);
-  const retrying = deliveries.filter((delivery) => !ending.includes(delivery));
+  const plan = planFailure(
+    failure,
+    deliveries,
+    {
+      maxRetries: config.FOLLOWUP_MAX_RETRIES,
+      backoff: { baseSeconds: config.FOLLOWUP_BACKOFF_BASE_SECONDS, maxSeconds: config.FOLLOWUP_BACKOFF_MAX_SECONDS },
+    },
+    Math.random,
+  );
 
-  if (ending.length > 0) {
-    const ids = eventIdsOf(ending);
+  if (plan.fail.length > 0) {
+    const ids = eventIdsOf(plan.fail);
     log("warn", "followup_failed", { order: orderNumber, events: ids, error: failure.error, kind: failure.kind });
     await settle(
-      ending.map((delivery) => delivery.message),
+      plan.fail.map((delivery) => delivery.message),
       () => markEventsFailed(env.DB, ids, failure.error),
       config,
     );
   }
-  if (retrying.length === 0) return;
 
-  const delays = retrying.map((delivery) => retryDelay(config, delivery.message.attempts, failure.retryAfterSeconds));
-  const ids = eventIdsOf(retrying);
-  log("warn", "followup_retry", { order: orderNumber, events: ids, error: failure.error, delays });
+  if (plan.retry.length > 0) {
+    const ids = eventIdsOf(plan.retry.map((retry) => retry.delivery));
+    const delays = plan.retry.map((retry) => retry.delaySeconds);
+    log("warn", "followup_retry", { order: orderNumber, events: ids, error: failure.error, delays });
+    try {
+      // The latest of the retries: the sweeper must not think any of them overdue before then.
+      await recordFollowupRetry(env.DB, ids, failure.error, Date.now() + Math.max(...delays) * 1000);
+    } catch (err) {
+      log("error", "followup_record_failed", { events: ids, error: describeError(err) });
+    }
+    for (const retry of plan.retry) retry.delivery.message.retry({ delaySeconds: retry.delaySeconds });
+  }
+
+  if (plan.wait.length > 0) await waitForBudget(env, orderNumber, plan.wait, failure);
+}
+
+/**
+ * Omisell is busy: no attempt is recorded. Each message is sent again as a fresh one with the
+ * delay, then acknowledged, so its queue delivery count starts over and a long busy spell never
+ * sends it to the dead-letter queue. Should the send fail, the message is retried instead.
+ */
+async function waitForBudget(
+  env: Env,
+  orderNumber: string,
+  waits: { delivery: Delivery<QueueMessage>; delaySeconds: number }[],
+  failure: ApiFailure,
+): Promise<void> {
+  const ids = eventIdsOf(waits.map((wait) => wait.delivery));
+  const latest = Math.max(...waits.map((wait) => wait.delaySeconds));
+  log("info", "followup_throttled", { order: orderNumber, events: ids, reason: failure.error, delay: latest });
   try {
-    // The latest of the retries: the sweeper must not think any of them overdue before then.
-    await recordFollowupRetry(env.DB, ids, failure.error, Date.now() + Math.max(...delays) * 1000);
+    // Not overdue for the sweeper until the wait is over; attempts and last_error stay as they are.
+    await markFollowupsRescheduled(env.DB, ids, Date.now() + latest * 1000);
   } catch (err) {
     log("error", "followup_record_failed", { events: ids, error: describeError(err) });
   }
-  retrying.forEach((delivery, i) => {
-    delivery.message.retry({ delaySeconds: delays[i] });
-  });
+  try {
+    await env.FOLLOWUPS.sendBatch(
+      waits.map((wait) => ({
+        body: wait.delivery.message.body,
+        contentType: "json" as const,
+        delaySeconds: wait.delaySeconds,
+      })),
+    );
+    for (const wait of waits) wait.delivery.message.ack();
+  } catch (err) {
+    log("error", "followup_requeue_failed", { events: ids, error: describeError(err) });
+    for (const wait of waits) wait.delivery.message.retry({ delaySeconds: wait.delaySeconds });
+  }
 }
 
-function eventIdsOf(deliveries: Delivery[]): string[] {
+function eventIdsOf(deliveries: readonly Delivery<QueueMessage>[]): string[] {
   return [...new Set(deliveries.map((delivery) => delivery.event.id))];
 }
 
 /** Every message back to the queue, each after its own backoff. */
-function retryWithBackoff(messages: readonly Message<FollowupMessage>[], config: Config): void {
-  for (const message of messages) message.retry({ delaySeconds: retryDelay(config, message.attempts) });
+function retryWithBackoff(messages: readonly QueueMessage[], config: Config): void {
+  for (const message of messages) {
+    const delaySeconds = backoffSeconds(
+      message.attempts,
+      { baseSeconds: config.FOLLOWUP_BACKOFF_BASE_SECONDS, maxSeconds: config.FOLLOWUP_BACKOFF_MAX_SECONDS },
+      Math.random(),
+    );
+    message.retry({ delaySeconds });
+  }
 }
 
 /** Runs the D1 writes that decide the messages' fate: ack when they land, retry when they do not. */
-async function settle(messages: Message<FollowupMessage>[], write: () => Promise<unknown>, config: Config) {
+async function settle(messages: QueueMessage[], write: () => Promise<unknown>, config: Config) {
   try {
     await write();
     for (const message of messages) message.ack();
@@ -184,39 +207,6 @@ async function settle(messages: Message<FollowupMessage>[], write: () => Promise
   }
 }
 
-function retryDelay(config: Config, attempt: number, retryAfterSeconds?: number): number {
-  return backoffSeconds(
-    attempt,
-    { baseSeconds: config.FOLLOWUP_BACKOFF_BASE_SECONDS, maxSeconds: config.FOLLOWUP_BACKOFF_MAX_SECONDS },
-    Math.random(),
-    retryAfterSeconds,
-  );
-}
-
 function isString(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
-}
-
-/** Dead letters: the queue gave up after its retries. The event ends `failed`, never silently. */
-export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
-    const eventId = message.body?.eventId;
-    if (!isString(eventId)) {
-      log("warn", "dead_letter_malformed", { attempts: message.attempts });
-      message.ack();
-      continue;
-    }
-    try {
-      const marked = await markEventDeadLettered(
-        env.DB,
-        eventId,
-        "the queue gave up on this follow-up after its retries (no error was recorded)",
-      );
-      if (marked) log("warn", "followup_dead_lettered", { event_id: eventId });
-      message.ack();
-    } catch (err) {
-      log("error", "dead_letter_write_failed", { event_id: eventId, error: describeError(err) });
-      message.retry();
-    }
-  }
 }

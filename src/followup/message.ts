@@ -3,12 +3,26 @@
  * small on purpose; the consumer loads the event from D1, so a message can be repeated or
  * replayed any number of times with the same end state.
  */
-export type FollowupReason = "push" | "sweep" | "replay";
+export type FollowupReason = "push" | "sweep" | "replay" | "reconcile";
 
-export type FollowupMessage = { eventId: string; reason: FollowupReason };
+export type FollowupMessage = {
+  eventId: string;
+  reason: FollowupReason;
+  /**
+   * The event's `attempts` when this follow-up began: a replay keeps earlier attempts as history,
+   * and its own retry budget counts from there. Absent: from zero.
+   */
+  attemptsBefore?: number;
+};
 
-export function enqueueFollowup(queue: Queue<FollowupMessage>, eventId: string, reason: FollowupReason) {
-  return queue.send({ eventId, reason }, { contentType: "json" });
+export function enqueueFollowup(
+  queue: Queue<FollowupMessage>,
+  eventId: string,
+  reason: FollowupReason,
+  attemptsBefore?: number,
+) {
+  const body: FollowupMessage = attemptsBefore ? { eventId, reason, attemptsBefore } : { eventId, reason };
+  return queue.send(body, { contentType: "json" });
 }
 
 /** Many follow-ups at once: `sendBatch`, in chunks of 100 (its limit). */

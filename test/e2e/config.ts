@@ -9,4 +9,7 @@ export const E2E_VARS = {
   // Short follow-up backoff so retries and dead letters happen within a test's time.
   FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
   FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
+  // The stand-in has no budget to protect; Omisell's 100/60 would throttle the storm tests, and
+  // a one-second window empties the bucket a 429 fills within a test's time.
+  OMISELL_RATE_LIMIT: "10000/1",
 } as const;

@@ -208,7 +208,6 @@ describe("follow-up faults from the Omisell API", () => {
   const FAULTS: { name: string; knobs: Record<string, number>; error: RegExp }[] = [
     { name: "a timeout", knobs: { latencyMs: 1_000 }, error: /time|abort/i },
     { name: "HTTP 500", knobs: { errorRate: 1, errorStatus: 500 }, error: /500/ },
-    { name: "HTTP 429", knobs: { rate429: 1, retryAfterSeconds: 1 }, error: /429/ },
     { name: "HTTP 401", knobs: { unauthorizedRate: 1 }, error: /401|unauthori/i },
     { name: "malformed JSON", knobs: { malformedRate: 1 }, error: /json|malformed|envelope/i },
     { name: "an error:true envelope", knobs: { envelopeErrorRate: 1, envelopeErrorCode: 500 }, error: /500|error/i },
@@ -234,6 +233,23 @@ describe("follow-up faults from the Omisell API", () => {
     expect(final.status).toBe("failed");
     expect(final.last_error).toMatch(fault.error);
     failedIds.push(id);
+  });
+
+  it("HTTP 429: the event waits without using an attempt, never fails, and ends processed once Omisell answers", async () => {
+    await setKnobs({ ...CLEAR, rate429: 1, retryAfterSeconds: 1 });
+    figures.followupFaultsInjected += 1;
+    const answer = await send(pushBody("order.shipped").body);
+    expect(answer).toMatchObject({ status: 200, pushStatus: "accepted" });
+    const id = answer.eventId as string;
+
+    // Throttled for a few seconds: several waits, none of them an attempt or a failure.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const waiting = await waitForEvent(worker.url, READ, id, () => true, 5_000);
+    expect(waiting).toMatchObject({ status: "received", attempts: 0 });
+
+    await setKnobs(CLEAR);
+    const final = await waitForEvent(worker.url, READ, id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
+    expect(final).toMatchObject({ status: "processed", attempts: 1 });
   });
 
   it("a replay of every failed event succeeds once the faults are gone", async () => {

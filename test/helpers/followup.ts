@@ -9,6 +9,7 @@ import { vi } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
 import type { FollowupMessage } from "../../src/followup/message";
 import { newEventId } from "../../src/lib/ids";
+import type { OmisellLimiter } from "../../src/omisell/limiter";
 import { insertEvent } from "../../src/store/event-writes";
 
 let counter = 0;
@@ -21,7 +22,7 @@ export function newOrderNumber(): string {
 
 /** Inserts an event as the push path would, without enqueuing anything. Returns its id. */
 export async function insertReceivedEvent(
-  overrides: Partial<Pick<EventRow, "event" | "category" | "order_number" | "seller_id" | "status">> & {
+  overrides: Partial<Pick<EventRow, "event" | "category" | "order_number" | "seller_id" | "status" | "attempts">> & {
     receivedAt?: number;
   } = {},
 ): Promise<string> {
@@ -43,8 +44,17 @@ export async function insertReceivedEvent(
     received_at: receivedAt,
     payload: "{}",
   });
+  if (overrides.attempts) {
+    await env.DB.prepare("UPDATE events SET attempts = ?2 WHERE id = ?1").bind(id, overrides.attempts).run();
+  }
   return id;
 }
+
+/** A limiter that always says go, for client tests that are not about the budget. */
+export const noLimiter: OmisellLimiter = {
+  acquire: async () => ({ go: true }),
+  report: async () => {},
+};
 
 export function readEvent(id: string) {
   return env.DB.prepare("SELECT * FROM events WHERE id = ?1")
@@ -95,7 +105,7 @@ export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeco
 
 /** Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars` override config. */
 export async function deliver(
-  messages: { eventId: string; attempts?: number; reason?: FollowupMessage["reason"] }[],
+  messages: { eventId: string; attempts?: number; reason?: FollowupMessage["reason"]; attemptsBefore?: number }[],
   queueName = "omisell-followups",
   vars: Record<string, string> = {},
 ): Promise<DeliveryResult> {
@@ -105,7 +115,11 @@ export async function deliver(
       id: `msg-${index}`,
       timestamp: new Date(),
       attempts: message.attempts ?? 1,
-      body: { eventId: message.eventId, reason: message.reason ?? "push" },
+      body: {
+        eventId: message.eventId,
+        reason: message.reason ?? "push",
+        ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
+      },
     })),
   );
   const retried: DeliveryResult["retried"] = [];

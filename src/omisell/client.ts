@@ -1,21 +1,29 @@
 /**
- * The Omisell API client: one call with a timeout, Omisell's envelope read, every failure turned
- * into an `ApiFailure` (retryable or permanent, see retry-policy.ts) instead of a throw. An
- * envelope `{ error: true, error_code, messages }` is a failure even on HTTP 200.
+ * The Omisell API client: every call asks the rate limiter for a slot first and reports Omisell's
+ * answer (call-limit header, 429 pause) back to it, has a timeout, reads Omisell's envelope, and
+ * turns every failure into an `ApiFailure` (retryable, permanent or throttled, see failure.ts)
+ * instead of a throw. An envelope `{ error: true, error_code, messages }` is a failure even on
+ * HTTP 200.
  */
 import { z } from "zod";
-import { type ApiFailure, classifyStatus, parseRetryAfter } from "./retry-policy";
+import type { Priority } from "./bucket";
+import { type ApiFailure, classifyStatus, parseCallLimit, parseRetryAfter, throttlePauseSeconds } from "./failure";
+import type { OmisellLimiter } from "./limiter";
 
 export type OmisellResult<T> = { ok: true; data: T } | { ok: false; failure: ApiFailure };
 
 export type OmisellConnection = {
   base: string;
   timeoutMs: number;
+  /** Every call takes a slot from it first; see limiter.ts. */
+  limiter: OmisellLimiter;
+  /** Whose call this is: push follow-ups go before reconciliation, which goes before replays. */
+  priority: Priority;
   /** Defaults to the global fetch at call time (tests replace it). */
   fetch?: typeof fetch;
 };
 
-/** Supplies the auth headers of a call; see omisell-auth.ts for the three modes. */
+/** Supplies the auth headers of a call; see auth.ts for the three modes. */
 export type OmisellAuth = {
   headers(): Promise<OmisellResult<Record<string, string>>>;
   /** After a 401: get fresh credentials. False when there is nothing fresher to get (static keys). */
@@ -39,12 +47,45 @@ function short(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** One request to the Omisell API; never throws. */
+/** A wait the limiter asks for that is shorter than this is waited out here, not handed back. */
+const MAX_INLINE_WAIT_MS = 2_000;
+/** How many short waits in a row before handing back "throttled" (others keep taking the slot). */
+const MAX_INLINE_WAITS = 3;
+
+/** A slot from the limiter, waiting out short waits; the failure to hand back when the wait is long. */
+async function takeSlot(connection: OmisellConnection): Promise<ApiFailure | null> {
+  for (let waits = 0; ; waits++) {
+    const slot = await connection.limiter.acquire(connection.priority);
+    if (slot.go) return null;
+    if (slot.waitMs > MAX_INLINE_WAIT_MS || waits >= MAX_INLINE_WAITS) {
+      const seconds = Math.max(1, Math.ceil(slot.waitMs / 1000));
+      return {
+        kind: "throttled",
+        error: `waiting for Omisell API budget (${seconds} s)`,
+        retryAfterSeconds: seconds,
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One request to the Omisell API, through the rate limiter; never throws. */
 export async function requestOmisell(
   connection: OmisellConnection,
   path: string,
   init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<OmisellResult<unknown>> {
+  const waiting = await takeSlot(connection);
+  if (waiting) return { ok: false, failure: waiting };
+
   const fetchImpl = connection.fetch ?? globalThis.fetch;
   const url = `${connection.base}${path}`;
   const headers: Record<string, string> = { accept: "application/json", ...init.headers };
@@ -60,6 +101,7 @@ export async function requestOmisell(
     });
     text = await response.text();
   } catch (err) {
+    await connection.limiter.report({});
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     const error = timedOut
       ? `timeout: no answer from Omisell within ${connection.timeoutMs} ms`
@@ -67,44 +109,50 @@ export async function requestOmisell(
     return { ok: false, failure: { kind: "retryable", error: short(error) } };
   }
 
+  const json = parseJson(text);
   const status = response.status;
+  const envelope = Envelope.safeParse(json);
+  const code = envelope.success && envelope.data.error === true ? Number(envelope.data.error_code) : null;
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+  const throttled = status === 429 || code === 429;
+  const pauseSeconds = throttled ? throttlePauseSeconds(retryAfter, json) : undefined;
+  await connection.limiter.report({
+    ...parseCallLimit(response.headers.get("x-omisell-api-call-limit")),
+    ...(pauseSeconds === undefined ? {} : { pauseMs: pauseSeconds * 1000 }),
+  });
+
   if (status < 200 || status > 299) {
-    const retryAfter = parseRetryAfter(response.headers.get("retry-after"), Date.now());
     const failure: ApiFailure = {
       kind: classifyStatus(status),
       error: short(`HTTP ${status} from Omisell${text.trim() ? `: ${text.trim()}` : ""}`),
       status,
     };
-    if (retryAfter !== null) failure.retryAfterSeconds = retryAfter;
+    const wait = pauseSeconds ?? retryAfter;
+    if (wait !== null) failure.retryAfterSeconds = wait;
     if (status === 401) failure.unauthorized = true;
     return { ok: false, failure };
   }
-
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
+  if (json === undefined) {
     return {
       ok: false,
       failure: { kind: "retryable", status, error: short(`malformed answer from Omisell (not JSON): ${text}`, 200) },
     };
   }
-  const envelope = Envelope.safeParse(json);
   if (!envelope.success) {
     return {
       ok: false,
       failure: { kind: "retryable", status, error: "malformed answer from Omisell (not an envelope)" },
     };
   }
-  const { error, error_code: errorCode, messages, data } = envelope.data;
+  const { error, messages, data } = envelope.data;
   if (error === true) {
-    const code = Number(errorCode);
-    const hasCode = Number.isInteger(code) && code > 0;
+    const hasCode = code !== null && Number.isInteger(code) && code > 0;
     const failure: ApiFailure = {
       kind: hasCode ? classifyStatus(code) : "permanent",
       status,
       error: short(`Omisell error${hasCode ? ` ${code}` : ""}: ${describeMessages(messages) || "no message"}`),
     };
+    if (pauseSeconds !== undefined) failure.retryAfterSeconds = pauseSeconds;
     if (code === 401) failure.unauthorized = true;
     return { ok: false, failure };
   }
@@ -125,28 +173,4 @@ export async function requestOmisellAuthorized(
   headers = await auth.headers();
   if (!headers.ok) return headers;
   return requestOmisell(connection, path, { headers: headers.data });
-}
-
-/** The order as Omisell's `data` object; only the fields we index are typed. */
-const OrderDetail = z.looseObject({
-  omisell_order_number: z.union([z.string(), z.number()]).optional(),
-  status_name: z.string().nullish(),
-  seller_id: z.union([z.string(), z.number()]).nullish(),
-});
-export type OrderDetail = z.infer<typeof OrderDetail>;
-
-/** GET /api/v2/public/order/{omisell_order_number}: the current order. */
-export async function fetchOrderDetail(
-  connection: OmisellConnection,
-  auth: OmisellAuth,
-  omisellOrderNumber: string,
-): Promise<OmisellResult<OrderDetail>> {
-  const path = `/api/v2/public/order/${encodeURIComponent(omisellOrderNumber)}`;
-  const result = await requestOmisellAuthorized(connection, auth, path);
-  if (!result.ok) return result;
-  const order = OrderDetail.safeParse(result.data);
-  if (!order.success) {
-    return { ok: false, failure: { kind: "retryable", error: "malformed answer from Omisell (no order in data)" } };
-  }
-  return { ok: true, data: order.data };
 }

@@ -2,12 +2,15 @@
  * OmisellTokenHolder: the one place that holds the Omisell API token in `token` auth mode, so
  * every isolate uses the same token and only one renewal runs at a time (TokenKeeper). The token
  * lives in the object's storage, so it survives restarts and evictions; it is renewed
- * REFRESH_MARGIN_MS before `expired_time`, or at once when a caller reports a 401 for it.
+ * REFRESH_MARGIN_MS before `expired_time`, or at once when a caller reports a 401 for it. Its
+ * calls to Omisell count against the same rate limiter as the calls the token is used for, at
+ * push priority: every caller is waiting for the token.
  */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../config";
-import type { OmisellResult } from "./omisell-client";
-import { renewToken, type StoredToken, TokenKeeper } from "./omisell-token";
+import type { OmisellResult } from "./client";
+import { omisellConnection } from "./connection";
+import { renewToken, type StoredToken, TokenKeeper } from "./token";
 
 const STORAGE_KEY = "token";
 
@@ -21,7 +24,7 @@ export class OmisellTokenHolder extends DurableObject<Env> {
     },
     (stored) => {
       const config = readConfig(this.env);
-      return renewToken({ base: config.OMISELL_API_BASE, timeoutMs: config.OMISELL_API_TIMEOUT_MS }, config, stored);
+      return renewToken(omisellConnection(this.env, config, null, "push"), config, stored);
     },
   );
 

@@ -8,7 +8,7 @@
  */
 import type { Config } from "../config";
 import { describeError } from "../errors";
-import type { OmisellAuth, OmisellResult } from "./omisell-client";
+import type { OmisellAuth, OmisellResult } from "./client";
 
 /** One token holder for the whole deployment. */
 export const TOKEN_HOLDER_NAME = "omisell-api-token";

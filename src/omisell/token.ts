@@ -3,14 +3,18 @@
  * it with the refresh token, and reading `expired_time`. The durable, single-flight holder of the
  * token is the Durable Object in token-holder.ts.
  *
- * Omisell does not publish the token endpoints here, so paths come from OMISELL_TOKEN_PATH and
- * OMISELL_REFRESH_PATH, and the answer is read tolerantly: the token from `data.token` or
- * `data.access_token`, the refresh token from `data.refresh_token`, the expiry from
- * `data.expired_time` (epoch seconds, epoch ms, an ISO date, or a lifetime in seconds).
+ * Integrations in production get a token with `POST /api/v2/auth/token/get/` and
+ * `{"api_key","api_secret"}`; the refresh (`POST /api/v1/auth/token/refresh/` with
+ * `{"refresh"}`) is unverified, so any failed refresh falls back to getting a new token. Both
+ * paths stay configurable (OMISELL_TOKEN_PATH, OMISELL_REFRESH_PATH). Answers are read
+ * tolerantly: the token from `data.token`, `data.access_token` or `data.access`, the refresh
+ * token from `data.refresh_token` or `data.refresh` (else the one we had), the expiry from
+ * `data.expired_time` (epoch seconds, epoch ms, an ISO date, or a lifetime in seconds); answers
+ * without it have been seen, and such a token is taken as good for 30 minutes.
  */
 import { z } from "zod";
 import type { Config } from "../config";
-import { type OmisellConnection, type OmisellResult, requestOmisell } from "./omisell-client";
+import { type OmisellConnection, type OmisellResult, requestOmisell } from "./client";
 
 export type StoredToken = { token: string; refreshToken: string | null; expiresAt: number; obtainedAt?: number };
 
@@ -20,7 +24,7 @@ export type StoredToken = { token: string; refreshToken: string | null; expiresA
  */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** When the answer gives no usable expiry, treat the token as good for this long. */
-const DEFAULT_LIFETIME_MS = 60 * 60_000;
+export const DEFAULT_LIFETIME_MS = 30 * 60_000;
 
 export function tokenIsFresh(token: StoredToken, nowMs: number): boolean {
   const lifetime = token.obtainedAt === undefined ? Number.POSITIVE_INFINITY : token.expiresAt - token.obtainedAt;
@@ -47,26 +51,34 @@ export function parseExpiredTime(value: unknown, nowMs: number): number | null {
 const TokenData = z.looseObject({
   token: z.string().min(1).optional(),
   access_token: z.string().min(1).optional(),
+  access: z.string().min(1).optional(),
   refresh_token: z.string().min(1).nullish(),
+  refresh: z.string().min(1).nullish(),
   expired_time: z.unknown().optional(),
 });
 
-export function readTokenData(data: unknown, nowMs: number): StoredToken | null {
+/** `previousRefresh`: the refresh token we had, kept when a refresh answer carries no new one. */
+export function readTokenData(data: unknown, nowMs: number, previousRefresh: string | null = null): StoredToken | null {
   const parsed = TokenData.safeParse(data);
   if (!parsed.success) return null;
-  const token = parsed.data.token ?? parsed.data.access_token;
+  const token = parsed.data.token ?? parsed.data.access_token ?? parsed.data.access;
   if (!token) return null;
   return {
     token,
-    refreshToken: parsed.data.refresh_token ?? null,
+    refreshToken: parsed.data.refresh_token ?? parsed.data.refresh ?? previousRefresh,
     expiresAt: parseExpiredTime(parsed.data.expired_time, nowMs) ?? nowMs + DEFAULT_LIFETIME_MS,
     obtainedAt: nowMs,
   };
 }
 
-function toToken(result: OmisellResult<unknown>, nowMs: number, what: string): OmisellResult<StoredToken> {
+function toToken(
+  result: OmisellResult<unknown>,
+  nowMs: number,
+  what: string,
+  previousRefresh: string | null = null,
+): OmisellResult<StoredToken> {
   if (!result.ok) return { ok: false, failure: { ...result.failure, error: `${what}: ${result.failure.error}` } };
-  const token = readTokenData(result.data, nowMs);
+  const token = readTokenData(result.data, nowMs, previousRefresh);
   if (!token) return { ok: false, failure: { kind: "retryable", error: `${what}: answer without a token` } };
   return { ok: true, data: token };
 }
@@ -88,12 +100,16 @@ export async function refreshToken(
 ): Promise<OmisellResult<StoredToken>> {
   const result = await requestOmisell(connection, config.OMISELL_REFRESH_PATH, {
     method: "POST",
-    body: { refresh_token: refresh },
+    body: { refresh },
   });
-  return toToken(result, Date.now(), "refreshing the Omisell token");
+  return toToken(result, Date.now(), "refreshing the Omisell token", refresh);
 }
 
-/** Refresh with the refresh token when there is one; if that fails, obtain a new token. */
+/**
+ * Refresh with the refresh token when there is one; if that fails in any way, obtain a new token
+ * (the refresh endpoint is unverified). A getting that is throttled comes back throttled from
+ * the client, so no call goes out while Omisell asks us to wait.
+ */
 export async function renewToken(
   connection: OmisellConnection,
   config: Config,

@@ -1,34 +1,8 @@
-/** The pure retry rules: which failures retry, how Retry-After is read, and the backoff curve. */
+/** The pure backoff rules of the follow-up queue: the retry curve, and the wait of a throttled follow-up. */
 import { describe, expect, it } from "vitest";
-import { backoffSeconds, classifyStatus, MAX_QUEUE_DELAY_SECONDS, parseRetryAfter } from "../src/followup/retry-policy";
+import { backoffSeconds, MAX_QUEUE_DELAY_SECONDS, throttledDelaySeconds } from "../src/followup/backoff";
 
 const policy = { baseSeconds: 10, maxSeconds: 3600 };
-
-describe("classifyStatus", () => {
-  it.each([408, 429, 500, 502, 503, 504])("treats %i as retryable", (status) => {
-    expect(classifyStatus(status)).toBe("retryable");
-  });
-
-  it.each([400, 401, 403, 404, 409, 422])("treats %i as permanent", (status) => {
-    expect(classifyStatus(status)).toBe("permanent");
-  });
-});
-
-describe("parseRetryAfter", () => {
-  it("reads delta-seconds", () => {
-    expect(parseRetryAfter("120", 0)).toBe(120);
-  });
-
-  it("reads an HTTP date relative to now", () => {
-    const now = Date.parse("2026-11-28T10:00:00Z");
-    expect(parseRetryAfter("Sat, 28 Nov 2026 10:01:30 GMT", now)).toBe(90);
-  });
-
-  it("returns null for a missing or unreadable header", () => {
-    expect(parseRetryAfter(null, 0)).toBeNull();
-    expect(parseRetryAfter("soon", 0)).toBeNull();
-  });
-});
 
 describe("backoffSeconds", () => {
   it("doubles with each attempt, between half and all of base·2^(attempt-1)", () => {
@@ -53,5 +27,21 @@ describe("backoffSeconds", () => {
 
   it("stays within the queue's 12-hour delay limit", () => {
     expect(backoffSeconds(1, policy, 0, 100_000)).toBe(MAX_QUEUE_DELAY_SECONDS);
+  });
+});
+
+describe("throttledDelaySeconds", () => {
+  it("waits what was asked, plus at most a quarter more at random", () => {
+    expect(throttledDelaySeconds(40, 0)).toBe(40);
+    expect(throttledDelaySeconds(40, 1)).toBe(50);
+  });
+
+  it("waits at least a second when nothing was asked", () => {
+    expect(throttledDelaySeconds(undefined, 0)).toBe(1);
+    expect(throttledDelaySeconds(0, 0)).toBe(1);
+  });
+
+  it("stays within the queue's 12-hour delay limit", () => {
+    expect(throttledDelaySeconds(100_000, 1)).toBe(MAX_QUEUE_DELAY_SECONDS);
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * The caller's side of the rate limiter: which OmisellRateLimiter a call belongs to (one per
+ * credential, or per seller in partner mode, as Omisell counts them), and a handle the client
+ * asks for a slot and reports answers to. The client (client.ts) takes this handle in its
+ * connection, so no call to Omisell can skip the limiter.
+ */
+import type { Config } from "../config";
+import { describeError } from "../errors";
+import { toHex } from "../lib/hex";
+import { log } from "../lib/log";
+import type { CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
+
+export type OmisellLimiter = {
+  acquire(priority: Priority): Promise<SlotAnswer>;
+  report(call: CallReport): Promise<void>;
+};
+
+/** The bucket a call counts against. Keys are hashed: an object's name must not carry a secret. */
+export async function limiterName(config: Config, sellerId: string | null): Promise<string> {
+  const credential =
+    config.OMISELL_AUTH_MODE === "account"
+      ? `account:${config.OMISELL_ACCOUNT_KEY ?? ""}`
+      : config.OMISELL_AUTH_MODE === "partner"
+        ? `partner:${config.OMISELL_PARTNER_KEY ?? ""}:${sellerId ?? config.OMISELL_SELLER_ID ?? ""}`
+        : `token:${config.OMISELL_API_KEY ?? ""}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(credential));
+  return `omisell-limit:${toHex(new Uint8Array(digest)).slice(0, 32)}`;
+}
+
+/**
+ * The OmisellRateLimiter object for this credential. If the object cannot be reached, the call
+ * goes ahead (logged): Omisell's own 429 still protects the budget, and a limiter outage must not
+ * stop every follow-up.
+ */
+export function durableLimiter(env: Env, config: Config, sellerId: string | null): OmisellLimiter {
+  const limit: RateLimit = config.OMISELL_RATE_LIMIT;
+  const stub = limiterName(config, sellerId).then((name) =>
+    env.OMISELL_LIMITER.get(env.OMISELL_LIMITER.idFromName(name)),
+  );
+  return {
+    async acquire(priority) {
+      try {
+        return await (await stub).acquire(priority, limit);
+      } catch (err) {
+        log("error", "omisell_limiter_unreachable", { error: describeError(err) });
+        return { go: true };
+      }
+    },
+    async report(call) {
+      try {
+        await (await stub).report(call, limit);
+      } catch (err) {
+        log("error", "omisell_limiter_unreachable", { error: describeError(err) });
+      }
+    },
+  };
+}
