@@ -32,15 +32,11 @@ import {
   type TimeWindow,
 } from "./windows";
 
-/**
- * The follow-up of a reconciled event is an ordinary one (the consumer does not read the reason).
- * The message knows no `reconcile` reason yet; one would let the rate limiter give these fetches
- * reconciliation's priority instead of a push's.
- */
-const FOLLOWUP_REASON: FollowupReason = "push";
+/** A reconciled event's follow-up takes reconciliation's place in the Omisell budget: after pushes, before replays. */
+const FOLLOWUP_REASON: FollowupReason = "reconcile";
 
 export type ReconcileDeps = {
-  /** Omisell's order list call (with the `reconcile` priority once calls are rate limited). */
+  /** Omisell's order list call (through the rate limiter at the `reconcile` priority). */
   listOrders: ListOrdersCall;
   /** Clock for the times recorded; defaults to Date.now. */
   clock?: () => number;
