@@ -52,7 +52,7 @@ export function createLeakyBucket(limit, nowMs) {
     /** @param {number} now */
     used(now) {
       drain(now);
-      return Math.ceil(level - 1e-9);
+      return Math.max(0, Math.ceil(level - 1e-9));
     },
   };
 }
