@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * `npm run reconcile -- [--url http://localhost:8787] [--token dev-admin-token] [--minutes 60]`:
  * asks a running omisell-push to reconcile the last N minutes now (`POST /api/reconcile` with an
@@ -10,15 +11,27 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { workerBase } from "./lib/worker-url.mjs";
 
-/** The runs of `GET /api/reconcile/runs`, whether listed bare or under `runs`. */
+/** @typedef {{ id: string | number, status: string, orders_listed?: number, missed?: number, error?: string | null }} Run */
+
+/** A field of a JSON object, or undefined. */
+const field = (/** @type {unknown} */ body, /** @type {string} */ name) =>
+  body !== null && typeof body === "object" ? /** @type {Record<string, unknown>} */ (body)[name] : undefined;
+
+/**
+ * The runs of `GET /api/reconcile/runs`, whether listed bare or under `runs`.
+ * @param {unknown} body
+ * @returns {Run[]}
+ */
 function runsOf(body) {
-  if (Array.isArray(body)) return body;
-  if (Array.isArray(body?.runs)) return body.runs;
+  const runs = Array.isArray(body) ? body : field(body, "runs");
+  if (Array.isArray(runs)) return runs;
   throw new Error(`GET /api/reconcile/runs answered without a list of runs: ${JSON.stringify(body).slice(0, 200)}`);
 }
 
-async function answer(res, what) {
+/** The JSON (or text) of an answer; throws, with what the worker said, unless it is 2xx. */
+async function answer(/** @type {Response} */ res, /** @type {string} */ what) {
   const text = await res.text();
+  /** @type {unknown} */
   let body = text;
   try {
     body = JSON.parse(text);
@@ -34,7 +47,7 @@ async function answer(res, what) {
  * Starts a reconciliation of [now − minutes, now] and waits for its run to end.
  * @param {{ url: string, token: string, minutes?: number, intervalMs?: number, timeoutMs?: number,
  *   now?: () => number, log?: (line: string) => void }} options
- * @returns {Promise<Record<string, unknown>>} the finished run
+ * @returns {Promise<Run>} the finished run
  */
 export async function reconcile({
   url,
@@ -53,7 +66,7 @@ export async function reconcile({
     await fetch(`${base}/api/reconcile`, { method: "POST", headers, body: JSON.stringify({ from, to }) }),
     "POST /api/reconcile",
   );
-  const runId = started?.run_id;
+  const runId = field(started, "run_id");
   if (runId === undefined || runId === null) throw new Error("POST /api/reconcile answered without a run_id");
   log(`reconciling ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} (run ${runId})`);
 

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * `npm run tail -- --url <worker> --token <read token>`: the smallest real consumer of the change
  * feed. Polls `GET /api/feed?after=<seq>&limit=100`, prints each change (seq, event id, event,
@@ -11,13 +12,22 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { workerBase } from "./lib/worker-url.mjs";
 
+/**
+ * @typedef {{ seq: number, id: string, event: string, status: string, order_number?: string | null,
+ *   resource_id?: string | null }} Change
+ */
+
 /** One line for a change of the feed. */
-export function formatChange(change) {
+export function formatChange(/** @type {Change} */ change) {
   const order = change.order_number ?? change.resource_id ?? "-";
   return `${String(change.seq).padStart(8)}  ${String(change.id).padEnd(28)} ${String(change.event).padEnd(30)} ${String(change.status).padEnd(10)} ${order}`;
 }
 
-/** One page of the feed after `after`. */
+/**
+ * One page of the feed after `after`.
+ * @param {{ url: string, token: string, after: number | string, limit?: number }} options
+ * @returns {Promise<{ changes: Change[], nextAfter: number | string }>}
+ */
 export async function fetchFeedPage({ url, token, after, limit = 100 }) {
   const res = await fetch(`${workerBase(url)}/api/feed?after=${encodeURIComponent(after)}&limit=${limit}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -31,16 +41,19 @@ export async function fetchFeedPage({ url, token, after, limit = 100 }) {
   return { changes: body.changes, nextAfter };
 }
 
+/** @param {string} file @returns {number | null} */
 function readState(file) {
   try {
     const after = JSON.parse(readFileSync(file, "utf8")).after;
     return after ?? null;
   } catch (err) {
-    if (err.code === "ENOENT") return null;
-    throw new Error(`cannot read --state ${file}: ${err.message}`);
+    const problem = /** @type {NodeJS.ErrnoException} */ (err);
+    if (problem.code === "ENOENT") return null;
+    throw new Error(`cannot read --state ${file}: ${problem.message}`);
   }
 }
 
+/** @param {string} file @param {number | string} after */
 function writeState(file, after) {
   // Written whole then renamed, so a Ctrl-C mid-write never leaves a broken position behind.
   writeFileSync(`${file}.tmp`, `${JSON.stringify({ after })}\n`);
@@ -50,7 +63,7 @@ function writeState(file, after) {
 /**
  * Follows the feed until `signal` aborts (or, with `once`, until caught up); returns the position.
  * @param {{ url: string, token: string, after?: number | string, limit?: number, intervalMs?: number,
- *   stateFile?: string, once?: boolean, signal?: AbortSignal, onChange?: (change: any) => void,
+ *   stateFile?: string, once?: boolean, signal?: AbortSignal, onChange?: (change: Change) => void,
  *   log?: (line: string) => void }} options
  */
 export async function tailFeed({
@@ -66,7 +79,7 @@ export async function tailFeed({
   log = console.error,
 }) {
   let position = stateFile ? (readState(stateFile) ?? after) : after;
-  const sleep = (ms) =>
+  const sleep = (/** @type {number} */ ms) =>
     new Promise((resolveSleep) => {
       const wake = () => {
         clearTimeout(timer);
