@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * `npm run receiver -- --secret whsec_… [--port 8789] [--fail-status 500 --fail-first N] [--down-for S]`:
  * a local destination for omisell-push's forwarding (FORWARD_URL=http://127.0.0.1:8789/). Checks the
@@ -20,7 +21,15 @@ import { secretKey, signatureProblem } from "./lib/standard-webhooks.mjs";
 
 const KNOB_NAMES = ["failStatus", "failFirst", "downForSeconds", "toleranceSeconds"];
 
+/** @typedef {{ failStatus: number, failFirst: number, downForSeconds: number, toleranceSeconds: number }} Knobs */
+
+/**
+ * Known knobs only, as whole numbers; anything else throws, so a typo is noticed.
+ * @param {unknown} input
+ * @returns {Partial<Knobs>}
+ */
 function readKnobs(input) {
+  /** @type {Record<string, number>} */
   const knobs = {};
   for (const [key, value] of Object.entries(input ?? {})) {
     if (!KNOB_NAMES.includes(key)) throw new Error(`unknown knob ${key}`);
@@ -34,7 +43,10 @@ function readKnobs(input) {
   return knobs;
 }
 
-/** Who a delivery is about, from the forwarded body `{type, timestamp, data: {event, order}}`. */
+/**
+ * Who a delivery is about, from the forwarded body `{type, timestamp, data: {event, order}}`.
+ * @param {string} body
+ */
 function describe(body) {
   try {
     const parsed = JSON.parse(body);
@@ -68,18 +80,22 @@ export async function startReceiver({
 } = {}) {
   if (!secret) throw new Error("a secret is needed: --secret whsec_… or FORWARD_SECRET");
   const key = secretKey(secret);
-  let knobs = { ...readKnobs({ failStatus, failFirst, downForSeconds, toleranceSeconds }) };
-  const attempts = new Map(); // webhook-id -> valid attempts so far
+  let knobs = /** @type {Knobs} */ (readKnobs({ failStatus, failFirst, downForSeconds, toleranceSeconds }));
+  /** @type {Map<string, number>} webhook-id -> valid attempts so far */
+  const attempts = new Map();
+  /** @type {Record<string, unknown>[]} */
   let deliveries = [];
-  let upAgain = null;
+  /** @type {NodeJS.Timeout | undefined} */
+  let upAgain;
   let closed = false;
 
+  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
   async function handle(req, res) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
     const path = new URL(req.url ?? "/", "http://receiver").pathname;
-    const json = (status, value) => {
+    const json = (/** @type {number} */ status, /** @type {unknown} */ value) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(value));
     };
@@ -113,8 +129,9 @@ export async function startReceiver({
     let attempt = 0;
     let status = 401;
     if (!problem) {
-      attempt = (attempts.get(headers.id) ?? 0) + 1;
-      attempts.set(headers.id, attempt);
+      const id = /** @type {string} */ (headers.id);
+      attempt = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, attempt);
       status = attempt <= knobs.failFirst ? knobs.failStatus : 204;
     }
     const delivery = {
@@ -145,21 +162,26 @@ export async function startReceiver({
       res.end(JSON.stringify({ error: "bad_request", message: String(err.message) }));
     });
   });
-  const listen = (listenPort) =>
-    new Promise((resolveListen, reject) => {
-      server.once("error", reject);
-      server.listen(listenPort, host, () => {
-        server.off("error", reject);
-        resolveListen(server.address().port);
-      });
-    });
+  const listen = (/** @type {number} */ listenPort) =>
+    /** @type {Promise<number>} */ (
+      new Promise((resolveListen, reject) => {
+        server.once("error", reject);
+        server.listen(listenPort, host, () => {
+          server.off("error", reject);
+          resolveListen(/** @type {import("node:net").AddressInfo} */ (server.address()).port);
+        });
+      })
+    );
   const stopListening = () =>
-    new Promise((resolveClose) => {
-      server.closeAllConnections();
-      server.close(() => resolveClose());
-    });
+    /** @type {Promise<void>} */ (
+      new Promise((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      })
+    );
 
   // Down = nobody listening on the port, so the sender sees the connection refused.
+  /** @param {number} ms */
   function goDown(ms) {
     clearTimeout(upAgain);
     stopListening().then(() => {
@@ -174,6 +196,7 @@ export async function startReceiver({
   return {
     url: `http://${host}:${boundPort}`,
     port: boundPort,
+    /** @param {Record<string, unknown>} next */
     setKnobs(next) {
       const read = readKnobs(next);
       knobs = { ...knobs, ...read };
