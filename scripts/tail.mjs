@@ -95,8 +95,8 @@ export async function tailFeed({
       page = await fetchFeedPage({ url, token, after: position, limit });
     } catch (err) {
       // A worker restarting or a network blip: say so and keep polling from the same position.
-      log(`feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${intervalMs / 1000} s`);
       if (once) throw err;
+      log(`feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${intervalMs / 1000} s`);
       await sleep(intervalMs);
       continue;
     }
