@@ -4,6 +4,7 @@
  *   real D1 migrations, queues and Durable Objects of wrangler.toml (test/**, not test/e2e).
  * - `e2e`: black-box tests over HTTP against a real `wrangler dev` started the way `npm start`
  *   starts it, with the Omisell stand-in (test/e2e).
+ * - `scripts`: the local tools of scripts/ (stand-in, receiver, tail, …) tested in node, in-process.
  */
 
 import { readFileSync } from "node:fs";
@@ -96,7 +97,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**"],
+            exclude: ["test/e2e/**", "test/scripts/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
             // The worker logs one JSON line per decision; show them only for failing tests.
             silent: "passed-only",
@@ -112,6 +113,14 @@ export default defineConfig(async () => {
             testTimeout: 60_000,
             hookTimeout: 120_000,
             fileParallelism: false,
+          },
+        },
+        {
+          test: {
+            name: "scripts",
+            include: ["test/scripts/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 20_000,
           },
         },
       ],

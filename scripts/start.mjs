@@ -11,8 +11,11 @@ const STANDIN_PORT = Number(process.env.STANDIN_PORT ?? 8788);
 
 ensureDevVars();
 applyLocalMigrations();
-const standin = await startOmisellStandin({ port: STANDIN_PORT });
-console.log(`Omisell stand-in on ${standin.url}`);
+// STANDIN_RATE_LIMIT ("100/60", say) makes the stand-in throttle like Omisell's API budget.
+const standin = await startOmisellStandin({ port: STANDIN_PORT, rateLimit: process.env.STANDIN_RATE_LIMIT });
+console.log(
+  `Omisell stand-in on ${standin.url}${process.env.STANDIN_RATE_LIMIT ? ` (rate limit ${process.env.STANDIN_RATE_LIMIT})` : ""}`,
+);
 const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url } });
 console.log(`
 omisell-push is running on http://localhost:${PORT}
