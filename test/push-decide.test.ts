@@ -13,6 +13,7 @@ const NOW = 1_732_780_800_000;
 const config = (overrides: Partial<PushConfig> = {}): PushConfig => ({
   OMISELL_PUSH_SECRET: [SECRET],
   SIGNATURE_MODE: "enforce",
+  SIGNATURE_SCHEME: "auto",
   PUBLIC_CALLBACK_URL: undefined,
   RETENTION_MS: 90 * 86_400_000,
   CLAIM_LEASE_MS: 30_000,
