@@ -11,8 +11,8 @@ import {
   MAX_HEADERS_TOTAL,
   MAX_KEPT_HEADERS,
 } from "../src/push/request-headers";
-import { decodeHeaders, encodeHeaders } from "../src/store/event-columns";
 import { signPush } from "../src/push/signature";
+import { decodeHeaders, encodeHeaders } from "../src/store/event-columns";
 import { CALLBACK_URL, eventRow, fetchWithEnv, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
 import { apiGet, json } from "./helpers/read-api";
 

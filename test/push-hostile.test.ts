@@ -32,7 +32,11 @@ const CASES: Array<[name: string, expected: "accepted" | "invalid", makeBody: ()
     "accepted",
     () => `{"event":"order.created\\u0000","request_id":"nul-${crypto.randomUUID()}"}`,
   ],
-  ["a 10 KB event name", "invalid", () => JSON.stringify({ request_id: crypto.randomUUID(), event: "e".repeat(10_000) })],
+  [
+    "a 10 KB event name",
+    "invalid",
+    () => JSON.stringify({ request_id: crypto.randomUUID(), event: "e".repeat(10_000) }),
+  ],
   [
     "identifiers that are objects",
     "accepted",

@@ -92,7 +92,12 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
     headers: keptHeaders(headers),
   };
   if (!parsed.ok) {
-    return { kind: "invalid", reason: parsed.reason, row: await buildEventRow(received, null, parsed.reason), signature };
+    return {
+      kind: "invalid",
+      reason: parsed.reason,
+      row: await buildEventRow(received, null, parsed.reason),
+      signature,
+    };
   }
   return { kind: "accepted", row: await buildEventRow(received, parsed.value), signature };
 }

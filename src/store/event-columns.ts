@@ -3,13 +3,7 @@
  * the vocabulary. Two values are stored differently from how the code sees them, and are encoded
  * and decoded here and nowhere else: `signature_valid` (1 / 0 / NULL) and `headers` (JSON text).
  */
-import {
-  EVENT_COLUMNS,
-  type EventRow,
-  NEW_EVENT_COLUMNS,
-  type NewEvent,
-  SUMMARY_COLUMNS,
-} from "../events/vocabulary";
+import { EVENT_COLUMNS, type EventRow, NEW_EVENT_COLUMNS, type NewEvent, SUMMARY_COLUMNS } from "../events/vocabulary";
 
 /** A row as D1 returns it. */
 export type StoredEventRow = Omit<EventRow, "signature_valid" | "headers"> & {
