@@ -38,6 +38,8 @@ describe("which headers are kept", () => {
     "X-Omisell-Token",
     "X-Omisell-Secret",
     "X-Omisell-Api-Key",
+    "X-Omisell-Key",
+    "X-Omisell-Auth",
     "X-Auth-Request-Id-Token",
     "Accept",
     "CF-Connecting-IP",

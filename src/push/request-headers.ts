@@ -15,7 +15,7 @@ const KEPT_PATTERNS = [/^x-omisell-/, /-request-id$/];
  * Never kept, whatever the lists above say: a name that could carry a credential. Authorization
  * holds the push signature (or, in the static scheme, the secret itself).
  */
-const REFUSED = /authorization|cookie|secret|token|signature|password|api-key|apikey|credential|session/;
+const REFUSED = /auth|cookie|secret|token|signature|password|key|credential|session/;
 
 export const MAX_HEADER_VALUE = 256;
 export const MAX_KEPT_HEADERS = 16;
