@@ -42,6 +42,8 @@ const rateLimit = optionalText.pipe(
 const Vars = z.object({
   OMISELL_PUSH_SECRET: list,
   SIGNATURE_MODE: z.enum(["enforce", "report", "off"]).optional().default("enforce"),
+  /** Which signature scheme counts: `auto` (HMAC, then static), or one pinned. */
+  SIGNATURE_SCHEME: z.enum(["auto", "hmac", "static"]).optional().default("auto"),
   PUBLIC_CALLBACK_URL: optionalText.pipe(z.url().optional()),
   READ_API_TOKENS: list,
   ADMIN_API_TOKENS: list,
@@ -91,12 +93,13 @@ export type Config = z.output<typeof ConfigSchema>;
 const PushConfigSchema = Vars.pick({
   OMISELL_PUSH_SECRET: true,
   SIGNATURE_MODE: true,
+  SIGNATURE_SCHEME: true,
   PUBLIC_CALLBACK_URL: true,
   RETENTION_DAYS: true,
   CLAIM_LEASE_SECONDS: true,
-}).transform(({ OMISELL_PUSH_SECRET, SIGNATURE_MODE, PUBLIC_CALLBACK_URL, ...durations }) => {
+}).transform(({ OMISELL_PUSH_SECRET, SIGNATURE_MODE, SIGNATURE_SCHEME, PUBLIC_CALLBACK_URL, ...durations }) => {
   const { RETENTION_MS, CLAIM_LEASE_MS } = withMilliseconds(durations);
-  return { OMISELL_PUSH_SECRET, SIGNATURE_MODE, PUBLIC_CALLBACK_URL, RETENTION_MS, CLAIM_LEASE_MS };
+  return { OMISELL_PUSH_SECRET, SIGNATURE_MODE, SIGNATURE_SCHEME, PUBLIC_CALLBACK_URL, RETENTION_MS, CLAIM_LEASE_MS };
 });
 
 export type PushConfig = z.output<typeof PushConfigSchema>;

@@ -120,8 +120,8 @@ describe("a successful follow-up", () => {
 });
 
 describe("events with nothing to fetch", () => {
-  it("skips an unknown event with the reason in last_error", async () => {
-    const id = await insertReceivedEvent({ event: "order.teleported", category: "unknown" });
+  it("skips an invalid event with the reason in last_error", async () => {
+    const id = await insertReceivedEvent({ event: "order.teleported", category: "invalid" });
     const calls = stubOmisell(() => new Response("unexpected", { status: 500 }));
 
     const result = await deliver([{ eventId: id }]);

@@ -36,9 +36,9 @@ describe("planBatch", () => {
     expect(plan.groups).toEqual([]);
   });
 
-  it("skips an unknown event and one without an order number, with the reason", () => {
+  it("skips an invalid event and one without an order number, with the reason", () => {
     const events = new Map([
-      ["e1", event("e1", { category: "unknown", event: "x.y" })],
+      ["e1", event("e1", { category: "invalid", event: "x.y" })],
       ["e2", event("e2", { order_number: null })],
     ]);
     const plan = planBatch([message("m1", "e1"), message("m2", "e2")], events);

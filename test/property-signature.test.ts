@@ -2,12 +2,13 @@
  * Property-based tests (fast-check) of the push signature check: for any body, URL, secret and
  * header, `readSignatureHeader` and `verifyPushSignature` never throw; only the signature made
  * with a configured secret over exactly these bytes and this URL passes; any change to a byte of
- * the body, the URL, the digest or the secret fails.
+ * the body, the URL, the digest or the secret fails. Under the static scheme, only a header equal
+ * to a configured secret passes: no prefix, extension or near miss of it.
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { toHex } from "../src/lib/hex";
-import { readSignatureHeader, signPush, verifyPushSignature } from "../src/push/signature";
+import { checkPushSignature, readSignatureHeader, signPush, verifyPushSignature } from "../src/push/signature";
 
 const RUNS = { numRuns: 150, seed: 7 };
 
@@ -152,6 +153,37 @@ describe("verifyPushSignature, for any push", () => {
           return !(await verifyPushSignature([s], url, b, toHex(guess)));
         },
       ),
+      RUNS,
+    );
+  });
+});
+
+describe("the static scheme, for any secrets and header", () => {
+  // Configured secrets are trimmed and never blank (config.ts), and so is a header's value.
+  const configured = secret.filter((s) => s.trim() === s && s.length > 0);
+  const secrets = fc.array(configured, { minLength: 1, maxLength: 4 });
+
+  it("passes a header exactly when it equals one of the secrets", async () => {
+    await fc.assert(
+      fc.asyncProperty(secrets, fc.option(configured, { nil: null }), fc.nat(), async (list, other, pick) => {
+        const header = other ?? (list[pick % list.length] as string);
+        const check = await checkPushSignature(list, "https://x.test/", new Uint8Array(), header, "static");
+        return check.ok === list.includes(header);
+      }),
+      RUNS,
+    );
+  });
+
+  it("refuses every proper prefix and every extension of a secret", async () => {
+    await fc.assert(
+      fc.asyncProperty(configured, fc.nat(), fc.string({ minLength: 1, maxLength: 8 }), async (s, cut, tail) => {
+        const prefix = s.slice(0, cut % s.length);
+        const url = "https://x.test/";
+        const none = new Uint8Array();
+        const short = prefix.length > 0 ? (await checkPushSignature([s], url, none, prefix, "static")).ok : false;
+        const long = (await checkPushSignature([s], url, none, `${s}${tail}`, "static")).ok;
+        return !short && !long;
+      }),
       RUNS,
     );
   });

@@ -208,20 +208,21 @@ describe("signed, but not a JSON object or no event name", () => {
     ["an object without an event name", JSON.stringify({ request_id: "no-event", data: {} })],
     ["an event name that is not a string", JSON.stringify({ request_id: "num-event", event: 42 })],
     ["a request_id of 20 KB", JSON.stringify({ request_id: "r".repeat(20_000), event: "order.created" })],
-  ])("answers %s with 400 invalid_payload and stores it once as invalid", async (_name, body) => {
+  ])("answers %s with 200 Push-Status invalid, an empty body, and stores it once as invalid", async (_name, body) => {
     const unique = `${body} `.repeat(1) + " ".repeat(Math.floor(Math.random() * 50));
     const first = await sendPush(unique);
-    expect(first.status).toBe(400);
-    const json = await first.json<{ error: string; message: string }>();
-    expect(json.error).toBe("invalid_payload");
-    expect(json.message.length).toBeGreaterThan(0);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("Push-Status")).toBe("invalid");
+    expect(await first.text()).toBe("");
     const id = first.headers.get("Push-Event-Id") as string;
     const row = await eventRow(id);
     expect(row).toMatchObject({ status: "invalid", category: "invalid", payload: unique, signature_valid: 1 });
+    expect(String(row?.last_error).length).toBeGreaterThan(0);
     expect(row?.dedupe_key).toMatch(/^sha256:/);
 
     const again = await sendPush(unique);
-    expect(again.status).toBe(400);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("Push-Status")).toBe("invalid");
     expect(again.headers.get("Push-Event-Id")).toBe(id);
     expect(await countEvents("dedupe_key = ?", row?.dedupe_key)).toBe(1);
   });
@@ -234,17 +235,31 @@ describe("signed, but not a JSON object or no event name", () => {
   });
 });
 
-describe("unknown event name", () => {
-  it("is accepted and stored with category unknown", async () => {
+describe("an event name outside the catalogue", () => {
+  it("is accepted and classified by its prefix, its resource following the category", async () => {
     const push = samplePush("order.teleported");
     const res = await sendPush(push);
     expect(res.status).toBe(200);
     expect(res.headers.get("Push-Status")).toBe("accepted");
     expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({
       event: "order.teleported",
+      category: "order",
+      resource_type: "order",
+      resource_id: push.data.omisell_order_number,
+      status: "received",
+    });
+  });
+
+  it("is accepted with category unknown and no resource when no prefix matches", async () => {
+    const push = samplePush("orders.teleported");
+    const res = await sendPush(push);
+    expect(res.headers.get("Push-Status")).toBe("accepted");
+    expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({
+      event: "orders.teleported",
       category: "unknown",
       resource_type: null,
       resource_id: null,
+      order_number: push.data.omisell_order_number,
       status: "received",
     });
   });

@@ -13,6 +13,7 @@ const NOW = 1_732_780_800_000;
 const config = (overrides: Partial<PushConfig> = {}): PushConfig => ({
   OMISELL_PUSH_SECRET: [SECRET],
   SIGNATURE_MODE: "enforce",
+  SIGNATURE_SCHEME: "auto",
   PUBLIC_CALLBACK_URL: undefined,
   RETENTION_MS: 90 * 86_400_000,
   CLAIM_LEASE_MS: 30_000,
@@ -79,6 +80,8 @@ describe("decidePush", () => {
         order_number: "OM1",
         status: "received",
         signature_valid: true,
+        signature_scheme: "hmac",
+        source: "push",
         received_at: NOW,
         payload: JSON.stringify(push),
       },
@@ -102,7 +105,14 @@ describe("decidePush", () => {
     expect(decision).toMatchObject({
       kind: "invalid",
       reason: "body is not valid JSON",
-      row: { status: "invalid", category: "invalid", request_id: "h-1", payload: "not json", event: null },
+      row: {
+        status: "invalid",
+        category: "invalid",
+        request_id: "h-1",
+        payload: "not json",
+        event: null,
+        last_error: "body is not valid JSON",
+      },
     });
     expect(decision.kind === "invalid" && decision.row.dedupe_key).toMatch(/^sha256:/);
   });
@@ -110,5 +120,44 @@ describe("decidePush", () => {
   it("does not check the signature in off mode", async () => {
     const decision = await decide(push, { sign: false, config: config({ SIGNATURE_MODE: "off" }) });
     expect(decision).toMatchObject({ kind: "accepted", signature: null, row: { signature_valid: null } });
+  });
+
+  it("accepts the static secret under auto and records the scheme", async () => {
+    const decision = await decide(push, { sign: false, headers: { authorization: SECRET } });
+    expect(decision).toMatchObject({ kind: "accepted", row: { signature_valid: true, signature_scheme: "static" } });
+  });
+
+  it("refuses the static secret when the scheme is pinned to hmac", async () => {
+    const decision = await decide(push, {
+      sign: false,
+      headers: { authorization: SECRET },
+      config: config({ SIGNATURE_SCHEME: "hmac" }),
+    });
+    expect(decision).toMatchObject({ kind: "rejected", reason: "invalid_signature" });
+  });
+
+  it("refuses an HMAC when the scheme is pinned to static", async () => {
+    const decision = await decide(push, { config: config({ SIGNATURE_SCHEME: "static" }) });
+    expect(decision).toMatchObject({ kind: "rejected", reason: "invalid_signature", signature: "mismatch" });
+  });
+
+  it("records no scheme for a push kept in report mode that matched none", async () => {
+    const decision = await decide(push, {
+      sign: false,
+      headers: { authorization: "guess" },
+      config: config({ SIGNATURE_MODE: "report" }),
+    });
+    expect(decision).toMatchObject({ kind: "accepted", row: { signature_valid: false, signature_scheme: null } });
+  });
+
+  it("stores the allowed request headers with the row, never Authorization", async () => {
+    const decision = await decide(push, { headers: { country: "VN", "seller-id": "7", cookie: "c=1" } });
+    expect(decision.kind === "accepted" && decision.row.headers).toEqual({ country: "VN", "seller-id": "7" });
+  });
+
+  it("takes the seller id from the Seller-ID header when the body has none", async () => {
+    const { seller_id: _omitted, ...withoutSeller } = push;
+    const decision = await decide(withoutSeller, { headers: { "seller-id": "9" } });
+    expect(decision).toMatchObject({ kind: "accepted", row: { seller_id: "9" } });
   });
 });

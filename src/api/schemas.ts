@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { CATEGORIES, KNOWN_EVENTS } from "../events/catalogue";
-import { EVENT_STATUSES } from "../events/vocabulary";
+import { EVENT_SOURCES, EVENT_STATUSES, SIGNATURE_SCHEMES } from "../events/vocabulary";
 import { ID_PATTERN } from "../lib/ids";
 import { decodeCursor, parseTimeBound } from "./event-query";
 
@@ -83,7 +83,18 @@ export const EventSummary = z
     status: z.enum(EVENT_STATUSES),
     attempts: z.int(),
     last_error: z.string().nullable(),
+    catalogue: z.enum(["documented", "observed", "unlisted"]).meta({
+      description:
+        "Where the event name is known from: Omisell's push documentation, production integrations (observed), or neither.",
+    }),
+    source: z
+      .enum(EVENT_SOURCES)
+      .meta({ description: "push: Omisell sent it; reconcile: the order list showed a change no push told." }),
     signature_valid: z.boolean().nullable().meta({ description: "null when the signature was not checked." }),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES).nullable().meta({
+      description:
+        "The scheme the signature matched: hmac (HMAC-SHA256 of url|body) or static (the header is the secret); null when not checked or nothing matched.",
+    }),
     received_at: z.int().meta({ description: "ms since the epoch" }),
     processed_at: z.int().nullable(),
   })
@@ -91,6 +102,10 @@ export const EventSummary = z
 
 export const EventDetail = EventSummary.extend({
   payload: z.unknown().meta({ description: "The body as received: parsed JSON, or the raw text if it is not JSON." }),
+  headers: z.record(z.string(), z.string()).meta({
+    description:
+      "Request headers kept for debugging (lower-case names): Content-Type, User-Agent, Seller-ID, Country, request ids, x-omisell-*; never Authorization or Cookie. Empty when none was kept.",
+  }),
 }).meta({ id: "EventDetail" });
 
 export const EventPage = z

@@ -3,6 +3,7 @@
  * parsed when it is JSON, stats figures assembled into 24 hourly buckets. Pure functions.
  */
 import type { z } from "zod";
+import { catalogueMark } from "../events/catalogue";
 import { EVENT_STATUSES, type EventRow, type EventSummaryRow } from "../events/vocabulary";
 import type { EventStatsRows } from "../store/stats";
 import type { EventDetail, EventSummary, Stats } from "./schemas";
@@ -26,7 +27,10 @@ export function toEventSummary(row: EventSummaryRow): EventSummaryView {
     status: row.status,
     attempts: row.attempts,
     last_error: row.last_error,
+    catalogue: catalogueMark(row.event),
+    source: row.source,
     signature_valid: row.signature_valid,
+    signature_scheme: row.signature_scheme,
     received_at: row.received_at,
     processed_at: row.processed_at,
   };
@@ -42,7 +46,7 @@ export function parsePayload(raw: string): unknown {
 }
 
 export function toEventDetail(row: EventRow): z.infer<typeof EventDetail> {
-  return { ...toEventSummary(row), payload: parsePayload(row.payload) };
+  return { ...toEventSummary(row), payload: parsePayload(row.payload), headers: row.headers ?? {} };
 }
 
 /** Start of the first of the 24 hourly buckets ending with the current hour. */

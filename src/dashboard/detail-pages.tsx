@@ -1,12 +1,44 @@
 /**
- * The dashboard's detail pages as Hono JSX components: one event (its columns, payload and the
- * replay form) and one order (its snapshot and timeline). They only render what the handlers
- * read; no I/O here.
+ * The dashboard's detail pages as Hono JSX components: one event (its columns, where its name is
+ * known from, which signature scheme it matched, its request headers and payload, and the replay
+ * form) and one order (its snapshot and timeline). They only render what the handlers read; no
+ * I/O here.
  */
 import type { z } from "zod";
 import type { EventDetail, OrderView } from "../api/schemas";
 import { formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
+
+const CATALOGUE_WORDS = {
+  documented: "documented by Omisell",
+  observed: "observed in production, not in Omisell's documentation",
+  unlisted: "not in the catalogue",
+} as const;
+
+function signatureWords(event: z.infer<typeof EventDetail>): string {
+  if (event.signature_valid === null) return "not checked";
+  if (!event.signature_valid) return "invalid (report mode)";
+  return event.signature_scheme === "static"
+    ? "valid — static secret in Authorization"
+    : event.signature_scheme === "hmac"
+      ? "valid — HMAC-SHA256 of url|body"
+      : "valid";
+}
+
+function HeaderList({ headers }: { headers: Record<string, string> }) {
+  const names = Object.keys(headers);
+  if (names.length === 0) return <p class="muted">None kept.</p>;
+  return (
+    <dl class="facts headers">
+      {names.map((name) => (
+        <>
+          <dt class="mono">{name}</dt>
+          <dd class="mono">{headers[name]}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
 
 function Json({ value }: { value: unknown }) {
   return <pre class="json">{typeof value === "string" ? value : JSON.stringify(value, null, 2)}</pre>;
@@ -46,7 +78,7 @@ export function EventPage({
       <div class="grid-2">
         <section class="card">
           <h2>Details</h2>
-          <dl class="facts">
+          <dl class="facts facts-gap">
             <dt>Status</dt>
             <dd>
               <StatusBadge status={event.status} />
@@ -63,6 +95,10 @@ export function EventPage({
             <dd>
               <CategoryLabel category={event.category} />
             </dd>
+            <dt>Event name</dt>
+            <dd data-catalogue={event.catalogue}>{CATALOGUE_WORDS[event.catalogue]}</dd>
+            <dt>Source</dt>
+            <dd>{event.source}</dd>
             <dt>Order</dt>
             <dd class="mono">
               {event.order_number ? (
@@ -80,14 +116,10 @@ export function EventPage({
             <dt>Dedupe key</dt>
             <dd class="mono">{event.dedupe_key}</dd>
             <dt>Signature</dt>
-            <dd>
-              {event.signature_valid === null
-                ? "not checked"
-                : event.signature_valid
-                  ? "valid"
-                  : "invalid (report mode)"}
-            </dd>
+            <dd data-signature-scheme={event.signature_scheme ?? "none"}>{signatureWords(event)}</dd>
           </dl>
+          <h2>Request headers</h2>
+          <HeaderList headers={event.headers} />
         </section>
         <section class="card">
           <h2>Payload as received</h2>

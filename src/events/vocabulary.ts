@@ -13,10 +13,18 @@ const text = z.string();
 const optionalText = z.string().nullable();
 const ms = z.number();
 
+/** Where an event came from: Omisell pushed it, or reconciliation found a change no push told. */
+export const EVENT_SOURCES = ["push", "reconcile"] as const;
+/** Which signature scheme a push matched: HMAC of `url|body`, or a static secret in the header. */
+export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
 /**
  * The columns of an event, in order, with their values as the code sees them. `signature_valid`
- * is true (valid), false (invalid, kept in `report` mode) or null (not checked); how it is
- * written to D1 is the store's business.
+ * is true (valid), false (invalid, kept in `report` mode) or null (not checked);
+ * `signature_scheme` the scheme that matched, or null (not checked, or nothing matched);
+ * `headers` the request headers kept for debugging (an allow-list, never a secret), or null.
+ * How they are written to D1 is the store's business.
  */
 export const EventRowShape = z.object({
   id: text,
@@ -32,9 +40,12 @@ export const EventRowShape = z.object({
   attempts: z.number().int(),
   last_error: optionalText,
   signature_valid: z.boolean().nullable(),
+  signature_scheme: z.enum(SIGNATURE_SCHEMES).nullable(),
+  source: z.enum(EVENT_SOURCES),
   received_at: ms,
   processed_at: ms.nullable(),
   payload: text,
+  headers: z.record(z.string(), z.string()).nullable(),
 });
 
 export type EventRow = z.infer<typeof EventRowShape>;
@@ -43,14 +54,27 @@ export type EventColumn = keyof EventRow;
 /** Every column of an event row, in table order. */
 export const EVENT_COLUMNS = Object.keys(EventRowShape.shape) as EventColumn[];
 
-/** An event without its payload: what lists, timelines and stats show. */
-export type EventSummaryRow = Omit<EventRow, "payload">;
-export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter((column) => column !== "payload");
+/** The columns only one event's page shows: its body and its request headers. */
+const DETAIL_COLUMNS = ["payload", "headers"] as const;
+type DetailColumn = (typeof DETAIL_COLUMNS)[number];
 
-/** What a new push stores; the follow-up columns start empty. */
-export type NewEvent = Omit<EventRow, "attempts" | "last_error" | "processed_at">;
+/** An event without its payload and headers: what lists, timelines and stats show. */
+export type EventSummaryRow = Omit<EventRow, DetailColumn>;
+export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter(
+  (column): column is keyof EventSummaryRow => !(DETAIL_COLUMNS as readonly string[]).includes(column),
+);
+
+/**
+ * Columns a new row may leave out: the store writes null, and `push` as the source. `last_error`
+ * is set only for an `invalid` push (why it could not be used).
+ */
+type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error";
+
+/** What a new event stores; the follow-up columns start empty. */
+export type NewEvent = Omit<EventRow, "attempts" | "processed_at" | DefaultedColumn> &
+  Partial<Pick<EventRow, DefaultedColumn>>;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "last_error" && column !== "processed_at",
+  (column): column is keyof NewEvent => column !== "attempts" && column !== "processed_at",
 );
 
 /**

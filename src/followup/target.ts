@@ -1,15 +1,17 @@
 /**
- * What the follow-up of an event fetches. Every known category (order, shipment, return,
+ * What the follow-up of an event fetches. Every category (order, shipment, return,
  * sale_invoice) is about an order, and Omisell's pushes carry its `omisell_order_number`; the
- * order detail includes the parcels (shipments), so one endpoint serves all four. An unknown
- * event, or one without an order number, has nothing to fetch and is skipped. Pure.
+ * order detail includes the parcels (shipments), so one endpoint serves all four. An event of a
+ * name nobody has listed (`unknown`) is fetched too when it carries an order number: the
+ * catalogue is open, and the order is what the push says changed. Only an `invalid` push, or one
+ * without an order number, has nothing to fetch and is skipped. Pure.
  */
 import type { FollowupEvent } from "../store/followup-state";
 
 export type FollowupTarget = { kind: "order"; orderNumber: string } | { kind: "skip"; reason: string };
 
 export function followupTarget(event: Pick<FollowupEvent, "event" | "category" | "order_number">): FollowupTarget {
-  if (event.category === "unknown" || event.category === "invalid") {
+  if (event.category === "invalid") {
     return { kind: "skip", reason: `nothing to fetch for event "${event.event ?? ""}" (category ${event.category})` };
   }
   const orderNumber = event.order_number?.trim();

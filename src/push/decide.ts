@@ -11,6 +11,7 @@ import { fail, ok, type Result } from "../lib/result";
 import { isBlank } from "./body";
 import { isVerificationPing, parsePushEnvelope } from "./envelope";
 import { buildEventRow, type ReceivedPush } from "./event-row";
+import { keptHeaders } from "./request-headers";
 import { checkPushSignature, type SignatureFailure } from "./signature";
 
 export type PushRequest = { bytes: Uint8Array; url: string; headers: Headers };
@@ -53,10 +54,17 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
   const check =
     config.SIGNATURE_MODE === "off"
       ? null
-      : await checkPushSignature(config.OMISELL_PUSH_SECRET, callbackUrl, bytes, headers.get("authorization"));
+      : await checkPushSignature(
+          config.OMISELL_PUSH_SECRET,
+          callbackUrl,
+          bytes,
+          headers.get("authorization"),
+          config.SIGNATURE_SCHEME,
+        );
   // No secret means "not checked", as in `off` mode; `enforce` refuses it below.
   const checked = check !== null && (check.ok || check.reason !== "not_configured");
   const signatureValid = checked ? check.ok : null;
+  const signatureScheme = check?.ok ? check.value : null;
   const signature: SignatureProblem = check && !check.ok && checked ? check.reason : null;
 
   // Parsed even when the signature failed: a console URL check is answered 200 signed or not.
@@ -72,11 +80,24 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
 
   const requestIdHeader = headers.get("request-id") ?? headers.get("x-request-id");
   const parsed = json.ok
-    ? parsePushEnvelope(json.value, requestIdHeader)
+    ? parsePushEnvelope(json.value, requestIdHeader, headers.get("seller-id"))
     : fail(json.reason === "not_utf8" ? "body is not valid UTF-8" : "body is not valid JSON");
-  const received: ReceivedPush = { raw: bytes, text, receivedAt: now, signatureValid, requestIdHeader };
+  const received: ReceivedPush = {
+    raw: bytes,
+    text,
+    receivedAt: now,
+    signatureValid,
+    signatureScheme,
+    requestIdHeader,
+    headers: keptHeaders(headers),
+  };
   if (!parsed.ok) {
-    return { kind: "invalid", reason: parsed.reason, row: await buildEventRow(received, null), signature };
+    return {
+      kind: "invalid",
+      reason: parsed.reason,
+      row: await buildEventRow(received, null, parsed.reason),
+      signature,
+    };
   }
   return { kind: "accepted", row: await buildEventRow(received, parsed.value), signature };
 }

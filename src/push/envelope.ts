@@ -1,7 +1,9 @@
 /**
- * Reads what a push is about from its JSON body, tolerant as DESIGN.md requires: the request id
- * from the top level, `data`, or a header; the event name with its fallbacks; identifiers from
- * the top level or `data`. Pure: no I/O, so it is tested directly.
+ * Reads what a push is about from its JSON body, tolerantly: the request id from the top level,
+ * `data`, or a header; the event name with its fallbacks; identifiers from the top level or
+ * `data`, the seller id also from the `Seller-ID` header. The category follows the name's prefix
+ * (`events/catalogue`), and the resource the category's identifier. Pure: no I/O, so it is tested
+ * directly.
  */
 import { z } from "zod";
 import { type Category, categoryOf, RESOURCE_OF_CATEGORY } from "../events/catalogue";
@@ -44,7 +46,7 @@ export type PushEnvelope = {
   identifiers: Partial<Record<IdentifierField, string>>;
 };
 
-/** Why a body is not a usable push, in words for the 400 and the log. */
+/** Why a body is not a usable push, in words for the log and the stored row. */
 export type EnvelopeResult = Result<PushEnvelope, string>;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -77,6 +79,11 @@ export function isVerificationPing(body: unknown): boolean {
   );
 }
 
+function readSellerHeader(value: string | null): string | null {
+  const seller = readScalar(value);
+  return seller !== null && seller.length <= MAX_IDENTIFIER_LENGTH ? seller : null;
+}
+
 function readEventName(body: Record<string, unknown>): string | null {
   for (const key of ["event", "event_type", "type", "push_type"] as const) {
     const value = body[key];
@@ -85,7 +92,15 @@ function readEventName(body: Record<string, unknown>): string | null {
   return null;
 }
 
-export function parsePushEnvelope(body: unknown, headerRequestId: string | null): EnvelopeResult {
+/**
+ * `headerRequestId` and `headerSellerId` are the `Request-Id` and `Seller-ID` headers: used only
+ * when the body has no request id, or no seller id.
+ */
+export function parsePushEnvelope(
+  body: unknown,
+  headerRequestId: string | null,
+  headerSellerId: string | null = null,
+): EnvelopeResult {
   if (!isPlainObject(body)) return fail("body is not a JSON object");
   const top = Level.parse(body);
   const data = isPlainObject(top.data) ? top.data : {};
@@ -117,7 +132,7 @@ export function parsePushEnvelope(body: unknown, headerRequestId: string | null)
     requestId,
     event,
     category,
-    sellerId: identifiers.seller_id ?? null,
+    sellerId: identifiers.seller_id ?? readSellerHeader(headerSellerId),
     resourceType,
     resourceId,
     orderNumber: identifiers.omisell_order_number ?? null,

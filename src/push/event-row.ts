@@ -3,7 +3,7 @@
  * also the one place that mints the dedupe key (the push's request id, or `sha256:` and the hex
  * of the raw body) and the event id (time-sortable, from the arrival time).
  */
-import type { NewEvent } from "../events/vocabulary";
+import type { NewEvent, SignatureScheme } from "../events/vocabulary";
 import { sha256Hex } from "../lib/crypto";
 import { newEventId } from "../lib/ids";
 import { MAX_REQUEST_ID_LENGTH, type PushEnvelope } from "./envelope";
@@ -17,6 +17,10 @@ export type ReceivedPush = {
   receivedAt: number;
   /** True or false when the signature was checked, null when it was not. */
   signatureValid: boolean | null;
+  /** The scheme the signature matched; null when not checked or nothing matched. */
+  signatureScheme: SignatureScheme | null;
+  /** The request headers kept for debugging (`request-headers.ts`), or null. */
+  headers: Record<string, string> | null;
   /** The `Request-Id` (or `X-Request-Id`) header, if any. */
   requestIdHeader: string | null;
 };
@@ -28,14 +32,22 @@ export async function bodyDedupeKey(raw: Uint8Array): Promise<string> {
 
 /**
  * The row of a push: `received`, described by its envelope; or, without an envelope (a body we
- * cannot use), `invalid`, keyed by the hash of its bytes and kept verbatim for inspection.
+ * cannot use), `invalid`, keyed by the hash of its bytes, kept verbatim for inspection, with
+ * why it could not be used in `last_error`.
  */
-export async function buildEventRow(push: ReceivedPush, envelope: PushEnvelope | null): Promise<NewEvent> {
+export async function buildEventRow(
+  push: ReceivedPush,
+  envelope: PushEnvelope | null,
+  invalidReason?: string,
+): Promise<NewEvent> {
   const common = {
     id: newEventId(push.receivedAt),
     dedupe_key: envelope?.requestId ?? (await bodyDedupeKey(push.raw)),
     signature_valid: push.signatureValid,
+    signature_scheme: push.signatureScheme,
+    source: "push" as const,
     received_at: push.receivedAt,
+    headers: push.headers,
   };
   if (envelope) {
     return {
@@ -62,6 +74,7 @@ export async function buildEventRow(push: ReceivedPush, envelope: PushEnvelope |
     resource_id: null,
     order_number: null,
     status: "invalid",
+    last_error: invalidReason ?? "not a usable push",
     // Invalid UTF-8 is stored with replacement characters; the hash in dedupe_key is of the bytes.
     payload: push.text ?? lenient.decode(push.raw),
   };

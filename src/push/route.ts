@@ -1,7 +1,9 @@
 /**
  * POST /webhooks/omisell — the HTTP around `decidePush`: read the body within the size limit,
  * decide, then store and answer. Every 200 has an empty body; what happened is in `Push-Status`
- * and `Push-Event-Id`. Errors are thrown as `HttpError` and answered by `renderError`.
+ * (`accepted`, `duplicate`, `ignored`, `invalid`) and `Push-Event-Id`. Errors (a refused
+ * signature, a body too large, storage down) are thrown as `HttpError` and answered by
+ * `renderError`.
  */
 import { Hono } from "hono";
 import { readPushConfig } from "../config";
@@ -16,7 +18,7 @@ const PUSH_PATH = "/webhooks/omisell";
 /** The path, and the same with a trailing slash, as a callback URL may be saved either way. */
 const PUSH_PATHS = [PUSH_PATH, `${PUSH_PATH}/`];
 
-function pushAnswer(status: "accepted" | "duplicate" | "ignored", eventId?: string): Response {
+function pushAnswer(status: "accepted" | "duplicate" | "ignored" | "invalid", eventId?: string): Response {
   const headers = new Headers({ "Push-Status": status });
   if (eventId) headers.set("Push-Event-Id", eventId);
   return new Response(null, { status: 200, headers });
@@ -57,9 +59,11 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
         }
         throw new HttpError(401, "invalid_signature");
       case "invalid": {
+        // Kept and answered 200: a failure answer would only make Omisell send the same bytes
+        // again, and count against the subscription's success rate. The row tells what was wrong.
         const stored = await storeInvalidPush(steps, c.env, decision.row);
-        log("warn", "push_invalid", { reason: decision.reason, event_id: stored.id });
-        throw new HttpError(400, "invalid_payload", decision.reason, { headers: { "Push-Event-Id": stored.id } });
+        log("warn", "push_invalid", { reason: decision.reason, event_id: stored.id, stored: stored.inserted });
+        return pushAnswer("invalid", stored.id);
       }
       case "accepted": {
         const durations = { leaseMs: config.CLAIM_LEASE_MS, retainMs: config.RETENTION_MS };

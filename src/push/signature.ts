@@ -1,15 +1,25 @@
 /**
- * The push signature (assumed, see README): lower-case hex of
- * HMAC-SHA256(secret, callback_url + "|" + raw_body) in the Authorization header.
- * Checked against every configured secret (rotation), in constant time (`lib/crypto`). A failed
- * check says why: no secret configured, no header, a header that holds no digest, or a digest
- * that matches no secret, so the log can tell a misconfigured sender from a forged push.
+ * The push signature. Omisell does not publish its scheme, and two are seen in the field (see
+ * README), both in the Authorization header:
+ * - `hmac`: lower-case hex of HMAC-SHA256(secret, callback_url + "|" + raw_body);
+ * - `static`: the header is the secret itself.
+ * `auto` tries HMAC, then static. Every configured secret is tried (rotation), in constant time:
+ * HMAC through WebCrypto's verify, static by comparing SHA-256 digests of equal length, so
+ * neither the secret's content nor its length shows in the answer time. A failed check says why:
+ * no secret configured, no header, a header that holds no digest (HMAC alone), or a header that
+ * matches no secret, so the log can tell a misconfigured sender from a forged push.
  */
-import { hmacSha256Hex, verifyHmacSha256 } from "../lib/crypto";
+import type { SignatureScheme } from "../events/vocabulary";
+import { hmacSha256Hex, sha256, verifyHmacSha256 } from "../lib/crypto";
 import { fail, ok, type Result } from "../lib/result";
 
+/** Which schemes count: both (`auto`), or one pinned. */
+export type SchemeSetting = "auto" | SignatureScheme;
+export const SCHEME_SETTINGS = ["auto", "hmac", "static"] as const satisfies readonly SchemeSetting[];
+
 export type SignatureFailure = "not_configured" | "missing" | "malformed" | "mismatch";
-export type SignatureCheck = Result<true, SignatureFailure>;
+/** The scheme that matched, or why none did. */
+export type SignatureCheck = Result<SignatureScheme, SignatureFailure>;
 
 const encoder = new TextEncoder();
 
@@ -38,21 +48,50 @@ export function readSignatureHeader(header: string | null | undefined): Uint8Arr
   return decodeHexDigest(digest);
 }
 
+async function matchesHmac(
+  secrets: readonly string[],
+  signature: Uint8Array,
+  callbackUrl: string,
+  rawBody: Uint8Array,
+): Promise<boolean> {
+  const data = signedBytes(callbackUrl, rawBody);
+  for (const secret of secrets) {
+    if (await verifyHmacSha256(secret, signature, data)) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the header equals one of the secrets. Digests are compared, never the strings, so a
+ * prefix of a secret (or a secret as a prefix of the header) costs as long as anything else, and
+ * every secret is compared whatever matches.
+ */
+export async function matchesStaticSecret(secrets: readonly string[], authorization: string): Promise<boolean> {
+  const probe = await sha256(authorization);
+  let found = false;
+  for (const secret of secrets) {
+    if (crypto.subtle.timingSafeEqual(probe, await sha256(secret))) found = true;
+  }
+  return found;
+}
+
+/**
+ * Checks the Authorization header of a push under `scheme` (HMAC alone unless told otherwise),
+ * and says which scheme matched.
+ */
 export async function checkPushSignature(
   secrets: readonly string[],
   callbackUrl: string,
   rawBody: Uint8Array,
   authorization: string | null | undefined,
+  scheme: SchemeSetting = "hmac",
 ): Promise<SignatureCheck> {
   if (secrets.length === 0) return fail("not_configured");
   if (!authorization?.trim()) return fail("missing");
-  const signature = readSignatureHeader(authorization);
-  if (!signature) return fail("malformed");
-  const data = signedBytes(callbackUrl, rawBody);
-  for (const secret of secrets) {
-    if (await verifyHmacSha256(secret, signature, data)) return ok(true);
-  }
-  return fail("mismatch");
+  const signature = scheme === "static" ? null : readSignatureHeader(authorization);
+  if (signature && (await matchesHmac(secrets, signature, callbackUrl, rawBody))) return ok("hmac");
+  if (scheme !== "hmac" && (await matchesStaticSecret(secrets, authorization))) return ok("static");
+  return fail(scheme === "hmac" && !signature ? "malformed" : "mismatch");
 }
 
 /** `checkPushSignature` when only the verdict matters (tools, property tests). */
@@ -61,8 +100,9 @@ export async function verifyPushSignature(
   callbackUrl: string,
   rawBody: Uint8Array,
   authorization: string | null | undefined,
+  scheme: SchemeSetting = "hmac",
 ): Promise<boolean> {
-  return (await checkPushSignature(secrets, callbackUrl, rawBody, authorization)).ok;
+  return (await checkPushSignature(secrets, callbackUrl, rawBody, authorization, scheme)).ok;
 }
 
 export function signPush(secret: string, callbackUrl: string, rawBody: Uint8Array): Promise<string> {

@@ -5,6 +5,7 @@
 import { type EventRow, type EventSummaryRow, LIST_FILTER_COLUMNS, type ListFilterColumn } from "../events/vocabulary";
 import {
   decodeEventRow,
+  decodeWholeEventRow,
   EVENT_SELECT,
   type StoredEventRow,
   type StoredEventSummary,
@@ -13,7 +14,7 @@ import {
 
 export async function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
   const row = await db.prepare(`SELECT ${EVENT_SELECT} FROM events WHERE id = ?1`).bind(id).first<StoredEventRow>();
-  return row ? decodeEventRow(row) : null;
+  return row ? decodeWholeEventRow(row) : null;
 }
 
 export type EventListQuery = {

@@ -51,7 +51,15 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
   await env.DB.prepare("UPDATE events SET attempts = ?2, last_error = ?3, processed_at = ?4 WHERE id = ?1")
     .bind(row.id, rest.attempts ?? 0, rest.last_error ?? null, rest.processed_at ?? null)
     .run();
-  return { attempts: 0, last_error: null, processed_at: null, ...row };
+  return {
+    attempts: 0,
+    last_error: null,
+    processed_at: null,
+    ...row,
+    signature_scheme: row.signature_scheme ?? null,
+    source: row.source ?? "push",
+    headers: row.headers ?? null,
+  };
 }
 
 /** A seller id no other test uses, to isolate a test's rows in a shared database. */
