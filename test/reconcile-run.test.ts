@@ -136,6 +136,19 @@ describe("the cron's reconciliation", () => {
     expect(run?.finished_at).toBeGreaterThanOrEqual(now);
   });
 
+  it("records the windows of one invocation so they list newest first in window order", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 4 * HOUR, now);
+    recordFollowups();
+
+    await runReconciliation(env, orderListStub([]), now);
+
+    const runs = await listRuns(env.DB, 10);
+    expect(runs).toHaveLength(5);
+    const starts = runs.map((run) => run.window_from);
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+
   it("records a failing page as a failed run and leaves the checkpoint where it was", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);

@@ -134,14 +134,16 @@ export async function runReconciliation(env: Env, deps: ReconcileDeps, now: numb
   }
   const windows = planCronWindows(await getCheckpoint(env.DB), now);
   const runs: RunOutcome[] = [];
-  for (const window of windows) {
-    const run = { id: newEventId(now), window, startedAt: now };
+  for (const [index, window] of windows.entries()) {
+    // One millisecond apart, so the runs of one invocation list newest first in window order.
+    const startedAt = now + index;
+    const run = { id: newEventId(startedAt), window, startedAt };
     await startRun(env.DB, {
       id: run.id,
       trigger: "cron",
       window_from: window.fromMs,
       window_to: window.toMs,
-      started_at: now,
+      started_at: startedAt,
     });
     const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
     const outcome = await finish(env, deps, run, tally, await listWindows(env, deps, [window], now, tally));
