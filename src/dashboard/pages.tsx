@@ -180,7 +180,6 @@ export function OverviewPage(props: {
   filters: FilterValues;
   errors: Record<string, string>;
   now: number;
-  /** A card shown under the chart (reconciliation's). */
   extra?: Child;
 }) {
   const { stats, now } = props;
