@@ -53,9 +53,41 @@ async function forwardStandIn(request: Request): Promise<Response> {
   return new Response(answer.status === 204 ? null : `answer ${answer.status}`, { status: answer.status, headers });
 }
 
-/** Order detail for any order number on the test API base; the forwarding stand-in; a JSON 404 for anything else. */
+/**
+ * Omisell's order list for the reconciliation tests, per credential (the Authorization header),
+ * so a test file that uses its own OMISELL_ACCOUNT_KEY sees only its orders and every other file
+ * an empty list. `POST /__standin/orders` with `[<order header>, …]` adds orders under the
+ * caller's credential; `GET /api/v2/public/order/list` filters them by updated_from/updated_to
+ * (epoch seconds, inclusive) and pages by page/page_size with a `next` link, as Omisell does.
+ */
+const listedOrders = new Map<string, { updated_time: number }[]>();
+
+async function orderListStandIn(request: Request, url: URL): Promise<Response> {
+  const credential = request.headers.get("authorization") ?? "";
+  if (request.method === "POST") {
+    const added = (await request.json()) as { updated_time: number }[];
+    listedOrders.set(credential, [...(listedOrders.get(credential) ?? []), ...added]);
+    return new Response(null, { status: 204 });
+  }
+  const from = Number(url.searchParams.get("updated_from"));
+  const to = Number(url.searchParams.get("updated_to"));
+  const page = Number(url.searchParams.get("page") ?? "1");
+  const size = Number(url.searchParams.get("page_size") ?? "100");
+  const matching = (listedOrders.get(credential) ?? []).filter((o) => o.updated_time >= from && o.updated_time <= to);
+  const more = page * size < matching.length;
+  const nextUrl = new URL(url);
+  nextUrl.searchParams.set("page", String(page + 1));
+  const results = matching.slice((page - 1) * size, page * size);
+  return Response.json({ data: { count: matching.length, next: more ? nextUrl.href : null, previous: null, results } });
+}
+
+/** Order detail and order list on the test API base; the forwarding stand-in; a JSON 404 for anything else. */
 async function omisellOutbound(request: Request): Promise<Response> {
-  if (new URL(request.url).hostname === FORWARD_HOST) return forwardStandIn(request);
+  const url = new URL(request.url);
+  if (url.hostname === FORWARD_HOST) return forwardStandIn(request);
+  if (url.pathname === "/__standin/orders" || url.pathname === "/api/v2/public/order/list") {
+    return orderListStandIn(request, url);
+  }
   const match = new URL(request.url).pathname.match(/^\/api\/v2\/public\/order\/([^/]+)$/);
   if (request.method === "GET" && match) {
     const data = { ...orderDetail.data, omisell_order_number: decodeURIComponent(match[1] as string) };

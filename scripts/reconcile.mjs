@@ -4,6 +4,8 @@
  * asks a running omisell-push to reconcile the last N minutes now (`POST /api/reconcile` with an
  * admin token, body {from, to} in ms), then polls `GET /api/reconcile/runs` until that run is done
  * and prints how many order changes Omisell listed and how many of them no push had told about.
+ * The worker lists the run from its every-minute cron (`npm start` triggers it once a minute), so
+ * expect up to a minute before it starts; a long range prints its progress.
  * Exit code 0 when the run is done, 1 when it failed or did not finish within --timeout seconds (120).
  * Options: --interval seconds between polls (1).
  */
@@ -11,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { workerBase } from "./lib/worker-url.mjs";
 
-/** @typedef {{ id: string | number, status: string, orders_listed?: number, missed?: number, error?: string | null }} Run */
+/** @typedef {{ id: string | number, status: string, orders_listed?: number, missed?: number, error?: string | null, listed_to?: number | null }} Run */
 
 /** A field of a JSON object, or undefined. */
 const field = (/** @type {unknown} */ body, /** @type {string} */ name) =>
@@ -68,15 +70,24 @@ export async function reconcile({
   );
   const runId = field(started, "run_id");
   if (runId === undefined || runId === null) throw new Error("POST /api/reconcile answered without a run_id");
-  log(`reconciling ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} (run ${runId})`);
+  log(
+    `reconciling ${new Date(from).toISOString()} .. ${new Date(to).toISOString()} (run ${runId}; the worker's cron lists it within a minute)`,
+  );
 
   const deadline = Date.now() + timeoutMs;
+  /** @type {number | null | undefined} */
+  let progress;
   for (;;) {
+    // A page of 200: periodic runs started meanwhile (up to 8 a minute while catching up) cannot push it off.
     const runs = runsOf(
-      await answer(await fetch(`${base}/api/reconcile/runs`, { headers }), "GET /api/reconcile/runs"),
+      await answer(await fetch(`${base}/api/reconcile/runs?limit=200`, { headers }), "GET /api/reconcile/runs"),
     );
     const run = runs.find((r) => String(r.id) === String(runId));
     if (run && run.status !== "running") return run;
+    if (run?.listed_to && run.listed_to !== progress) {
+      progress = run.listed_to;
+      log(`  listed up to ${new Date(progress).toISOString()}`);
+    }
     if (Date.now() + intervalMs > deadline) {
       throw new Error(
         `run ${runId} not finished after ${Math.round(timeoutMs / 1000)} s (${run ? run.status : "not listed yet"})`,

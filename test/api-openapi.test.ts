@@ -112,11 +112,11 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("lists every route the app serves under /api, plus /health, /openapi.json and /docs", async () => {
+  it("lists every route the app serves under /api, plus /health, /health/pipeline, /openapi.json and /docs", async () => {
     const doc = await document();
     const documented = new Set(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`));
     const served = app.routes
-      .filter((r) => r.method !== "ALL" && /^\/(api\/|health$|openapi\.json$|docs$)/.test(r.path))
+      .filter((r) => r.method !== "ALL" && /^\/(api\/|health$|health\/pipeline$|openapi\.json$|docs$)/.test(r.path))
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
     expect(served.length).toBeGreaterThanOrEqual(8);
     for (const route of served) expect(documented, `${route} is not documented`).toContain(route);
@@ -185,10 +185,10 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("marks replay, and only replay, as needing an admin token", async () => {
+  it("marks replay and reconciliation, and only these, as needing an admin token", async () => {
     const doc = await document();
     const admin = operations(doc).filter(({ op }) => op["x-required-role"] === "admin");
-    expect(admin.map(({ op }) => op.operationId)).toEqual(["replayEvent"]);
+    expect(admin.map(({ op }) => op.operationId).sort()).toEqual(["replayEvent", "startReconcile"]);
     const res = await send("post", "/api/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4/replay", ADMIN_TOKEN);
     expect(res.status).toBe(404);
   });

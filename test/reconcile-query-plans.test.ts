@@ -31,6 +31,7 @@ const PARAMS: Record<string, (string | number)[]> = {
   sumCronRuns: [encodeIdTime(Date.now() - 86_400_000)],
   countEvents: ["reconcile.order_changed", encodeIdTime(Date.now() - 86_400_000), encodeIdTime(Date.now())],
   abandonedRuns: [encodeIdTime(Date.now() - 3_600_000)],
+  runningManualRuns: [5],
   lastFailure: [encodeIdTime(Date.now() - 86_400_000)],
   lastPush: [encodeIdTime(Date.now() - 7_200_000)],
   lastMissed: ["reconcile.order_changed"],

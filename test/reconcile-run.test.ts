@@ -6,10 +6,12 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
+import { newEventId } from "../src/lib/ids";
 import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
-import { reconcileRange, runReconciliation, startManualRun } from "../src/reconcile/run";
+import { startManualRun } from "../src/reconcile/manual";
+import { runReconciliation } from "../src/reconcile/run";
 import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
-import { advanceCheckpoint, getCheckpoint, getRun, listRuns } from "../src/store/reconcile";
+import { advanceCheckpoint, getCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
 import { listedOrder, orderListStub } from "./helpers/reconcile";
 
@@ -134,6 +136,19 @@ describe("the cron's reconciliation", () => {
     expect(run?.finished_at).toBeGreaterThanOrEqual(now);
   });
 
+  it("records the windows of one invocation so they list newest first in window order", async () => {
+    const now = Date.now();
+    await advanceCheckpoint(env.DB, now - 4 * HOUR, now);
+    recordFollowups();
+
+    await runReconciliation(env, orderListStub([]), now);
+
+    const runs = await listRuns(env.DB, 10);
+    expect(runs).toHaveLength(5);
+    const starts = runs.map((run) => run.window_from);
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+
   it("records a failing page as a failed run and leaves the checkpoint where it was", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
@@ -198,41 +213,31 @@ describe("the cron's reconciliation", () => {
     expect(stub.calls).toHaveLength(0);
   });
 
-  it("marks a run left running for over an hour as failed", async () => {
+  it("marks a cron run left running for over an hour as failed", async () => {
     const now = Date.now();
-    const id = await startManualRun(env, now - 2 * DAY, now - DAY, now - 2 * HOUR);
+    const id = newEventId(now - 2 * HOUR);
+    await startRun(env.DB, {
+      id,
+      trigger: "cron",
+      window_from: now - DAY,
+      window_to: now - DAY + HOUR,
+      started_at: now - 2 * HOUR,
+    });
     recordFollowups();
 
     await runReconciliation(env, orderListStub([]), now);
 
     expect(await getRun(env.DB, id)).toMatchObject({ status: "failed", error: expect.stringContaining("abandoned") });
   });
-});
 
-describe("a manual reconciliation", () => {
-  it("lists the range as one run, stores the missed changes once, and leaves the checkpoint alone", async () => {
+  it("leaves a manual run left running alone: the cron continues it", async () => {
     const now = Date.now();
-    await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
-    const sent = recordFollowups();
-    const stub = orderListStub(orders);
+    const id = await startManualRun(env, now - 2 * DAY, now - DAY, now - 2 * HOUR);
+    recordFollowups();
 
-    const first = await reconcileRange(env, stub, now - 3 * HOUR, now);
-    const second = await reconcileRange(env, stub, now - 3 * HOUR, now);
+    await runReconciliation(env, orderListStub([]), now);
 
-    expect(first).toMatchObject({ status: "done", ordersListed: 30, missed: 10, added: 10 });
-    expect(second).toMatchObject({ status: "done", ordersListed: 30, missed: 10, added: 0 });
-    expect(stub.calls).toHaveLength(6);
-    expect(await reconciledEventsOf(numbers)).toHaveLength(10);
-    expect(sent).toHaveLength(10);
-    expect(await getCheckpoint(env.DB)).toBe(now - 15 * MINUTE);
-    expect(await getRun(env.DB, first.runId)).toMatchObject({ trigger: "manual", status: "done", missed: 10 });
-  });
-
-  it("refuses a range over 15 days before listing anything", async () => {
-    const stub = orderListStub([]);
-    await expect(reconcileRange(env, stub, Date.now() - 16 * DAY, Date.now())).rejects.toThrow(/15 days/);
-    expect(stub.calls).toHaveLength(0);
+    expect(await getRun(env.DB, id)).toMatchObject({ status: "running", error: null });
   });
 });
 

@@ -27,6 +27,7 @@ const TAGS = [
   { name: "Events", description: "Stored pushes." },
   { name: "Orders", description: "Order snapshots and timelines." },
   { name: "Stats", description: "Figures for monitoring." },
+  { name: "Reconciliation", description: "Order changes Omisell listed that no push told about." },
   { name: "Service", description: "Health and this reference." },
 ];
 

@@ -3,6 +3,7 @@
  * a page of events, one event, an order with its timeline, the stats.
  */
 import { encodeIdTime } from "../lib/ids";
+import { readPushCoverage } from "../reconcile/figures";
 import { getEvent, listEvents, orderTimeline } from "../store/event-reads";
 import { getSnapshot } from "../store/resources";
 import { readEventStats } from "../store/stats";
@@ -47,6 +48,6 @@ export async function readOrder(db: D1Database, orderNumber: string) {
 export async function readStats(db: D1Database, now: number) {
   const start = statsWindowStart(now);
   const hourBounds = Array.from({ length: 25 }, (_, i) => encodeIdTime(start + i * HOUR_MS));
-  const rows = await readEventStats(db, hourBounds);
-  return toStats(rows, now);
+  const [rows, pushCoverage] = await Promise.all([readEventStats(db, hourBounds), readPushCoverage(db, now)]);
+  return { ...toStats(rows, now), push_coverage: pushCoverage };
 }

@@ -1,7 +1,7 @@
 /**
  * The read API, as one router: events (list, one, replay), an order with its timeline, stats,
- * health, the OpenAPI document and its interactive reference. Everything under /api needs a
- * bearer token (checked here, before any route, so unknown /api paths reveal nothing); a
+ * reconciliation, health (and the pipeline's), the OpenAPI document and its interactive
+ * reference. Everything under /api needs a bearer token (checked here, before any route, so unknown /api paths reveal nothing); a
  * route that needs an admin token says so in its declaration. The routes themselves are
  * declared in `endpoints/`, each with its schemas; a new capability is one more module there,
  * mounted below.
@@ -12,6 +12,8 @@ import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
 import { eventRoutes } from "./endpoints/events";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
+import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
+import { reconcileRoutes } from "./endpoints/reconcile";
 import { serviceRoutes } from "./endpoints/service";
 import { buildOpenApiDocument, getOpenApi, registerBearerScheme } from "./openapi";
 import { type ApiEnv, apiRouter } from "./route-kit";
@@ -41,7 +43,9 @@ apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 // Listed in the order the reference shows them.
 apiRoutes.route("/", eventRoutes);
 apiRoutes.route("/", orderStatsRoutes);
+apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", serviceRoutes);
+apiRoutes.route("/", pipelineHealthRoutes);
 
 registerBearerScheme(apiRoutes);
 apiRoutes.openapi(getOpenApi, (c) => c.json(buildOpenApiDocument(apiRoutes, new URL(c.req.url).origin), 200));

@@ -148,6 +148,10 @@ export const Stats = z
     }),
     last_received: z.object({ id: z.string(), event: z.string().nullable(), received_at: z.int() }).nullable(),
     hourly: z.array(HourCounts).meta({ description: "The last 24 hours, oldest first, by category." }),
+    push_coverage: z.number().min(0).max(1).nullable().meta({
+      description:
+        "Share of the order changes reconciliation listed in the last 24 h that came with a push (0 to 1); null when nothing was listed.",
+    }),
   })
   .meta({ id: "Stats" });
 

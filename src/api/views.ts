@@ -54,7 +54,8 @@ export function statsWindowStart(now: number): number {
   return (Math.floor(now / HOUR_MS) - 23) * HOUR_MS;
 }
 
-export function toStats(rows: EventStatsRows, now: number): z.infer<typeof Stats> {
+/** The figures of the event rows; `push_coverage` comes from reconciliation (reads.ts). */
+export function toStats(rows: EventStatsRows, now: number): Omit<z.infer<typeof Stats>, "push_coverage"> {
   const byStatus = Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0]));
   for (const { status, n } of rows.byStatus) byStatus[status] = n;
   const start = statsWindowStart(now);

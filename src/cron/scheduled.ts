@@ -1,18 +1,62 @@
 /**
- * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, then purge
- * what is past retention. The two are independent: one failing does not stop the other.
+ * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, purge what is
+ * past retention (reconciliation runs included), and reconcile missed pushes (the periodic run
+ * when it is due, then the next windows of manual runs). The jobs are independent: each runs
+ * whatever the others do, and a failure is logged under the job's name.
  */
+import { readConfig } from "../config";
 import { describeError } from "../errors";
+import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
+import { liveReconcileDeps } from "../reconcile/deps";
+import { advanceManualRuns } from "../reconcile/manual";
+import { type ReconcileDeps, runReconciliation } from "../reconcile/run";
+import { purgeRunsBefore } from "../store/reconcile";
 import { purgePastRetention } from "./retention";
 import { sweepStuckFollowups } from "./sweeper";
 
-export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
+/** Runs deleted per invocation; a backlog is finished by the following ones. */
+const RUN_PURGE_LIMIT = 500;
+
+/** Reconciliation runs older than RETENTION_DAYS, like the events they counted. */
+async function purgeOldRuns(env: Env, now: number): Promise<number> {
+  const cutoff = now - readConfig(env).RETENTION_MS;
+  return purgeRunsBefore(env.DB, encodeIdTime(cutoff), RUN_PURGE_LIMIT);
+}
+
+/** The periodic run first (it keeps the checkpoint), then manual runs with what is left of the minute. */
+async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<void> {
+  let failure: unknown = null;
+  try {
+    await runReconciliation(env, deps, now);
+  } catch (err) {
+    failure = err; // logged by the caller, after the manual runs had their turn
+  }
+  await advanceManualRuns(env, deps, now);
+  if (failure !== null) throw failure;
+}
+
+export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
+
+export async function runScheduled(
+  controller: ScheduledController,
+  env: Env,
+  options: ScheduledOptions = {},
+): Promise<void> {
   const now = controller.scheduledTime;
-  const [swept, purged] = await Promise.allSettled([sweepStuckFollowups(env, now), purgePastRetention(env, now)]);
-  if (swept.status === "rejected") log("error", "sweep_failed", { error: describeError(swept.reason) });
-  if (purged.status === "rejected") log("error", "purge_failed", { error: describeError(purged.reason) });
+  // Async, so a job that throws before its first await still lets the others run.
+  const jobs: [string, () => Promise<unknown>][] = [
+    ["sweep", async () => sweepStuckFollowups(env, now)],
+    ["purge", async () => purgePastRetention(env, now)],
+    ["purge_runs", async () => purgeOldRuns(env, now)],
+    ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
+  ];
+  const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
+  const failures = outcomes.flatMap((outcome, i) =>
+    outcome.status === "rejected" ? [[jobs[i]?.[0], outcome] as const] : [],
+  );
+  for (const [name, outcome] of failures) log("error", `${name}_failed`, { error: describeError(outcome.reason) });
   // Still fail the invocation, so the cron's own status shows the problem.
-  if (swept.status === "rejected") throw swept.reason;
-  if (purged.status === "rejected") throw purged.reason;
+  const first = failures[0];
+  if (first) throw first[1].reason;
 }

@@ -3,6 +3,7 @@
  * list with filters and paging) and an error page (one event and one order are in
  * detail-pages.tsx). They only render what the handlers read; no I/O here.
  */
+import type { Child } from "hono/jsx";
 import type { z } from "zod";
 import type { EventSummary, Stats } from "../api/schemas";
 import { KNOWN_EVENTS } from "../events/catalogue";
@@ -179,6 +180,7 @@ export function OverviewPage(props: {
   filters: FilterValues;
   errors: Record<string, string>;
   now: number;
+  extra?: Child;
 }) {
   const { stats, now } = props;
   const last24 = stats.hourly.reduce((n, h) => n + h.total, 0);
@@ -223,6 +225,7 @@ export function OverviewPage(props: {
         </div>
         <HourlyChart hours={stats.hourly} />
       </section>
+      {props.extra}
       <section class="card" aria-labelledby="events-title">
         <div class="card-head">
           <h2 id="events-title">Events</h2>

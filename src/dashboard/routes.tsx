@@ -15,9 +15,11 @@ import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
+import { readReconciliationSummary } from "../reconcile/figures";
 import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
 import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
+import { ReconcilePanel } from "./reconcile-panel";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
@@ -115,12 +117,18 @@ dashboardRoutes.get("/dashboard", async (c) => {
   const filters: FilterValues = Object.fromEntries(FILTER_NAMES.filter((n) => given[n]).map((n) => [n, given[n]]));
   const parsed = ListEventsQuery.safeParse(given);
   const now = Date.now();
-  const stats = await readStats(c.env.DB, now);
+  const [stats, summary] = await Promise.all([readStats(c.env.DB, now), readReconciliationSummary(c.env.DB, now)]);
+  const extra = <ReconcilePanel summary={summary} now={now} />;
   const viewer = c.get("viewer");
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error);
     const page = (
-      <OverviewPage {...{ viewer, stats, now, filters, errors }} events={[]} nextHref={null} firstHref="/dashboard" />
+      <OverviewPage
+        {...{ viewer, stats, now, filters, errors, extra }}
+        events={[]}
+        nextHref={null}
+        firstHref="/dashboard"
+      />
     );
     return render(c, page, 400);
   }
@@ -135,7 +143,7 @@ dashboardRoutes.get("/dashboard", async (c) => {
   return render(
     c,
     <OverviewPage
-      {...{ viewer, stats, now, filters, events }}
+      {...{ viewer, stats, now, filters, events, extra }}
       errors={{}}
       nextHref={next_cursor ? href(next_cursor) : null}
       firstHref={given.cursor ? href() : null}

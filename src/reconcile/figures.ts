@@ -4,7 +4,7 @@
  * dashboard.
  */
 import { encodeIdTime } from "../lib/ids";
-import { countReconciledEvents, sumCronRunsSince } from "../store/reconcile";
+import { countReconciledEvents, listRuns, type ReconcileRun, sumCronRunsSince } from "../store/reconcile";
 import { RECONCILE_EVENT } from "./missed";
 
 const DAY_MS = 86_400_000;
@@ -37,4 +37,20 @@ export async function readMissedPushesPerDay(db: D1Database, nowMs: number, days
     starts.map((start) => [encodeIdTime(start), encodeIdTime(start + DAY_MS)]),
   );
   return starts.map((start, i) => ({ day: new Date(start).toISOString().slice(0, 10), missed: counts[i] ?? 0 }));
+}
+
+export type ReconciliationSummary = {
+  lastRun: ReconcileRun | null;
+  pushCoverage: number | null;
+  missedPerDay: MissedDay[];
+};
+
+/** What the dashboard's overview shows of reconciliation: the newest run, coverage, missed per day. */
+export async function readReconciliationSummary(db: D1Database, nowMs: number): Promise<ReconciliationSummary> {
+  const [runs, pushCoverage, missedPerDay] = await Promise.all([
+    listRuns(db, 1),
+    readPushCoverage(db, nowMs),
+    readMissedPushesPerDay(db, nowMs),
+  ]);
+  return { lastRun: runs[0] ?? null, pushCoverage, missedPerDay };
 }

@@ -2,8 +2,8 @@
  * Reconciliation runs: list the orders Omisell changed in a window, store each change no push
  * told us about as a `reconcile.order_changed` event, and send it the normal follow-up. The cron
  * lists from the checkpoint on, one recorded run per window, and moves the checkpoint only past
- * a window that completed; a manual request lists a given range as one run and leaves the
- * checkpoint alone. Repeating a window stores nothing twice (dedupe key per change).
+ * a window that completed (manual runs: manual.ts). Repeating a window stores nothing twice
+ * (dedupe key per change).
  */
 import { readPipelineConfig } from "../config";
 import { describeError } from "../errors";
@@ -18,19 +18,11 @@ import {
   insertReconciledEvents,
   latestCronRunStartedAt,
   latestPushReceivedAt,
-  type RunTrigger,
   startRun,
 } from "../store/reconcile";
 import { missedChanges, RECONCILE_EVENT, reconcileDedupeKey } from "./missed";
 import { type ListOrdersCall, type OrderChange, walkOrderList } from "./order-list";
-import {
-  ABANDONED_RUN_MS,
-  checkManualRange,
-  isReconcileDue,
-  planCronWindows,
-  splitIntoWindows,
-  type TimeWindow,
-} from "./windows";
+import { ABANDONED_RUN_MS, isReconcileDue, planCronWindows, type TimeWindow } from "./windows";
 
 /** A reconciled event's follow-up takes reconciliation's place in the Omisell budget: after pushes, before replays. */
 const FOLLOWUP_REASON: FollowupReason = "reconcile";
@@ -57,7 +49,7 @@ export type RunOutcome = {
 
 export type CronOutcome = { ran: false; reason: "off" | "not_due" } | { ran: true; runs: RunOutcome[] };
 
-type Tally = { ordersListed: number; missed: number; added: number };
+export type Tally = { ordersListed: number; missed: number; added: number };
 
 /** One page: which changes no push covered, stored (once) and sent to the follow-up queue. */
 async function handlePage(env: Env, changes: OrderChange[], receivedAt: number, tally: Tally): Promise<void> {
@@ -83,7 +75,7 @@ async function handlePage(env: Env, changes: OrderChange[], receivedAt: number, 
 }
 
 /** Lists the windows in order into one tally; the first failure stops (thrown errors included). */
-async function listWindows(
+export async function listWindows(
   env: Env,
   deps: ReconcileDeps,
   windows: TimeWindow[],
@@ -109,7 +101,7 @@ async function listWindows(
 async function finish(
   env: Env,
   deps: ReconcileDeps,
-  run: { id: string; window: TimeWindow; startedAt: number; trigger: RunTrigger },
+  run: { id: string; window: TimeWindow; startedAt: number },
   tally: Tally,
   error: string | null,
 ): Promise<RunOutcome> {
@@ -122,7 +114,7 @@ async function finish(
     error,
     finishedAt: Math.max(run.startedAt, clock()),
   });
-  const fields = { run_id: run.id, trigger: run.trigger, from: run.window.fromMs, to: run.window.toMs, ...tally };
+  const fields = { run_id: run.id, trigger: "cron", from: run.window.fromMs, to: run.window.toMs, ...tally };
   if (error === null) log(tally.missed > 0 ? "warn" : "info", "reconcile_run_done", fields);
   else log("error", "reconcile_run_failed", { ...fields, error });
   return { runId: run.id, window: run.window, status, ...tally, error };
@@ -142,14 +134,16 @@ export async function runReconciliation(env: Env, deps: ReconcileDeps, now: numb
   }
   const windows = planCronWindows(await getCheckpoint(env.DB), now);
   const runs: RunOutcome[] = [];
-  for (const window of windows) {
-    const run = { id: newEventId(now), window, startedAt: now, trigger: "cron" as const };
+  for (const [index, window] of windows.entries()) {
+    // One millisecond apart, so the runs of one invocation list newest first in window order.
+    const startedAt = now + index;
+    const run = { id: newEventId(startedAt), window, startedAt };
     await startRun(env.DB, {
       id: run.id,
       trigger: "cron",
       window_from: window.fromMs,
       window_to: window.toMs,
-      started_at: now,
+      started_at: startedAt,
     });
     const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
     const outcome = await finish(env, deps, run, tally, await listWindows(env, deps, [window], now, tally));
@@ -158,36 +152,4 @@ export async function runReconciliation(env: Env, deps: ReconcileDeps, now: numb
     await advanceCheckpoint(env.DB, window.toMs, now);
   }
   return { ran: true, runs };
-}
-
-/**
- * Records a manual run of [from, to] as `running` and returns its id, for an answer that does not
- * wait for the listing. Throws a RangeError when the range cannot be listed (checkManualRange).
- */
-export async function startManualRun(env: Env, fromMs: number, toMs: number, now: number): Promise<string> {
-  const problem = checkManualRange(fromMs, toMs);
-  if (problem !== null) throw new RangeError(problem);
-  const id = newEventId(now);
-  await startRun(env.DB, { id, trigger: "manual", window_from: fromMs, window_to: toMs, started_at: now });
-  return id;
-}
-
-/**
- * A manual run: [from, to] (at most 15 days) in windows of an hour, as one recorded run; the
- * checkpoint does not move. Pass the id from startManualRun to continue that run, else one is
- * started here.
- */
-export async function reconcileRange(
-  env: Env,
-  deps: ReconcileDeps,
-  fromMs: number,
-  toMs: number,
-  runId?: string,
-): Promise<RunOutcome> {
-  const now = (deps.clock ?? Date.now)();
-  const id = runId ?? (await startManualRun(env, fromMs, toMs, now));
-  const window = { fromMs, toMs };
-  const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
-  const error = await listWindows(env, deps, splitIntoWindows(fromMs, toMs), now, tally);
-  return finish(env, deps, { id, window, startedAt: now, trigger: "manual" }, tally, error);
 }

@@ -16,8 +16,14 @@ export const RECONCILE_SQL = {
   sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
     FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
   countEvents: "SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3",
-  /** Both triggers named, so the walk seeks (trigger, status, id) instead of reading old runs. */
-  abandonedRuns: "SELECT id FROM reconcile_runs WHERE trigger IN ('cron', 'manual') AND status = 'running' AND id < ?1",
+  /**
+   * Cron runs only: a manual run left `running` is continued by the next cron invocation, so it
+   * is never abandoned. The trigger named, the walk seeks (trigger, status, id).
+   */
+  abandonedRuns: "SELECT id FROM reconcile_runs WHERE trigger = 'cron' AND status = 'running' AND id < ?1",
+  /** Manual runs still to list, oldest first, down (trigger, status, id). */
+  runningManualRuns:
+    "SELECT * FROM reconcile_runs WHERE trigger = 'manual' AND status = 'running' ORDER BY id LIMIT ?1",
 } as const;
 
 export type RunTrigger = "cron" | "manual";
@@ -34,6 +40,8 @@ export type ReconcileRun = {
   orders_listed: number;
   missed: number;
   error: string | null;
+  /** Manual runs: the end of the last window listed (null before the first); null for cron runs. */
+  listed_to: number | null;
 };
 
 /**
@@ -128,6 +136,55 @@ export async function listRuns(db: D1Database, limit: number, beforeId?: string)
 
 export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null> {
   return db.prepare("SELECT * FROM reconcile_runs WHERE id = ?1").bind(id).first<ReconcileRun>();
+}
+
+/** Manual runs waiting to be listed further, oldest first. */
+export async function listRunningManualRuns(db: D1Database, limit: number): Promise<ReconcileRun[]> {
+  const { results } = await db.prepare(RECONCILE_SQL.runningManualRuns).bind(limit).all<ReconcileRun>();
+  return results;
+}
+
+/**
+ * A manual run listed one more window, [from, listedTo]: its counts grow and its progress moves
+ * to `listedTo`, but only if its progress was still `from` (`listed_to`, or null before the
+ * first window). False when another invocation recorded that window first: its counts are then
+ * not added twice (the events themselves are deduplicated anyway).
+ */
+export async function recordManualProgress(
+  db: D1Database,
+  id: string,
+  step: { previous: number | null; listedTo: number; ordersListed: number; missed: number },
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE reconcile_runs SET listed_to = ?3, orders_listed = orders_listed + ?4, missed = missed + ?5
+       WHERE id = ?1 AND status = 'running' AND listed_to IS ?2`,
+    )
+    .bind(id, step.previous, step.listedTo, step.ordersListed, step.missed)
+    .run();
+  return result.meta.changes === 1;
+}
+
+/** Ends a manual run, keeping the counts its windows added (a failed window adds what it listed). */
+export async function endManualRun(
+  db: D1Database,
+  id: string,
+  outcome: {
+    status: "done" | "failed";
+    error: string | null;
+    finishedAt: number;
+    ordersListed: number;
+    missed: number;
+  },
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE reconcile_runs SET status = ?2, error = ?3, finished_at = ?4,
+         orders_listed = orders_listed + ?5, missed = missed + ?6
+       WHERE id = ?1 AND status = 'running'`,
+    )
+    .bind(id, outcome.status, outcome.error, outcome.finishedAt, outcome.ordersListed, outcome.missed)
+    .run();
 }
 
 /** Runs still `running` that began before `startedBeforeId` were cut off: failed, so they do not stay running. */

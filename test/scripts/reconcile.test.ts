@@ -9,7 +9,14 @@ afterEach(async () => {
   worker = undefined;
 });
 
-type Run = { id: string; status: string; orders_listed: number; missed: number; error: string | null };
+type Run = {
+  id: string;
+  status: string;
+  orders_listed: number;
+  missed: number;
+  error: string | null;
+  listed_to?: number | null;
+};
 
 /** A worker whose run `run-1` reports `running` for `pollsRunning` polls, then `final`. */
 async function workerWith(final: Partial<Run>, pollsRunning = 2, wrap = (runs: Run[]): unknown => ({ runs })) {
@@ -17,11 +24,20 @@ async function workerWith(final: Partial<Run>, pollsRunning = 2, wrap = (runs: R
   worker = await startFakeWorker((req, _body, res) => {
     if (req.headers.authorization !== "Bearer admin-token") return json(res, 401, { error: "unauthorized" });
     if (req.method === "POST" && req.url === "/api/reconcile") return json(res, 202, { run_id: "run-1" });
-    if (req.method === "GET" && req.url === "/api/reconcile/runs") {
+    if (req.method === "GET" && req.url?.startsWith("/api/reconcile/runs")) {
       polls += 1;
       const status = polls <= pollsRunning ? "running" : "done";
+      const listed_to = status === "running" ? 1_000 * polls : null;
       const runs: Run[] = [
-        { id: "run-1", status, orders_listed: 0, missed: 0, error: null, ...(status === "done" ? final : {}) },
+        {
+          id: "run-1",
+          status,
+          orders_listed: 0,
+          missed: 0,
+          error: null,
+          listed_to,
+          ...(status === "done" ? final : {}),
+        },
         { id: "run-0", status: "done", orders_listed: 9, missed: 9, error: null },
       ];
       return json(res, 200, wrap(runs));
@@ -50,7 +66,17 @@ describe("npm run reconcile", () => {
     const { url, requests } = await workerWith({ orders_listed: 20, missed: 4 }, 2);
     const run = await reconcile({ url, token: "admin-token", intervalMs: 10, log: () => {} });
     expect(run).toMatchObject({ id: "run-1", status: "done", orders_listed: 20, missed: 4 });
-    expect(requests.filter((r) => r.url === "/api/reconcile/runs")).toHaveLength(3);
+    expect(requests.filter((r) => r.url === "/api/reconcile/runs?limit=200")).toHaveLength(3);
+  });
+
+  it("prints the run's progress while it is being listed", async () => {
+    const { url } = await workerWith({}, 2);
+    const lines: string[] = [];
+    await reconcile({ url, token: "admin-token", intervalMs: 10, log: (line) => lines.push(line) });
+    expect(lines.filter((line) => line.includes("listed up to"))).toEqual([
+      "  listed up to 1970-01-01T00:00:01.000Z",
+      "  listed up to 1970-01-01T00:00:02.000Z",
+    ]);
   });
 
   it("reads a runs list given bare as well as under runs", async () => {

@@ -1,0 +1,61 @@
+/**
+ * The overview's reconciliation card: the newest run (status, when, what it missed), push
+ * coverage over 24 hours, and the pushes missed on each of the last 7 days. Renders what the
+ * handler read (src/reconcile/figures.ts); no I/O here.
+ */
+import type { ReconciliationSummary } from "../reconcile/figures";
+import { formatAgo, formatCount, formatTime } from "./format";
+
+function coverageText(coverage: number | null): string {
+  return coverage === null ? "—" : `${(Math.floor(coverage * 1000) / 10).toFixed(1)} %`;
+}
+
+function LastRun({ run, now }: { run: ReconciliationSummary["lastRun"]; now: number }) {
+  if (!run) return <dd>no run yet</dd>;
+  const tone = run.status === "failed" ? "s-failed" : run.status === "running" ? "s-received" : "s-processed";
+  return (
+    <dd>
+      <span class={`badge ${tone}`}>{run.status}</span> {run.trigger}, started {formatAgo(run.started_at, now)} (
+      {formatTime(run.started_at)}) · {formatCount(run.orders_listed)} listed · {formatCount(run.missed)} missed
+      {run.error ? <div class="error-text">{run.error}</div> : null}
+    </dd>
+  );
+}
+
+export function ReconcilePanel({ summary, now }: { summary: ReconciliationSummary; now: number }) {
+  const week = summary.missedPerDay.reduce((sum, day) => sum + day.missed, 0);
+  return (
+    <section class="card" aria-labelledby="reconcile-title">
+      <div class="card-head">
+        <h2 id="reconcile-title">Missed pushes</h2>
+        <span class="muted">order changes found by reconciliation that no push told about</span>
+      </div>
+      <dl class="facts facts-gap">
+        <dt>Last run</dt>
+        <LastRun run={summary.lastRun} now={now} />
+        <dt>Push coverage, 24 h</dt>
+        <dd>{coverageText(summary.pushCoverage)}</dd>
+        <dt>Missed, last 7 days</dt>
+        <dd>{formatCount(week)}</dd>
+      </dl>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              {summary.missedPerDay.map((day) => (
+                <th class="num">{day.day.slice(5)}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              {summary.missedPerDay.map((day) => (
+                <td class="num">{formatCount(day.missed)}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * What a reconciliation run needs from outside, as the worker gives it: Omisell's order list
+ * through the rate limiter at the `reconcile` priority (after push follow-ups, before replays),
+ * with the deployment's credentials.
+ */
+import { readConfig } from "../config";
+import { omisellAuth } from "../omisell/auth";
+import { omisellConnection } from "../omisell/connection";
+import { fetchOrderListPage } from "../omisell/order-list";
+import { type ListOrdersCall, pathWithQuery } from "./order-list";
+import type { ReconcileDeps } from "./run";
+
+export function liveReconcileDeps(env: Env): ReconcileDeps {
+  const config = readConfig(env);
+  const connection = omisellConnection(env, config, null, "reconcile");
+  const auth = omisellAuth(env, config, null);
+  const listOrders: ListOrdersCall = async (path, query) => {
+    const result = await fetchOrderListPage(connection, auth, pathWithQuery(path, query));
+    return result.ok ? { ok: true, data: result.data } : { ok: false, failure: { error: result.failure.error } };
+  };
+  return { listOrders };
+}

@@ -1,0 +1,137 @@
+/**
+ * GET /health/pipeline over HTTP: no token, no figures; 503 with each reason as its condition
+ * arises in D1, and 200 again once it is gone. Deliveries count only while forwarding is on.
+ */
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { app } from "../src/app";
+import { newEventId } from "../src/lib/ids";
+import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
+import { insertReceivedEvent } from "./helpers/followup";
+import { TEST_FORWARD_SECRET } from "./helpers/forward";
+import { BASE } from "./helpers/read-api";
+
+const MINUTE = 60_000;
+
+async function health(on?: Env): Promise<{ status: number; body: unknown; cache: string | null }> {
+  const request = new Request(`${BASE}/health/pipeline`);
+  const res = on ? await app.fetch(request, on, createExecutionContext()) : await exports.default.fetch(request);
+  return { status: res.status, body: await res.json(), cache: res.headers.get("cache-control") };
+}
+
+const ok = { status: 200, body: { status: "ok" } };
+const degraded = (...reasons: string[]) => ({ status: 503, body: { status: "degraded", reasons } });
+
+async function recordCronRun(status: "done" | "failed", listed: number, missed: number, at: number) {
+  const id = newEventId(at);
+  await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
+  await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
+}
+
+beforeEach(async () => {
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM events"),
+    env.DB.prepare("DELETE FROM reconcile_runs"),
+    env.DB.prepare("DELETE FROM deliveries"),
+  ]);
+});
+
+describe("GET /health/pipeline", () => {
+  it("answers 200 ok without a token, and is not cached", async () => {
+    await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
+    const answer = await health();
+    expect(answer).toMatchObject(ok);
+    expect(answer.cache).toBe("no-store");
+  });
+
+  it("turns 503 backlog_stale on an event waiting over 30 minutes, and 200 once it is processed", async () => {
+    const stuck = await insertReceivedEvent({ receivedAt: Date.now() - 31 * MINUTE });
+    expect(await health()).toMatchObject(degraded("backlog_stale"));
+
+    await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
+      .bind(stuck, Date.now())
+      .run();
+    expect(await health()).toMatchObject(ok);
+  });
+
+  it("turns 503 failures on an event failed within the hour, and 200 once it is replayed", async () => {
+    const failed = await insertReceivedEvent({ receivedAt: Date.now() - 2 * MINUTE, status: "failed" });
+    expect(await health()).toMatchObject(degraded("failures"));
+
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(failed).run();
+    expect(await health()).toMatchObject(ok);
+  });
+
+  it("turns 503 silence when only reconciliation adds events, and 200 once a push arrives", async () => {
+    const now = Date.now();
+    await insertReconciledEvents(env.DB, [
+      {
+        id: newEventId(now - 10 * MINUTE),
+        dedupe_key: `reconcile:OM-SILENT:${now}`,
+        event: "reconcile.order_changed",
+        order_number: "OM-SILENT",
+        received_at: now - 10 * MINUTE,
+        payload: "{}",
+      },
+    ]);
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE source = 'reconcile'").run();
+    expect(await health()).toMatchObject(degraded("silence"));
+
+    await insertReceivedEvent({ receivedAt: Date.now(), status: "processed" });
+    expect(await health()).toMatchObject(ok);
+  });
+
+  it("turns 503 missed_pushes below 90 % coverage, and 200 once coverage is back", async () => {
+    await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
+    await recordCronRun("done", 40, 10, Date.now() - 2 * MINUTE);
+    expect(await health()).toMatchObject(degraded("missed_pushes"));
+
+    await recordCronRun("done", 400, 0, Date.now() - MINUTE);
+    expect(await health()).toMatchObject(ok);
+  });
+
+  it("turns 503 reconcile_stale when the last cron run failed, and 200 after one succeeds", async () => {
+    await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
+    await recordCronRun("failed", 0, 0, Date.now() - 2 * MINUTE);
+    expect(await health()).toMatchObject(degraded("reconcile_stale"));
+
+    await recordCronRun("done", 0, 0, Date.now() - MINUTE);
+    expect(await health()).toMatchObject(ok);
+  });
+
+  describe("deliveries_failing", () => {
+    const forwarding = {
+      ...env,
+      FORWARD_URL: "https://forward.test/hook/health",
+      FORWARD_SECRET: TEST_FORWARD_SECRET,
+    } as Env;
+
+    async function failingDelivery(): Promise<string> {
+      const eventId = await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
+      const id = newEventId(Date.now());
+      await env.DB.prepare(
+        `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
+         VALUES (?1, ?2, 'processed::0', 'pending', 3, ?3, ?3, ?3)`,
+      )
+        .bind(id, eventId, Date.now())
+        .run();
+      return id;
+    }
+
+    it("turns 503 while forwarding is on and a delivery keeps failing, and 200 once it is delivered", async () => {
+      const delivery = await failingDelivery();
+      expect(await health(forwarding)).toMatchObject(degraded("deliveries_failing"));
+
+      await env.DB.prepare("UPDATE deliveries SET status = 'delivered', delivered_at = ?2 WHERE id = ?1")
+        .bind(delivery, Date.now())
+        .run();
+      expect(await health(forwarding)).toMatchObject(ok);
+    });
+
+    it("ignores deliveries while forwarding is off", async () => {
+      await failingDelivery();
+      expect(await health()).toMatchObject(ok);
+    });
+  });
+});
