@@ -27,6 +27,8 @@ const TAGS = [
   { name: "Events", description: "Stored pushes." },
   { name: "Orders", description: "Order snapshots and timelines." },
   { name: "Stats", description: "Figures for monitoring." },
+  { name: "Change feed", description: "Every insert and status change, in commit order, for mirrors." },
+  { name: "Forwarding", description: "Deliveries of settled events to FORWARD_URL." },
   { name: "Service", description: "Health and this reference." },
 ];
 

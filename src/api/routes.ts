@@ -10,7 +10,9 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { deliveryRoutes } from "./endpoints/deliveries";
 import { eventRoutes } from "./endpoints/events";
+import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { serviceRoutes } from "./endpoints/service";
 import { buildOpenApiDocument, getOpenApi, registerBearerScheme } from "./openapi";
@@ -41,6 +43,8 @@ apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 // Listed in the order the reference shows them.
 apiRoutes.route("/", eventRoutes);
 apiRoutes.route("/", orderStatsRoutes);
+apiRoutes.route("/", feedRoutes);
+apiRoutes.route("/", deliveryRoutes);
 apiRoutes.route("/", serviceRoutes);
 
 registerBearerScheme(apiRoutes);

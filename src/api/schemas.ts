@@ -86,6 +86,10 @@ export const EventSummary = z
     signature_valid: z.boolean().nullable().meta({ description: "null when the signature was not checked." }),
     received_at: z.int().meta({ description: "ms since the epoch" }),
     processed_at: z.int().nullable(),
+    seq: z
+      .int()
+      .nullable()
+      .meta({ description: "Change-feed position: taken anew by every insert and status change." }),
   })
   .meta({ id: "EventSummary" });
 

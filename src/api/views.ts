@@ -29,6 +29,7 @@ export function toEventSummary(row: EventSummaryRow): EventSummaryView {
     signature_valid: row.signature_valid,
     received_at: row.received_at,
     processed_at: row.processed_at,
+    seq: row.seq,
   };
 }
 

@@ -34,6 +34,7 @@ export const EventRowShape = z.object({
   signature_valid: z.boolean().nullable(),
   received_at: ms,
   processed_at: ms.nullable(),
+  seq: z.number().int().nullable(),
   payload: text,
 });
 
@@ -47,10 +48,11 @@ export const EVENT_COLUMNS = Object.keys(EventRowShape.shape) as EventColumn[];
 export type EventSummaryRow = Omit<EventRow, "payload">;
 export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter((column) => column !== "payload");
 
-/** What a new push stores; the follow-up columns start empty. */
-export type NewEvent = Omit<EventRow, "attempts" | "last_error" | "processed_at">;
+/** What a new push stores; the follow-up columns start empty and a trigger assigns `seq`. */
+export type NewEvent = Omit<EventRow, "attempts" | "last_error" | "processed_at" | "seq">;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "last_error" && column !== "processed_at",
+  (column): column is keyof NewEvent =>
+    column !== "attempts" && column !== "last_error" && column !== "processed_at" && column !== "seq",
 );
 
 /**
