@@ -16,12 +16,20 @@ const standin = await startOmisellStandin({ port: STANDIN_PORT, rateLimit: proce
 console.log(
   `Omisell stand-in on ${standin.url}${process.env.STANDIN_RATE_LIMIT ? ` (rate limit ${process.env.STANDIN_RATE_LIMIT})` : ""}`,
 );
-const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url } });
+// Forwarding is on when FORWARD_URL and FORWARD_SECRET are in the environment (or in .dev.vars).
+const forwarding = Object.fromEntries(
+  ["FORWARD_URL", "FORWARD_SECRET", "FORWARD_BACKOFF_BASE_SECONDS"].flatMap((name) =>
+    process.env[name] ? [[name, process.env[name]]] : [],
+  ),
+);
+const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url, ...forwarding } });
 console.log(`
 omisell-push is running on http://localhost:${PORT}
   push endpoint  POST http://localhost:${PORT}/webhooks/omisell   (secret: OMISELL_PUSH_SECRET in .dev.vars)
   read API       http://localhost:${PORT}/api/events               (Authorization: Bearer dev-read-token)
   dashboard      http://localhost:${PORT}/dashboard
+  change feed    npm run tail -- --url http://localhost:${PORT} --token dev-read-token
+  forwarding     ${forwarding.FORWARD_URL ? `to ${forwarding.FORWARD_URL}` : "off (set FORWARD_URL and FORWARD_SECRET)"}
   try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
 `);
 

@@ -13,14 +13,19 @@ import { parseArgs } from "node:util";
 import { workerBase } from "./lib/worker-url.mjs";
 
 /**
- * @typedef {{ seq: number, id: string, event: string, status: string, order_number?: string | null,
- *   resource_id?: string | null }} Change
+ * @typedef {{ seq: number, id: string, event: string | null, category?: string, status: string,
+ *   order_number?: string | null, resource_id?: string | null }} Change
  */
+
+/** Wide enough for the longest event name Omisell sends (shipment.failed_delivery_attempt). */
+const EVENT_WIDTH = 32;
 
 /** One line for a change of the feed. */
 export function formatChange(/** @type {Change} */ change) {
   const order = change.order_number ?? change.resource_id ?? "-";
-  return `${String(change.seq).padStart(8)}  ${String(change.id).padEnd(28)} ${String(change.event).padEnd(30)} ${String(change.status).padEnd(10)} ${order}`;
+  // An invalid push has no event name: show its category instead of "null".
+  const event = change.event ?? `(${change.category ?? "no event name"})`;
+  return `${String(change.seq).padStart(8)}  ${String(change.id).padEnd(28)} ${event.padEnd(EVENT_WIDTH)} ${String(change.status).padEnd(10)} ${order}`;
 }
 
 /**
@@ -122,10 +127,16 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       once: { type: "boolean", default: false },
     },
   });
+  if (!/^\d+$/.test(args.after)) {
+    console.error(`--after must be a seq (a whole number >= 0), not ${args.after}`);
+    process.exit(2);
+  }
   const controller = new AbortController();
   process.on("SIGINT", () => controller.abort());
   process.on("SIGTERM", () => controller.abort());
-  console.log(`${"seq".padStart(8)}  ${"event id".padEnd(28)} ${"event".padEnd(30)} ${"status".padEnd(10)} order`);
+  console.log(
+    `${"seq".padStart(8)}  ${"event id".padEnd(28)} ${"event".padEnd(EVENT_WIDTH)} ${"status".padEnd(10)} order`,
+  );
   try {
     const position = await tailFeed({
       url: args.url,

@@ -157,9 +157,9 @@ export const readConfig: (env: object) => Config = cachedParser(ConfigSchema);
 export const readPushConfig: (env: object) => PushConfig = cachedParser(PushConfigSchema);
 
 /*
- * Forwarding (FORWARD_URL, FORWARD_SECRET, FORWARD_TIMEOUT_MS) is parsed apart from the rest and
- * never throws: a bad value is logged once per `env` object and turns forwarding off, so it can
- * never stop pushes or follow-ups. FORWARD_URL unset = off.
+ * Forwarding (FORWARD_URL, FORWARD_SECRET, FORWARD_TIMEOUT_MS, FORWARD_BACKOFF_BASE_SECONDS) is
+ * parsed apart from the rest and never throws: a bad value is logged once per `env` object and
+ * turns forwarding off, so it can never stop pushes or follow-ups. FORWARD_URL unset = off.
  */
 const ForwardConfigSchema = z.object({
   FORWARD_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional()),
@@ -170,9 +170,11 @@ const ForwardConfigSchema = z.object({
     return key ?? undefined;
   }),
   FORWARD_TIMEOUT_MS: int(10_000, 100, 120_000),
+  // Seconds, as the queue's delaySeconds takes them: the first wait after a failed attempt.
+  FORWARD_BACKOFF_BASE_SECONDS: int(30, 1, 3600),
 });
 
-export type ForwardConfig = { url: string; key: Uint8Array; timeoutMs: number };
+export type ForwardConfig = { url: string; key: Uint8Array; timeoutMs: number; backoffBaseSeconds: number };
 
 const forwardConfigs = new WeakMap<object, ForwardConfig | null>();
 
@@ -194,6 +196,7 @@ export function readForwardConfig(env: object): ForwardConfig | null {
       url: parsed.data.FORWARD_URL,
       key: parsed.data.FORWARD_SECRET,
       timeoutMs: parsed.data.FORWARD_TIMEOUT_MS,
+      backoffBaseSeconds: parsed.data.FORWARD_BACKOFF_BASE_SECONDS,
     };
   }
   forwardConfigs.set(env, config);

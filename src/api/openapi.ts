@@ -28,6 +28,8 @@ const TAGS = [
   { name: "Orders", description: "Order snapshots and timelines." },
   { name: "Stats", description: "Figures for monitoring." },
   { name: "Reconciliation", description: "Order changes Omisell listed that no push told about." },
+  { name: "Change feed", description: "Every insert and status change, in commit order, for mirrors." },
+  { name: "Forwarding", description: "Deliveries of settled events to FORWARD_URL." },
   { name: "Service", description: "Health and this reference." },
 ];
 

@@ -10,7 +10,9 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { deliveryRoutes } from "./endpoints/deliveries";
 import { eventRoutes } from "./endpoints/events";
+import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
 import { reconcileRoutes } from "./endpoints/reconcile";
@@ -44,6 +46,8 @@ apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 apiRoutes.route("/", eventRoutes);
 apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
+apiRoutes.route("/", feedRoutes);
+apiRoutes.route("/", deliveryRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
 

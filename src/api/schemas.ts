@@ -97,6 +97,10 @@ export const EventSummary = z
     }),
     received_at: z.int().meta({ description: "ms since the epoch" }),
     processed_at: z.int().nullable(),
+    seq: z
+      .int()
+      .nullable()
+      .meta({ description: "Change-feed position: taken anew by every insert and status change." }),
   })
   .meta({ id: "EventSummary" });
 

@@ -33,6 +33,7 @@ export function toEventSummary(row: EventSummaryRow): EventSummaryView {
     signature_scheme: row.signature_scheme,
     received_at: row.received_at,
     processed_at: row.processed_at,
+    seq: row.seq,
   };
 }
 

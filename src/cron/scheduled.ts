@@ -1,7 +1,8 @@
 /**
  * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, purge what is
- * past retention (reconciliation runs included), and reconcile missed pushes (the periodic run
- * when it is due, then the next windows of manual runs). The jobs are independent: each runs
+ * past retention (reconciliation runs included), re-send overdue forwarding deliveries, and
+ * reconcile missed pushes (the periodic run when it is due, then the next windows of manual
+ * runs). The jobs are independent: each runs
  * whatever the others do, and a failure is logged under the job's name.
  */
 import { readConfig } from "../config";
@@ -12,6 +13,7 @@ import { liveReconcileDeps } from "../reconcile/deps";
 import { advanceManualRuns } from "../reconcile/manual";
 import { type ReconcileDeps, runReconciliation } from "../reconcile/run";
 import { purgeRunsBefore } from "../store/reconcile";
+import { runForwardingCron } from "./forwarding";
 import { purgePastRetention } from "./retention";
 import { sweepStuckFollowups } from "./sweeper";
 
@@ -50,6 +52,7 @@ export async function runScheduled(
     ["purge", async () => purgePastRetention(env, now)],
     ["purge_runs", async () => purgeOldRuns(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
+    ["forwarding", async () => runForwardingCron(env, now)],
   ];
   const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
   const failures = outcomes.flatMap((outcome, i) =>

@@ -6,6 +6,8 @@
  */
 import type { z } from "zod";
 import type { EventDetail, OrderView } from "../api/schemas";
+import type { DeliveryRow } from "../store/deliveries";
+import { EventDeliveries } from "./deliveries";
 import { formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
 
@@ -48,10 +50,12 @@ export function EventPage({
   viewer,
   event,
   flash,
+  deliveries,
 }: {
   viewer: Viewer;
   event: z.infer<typeof EventDetail>;
   flash?: string;
+  deliveries?: DeliveryRow[];
 }) {
   const canReplay = viewer.role === "admin" && event.status !== "invalid";
   return (
@@ -126,6 +130,7 @@ export function EventPage({
           <Json value={event.payload} />
         </section>
       </div>
+      <EventDeliveries deliveries={deliveries} />
     </Layout>
   );
 }

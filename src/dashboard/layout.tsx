@@ -28,6 +28,7 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
                 <nav>
                   <a href="/dashboard">Overview</a>
                   <a href="/dashboard?status=failed">Failures</a>
+                  <a href="/dashboard/deliveries">Deliveries</a>
                   <a href="/docs">API reference</a>
                 </nav>
                 <div class="who">

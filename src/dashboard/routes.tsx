@@ -10,12 +10,14 @@ import { readEvent, readEventPage, readOrder, readStats } from "../api/reads";
 import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../api/schemas";
 import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
-import { readConfig } from "../config";
+import { readConfig, readForwardConfig } from "../config";
 import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
 import { readReconciliationSummary } from "../reconcile/figures";
+import { listDeliveries, listRetryingDeliveries } from "../store/deliveries";
+import { FailingDeliveriesPage } from "./deliveries";
 import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
 import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
@@ -157,7 +159,8 @@ dashboardRoutes.get("/dashboard/events/:id", async (c) => {
   const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
   if (!event) return noSuchEvent(c);
   const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
-  return render(c, <EventPage viewer={viewer} event={event} flash={flash} />);
+  const { deliveries } = await listDeliveries(c.env.DB, { event_id: event.id, limit: 20 });
+  return render(c, <EventPage viewer={viewer} event={event} flash={flash} deliveries={deliveries} />);
 });
 
 dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
@@ -182,6 +185,16 @@ dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
   const order = number.success ? await readOrder(c.env.DB, number.data.omisell_order_number) : null;
   if (!order) return showMessage(c, 404, "No such order", "No snapshot and no event for this order number.");
   return render(c, <OrderPage viewer={viewer} order={order} />);
+});
+
+dashboardRoutes.get("/dashboard/deliveries", async (c) => {
+  const [failed, retrying] = await Promise.all([
+    listDeliveries(c.env.DB, { status: "failed", limit: 50 }),
+    listRetryingDeliveries(c.env.DB, 50),
+  ]);
+  const forwarding = readForwardConfig(c.env) !== null;
+  const page = { viewer: c.get("viewer"), failed: failed.deliveries, retrying, forwarding };
+  return render(c, <FailingDeliveriesPage {...page} />);
 });
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

@@ -44,6 +44,7 @@ export const EventRowShape = z.object({
   source: z.enum(EVENT_SOURCES),
   received_at: ms,
   processed_at: ms.nullable(),
+  seq: z.number().int().nullable(),
   payload: text,
   headers: z.record(z.string(), z.string()).nullable(),
 });
@@ -70,11 +71,11 @@ export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter(
  */
 type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error";
 
-/** What a new event stores; the follow-up columns start empty. */
-export type NewEvent = Omit<EventRow, "attempts" | "processed_at" | DefaultedColumn> &
+/** What a new event stores; the follow-up columns start empty and a trigger assigns `seq`. */
+export type NewEvent = Omit<EventRow, "attempts" | "processed_at" | "seq" | DefaultedColumn> &
   Partial<Pick<EventRow, DefaultedColumn>>;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "processed_at",
+  (column): column is keyof NewEvent => column !== "attempts" && column !== "processed_at" && column !== "seq",
 );
 
 /**

@@ -12,6 +12,7 @@
  */
 import { type Config, readConfig } from "../config";
 import { describeError } from "../errors";
+import { enqueueDeliveries } from "../forward/enqueue";
 import { log } from "../lib/log";
 import { omisellAuth } from "../omisell/auth";
 import { omisellConnection } from "../omisell/connection";
@@ -61,6 +62,10 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
       () => env.DB.batch(plan.skips.map((skip) => markEventSkippedStatement(env.DB, skip.eventId, skip.reason, now))),
       config,
     );
+    await enqueueDeliveries(
+      env,
+      plan.skips.map((skip) => skip.eventId),
+    ); // TEMP forwarding hook
   }
   await forEachWithLimit(plan.groups, config.FOLLOWUP_PARALLELISM, (group) => followUpOrder(env, config, group));
 }
@@ -99,6 +104,7 @@ async function followUpOrder(env: Env, config: Config, group: OrderGroup<QueueMe
     },
     config,
   );
+  await enqueueDeliveries(env, eventIds); // TEMP forwarding hook
   log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });
 }
 
@@ -127,6 +133,7 @@ async function handleFailure(
       () => markEventsFailed(env.DB, ids, failure.error),
       config,
     );
+    await enqueueDeliveries(env, ids); // TEMP forwarding hook
   }
 
   if (plan.retry.length > 0) {

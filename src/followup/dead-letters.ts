@@ -4,6 +4,7 @@
  * it is.
  */
 import { describeError } from "../errors";
+import { enqueueDeliveries } from "../forward/enqueue";
 import { log } from "../lib/log";
 import { markEventDeadLettered } from "../store/followup-state";
 import type { FollowupMessage } from "./message";
@@ -23,6 +24,7 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, e
         "the queue gave up on this follow-up after its retries (no error was recorded)",
       );
       if (marked) log("warn", "followup_dead_lettered", { event_id: eventId });
+      if (marked) await enqueueDeliveries(env, [eventId]); // TEMP forwarding hook
       message.ack();
     } catch (err) {
       log("error", "dead_letter_write_failed", { event_id: eventId, error: describeError(err) });

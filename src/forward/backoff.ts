@@ -14,10 +14,13 @@ export const BACKOFF_MAX_SECONDS = 6 * 3600;
 /** Cloudflare Queues delay a message by at most 12 hours. */
 export const MAX_QUEUE_DELAY_SECONDS = 43_200;
 
-/** The wait after failed attempt number `attempts` (1 for the first), before the deadline cut. */
-export function backoffSeconds(attempts: number, random: number): number {
+/**
+ * The wait after failed attempt number `attempts` (1 for the first), before the deadline cut.
+ * `baseSeconds` is the first wait (FORWARD_BACKOFF_BASE_SECONDS; tests shorten it).
+ */
+export function backoffSeconds(attempts: number, random: number, baseSeconds = BACKOFF_BASE_SECONDS): number {
   const exponent = Math.min(Math.max(attempts, 1) - 1, 30);
-  const ceiling = Math.min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** exponent);
+  const ceiling = Math.min(BACKOFF_MAX_SECONDS, baseSeconds * 2 ** exponent);
   const jittered = Math.ceil(ceiling / 2 + (ceiling / 2) * Math.min(Math.max(random, 0), 1));
   return Math.min(MAX_QUEUE_DELAY_SECONDS, jittered);
 }
@@ -25,9 +28,15 @@ export function backoffSeconds(attempts: number, random: number): number {
 export type AfterFailure = { kind: "retry"; delaySeconds: number; nextAttemptAt: number } | { kind: "fail" };
 
 /** What follows failed attempt number `attempts`, made at `now`, for a delivery tried until `retryUntil`. */
-export function afterFailure(attempts: number, now: number, retryUntil: number, random: number): AfterFailure {
+export function afterFailure(
+  attempts: number,
+  now: number,
+  retryUntil: number,
+  random: number,
+  baseSeconds = BACKOFF_BASE_SECONDS,
+): AfterFailure {
   const remainingSeconds = Math.ceil((retryUntil - now) / 1000);
   if (remainingSeconds <= 0) return { kind: "fail" };
-  const delaySeconds = Math.max(1, Math.min(backoffSeconds(attempts, random), remainingSeconds));
+  const delaySeconds = Math.max(1, Math.min(backoffSeconds(attempts, random, baseSeconds), remainingSeconds));
   return { kind: "retry", delaySeconds, nextAttemptAt: now + delaySeconds * 1000 };
 }

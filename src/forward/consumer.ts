@@ -78,7 +78,7 @@ async function attemptDelivery(env: Env, config: ForwardConfig, message: Message
       message.ack();
       return;
     }
-    const next = afterFailure(attempts, at, delivery.retry_until, Math.random());
+    const next = afterFailure(attempts, at, delivery.retry_until, Math.random(), config.backoffBaseSeconds);
     const nextAttemptAt = next.kind === "retry" ? next.nextAttemptAt : null;
     await recordFailedAttempt(env.DB, id, { at, statusCode: outcome.statusCode, error: outcome.error, nextAttemptAt });
     if (next.kind === "fail") {

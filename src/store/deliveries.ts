@@ -252,3 +252,12 @@ export async function purgeDeliveriesBefore(db: D1Database, idBound: string, lim
     .run();
   return result.meta.changes;
 }
+
+/** Pending deliveries that have failed at least once (the destination is refusing them), newest first. */
+export async function listRetryingDeliveries(db: D1Database, limit: number): Promise<DeliveryRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM deliveries WHERE status = 'pending' AND attempts >= 1 ORDER BY id DESC LIMIT ?1")
+    .bind(limit)
+    .all<DeliveryRow>();
+  return results;
+}

@@ -51,10 +51,12 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
   await env.DB.prepare("UPDATE events SET attempts = ?2, last_error = ?3, processed_at = ?4 WHERE id = ?1")
     .bind(row.id, rest.attempts ?? 0, rest.last_error ?? null, rest.processed_at ?? null)
     .run();
+  const stored = await env.DB.prepare("SELECT seq FROM events WHERE id = ?1").bind(row.id).first<{ seq: number }>();
   return {
     attempts: 0,
     last_error: null,
     processed_at: null,
+    seq: stored?.seq ?? null,
     ...row,
     signature_scheme: row.signature_scheme ?? null,
     source: row.source ?? "push",

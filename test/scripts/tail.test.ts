@@ -6,7 +6,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { formatChange, tailFeed } from "../../scripts/tail.mjs";
 import { json, startFakeWorker } from "./fake-worker";
 
-type Change = { seq: number; id: string; event: string; status: string; order_number: string | null };
+type Change = {
+  seq: number;
+  id: string;
+  event: string | null;
+  category?: string;
+  status: string;
+  order_number: string | null;
+};
 const change = (seq: number): Change => ({
   seq,
   id: `01JEV${seq}`,
@@ -122,6 +129,17 @@ describe("npm run tail", () => {
   it("formats a change as seq, id, event, status and order number", () => {
     const line = formatChange(change(42));
     expect(line.split(/\s+/).filter(Boolean)).toEqual(["42", "01JEV42", "order.shipped", "processed", "OM-42"]);
+  });
+
+  it("shows the category of an invalid push, which has no event name, instead of null", () => {
+    const line = formatChange({ ...change(7), event: null, category: "invalid", status: "invalid" });
+    expect(line.split(/\s+/).filter(Boolean)).toEqual(["7", "01JEV7", "(invalid)", "invalid", "OM-7"]);
+  });
+
+  it("keeps the columns aligned for the longest event name", () => {
+    const long = formatChange({ ...change(8), event: "shipment.failed_delivery_attempt" });
+    const short = formatChange(change(9));
+    expect(long.indexOf("processed")).toBe(short.indexOf("processed"));
   });
 
   it("prefers the position in the state file to --after", async () => {

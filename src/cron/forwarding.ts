@@ -1,0 +1,39 @@
+/**
+ * Forwarding's share of the every-minute cron: re-send pending deliveries whose message was lost,
+ * and delete deliveries past retention (the events they delivered are purged at the same age).
+ * Never throws: each part logs its own failure, so forwarding can never stop the cron's other work.
+ */
+import { readConfig } from "../config";
+import { describeError } from "../errors";
+import { sweepDeliveries } from "../forward/enqueue";
+import { encodeIdTime } from "../lib/ids";
+import { log } from "../lib/log";
+import { purgeDeliveriesBefore } from "../store/deliveries";
+
+const PURGE_CHUNK = 500;
+const MAX_PURGE_CHUNKS_PER_RUN = 10;
+
+export type ForwardingCronResult = { swept: number; purged: number };
+
+export async function runForwardingCron(env: Env, now: number): Promise<ForwardingCronResult> {
+  const [swept, purged] = await Promise.allSettled([sweepDeliveries(env, now), purgeOldDeliveries(env, now)]);
+  if (swept.status === "rejected") log("error", "forward_sweep_failed", { error: describeError(swept.reason) });
+  if (purged.status === "rejected") log("error", "forward_purge_failed", { error: describeError(purged.reason) });
+  return {
+    swept: swept.status === "fulfilled" ? swept.value : 0,
+    purged: purged.status === "fulfilled" ? purged.value : 0,
+  };
+}
+
+/** Deliveries created before the retention cutoff (ids start with their creation time), in bounded chunks. */
+async function purgeOldDeliveries(env: Env, now: number): Promise<number> {
+  const bound = encodeIdTime(now - readConfig(env).RETENTION_MS);
+  let total = 0;
+  for (let chunk = 0; chunk < MAX_PURGE_CHUNKS_PER_RUN; chunk++) {
+    const deleted = await purgeDeliveriesBefore(env.DB, bound, PURGE_CHUNK);
+    total += deleted;
+    if (deleted < PURGE_CHUNK) break;
+  }
+  if (total > 0) log("info", "forward_deliveries_purged", { deliveries: total });
+  return total;
+}

@@ -1,0 +1,113 @@
+/**
+ * The dashboard's view of forwarding: an event's deliveries (a section of the event page) and
+ * the page of failing deliveries, those that ended `failed` and those still retrying after a
+ * refusal. Render only; the handlers read.
+ */
+import type { DeliveryRow } from "../store/deliveries";
+import { formatTime } from "./format";
+import { Layout, type Viewer } from "./layout";
+
+/** Delivery statuses in the colours of the event statuses they resemble. */
+const BADGE_CLASS = { pending: "s-received", delivered: "s-processed", failed: "s-failed" } as const;
+
+function DeliveryBadge({ status }: { status: DeliveryRow["status"] }) {
+  return <span class={`badge ${BADGE_CLASS[status]}`}>{status}</span>;
+}
+
+function DeliveryTable({ deliveries, withEvent }: { deliveries: DeliveryRow[]; withEvent: boolean }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Created (UTC)</th>
+            {withEvent ? <th>Event</th> : null}
+            <th>Status</th>
+            <th class="num">Attempts</th>
+            <th class="num">Last status</th>
+            <th>Last error</th>
+            <th class="hide-sm">Next attempt (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((d) => (
+            <tr>
+              <td class="nowrap mono" title={`webhook-id ${d.id}`}>
+                {formatTime(d.created_at)}
+              </td>
+              {withEvent ? (
+                <td class="mono">
+                  <a href={`/dashboard/events/${d.event_id}`}>{d.event_id}</a>
+                </td>
+              ) : null}
+              <td>
+                <DeliveryBadge status={d.status} />
+              </td>
+              <td class="num">{d.attempts}</td>
+              <td class="num mono">{d.last_status_code ?? "—"}</td>
+              <td>{d.last_error ? <span class="error-text">{d.last_error}</span> : "—"}</td>
+              <td class="hide-sm nowrap mono">{d.next_attempt_at ? formatTime(d.next_attempt_at) : "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The event page's section: every forwarding of this event, newest first. */
+export function EventDeliveries({ deliveries }: { deliveries: DeliveryRow[] | undefined }) {
+  if (!deliveries) return null;
+  return (
+    <section class="card" aria-labelledby="deliveries-title">
+      <h2 id="deliveries-title">Deliveries to FORWARD_URL ({deliveries.length})</h2>
+      {deliveries.length === 0 ? (
+        <p class="muted">Not forwarded: forwarding is off, or the event has not settled.</p>
+      ) : (
+        <DeliveryTable deliveries={deliveries} withEvent={false} />
+      )}
+    </section>
+  );
+}
+
+export function FailingDeliveriesPage({
+  viewer,
+  failed,
+  retrying,
+  forwarding,
+}: {
+  viewer: Viewer;
+  failed: DeliveryRow[];
+  retrying: DeliveryRow[];
+  forwarding: boolean;
+}) {
+  return (
+    <Layout title="Failing deliveries" viewer={viewer}>
+      <div class="crumbs">
+        <a href="/dashboard">Overview</a> / deliveries
+      </div>
+      <h1>Failing deliveries</h1>
+      <p class="sub">
+        {forwarding
+          ? "Forwarding is on. A failed delivery can be retried with POST /api/deliveries/{id}/retry (admin token)."
+          : "Forwarding is off (FORWARD_URL unset or not usable): nothing is being sent."}
+      </p>
+      <section class="card" aria-labelledby="failed-title">
+        <h2 id="failed-title">Failed ({failed.length})</h2>
+        {failed.length === 0 ? (
+          <p class="empty">No delivery has failed.</p>
+        ) : (
+          <DeliveryTable deliveries={failed} withEvent={true} />
+        )}
+      </section>
+      <section class="card" aria-labelledby="retrying-title">
+        <h2 id="retrying-title">Retrying after a refusal ({retrying.length})</h2>
+        {retrying.length === 0 ? (
+          <p class="empty">No delivery is being retried.</p>
+        ) : (
+          <DeliveryTable deliveries={retrying} withEvent={true} />
+        )}
+      </section>
+    </Layout>
+  );
+}
