@@ -3,7 +3,7 @@
  * parsed when it is JSON, stats figures assembled into 24 hourly buckets. Pure functions.
  */
 import type { z } from "zod";
-import { catalogueMark } from "../events/catalogue";
+import { publicEventSummary } from "../events/summary";
 import { EVENT_STATUSES, type EventRow, type EventSummaryRow } from "../events/vocabulary";
 import type { EventStatsRows } from "../store/stats";
 import type { EventDetail, EventSummary, Stats } from "./schemas";
@@ -13,28 +13,9 @@ export type EventSummaryView = z.infer<typeof EventSummary>;
 
 export const HOUR_MS = 3_600_000;
 
+/** The public summary (shared with the feed and forwarding), typed as the API schema declares it. */
 export function toEventSummary(row: EventSummaryRow): EventSummaryView {
-  return {
-    id: row.id,
-    dedupe_key: row.dedupe_key,
-    request_id: row.request_id,
-    event: row.event,
-    category: row.category,
-    seller_id: row.seller_id,
-    resource_type: row.resource_type,
-    resource_id: row.resource_id,
-    order_number: row.order_number,
-    status: row.status,
-    attempts: row.attempts,
-    last_error: row.last_error,
-    catalogue: catalogueMark(row.event),
-    source: row.source,
-    signature_valid: row.signature_valid,
-    signature_scheme: row.signature_scheme,
-    received_at: row.received_at,
-    processed_at: row.processed_at,
-    seq: row.seq,
-  };
+  return publicEventSummary(row);
 }
 
 /** The raw body parsed as JSON, or the text itself when it is not JSON (invalid pushes). */

@@ -7,7 +7,7 @@
  * summary as the read API shows it (no payload) and `order` Omisell's order data from the stored
  * snapshot, both as they are at the attempt: a retry sends the latest order.
  */
-import { toEventSummary } from "../api/views";
+import { publicEventSummary } from "../events/summary";
 import type { EventSummaryRow } from "../events/vocabulary";
 
 export type DeliveryBodyInput = { createdAt: number; event: EventSummaryRow; order: string | null };
@@ -16,7 +16,7 @@ export function deliveryBody(input: DeliveryBodyInput): string {
   return JSON.stringify({
     type: input.event.event ?? input.event.category,
     timestamp: new Date(input.createdAt).toISOString(),
-    data: { event: toEventSummary(input.event), order: parseOrder(input.order) },
+    data: { event: publicEventSummary(input.event), order: parseOrder(input.order) },
   });
 }
 
