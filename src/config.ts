@@ -5,8 +5,8 @@
  * (`RETENTION_MS`, `CLAIM_LEASE_MS`, `SWEEP_AFTER_MS`) next to the vars they come from.
  */
 import { z } from "zod";
-import { decodeWebhookSecret } from "./forward/signature";
 import { log } from "./lib/log";
+import { decodeWebhookSecret } from "./lib/webhook-secret";
 
 const list = z
   .string()

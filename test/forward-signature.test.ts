@@ -4,7 +4,8 @@
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { decodeWebhookSecret, signDelivery, webhookHeaders } from "../src/forward/signature";
+import { signDelivery, webhookHeaders } from "../src/forward/signature";
+import { decodeWebhookSecret } from "../src/lib/webhook-secret";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
 
 const key = decodeWebhookSecret(TEST_FORWARD_SECRET) as Uint8Array;
