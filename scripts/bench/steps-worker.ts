@@ -1,16 +1,17 @@
 /**
  * The push path taken apart, for `scripts/bench/steps.mjs`: one route that runs only the steps
- * named in `?steps=` (verify, claim, insert, commit, enqueue, plus bare runtime probes), with the
+ * named in `?steps=` (verify, begin, insert, enqueue, finish, plus bare runtime probes), with the
  * project's own step functions and the same bindings as wrangler.toml. Comparing the CPU each
  * combination costs shows where a push spends its time. Never deployed.
  */
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
-import { claimPush, commitPush } from "../../src/dedupe/claims";
+import { beginPush, finishPush } from "../../src/dedupe/claims";
 import { enqueueFollowup } from "../../src/followup/message";
 import { newEventId } from "../../src/lib/ids";
 import { parsePushEnvelope } from "../../src/push/envelope";
 import { verifyPushSignature } from "../../src/push/signature";
+import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "../../src/store/event-columns";
 import { insertEvent } from "../../src/store/event-writes";
 
 export { ClaimShard } from "../../src/dedupe/claim-shard";
@@ -59,26 +60,37 @@ app.post("/webhooks/omisell", async (c) => {
   if (steps.has("do-nothing")) await probe.nothing(key);
   if (steps.has("do-write")) await probe.writeOne(key);
   if (steps.has("d1-select")) await c.env.DB.prepare("SELECT 1").first();
-  if (steps.has("claim")) await claimPush(c.env.CLAIMS, key, crypto.randomUUID(), eventId, 30_000);
-  if (steps.has("insert")) {
-    await insertEvent(c.env.DB, {
-      id: eventId,
-      dedupe_key: key,
-      request_id: key,
-      event: "order.created",
-      category: "order",
-      seller_id: "S1",
-      resource_type: "order",
-      resource_id: key,
-      order_number: key,
-      status: "received",
-      signature_valid: true,
-      received_at: receivedAt,
-      payload: text,
-    });
+  const token = crypto.randomUUID();
+  if (steps.has("begin")) await beginPush(c.env.CLAIMS, key, token, 30_000);
+  const row = {
+    id: eventId,
+    dedupe_key: key,
+    request_id: key,
+    event: "order.created",
+    category: "order",
+    seller_id: "S1",
+    resource_type: "order",
+    resource_id: key,
+    order_number: key,
+    status: "received",
+    signature_valid: true,
+    received_at: receivedAt,
+    payload: text,
+  } as const;
+  // The project's insert (INSERT ... ON CONFLICT DO NOTHING RETURNING, and the key's row, in one batch).
+  if (steps.has("insert")) await insertEvent(c.env.DB, row);
+  // The alternative: the INSERT alone with first(), a second SELECT only on a conflict.
+  if (steps.has("insert-first")) {
+    await c.env.DB.prepare(
+      `INSERT INTO events (${INSERT_EVENT_COLUMNS}) VALUES (${INSERT_EVENT_PLACEHOLDERS}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+    )
+      .bind(...insertValues(row))
+      .first();
   }
-  if (steps.has("commit")) await commitPush(c.env.CLAIMS, key, eventId, 86_400_000);
   if (steps.has("enqueue")) await enqueueFollowup(c.env.FOLLOWUPS, eventId, "push");
+  if (steps.has("finish")) {
+    c.executionCtx.waitUntil(finishPush(c.env.CLAIMS, key, token, { stored: true, eventId }).catch(() => {}));
+  }
   return c.body(null, 200);
 });
 

@@ -97,6 +97,10 @@ export const EventPage = z
   .object({
     events: z.array(EventSummary).meta({ description: "Newest first." }),
     next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last." }),
+    partial: z.boolean().meta({
+      description:
+        "True when the page stopped at its scan budget (several rare filters together): it may hold fewer events than `limit`, even none, and `next_cursor` continues the scan.",
+    }),
   })
   .meta({ id: "EventPage" });
 
@@ -133,6 +137,9 @@ export const Stats = z
     }),
     last_received: z.object({ id: z.string(), event: z.string().nullable(), received_at: z.int() }).nullable(),
     hourly: z.array(HourCounts).meta({ description: "The last 24 hours, oldest first, by category." }),
+    counts_complete: z.boolean().meta({
+      description: "False while more events wait for the cron's rollup than the stats count live.",
+    }),
   })
   .meta({ id: "Stats" });
 

@@ -74,5 +74,6 @@ export function toStats(rows: EventStatsRows, now: number): z.infer<typeof Stats
     },
     last_received: rows.lastReceived,
     hourly,
+    counts_complete: rows.complete,
   };
 }
