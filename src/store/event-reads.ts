@@ -3,7 +3,7 @@
  * an order's timeline. Each is answered from an index and reads a bounded number of rows; rows
  * come back decoded.
  */
-import type { EventRow, EventSummaryRow, ListFilterColumn } from "../events/vocabulary";
+import { type EventRow, type EventSummaryRow, LIST_FILTER_COLUMNS, type ListFilterColumn } from "../events/vocabulary";
 import {
   decodeEventRow,
   EVENT_SELECT,
@@ -28,9 +28,9 @@ export type EventListQuery = {
 
 /**
  * The filter that picks the index walked, most selective first; any other filter is checked on
- * the rows that walk yields, within the scan budget.
+ * the rows that walk yields, within the scan budget. A filter added later comes last.
  */
-const INDEX_ORDER: readonly ListFilterColumn[] = [
+const MOST_SELECTIVE: readonly ListFilterColumn[] = [
   "order_number",
   "resource_id",
   "seller_id",
@@ -38,6 +38,7 @@ const INDEX_ORDER: readonly ListFilterColumn[] = [
   "status",
   "category",
 ];
+const INDEX_ORDER = [...MOST_SELECTIVE, ...LIST_FILTER_COLUMNS.filter((c) => !MOST_SELECTIVE.includes(c))];
 
 /** Rows of the walked index one page may read, per row asked for, when several filters apply. */
 export const SCAN_BUDGET_PER_ROW = 4;
