@@ -12,7 +12,10 @@ import { newEventId } from "../../src/lib/ids";
 import { parsePushEnvelope } from "../../src/push/envelope";
 import { verifyPushSignature } from "../../src/push/signature";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "../../src/store/event-columns";
+import { rollUpEvents } from "../../src/store/event-counts";
+import { eventListStatement } from "../../src/store/event-reads";
 import { insertEvent } from "../../src/store/event-writes";
+import { STATS_SQL } from "../../src/store/stats";
 
 export { ClaimShard } from "../../src/dedupe/claim-shard";
 export { OmisellRateLimiter } from "../../src/omisell/rate-limiter";
@@ -37,6 +40,80 @@ export class Probe extends DurableObject<Env> {
 
 const app = new Hono<{ Bindings: StepsEnv }>();
 app.get("/health", (c) => c.json({ status: "ok" }));
+
+/**
+ * Rows read, as D1 reports them (`meta.rows_read`), by the stats and by list pages: the project's
+ * statements, and for comparison those of the previous version (counts over the events table,
+ * every filter in one statement). Used by `npm run bench` on the seeded database.
+ */
+const PREVIOUS_STATS_SQL = [
+  "SELECT status, COUNT(*) AS n FROM events WHERE status IN ('received', 'processed', 'skipped', 'failed', 'invalid') GROUP BY status",
+  "SELECT event, COUNT(*) AS n FROM events WHERE event IS NOT NULL GROUP BY event ORDER BY n DESC LIMIT 100",
+  "SELECT COUNT(*) AS n FROM events WHERE status = 'failed' AND id >= ?1",
+  "SELECT id FROM events WHERE status = 'failed' ORDER BY id DESC LIMIT 5",
+  "SELECT id, received_at FROM events WHERE status = 'received' ORDER BY id LIMIT 1",
+  "SELECT id, event, received_at FROM events ORDER BY id DESC LIMIT 1",
+];
+const PREVIOUS_HOURLY_SQL =
+  "SELECT category, COUNT(*) AS n FROM events WHERE category IN ('order', 'shipment', 'return', 'sale_invoice', 'unknown', 'invalid') AND id >= ?1 AND id < ?2 GROUP BY category";
+
+async function rowsRead(db: D1Database, statements: D1PreparedStatement[]): Promise<number> {
+  const results = await db.batch(statements);
+  return results.reduce((sum, r) => sum + (r.meta.rows_read ?? 0), 0);
+}
+
+app.post("/rollup", async (c) => {
+  let total = 0;
+  for (;;) {
+    const rolled = await rollUpEvents(c.env.DB, newEventId(Date.now()), 5_000, Date.now());
+    total += rolled;
+    if (rolled < 5_000) return c.json({ rolled: total });
+  }
+});
+
+app.get("/rows-read/stats", async (c) => {
+  const db = c.env.DB;
+  const now = Date.now();
+  const windowStart = (Math.floor(now / 3_600_000) - 23) * 3_600_000;
+  const current = await rowsRead(
+    db,
+    Object.values(STATS_SQL).map((sql) => db.prepare(sql).bind(...(sql.includes("?1") ? [windowStart] : []))),
+  );
+  const idAt = (ms: number) => newEventId(ms).slice(0, 10);
+  const previous = await rowsRead(db, [
+    ...PREVIOUS_STATS_SQL.map((sql) => db.prepare(sql).bind(...(sql.includes("?1") ? [idAt(windowStart)] : []))),
+    ...Array.from({ length: 24 }, (_, i) =>
+      db.prepare(PREVIOUS_HOURLY_SQL).bind(idAt(windowStart + i * 3_600_000), idAt(windowStart + (i + 1) * 3_600_000)),
+    ),
+  ]);
+  return c.json({ current, previous });
+});
+
+app.get("/rows-read/list", async (c) => {
+  const db = c.env.DB;
+  const limit = Number(c.req.query("limit") ?? 50);
+  const filters = Object.fromEntries(Object.entries(c.req.query()).filter(([k]) => k !== "limit"));
+  const statement = eventListStatement({ filters, limit: limit + 1 });
+  const page = await db
+    .prepare(statement.sql)
+    .bind(...statement.params)
+    .all();
+  let current = page.meta.rows_read ?? 0;
+  if (statement.scanned && page.results.length < limit + 1) {
+    const walked = await db
+      .prepare(statement.scanned.sql)
+      .bind(...statement.scanned.params)
+      .all();
+    current += walked.meta.rows_read ?? 0;
+  }
+  const where = Object.keys(filters).map((k, i) => `${k} = ?${i + 1}`);
+  const previousSql = `SELECT id FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit + 1}`;
+  const previous = await db
+    .prepare(previousSql)
+    .bind(...Object.values(filters))
+    .all();
+  return c.json({ current, previous: previous.meta.rows_read ?? 0, rows: page.results.length });
+});
 
 app.post("/webhooks/omisell", async (c) => {
   const steps = new Set((c.req.query("steps") ?? "").split(",").filter(Boolean));
