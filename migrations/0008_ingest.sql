@@ -1,10 +1,11 @@
 -- omisell-push: event counts kept off the push path, so the stats read a bounded number of rows
 -- whatever the number of stored events (docs/storage.md "Event counts").
 --
--- A cron step rolls up new events (id above the watermark, older than a minute) into both tables.
--- Later changes are kept by the triggers below, which run in the writes that make them (the
--- follow-up consumer's status updates, the retention purge), never in the push's insert: only
--- rows already rolled up (id <= watermark) are adjusted, the rest are counted when rolled up.
+-- A cron step rolls up new events (rowid above the watermark: rowids grow in the order rows are
+-- inserted, whatever the time in their id) into both tables. Later changes are kept by the
+-- triggers below, which run in the writes that make them (the follow-up consumer's status
+-- updates, the retention purge), never in the push's insert: only rows already rolled up
+-- (rowid <= watermark) are adjusted, the rest are counted when rolled up.
 
 -- Counts by the hour an event arrived (ms, start of the hour), its category, name and status.
 CREATE TABLE event_counts_hourly (
@@ -25,17 +26,17 @@ CREATE TABLE event_counts (
   PRIMARY KEY (category, event, status)
 ) WITHOUT ROWID;
 
--- One row: the id up to which events are counted, and when the rollup last ran.
+-- One row: the events rowid up to which events are counted, and when the rollup last ran.
 CREATE TABLE event_rollup (
   singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
-  watermark  TEXT NOT NULL,
+  watermark  INTEGER NOT NULL,
   rolled_at  INTEGER NOT NULL
 );
-INSERT INTO event_rollup (singleton, watermark, rolled_at) VALUES (1, '', 0);
+INSERT INTO event_rollup (singleton, watermark, rolled_at) VALUES (1, 0, 0);
 
 CREATE TRIGGER event_counts_on_status
 AFTER UPDATE OF status ON events
-WHEN OLD.status IS NOT NEW.status AND OLD.id <= (SELECT watermark FROM event_rollup WHERE singleton = 1)
+WHEN OLD.status IS NOT NEW.status AND OLD.rowid <= (SELECT watermark FROM event_rollup WHERE singleton = 1)
 BEGIN
   UPDATE event_counts SET n = n - 1
     WHERE category = OLD.category AND event = COALESCE(OLD.event, '') AND status = OLD.status;
@@ -51,7 +52,7 @@ END;
 
 CREATE TRIGGER event_counts_on_delete
 AFTER DELETE ON events
-WHEN OLD.id <= (SELECT watermark FROM event_rollup WHERE singleton = 1)
+WHEN OLD.rowid <= (SELECT watermark FROM event_rollup WHERE singleton = 1)
 BEGIN
   UPDATE event_counts SET n = n - 1
     WHERE category = OLD.category AND event = COALESCE(OLD.event, '') AND status = OLD.status;

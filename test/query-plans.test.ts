@@ -180,7 +180,7 @@ describe(`rows read on ${SEEDED} seeded events`, () => {
       return results.reduce((sum, r) => sum + (r.meta.rows_read ?? Number.NaN), 0);
     };
     const rollUp = async () => {
-      while ((await rollUpEvents(env.DB, encodeIdTime(Date.now()), 5_000, Date.now())) === 5_000);
+      while ((await rollUpEvents(env.DB, 5_000, Date.now())) === 5_000);
     };
     await rollUp();
     const small = await statsRowsRead();

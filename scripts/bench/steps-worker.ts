@@ -65,7 +65,7 @@ async function rowsRead(db: D1Database, statements: D1PreparedStatement[]): Prom
 app.post("/rollup", async (c) => {
   let total = 0;
   for (;;) {
-    const rolled = await rollUpEvents(c.env.DB, newEventId(Date.now()), 5_000, Date.now());
+    const rolled = await rollUpEvents(c.env.DB, 5_000, Date.now());
     total += rolled;
     if (rolled < 5_000) return c.json({ rolled: total });
   }

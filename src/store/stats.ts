@@ -11,7 +11,7 @@ import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event
 export const TAIL_CAP = 5_000;
 
 const TAIL = `SELECT received_at, category, COALESCE(event, '') AS event, status FROM events
-  WHERE id > (SELECT watermark FROM event_rollup WHERE singleton = 1) ORDER BY id LIMIT ${TAIL_CAP + 1}`;
+  WHERE rowid > (SELECT watermark FROM event_rollup WHERE singleton = 1) ORDER BY rowid LIMIT ${TAIL_CAP + 1}`;
 
 /**
  * The statements behind the stats, by name, so the query-plan test can explain each. Counts come
