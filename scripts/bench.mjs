@@ -249,7 +249,7 @@ async function main() {
   say("omisell-push benchmark");
   say(machine());
   say(
-    `settings: ${SETTINGS.wranglerConfig}, ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B A B), ` +
+    `settings: ${SETTINGS.wranglerConfig}, ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B C A B C), ` +
       `${SETTINGS.warmupSec} s warm-up, stand-in latency ${SETTINGS.standinLatencyMs} ms, all on 127.0.0.1`,
   );
 
