@@ -5,11 +5,15 @@
  * persisted state in a temp folder, and is stopped at the end (also on error or Ctrl-C).
  *
  * Phases (BENCHMARKS.md explains the method):
- *   1. ingest vs bare: warm-up, then A B A B rounds with the same connections and duration
+ *   1. ingest vs bare vs floor (one D1 insert + one queue send, no dedupe): warm-up, then
+ *      A B C A B C rounds with the same connections and duration; then duplicates of accepted
+ *      pushes, what the claim shards wrote to storage, and how soon an accepted push is readable
  *   2. drain: the follow-up consumer empties the backlog the rounds left, stand-in at 50 ms
  *   3. one connection each, for the latency of a single push
  *   4. payload size: 1 KiB, 64 KiB, 200 KiB pushes, ingest then bare
- *   5. stored events: 1k, 10k, 100k seeded rows: read API latency and ingest; 6. query plans
+ *   5. stored events: 1k, 10k, 100k seeded rows: read API latency and ingest; rows read (D1's
+ *      rows_read) per stats call and per list page at 100k, against the previous statements
+ *   6. query plans
  *
  * Knobs (environment): BENCH_CONNECTIONS (32), BENCH_ROUND_SECONDS (10), BENCH_ROUNDS (2),
  * BENCH_PHASE_SECONDS (4, phases 3 to 5), BENCH_DRAIN_SECONDS (30), BENCH_STANDIN_LATENCY_MS (50),
@@ -19,7 +23,7 @@
  * batches at once, each with FOLLOWUP_PARALLELISM (4) calls in flight. `wrangler dev` hands out
  * one batch at a time, so the bench lets that one batch (max_batch_size 25) fetch all at once.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -28,7 +32,7 @@ import { batchDurations, measureDrain, readStatusCounts } from "./bench/drain.mj
 import { runLoad } from "./bench/load.mjs";
 import { createPushSource } from "./bench/pushes.mjs";
 import { explainListQueries, timeListQueries } from "./bench/queries.mjs";
-import { fmt, median, percentile, ratios, table } from "./bench/report.mjs";
+import { fmt, median, percentile, table } from "./bench/report.mjs";
 import { executeSqlFile, writeSeedSql } from "./bench/seed.mjs";
 import { applyLocalMigrations, freePort, ROOT, startWorker, wrangler } from "./lib/local-stack.mjs";
 import { startOmisellStandin } from "./omisell-standin.mjs";
@@ -188,12 +192,64 @@ function machine() {
   ].join("\n");
 }
 
+/** Bytes the claim shards keep in Durable Object storage under `persistTo` (0: nothing written). */
+function claimShardStorageBytes(persistTo) {
+  let bytes = 0;
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (path.includes("ClaimShard")) bytes += statSync(path).size;
+    }
+  };
+  walk(persistTo);
+  return bytes;
+}
+
+/** Events stored, by the stats (exact: rolled-up counts plus the live tail). */
+async function storedEvents(url) {
+  return Object.values((await readStatusCounts(url, READ_TOKEN)) ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** Sequential pushes, each read back with GET /api/events/{id} the moment its 200 arrives. */
+async function acceptedToReadable(url, count) {
+  const source = createPushSource({
+    runId: `${RUN_ID}lag`,
+    secret: SECRET,
+    callbackUrl: `${url}/webhooks/omisell`,
+    payloadBytes: KiB,
+    prefill: count,
+  });
+  const lags = [];
+  let readableAtOnce = 0;
+  for (let i = 0; i < count; i++) {
+    const push = source.next();
+    const res = await fetch(`${url}/webhooks/omisell`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: push.authorization },
+      body: push.body,
+    });
+    const id = res.headers.get("Push-Event-Id");
+    const answered = performance.now();
+    for (let poll = 0; poll < 50 && id; poll++) {
+      const read = await fetch(`${url}/api/events/${id}`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+      await read.arrayBuffer();
+      if (read.status === 200) {
+        if (poll === 0) readableAtOnce += 1;
+        lags.push(performance.now() - answered);
+        break;
+      }
+    }
+  }
+  return { count, readableAtOnce, p50: percentile(lags, 50), p99: percentile(lags, 99) };
+}
+
 async function main() {
   const started = Date.now();
   say("omisell-push benchmark");
   say(machine());
   say(
-    `settings: ${SETTINGS.wranglerConfig}, ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B A B), ` +
+    `settings: ${SETTINGS.wranglerConfig}, ${SETTINGS.connections} connections, rounds of ${SETTINGS.roundSec} s x ${SETTINGS.rounds} (A B C A B C), ` +
       `${SETTINGS.warmupSec} s warm-up, stand-in latency ${SETTINGS.standinLatencyMs} ms, all on 127.0.0.1`,
   );
 
@@ -209,49 +265,86 @@ async function main() {
     config: "scripts/bench/wrangler.bare.toml",
   });
   cleanups.push(() => bareWorker.stop());
+  const floorState = tempDir("omisell-bench-floor-");
+  const FLOOR_CONFIG = "scripts/bench/wrangler.floor.toml";
+  const migrated = wrangler(
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", floorState, "--config", FLOOR_CONFIG],
+    { stdio: "pipe" },
+  );
+  if (migrated.status !== 0) throw new Error(`floor migrations failed:\n${migrated.stdout}${migrated.stderr}`);
+  const floorWorker = await startWorker({
+    port: await freePort(),
+    persistTo: floorState,
+    quiet: true,
+    config: FLOOR_CONFIG,
+  });
+  cleanups.push(() => floorWorker.stop());
   const ingest = { tag: "a", url: worker.url, worker };
   const bare = { tag: "b", url: bareWorker.url, worker: bareWorker };
+  const floor = { tag: "c", url: floorWorker.url, worker: floorWorker };
 
-  // ---- phase 1: ingest vs bare, A B A B ----
+  // ---- phase 1: ingest vs bare vs floor, A B C A B C ----
   const expected = 1500 * (SETTINGS.roundSec * SETTINGS.rounds + SETTINGS.warmupSec);
   const ingestPushes = pushesFor(ingest, KiB, expected);
+  const ingestRunId = `${RUN_ID}${ingest.tag}s${sources}`;
   const barePushes = pushesFor(bare, KiB, expected);
+  const floorPushes = pushesFor(floor, KiB, expected);
   const warmIngest = await measure(ingest, ingestPushes, SETTINGS.warmupSec);
   const warmBare = await measure(bare, barePushes, SETTINGS.warmupSec);
+  const warmFloor = await measure(floor, floorPushes, SETTINGS.warmupSec);
+  // Every claim shard exists by now; an SQLite-backed object has a file even if it never writes.
+  const shardBytesAtStart = claimShardStorageBytes(persistTo);
   const callsBefore = standin.stats().routes.order ?? 0;
   const phase1Started = performance.now();
   const rounds = [];
   for (let i = 0; i < SETTINGS.rounds; i++) {
     const a = await measure(ingest, ingestPushes, SETTINGS.roundSec);
     const b = await measure(bare, barePushes, SETTINGS.roundSec);
-    rounds.push({ ingest: a, bare: b });
+    const c = await measure(floor, floorPushes, SETTINGS.roundSec);
+    rounds.push({ ingest: a, bare: b, floor: c });
   }
   const consumerCallsPerSec =
     ((standin.stats().routes.order ?? 0) - callsBefore) / ((performance.now() - phase1Started) / 1000);
-  const { perRound, overall } = ratios(rounds);
+  const sum = (key) => rounds.reduce((total, r) => total + r[key].reqPerSec, 0);
+  const perRound = rounds.map((r) => r.ingest.reqPerSec / r.bare.reqPerSec);
+  const overall = sum("ingest") / sum("bare");
+  const ofFloor = sum("ingest") / sum("floor");
+  const floorOfBare = sum("floor") / sum("bare");
   const non2xx = rounds.reduce((n, r) => n + r.ingest.non2xx + r.ingest.errors + r.ingest.timeouts, 0);
   const worstP99 = Math.max(...rounds.map((r) => r.ingest.p99));
 
-  say("\n## 1. Ingest (POST /webhooks/omisell, full path) vs bare Hono route, 1 KiB pushes");
+  say(
+    "\n## 1. Ingest (POST /webhooks/omisell, full path) vs bare Hono route vs floor (D1 insert + queue send), 1 KiB pushes",
+  );
   say(
     table(LOAD_HEADERS, [
       loadRow("warm-up ingest", warmIngest),
       loadRow("warm-up bare", warmBare),
+      loadRow("warm-up floor", warmFloor),
       ...rounds.flatMap((r, i) => [
         loadRow(`round ${i + 1} ingest (A)`, r.ingest),
         loadRow(`round ${i + 1} bare (B)`, r.bare),
+        loadRow(`round ${i + 1} floor (C)`, r.floor),
       ]),
     ]),
   );
   say("");
   say(
     table(
-      ["round", "ingest/bare"],
+      ["round", "ingest/bare", "floor/bare", "ingest/floor"],
       [
-        ...perRound.map((ratio, i) => [`round ${i + 1}`, `${ratio.toFixed(2)}x`]),
-        ["all rounds", `${overall.toFixed(2)}x`],
+        ...rounds.map((r, i) => [
+          `round ${i + 1}`,
+          `${(r.ingest.reqPerSec / r.bare.reqPerSec).toFixed(2)}x`,
+          `${(r.floor.reqPerSec / r.bare.reqPerSec).toFixed(2)}x`,
+          `${(r.ingest.reqPerSec / r.floor.reqPerSec).toFixed(2)}x`,
+        ]),
+        ["all rounds", `${overall.toFixed(2)}x`, `${floorOfBare.toFixed(2)}x`, `${ofFloor.toFixed(2)}x`],
       ],
     ),
+  );
+  say(
+    `target: ingest within 90 % of the floor -> ${ofFloor >= 0.9 ? "MET" : "NOT MET"} (ingest/floor ${ofFloor.toFixed(2)}x)`,
   );
   say(
     `target: ingest >= 0.50x bare with zero non-2xx -> ${overall >= 0.5 && non2xx === 0 ? "MET" : "NOT MET"} ` +
@@ -260,6 +353,42 @@ async function main() {
   say(
     `follow-up consumer during the rounds: ${consumerCallsPerSec.toFixed(0)} Omisell order calls/s ` +
       `(it shares the worker's CPU with ingest)`,
+  );
+
+  // ---- phase 1b: duplicates, what the claim shards stored, accepted-to-readable ----
+  const storedBefore = await storedEvents(worker.url);
+  const duplicates = createPushSource({
+    runId: ingestRunId,
+    secret: SECRET,
+    callbackUrl: `${worker.url}/webhooks/omisell`,
+    payloadBytes: KiB,
+    prefill: Math.min(ingestPushes.made, 20_000),
+  });
+  const dup = await measure(ingest, duplicates, SETTINGS.phaseSec);
+  const storedAfter = await storedEvents(worker.url);
+  const shardBytes = claimShardStorageBytes(persistTo);
+  const lag = await acceptedToReadable(worker.url, 50);
+  say("\n## 1b. Duplicates of accepted pushes, durable writes, accepted-to-readable");
+  say(table(LOAD_HEADERS, [loadRow("duplicates (copies of round pushes)", dup)]));
+  say(
+    `rows stored by ${dup.total} duplicates: ${storedAfter - storedBefore} (events ${storedBefore} -> ${storedAfter}); ` +
+      `duplicates/bare ${(dup.reqPerSec / (sum("bare") / rounds.length)).toFixed(2)}x`,
+  );
+  say(
+    `claim shard Durable Object storage files: ${shardBytesAtStart} bytes after the warm-up, ${shardBytes} bytes after ` +
+      `${storedAfter} accepted pushes and ${dup.total} duplicates (grew ${shardBytes - shardBytesAtStart} bytes)`,
+  );
+  say(
+    "per accepted push: 1 durable write (the D1 insert); binding calls 3 before the 200 (claim shard begin, D1 batch " +
+      "insert+read, queue send) + 1 after it (claim shard finish, in waitUntil)",
+  );
+  say(
+    "per duplicate answered from the shard's memory: 0 durable writes, 1 binding call (begin); from D1 (shard memory " +
+      "lost): 0 durable writes, 3-4 calls (begin, D1 batch, finish; a send too while the row is still received)",
+  );
+  say(
+    `accepted-to-readable: ${lag.readableAtOnce}/${lag.count} pushes readable by the first GET /api/events/{id} after their 200 ` +
+      `(that GET took p50 ${fmt(lag.p50, 1)} ms, p99 ${fmt(lag.p99, 1)} ms)`,
   );
 
   // ---- phase 2: follow-up drain of a real backlog ----
@@ -363,6 +492,8 @@ async function main() {
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     seeded = target;
     const grown = await startOmisellPush(grownState, standin.url);
+    // The every-minute cron, once: it rolls the seeded events up into the stats' counts.
+    await fetch(`${grown.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
     const stored = Object.values((await readStatusCounts(grown.url, READ_TOKEN)) ?? {}).reduce((a, b) => a + b, 0);
     const queries = await timeListQueries({
       url: grown.url,
@@ -418,6 +549,44 @@ async function main() {
     ),
   );
 
+  // Rows read as D1 counts them, on the 100k database, through the steps worker (bench only).
+  const stepsWorker = await startWorker({
+    port: await freePort(),
+    persistTo: grownState,
+    quiet: true,
+    config: "scripts/bench/wrangler.steps.toml",
+  });
+  cleanups.push(() => stepsWorker.stop());
+  const rolled = await (await fetch(`${stepsWorker.url}/rollup`, { method: "POST" })).json();
+  const statsRead = await (await fetch(`${stepsWorker.url}/rows-read/stats`)).json();
+  const LIST_PAGES = [
+    ["newest", ""],
+    ["status=failed", "status=failed"],
+    ["event=order.created", "event=order.created"],
+    ["status=processed&seller_id=S7 (limit 200)", "status=processed&seller_id=S7&limit=200"],
+    ["status=failed&category=shipment", "status=failed&category=shipment"],
+    ["event=order.created&seller_id=S7", "event=order.created&seller_id=S7"],
+    ["status=received&event=shipment.delivered&seller_id=S3", "status=received&event=shipment.delivered&seller_id=S3"],
+  ];
+  const listRead = [];
+  for (const [name, query] of LIST_PAGES) {
+    const r = await (await fetch(`${stepsWorker.url}/rows-read/list?${query}`)).json();
+    const limit = Number(new URLSearchParams(query).get("limit") ?? 50);
+    listRead.push([name, limit, r.rows, r.current, r.previous, `${(r.current / limit).toFixed(1)}x`]);
+  }
+  await stopWorker(stepsWorker);
+  say(
+    `\n## 5b. Rows read (D1 meta.rows_read) on ${seeded / 1000}k stored events (rollup caught up ${rolled.rolled} events first)`,
+  );
+  say(
+    table(
+      ["read", "rows now", "rows, previous statements"],
+      [["GET /api/stats (one call, all statements)", statsRead.current, statsRead.previous]],
+    ),
+  );
+  say("");
+  say(table(["list page", "limit", "rows returned", "rows read now", "rows read before", "now / limit"], listRead));
+
   say(`\n## 6. Query plans on ${seeded / 1000}k stored events (EXPLAIN QUERY PLAN of the statements the worker runs)`);
   const plans = await explainListQueries(grownState);
   say(
@@ -437,9 +606,28 @@ async function main() {
   say(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   say(
     `SUMMARY ingest/bare ${overall.toFixed(2)}x (rounds ${perRound.map((r) => r.toFixed(2)).join(", ")}), ` +
-      `non-2xx ${non2xx}, ingest p99 <= ${worstP99} ms, drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} /s`,
+      `floor/bare ${floorOfBare.toFixed(2)}x, ingest/floor ${ofFloor.toFixed(2)}x, ` +
+      `non-2xx ${non2xx}, ingest p99 <= ${worstP99} ms, drain ${fmt(drain.eventsPerSec)} events/s vs fill ${fmt(fillRate)} /s, ` +
+      `stats rows read ${statsRead.current} (before ${statsRead.previous}), ` +
+      `list rows read max ${Math.max(...listRead.map((r) => r[3]))}`,
   );
-  return { settings: SETTINGS, rounds, perRound, overall, non2xx, drain, fillRate, plans };
+  return {
+    settings: SETTINGS,
+    rounds,
+    perRound,
+    overall,
+    floorOfBare,
+    ofFloor,
+    non2xx,
+    duplicates: { ...dup, stored: storedAfter - storedBefore },
+    shardBytes: { atStart: shardBytesAtStart, atEnd: shardBytes },
+    lag,
+    drain,
+    fillRate,
+    statsRead,
+    listRead,
+    plans,
+  };
 }
 
 try {

@@ -76,6 +76,7 @@ describe("stats buckets", () => {
         recentFailures: [],
         oldestBacklog: null,
         lastReceived: null,
+        complete: true,
       },
       now,
     );

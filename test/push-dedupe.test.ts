@@ -1,83 +1,117 @@
 /**
- * Dedupe: the claim/commit protocol of the ClaimShard Durable Object, the client's one retry
- * with a fresh stub, and concurrent copies of one push through the real endpoint.
+ * Dedupe: the in-memory ClaimShard Durable Object (first copy, seen, wait; no storage written),
+ * the client's one retry with a fresh stub, and concurrent copies of one push through the real
+ * endpoint.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ClaimShard } from "../src/dedupe/claim-shard";
-import { CLAIM_SHARD_COUNT, claimPush, commitPush, isRetryable, shardFor } from "../src/dedupe/claims";
+import { type ClaimShard, SEEN_CAPACITY } from "../src/dedupe/claim-shard";
+import { beginPush, CLAIM_SHARD_COUNT, finishPush, isRetryable, shardFor } from "../src/dedupe/claims";
 import { countEvents, eventRow, samplePush, sendPush } from "./helpers/push";
 
 function shard(name = `test-shard-${crypto.randomUUID()}`) {
   return env.CLAIMS.get(env.CLAIMS.idFromName(name));
 }
 
+const STORED = (eventId: string) => ({ stored: true as const, eventId });
+
 describe("ClaimShard", () => {
-  it("gives a fresh key to the first claimant, with its event id", async () => {
-    await runInDurableObject(shard(), (instance: ClaimShard) => {
-      expect(instance.claim("k", "t1", "E1", 30_000)).toEqual({ state: "claimed", eventId: "E1", takeover: false });
-    });
-  });
-
-  it("tells a second claimant the push is in flight while the lease runs, with the time left", async () => {
-    await runInDurableObject(shard(), (instance: ClaimShard) => {
-      instance.claim("k", "t1", "E1", 30_000);
-      const second = instance.claim("k", "t2", "E2", 30_000);
-      expect(second).toMatchObject({ state: "in_flight", eventId: "E1" });
-      expect(second.state === "in_flight" && second.retryAfterMs).toBeGreaterThan(29_000);
-    });
-  });
-
-  it("answers a repeated claim with the same token the same way", async () => {
-    await runInDurableObject(shard(), (instance: ClaimShard) => {
-      const first = instance.claim("k", "t1", "E1", 30_000);
-      expect(instance.claim("k", "t1", "E-other", 30_000)).toEqual(first);
-    });
-  });
-
-  it("lets a claimant take over an expired lease, under its own event id (its arrival time)", async () => {
+  it("lets the first copy of a key go on", async () => {
     await runInDurableObject(shard(), async (instance: ClaimShard) => {
-      instance.claim("k", "t1", "E1", 1);
+      expect(await instance.begin("k", "t1", 30_000)).toEqual({ kind: "first" });
+    });
+  });
+
+  it("answers a repeated begin with the same ticket the same way", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 30_000);
+      expect(await instance.begin("k", "t1", 30_000)).toEqual({ kind: "first" });
+    });
+  });
+
+  it("makes a copy in flight wait for the first copy's outcome, then tells it the stored id", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 30_000);
+      const second = instance.begin("k", "t2", 30_000);
+      await new Promise((r) => setTimeout(r, 20));
+      instance.finish("k", "t1", STORED("E1"));
+      expect(await second).toEqual({ kind: "seen", eventId: "E1" });
+    });
+  });
+
+  it("tells a waiting copy to retry when the first copy failed to store", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 30_000);
+      const second = instance.begin("k", "t2", 30_000);
+      instance.finish("k", "t1", { stored: false });
+      expect(await second).toMatchObject({ kind: "wait" });
+      expect(await instance.begin("k", "t3", 30_000)).toEqual({ kind: "first" });
+    });
+  });
+
+  it("tells a copy to retry, with the hold left, when the first copy does not finish in time", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 30_000);
+      const started = Date.now();
+      const second = await instance.begin("k", "t2", 30_000);
+      expect(second.kind).toBe("wait");
+      expect(second.kind === "wait" && second.retryAfterMs).toBeGreaterThan(25_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    });
+  });
+
+  it("lets a copy take the key over when the first copy's hold ran out (it crashed)", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 1);
       await new Promise((r) => setTimeout(r, 5));
-      expect(instance.claim("k", "t2", "E2", 30_000)).toEqual({ state: "claimed", eventId: "E2", takeover: true });
-      expect(instance.claim("k", "t3", "E3", 30_000)).toMatchObject({ state: "in_flight", eventId: "E2" });
+      expect(await instance.begin("k", "t2", 30_000)).toEqual({ kind: "first" });
+      instance.finish("k", "t1", { stored: false });
+      expect(instance.inspect("k")).toEqual({ inFlight: true, eventId: null });
     });
   });
 
-  it("reports a committed claim to every later claimant", async () => {
-    await runInDurableObject(shard(), (instance: ClaimShard) => {
-      instance.claim("k", "t1", "E1", 30_000);
-      instance.commit("k", "E1", 60_000);
-      expect(instance.claim("k", "t2", "E2", 30_000)).toEqual({ state: "committed", eventId: "E1" });
-      instance.commit("k", "E1", 60_000);
-      expect(instance.inspect("k")).toMatchObject({ status: "committed", event_id: "E1" });
+  it("answers later copies from memory once stored", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      await instance.begin("k", "t1", 30_000);
+      instance.finish("k", "t1", STORED("E1"));
+      expect(await instance.begin("k", "t2", 30_000)).toEqual({ kind: "seen", eventId: "E1" });
     });
   });
 
-  it("releases a pending claim only for the token that holds it", async () => {
-    await runInDurableObject(shard(), (instance: ClaimShard) => {
-      instance.claim("k", "t1", "E1", 30_000);
-      instance.release("k", "t2");
-      expect(instance.inspect("k")).not.toBeNull();
-      instance.release("k", "t1");
-      expect(instance.inspect("k")).toBeNull();
+  it("remembers a stored outcome even for a ticket it lost (memory vanished meanwhile)", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      instance.finish("k", "unknown-ticket", STORED("E1"));
+      expect(await instance.begin("k", "t2", 30_000)).toEqual({ kind: "seen", eventId: "E1" });
     });
   });
 
-  it("sweeps expired claims with its alarm and keeps live ones", async () => {
+  it("forgets the least recently used key beyond its capacity", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard) => {
+      for (let i = 0; i <= SEEN_CAPACITY; i++) instance.finish(`k${i}`, "t", STORED(`E${i}`));
+      expect(instance.inspect("k0").eventId).toBeNull();
+      expect(instance.inspect("k1").eventId).toBe("E1");
+      expect(instance.inspect(`k${SEEN_CAPACITY}`).eventId).toBe(`E${SEEN_CAPACITY}`);
+    });
+  });
+
+  it("writes nothing to its storage on begin and finish", async () => {
+    await runInDurableObject(shard(), async (instance: ClaimShard, state) => {
+      await instance.begin("k", "t1", 30_000);
+      instance.finish("k", "t1", STORED("E1"));
+      expect(state.storage.sql.databaseSize).toBeLessThanOrEqual(8192);
+      expect((await state.storage.list()).size).toBe(0);
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+  });
+
+  it("deletes what an earlier version left in its storage when an old alarm fires", async () => {
     const stub = shard();
-    await runInDurableObject(stub, (instance: ClaimShard) => {
-      instance.commit("old", "E1", 20);
-      instance.commit("live", "E2", 3_600_000);
-      expect(instance.inspect("old")).not.toBeNull();
-    });
-    await new Promise((r) => setTimeout(r, 60));
-    // The alarm may already have fired on its own; either way it must have swept "old" only.
-    await runDurableObjectAlarm(stub);
-    await runInDurableObject(stub, (instance: ClaimShard) => {
-      expect(instance.inspect("old")).toBeNull();
-      expect(instance.inspect("live")).not.toBeNull();
+    await runInDurableObject(stub, async (instance: ClaimShard, state) => {
+      state.storage.sql.exec("CREATE TABLE claims (key TEXT PRIMARY KEY)");
+      state.storage.sql.exec("INSERT INTO claims VALUES ('old')");
+      await instance.alarm();
+      expect(state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'claims'").toArray()).toEqual([]);
     });
   });
 });
@@ -93,7 +127,7 @@ describe("shard choice", () => {
 describe("calls that fail without telling whether they took effect", () => {
   /** As the runtime reports a dropped connection or a reset: `retryable`. */
   const retryable = (message: string) => Object.assign(new Error(message), { retryable: true });
-  type Namespace = Parameters<typeof claimPush>[0];
+  type Namespace = Parameters<typeof beginPush>[0];
 
   /** A namespace whose first `failures` stubs throw, the rest reach the real shard. */
   function flakyNamespace(failures: number, error: Error) {
@@ -106,11 +140,7 @@ describe("calls that fail without telling whether they took effect", () => {
         stubs.push(id.toString());
         const real = env.CLAIMS.get(id);
         if (handedOut > failures) return real;
-        return {
-          claim: () => Promise.reject(error),
-          commit: () => Promise.reject(error),
-          release: () => Promise.reject(error),
-        };
+        return { begin: () => Promise.reject(error), finish: () => Promise.reject(error) };
       },
     } as unknown as Namespace;
     return { namespace, stubs };
@@ -119,25 +149,25 @@ describe("calls that fail without telling whether they took effect", () => {
   it("are retried once with a fresh stub", async () => {
     const { namespace, stubs } = flakyNamespace(1, retryable("Network connection lost."));
     const key = `k-${crypto.randomUUID()}`;
-    expect(await claimPush(namespace, key, "t", "E1", 30_000)).toMatchObject({ state: "claimed", eventId: "E1" });
+    expect(await beginPush(namespace, key, "t", 30_000)).toEqual({ kind: "first" });
     expect(stubs).toHaveLength(2);
   });
 
   it("fail after the second attempt", async () => {
     const { namespace } = flakyNamespace(2, retryable("Durable Object reset because its code was updated."));
-    await expect(commitPush(namespace, "k", "E1", 1000)).rejects.toThrow(/reset/);
+    await expect(finishPush(namespace, "k", "t", { stored: false })).rejects.toThrow(/reset/);
   });
 
   it("are not retried when the object is overloaded", async () => {
     const overloaded = Object.assign(retryable("Durable Object is overloaded."), { overloaded: true });
     const { namespace, stubs } = flakyNamespace(1, overloaded);
-    await expect(claimPush(namespace, "k", "t", "E1", 30_000)).rejects.toThrow(/overloaded/);
+    await expect(beginPush(namespace, "k", "t", 30_000)).rejects.toThrow(/overloaded/);
     expect(stubs).toHaveLength(1);
   });
 
   it("are not retried when the runtime does not mark the error retryable", async () => {
     const { namespace, stubs } = flakyNamespace(1, new Error("claim threw: a bug, not a lost connection"));
-    await expect(claimPush(namespace, "k", "t", "E1", 30_000)).rejects.toThrow(/bug/);
+    await expect(beginPush(namespace, "k", "t", 30_000)).rejects.toThrow(/bug/);
     expect(stubs).toHaveLength(1);
   });
 

@@ -1,12 +1,12 @@
 /**
- * Fault injection at every step of the push path (claim, insert, enqueue, commit, release, and
- * the claim Durable Objects resetting or losing their storage), followed by Omisell's retries of
- * the same bytes. After each scenario the design's invariants must hold:
+ * Fault injection at every step of the push path (begin, insert, enqueue, finish, and the claim
+ * Durable Objects resetting or forgetting a key), followed by Omisell's retries of the same bytes.
+ * After each scenario the design's invariants must hold:
  * - the push is stored exactly once, and every 200 names that one row;
  * - a push not answered 200 is stored after a retry (faults are fewer than Omisell's attempts);
  * - the only 5xx is a 503 `storage_unavailable` from an attempt whose D1 insert failed;
  * - the follow-up was enqueued, or the row is still `received` so the cron sweeper re-enqueues it;
- * - a committed claim names the stored row, so later duplicates are answered with the right id.
+ * - a key the shard remembers names the stored row, so later duplicates get the right id.
  */
 import fc from "fast-check";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -17,12 +17,12 @@ import {
   type Fault,
   type FaultMode,
   firedFaults,
+  forgetKey,
   injectFault,
   readClaim,
   restoreSteps,
   rowsForKey,
   type Step,
-  wipeClaim,
 } from "./helpers/faults";
 import { samplePush, toBytes } from "./helpers/push";
 
@@ -30,7 +30,7 @@ type Scenario = {
   name: string;
   faults: Fault[];
   /** What happens to the claim shard between Omisell's attempts. */
-  between?: "wipe-claim" | "reset-shards";
+  between?: "forget-key" | "reset-shards";
 };
 
 const tally = { scenarios: 0, pushesSent: 0, lost: 0, duplicates: 0 };
@@ -41,58 +41,49 @@ function single(step: Step, mode: FaultMode, times: number): Scenario {
 
 const SCENARIOS: Scenario[] = [
   // Every step alone, every way of failing, once and for three of Omisell's four attempts.
-  ...(["claim", "insert", "enqueue", "commit"] as const).flatMap((step) =>
+  ...(["begin", "insert", "enqueue", "finish"] as const).flatMap((step) =>
     (["before", "after", "sync", "reset"] as const).flatMap((mode) => [single(step, mode, 1), single(step, mode, 3)]),
   ),
-  // Giving the claim back only happens after a failed insert. `releasePush` is an async
-  // function, so it can only fail by rejecting: no synchronous throw is injected into it.
-  ...(["before", "after", "reset"] as const).map((mode) => ({
-    name: `insert fails, then release fails ${mode} its call`,
-    faults: [
-      { step: "insert", mode: "before", times: 1 },
-      { step: "release", mode, times: 1 },
-    ] satisfies Fault[],
-  })),
   {
-    name: "claim written but its answer lost, then the insert fails",
+    name: "begin taken but its answer lost, then the insert fails",
     faults: [
-      { step: "claim", mode: "after", times: 1 },
+      { step: "begin", mode: "after", times: 1 },
       { step: "insert", mode: "before", times: 1 },
     ],
   },
   {
-    name: "row written but its answer lost, then the claim release fails",
+    name: "row written but its answer lost, then finish fails",
     faults: [
       { step: "insert", mode: "after", times: 1 },
-      { step: "release", mode: "before", times: 1 },
+      { step: "finish", mode: "before", times: 1 },
     ],
   },
   {
-    name: "enqueue and commit both fail",
+    name: "enqueue and finish both fail",
     faults: [
       { step: "enqueue", mode: "before", times: 1 },
-      { step: "commit", mode: "before", times: 1 },
+      { step: "finish", mode: "before", times: 1 },
     ],
   },
   {
-    name: "enqueue and commit both fail on every attempt",
+    name: "enqueue and finish both fail on every attempt",
     faults: [
       { step: "enqueue", mode: "before", times: 8 },
-      { step: "commit", mode: "before", times: 8 },
+      { step: "finish", mode: "before", times: 8 },
     ],
   },
   {
     name: "claim shards unreachable and the enqueue lost",
     faults: [
-      { step: "claim", mode: "before", times: 8 },
+      { step: "begin", mode: "before", times: 8 },
       { step: "enqueue", mode: "after", times: 1 },
     ],
   },
-  { name: "the claim shard loses its storage between attempts", faults: [], between: "wipe-claim" },
+  { name: "the claim shard forgets the key between attempts", faults: [], between: "forget-key" },
   {
-    name: "the claim shard loses its storage after a failed commit",
-    faults: [{ step: "commit", mode: "before", times: 1 }],
-    between: "wipe-claim",
+    name: "the claim shard forgets the key after a failed finish",
+    faults: [{ step: "finish", mode: "before", times: 1 }],
+    between: "forget-key",
   },
   {
     name: "claim shards reset between attempts after a failed insert",
@@ -114,8 +105,8 @@ async function runScenario(scenario: Scenario) {
   const bytes = toBytes(push);
   for (const fault of scenario.faults) injectFault(fault);
   const between =
-    scenario.between === "wipe-claim"
-      ? () => wipeClaim(key)
+    scenario.between === "forget-key"
+      ? () => forgetKey(key)
       : scenario.between === "reset-shards"
         ? async () => {
             const { abortAllDurableObjects } = await import("cloudflare:test");
@@ -157,7 +148,7 @@ describe("push path under injected faults, then Omisell's retries", () => {
     if (!enqueueFaulted) expect(enqueuedIds).toContain(row.id);
     else expect(enqueuedIds.includes(row.id) || row.status === "received").toBe(true);
 
-    if (claim?.status === "committed") expect(claim.event_id).toBe(row.id);
+    if (claim.eventId !== null) expect(claim.eventId).toBe(row.id);
   });
 
   it("a push whose first answer was 200 is never stored twice by later copies", async () => {
@@ -168,17 +159,15 @@ describe("push path under injected faults, then Omisell's retries", () => {
 });
 
 describe("random fault plans (fast-check)", () => {
-  const faultArb = fc
-    .record({
-      step: fc.constantFrom<Step>("claim", "insert", "enqueue", "commit", "release"),
-      mode: fc.constantFrom<FaultMode>("before", "after", "sync", "reset"),
-      times: fc.integer({ min: 1, max: 2 }),
-    })
-    .filter((fault) => !(fault.step === "release" && fault.mode === "sync"));
+  const faultArb = fc.record({
+    step: fc.constantFrom<Step>("begin", "insert", "enqueue", "finish"),
+    mode: fc.constantFrom<FaultMode>("before", "after", "sync", "reset"),
+    times: fc.integer({ min: 1, max: 2 }),
+  });
 
   it("any plan of up to three faults converges to one row with its follow-up", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(faultArb, { maxLength: 3 }), fc.boolean(), async (faults, wipeBetween) => {
+      fc.asyncProperty(fc.array(faultArb, { maxLength: 3 }), fc.boolean(), async (faults, forgetBetween) => {
         restoreSteps();
         try {
           // Stacked faults on one step fire one after the other: at most 6 failures of a step,
@@ -189,7 +178,7 @@ describe("random fault plans (fast-check)", () => {
           const attempts = await deliverLikeOmisell(toBytes(push), key, {
             maxAttempts: 8,
             lostAnswers: 1,
-            between: wipeBetween ? () => wipeClaim(key) : undefined,
+            between: forgetBetween ? () => forgetKey(key) : undefined,
           });
           tally.pushesSent += attempts.length;
           const rows = await rowsForKey(key);

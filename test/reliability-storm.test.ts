@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Attempt,
   enqueuedIds,
-  expireLease,
+  expireHold,
   type FaultMode,
   firedFaults,
   injectFault,
@@ -45,7 +45,7 @@ function stormPushes(): Delivery[] {
 
 /**
  * Sends every delivery at once; then, round after round, sends again (all at once) every delivery
- * not yet answered 200, after expiring the leases as Omisell's 2-minute wait would.
+ * not yet answered 200, after ending the holds of copies in flight as Omisell's 2-minute wait would.
  * `midStorm` runs concurrently with the first round.
  */
 async function storm(deliveries: Delivery[], midStorm?: () => Promise<void>): Promise<number> {
@@ -53,7 +53,7 @@ async function storm(deliveries: Delivery[], midStorm?: () => Promise<void>): Pr
   let pending = deliveries;
   let rounds = 0;
   while (pending.length > 0 && rounds < 8) {
-    if (rounds > 0) for (const key of new Set(pending.map((d) => d.key))) await expireLease(key);
+    if (rounds > 0) for (const key of new Set(pending.map((d) => d.key))) await expireHold(key);
     const sends = pending.map(async (delivery) => {
       delivery.answers.push(await sendOnce(delivery.bytes));
     });

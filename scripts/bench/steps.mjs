@@ -23,11 +23,12 @@ const COMBINATIONS = [
   ["+ Durable Object call, no work", "do-nothing"],
   ["+ Durable Object call, one SQLite write", "do-write"],
   ["+ D1 SELECT 1", "d1-select"],
-  ["+ claim", "claim"],
-  ["+ insert", "insert"],
-  ["+ commit", "commit"],
+  ["+ begin + finish (claim shard, memory only)", "begin,finish"],
+  ["+ insert (batch: INSERT .. RETURNING, SELECT)", "insert"],
+  ["+ insert (INSERT .. RETURNING alone)", "insert-first"],
   ["+ enqueue", "enqueue"],
-  ["+ all four: claim, insert, commit, enqueue", "verify,claim,insert,commit,enqueue"],
+  ["D1 alone: verify, insert, enqueue", "verify,insert,enqueue"],
+  ["v2 path: verify, begin, insert, enqueue, finish", "verify,begin,insert,enqueue,finish"],
 ];
 
 const persistTo = mkdtempSync(join(tmpdir(), "omisell-bench-steps-"));

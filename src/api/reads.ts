@@ -2,24 +2,26 @@
  * What the read API and the dashboard both show, read from D1 and shaped by `views.ts`:
  * a page of events, one event, an order with its timeline, the stats.
  */
-import { encodeIdTime } from "../lib/ids";
 import { readPushCoverage } from "../reconcile/figures";
 import { getEvent, listEvents, orderTimeline } from "../store/event-reads";
 import { getSnapshot } from "../store/resources";
 import { readEventStats } from "../store/stats";
 import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
-import { HOUR_MS, parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
+import { parsePayload, statsWindowStart, toEventDetail, toEventSummary, toStats } from "./views";
 
 const ORDER_TIMELINE_LIMIT = 500;
 
 export async function readEventPage(db: D1Database, params: ListParams) {
-  // One row more than asked tells whether a next page exists without a COUNT.
-  const rows = await listEvents(db, { ...toEventListQuery(params), limit: params.limit + 1 });
+  // One row more than asked tells whether a next page exists without a COUNT. A page cut short
+  // by the scan budget is `partial`: its cursor continues from where the scan stopped.
+  const { rows, stoppedAt } = await listEvents(db, { ...toEventListQuery(params), limit: params.limit + 1 });
   const page = rows.slice(0, params.limit);
   const last = page.at(-1);
+  const cursor = rows.length > params.limit && last ? last.id : stoppedAt;
   return {
     events: page.map(toEventSummary),
-    next_cursor: rows.length > params.limit && last ? encodeCursor(last.id) : null,
+    next_cursor: cursor ? encodeCursor(cursor) : null,
+    partial: stoppedAt !== null,
   };
 }
 
@@ -46,8 +48,9 @@ export async function readOrder(db: D1Database, orderNumber: string) {
 }
 
 export async function readStats(db: D1Database, now: number) {
-  const start = statsWindowStart(now);
-  const hourBounds = Array.from({ length: 25 }, (_, i) => encodeIdTime(start + i * HOUR_MS));
-  const [rows, pushCoverage] = await Promise.all([readEventStats(db, hourBounds), readPushCoverage(db, now)]);
+  const [rows, pushCoverage] = await Promise.all([
+    readEventStats(db, statsWindowStart(now)),
+    readPushCoverage(db, now),
+  ]);
   return { ...toStats(rows, now), push_coverage: pushCoverage };
 }

@@ -116,6 +116,10 @@ export const EventPage = z
   .object({
     events: z.array(EventSummary).meta({ description: "Newest first." }),
     next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last." }),
+    partial: z.boolean().meta({
+      description:
+        "True when the page stopped at its scan budget (several rare filters together): it may hold fewer events than `limit`, even none, and `next_cursor` continues the scan.",
+    }),
   })
   .meta({ id: "EventPage" });
 
@@ -155,6 +159,9 @@ export const Stats = z
     push_coverage: z.number().min(0).max(1).nullable().meta({
       description:
         "Share of the order changes reconciliation listed in the last 24 h that came with a push (0 to 1); null when nothing was listed.",
+    }),
+    counts_complete: z.boolean().meta({
+      description: "False while more events wait for the cron's rollup than the stats count live.",
     }),
   })
   .meta({ id: "Stats" });

@@ -61,5 +61,6 @@ export function toStats(rows: EventStatsRows, now: number): Omit<z.infer<typeof 
     },
     last_received: rows.lastReceived,
     hourly,
+    counts_complete: rows.complete,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, purge what is
- * past retention (reconciliation runs included), re-send overdue forwarding deliveries, and
- * reconcile missed pushes (the periodic run when it is due, then the next windows of manual
- * runs). The jobs are independent: each runs
- * whatever the others do, and a failure is logged under the job's name.
+ * past retention (reconciliation runs included), roll new events up into the stats' counts,
+ * re-send overdue forwarding deliveries, and reconcile missed pushes (the periodic run when it
+ * is due, then the next windows of manual runs). The jobs are independent: each runs whatever
+ * the others do, and a failure is logged under the job's name.
  */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
@@ -15,6 +15,7 @@ import { type ReconcileDeps, runReconciliation } from "../reconcile/run";
 import { purgeRunsBefore } from "../store/reconcile";
 import { runForwardingCron } from "./forwarding";
 import { purgePastRetention } from "./retention";
+import { rollUpEventCounts } from "./rollup";
 import { sweepStuckFollowups } from "./sweeper";
 
 /** Runs deleted per invocation; a backlog is finished by the following ones. */
@@ -51,6 +52,7 @@ export async function runScheduled(
     ["sweep", async () => sweepStuckFollowups(env, now)],
     ["purge", async () => purgePastRetention(env, now)],
     ["purge_runs", async () => purgeOldRuns(env, now)],
+    ["rollup", async () => rollUpEventCounts(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
     ["forwarding", async () => runForwardingCron(env, now)],
   ];

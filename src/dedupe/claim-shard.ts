@@ -1,116 +1,116 @@
 /**
- * ClaimShard: one of a fixed number of SQLite-backed Durable Objects holding dedupe claims.
- *
- * A claim is `pending` (a claimant holds it, with a token and a lease) or `committed` (the push
- * is durable in D1 and has been answered). Pending claims whose lease ran out may be taken over,
- * so a retry finishes what a crashed attempt began; committed claims live for the retention
- * period, pending ones a little past their lease. One alarm sweeps whatever has expired.
+ * ClaimShard: one of a fixed number of Durable Objects that dedupe pushes in front of D1, in
+ * memory only. It writes no storage: a durable write here would cost about as much as the D1
+ * insert that has to happen anyway, and D1's unique key on `dedupe_key` is what keeps one row
+ * per key. What this object adds is speed and calm under retries:
+ * - copies in flight are coalesced: the first copy gets a ticket; a copy that arrives while the
+ *   ticket is open waits (briefly) for its outcome, and is then told the stored event id, or to
+ *   come back later. Nobody is told "seen" before the first copy's row is in D1.
+ * - recent keys are answered from memory (a bounded LRU of key → event id), without touching D1.
+ * Its memory can vanish at any moment (eviction, restart, deploy): the next copy then goes to D1,
+ * whose conflict tells the truth.
  */
 import { DurableObject } from "cloudflare:workers";
 
-export type ClaimState =
-  /** Yours: go on (fresh claim, a repeat of yours, or a takeover of an expired lease). */
-  | { state: "claimed"; eventId: string; takeover: boolean }
-  /** Another claimant is working on it; answer a retryable error. */
-  | { state: "in_flight"; eventId: string; retryAfterMs: number }
-  /** Already stored and answered. */
-  | { state: "committed"; eventId: string };
+export type BeginAnswer =
+  /** Nobody else holds the key: store it, then call `finish` with the ticket. */
+  | { kind: "first" }
+  /** Stored (by an earlier copy): answer duplicate with the first row's id. */
+  | { kind: "seen"; eventId: string }
+  /** Another copy is still being stored (or its outcome is unknown): retry later. */
+  | { kind: "wait"; retryAfterMs: number };
 
-type ClaimRecord = {
-  key: string;
-  status: "pending" | "committed";
-  token: string;
-  event_id: string;
-  lease_until: number;
-  expires_at: number;
-};
+export type FinishOutcome = { stored: true; eventId: string } | { stored: false };
 
-/** How long after its lease a pending claim is kept before the alarm removes it. */
-const PENDING_GRACE_MS = 60 * 60 * 1000;
+type Waiter = (outcome: FinishOutcome | null) => void;
+type InFlight = { ticket: string; until: number; waiters: Waiter[] };
+
+/** Recent keys remembered per shard; 16 shards x 20k keys of ~100 bytes each stay a few MB. */
+export const SEEN_CAPACITY = 20_000;
+/** How long a copy waits for the first copy's outcome before it is told to retry. */
+export const COALESCE_WAIT_MS = 2_000;
 
 export class ClaimShard extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private nextAlarm: number | null = null;
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Insertion order is recency: a hit is moved to the end, the oldest is dropped first. */
+  private readonly seen = new Map<string, string>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS claims (
-      key TEXT PRIMARY KEY,
-      status TEXT NOT NULL,
-      token TEXT NOT NULL,
-      event_id TEXT NOT NULL,
-      lease_until INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL
-    )`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_by_expiry ON claims (expires_at)");
-  }
-
-  claim(key: string, token: string, eventId: string, leaseMs: number): ClaimState {
+  /**
+   * Asks for `key` under `ticket` (the caller's random token; asking again with the same ticket
+   * gets the same answer, so a call whose answer was lost can be repeated). `holdMs` is how long
+   * a ticket holds other copies off if its holder never finishes (it crashed): after that the
+   * next copy gets the key, and D1's conflict sorts out which row exists.
+   */
+  async begin(key: string, ticket: string, holdMs: number): Promise<BeginAnswer> {
+    const known = this.remembered(key);
+    if (known) return { kind: "seen", eventId: known };
     const now = Date.now();
-    const existing = this.sql.exec<ClaimRecord>("SELECT * FROM claims WHERE key = ?", key).toArray()[0];
-    if (existing?.status === "committed") return { state: "committed", eventId: existing.event_id };
-    if (existing && existing.token !== token && existing.lease_until > now) {
-      return { state: "in_flight", eventId: existing.event_id, retryAfterMs: existing.lease_until - now };
+    const open = this.inFlight.get(key);
+    if (open?.ticket === ticket) return { kind: "first" };
+    if (!open || open.until <= now) {
+      this.inFlight.set(key, { ticket, until: now + holdMs, waiters: open?.waiters ?? [] });
+      return { kind: "first" };
     }
-    // New claim, a repeat by the same claimant (same answer), or a takeover. A takeover claims
-    // under its own event id, so the id's time stays the row's received_at; if the crashed
-    // attempt had already stored the row, the D1 insert finds it and answers with its id.
-    const repeat = existing !== undefined && existing.token === token;
-    const claimedId = repeat ? existing.event_id : eventId;
-    const leaseUntil = now + leaseMs;
-    const expiresAt = leaseUntil + PENDING_GRACE_MS;
-    this.sql.exec(
-      `INSERT INTO claims (key, status, token, event_id, lease_until, expires_at) VALUES (?, 'pending', ?, ?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET token = excluded.token, event_id = excluded.event_id,
-         lease_until = excluded.lease_until, expires_at = excluded.expires_at`,
-      key,
-      token,
-      claimedId,
-      leaseUntil,
-      expiresAt,
-    );
-    this.scheduleSweep(expiresAt);
-    return { state: "claimed", eventId: claimedId, takeover: existing !== undefined && !repeat };
+    const outcome = await this.waitFor(open, Math.min(COALESCE_WAIT_MS, open.until - now));
+    if (outcome?.stored) return { kind: "seen", eventId: outcome.eventId };
+    return { kind: "wait", retryAfterMs: Math.max(1_000, open.until - Date.now()) };
   }
 
-  /** Marks the push stored and answered. Idempotent; `eventId` is the row D1 holds for the key. */
-  commit(key: string, eventId: string, retainMs: number): void {
-    const expiresAt = Date.now() + retainMs;
-    this.sql.exec(
-      `INSERT INTO claims (key, status, token, event_id, lease_until, expires_at) VALUES (?, 'committed', '', ?, 0, ?)
-       ON CONFLICT (key) DO UPDATE SET status = 'committed', event_id = excluded.event_id, lease_until = 0,
-         expires_at = excluded.expires_at`,
-      key,
-      eventId,
-      expiresAt,
-    );
-    this.scheduleSweep(expiresAt);
+  /**
+   * The outcome of a ticket. A stored outcome is remembered even when the ticket is unknown
+   * (memory was lost meanwhile): the row is in D1, so the answer is right either way.
+   */
+  finish(key: string, ticket: string, outcome: FinishOutcome): void {
+    const open = this.inFlight.get(key);
+    if (open?.ticket === ticket) {
+      this.inFlight.delete(key);
+      for (const wake of open.waiters) wake(outcome);
+    }
+    if (outcome.stored) this.remember(key, outcome.eventId);
   }
 
-  /** Gives up a pending claim held with `token`, so a retry need not wait for the lease. */
-  release(key: string, token: string): void {
-    this.sql.exec("DELETE FROM claims WHERE key = ? AND status = 'pending' AND token = ?", key, token);
+  /** For tests and operators: what this shard holds for a key, in memory. */
+  inspect(key: string): { inFlight: boolean; eventId: string | null } {
+    return { inFlight: this.inFlight.has(key), eventId: this.seen.get(key) ?? null };
   }
 
-  /** For tests and operators: the claim as stored. */
-  inspect(key: string): ClaimRecord | null {
-    return this.sql.exec<ClaimRecord>("SELECT * FROM claims WHERE key = ?", key).toArray()[0] ?? null;
-  }
-
+  /**
+   * Earlier versions kept claims in this object's storage and set alarms to expire them. When
+   * such an alarm fires, the leftovers are deleted; nothing sets an alarm any more.
+   */
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    this.sql.exec("DELETE FROM claims WHERE expires_at <= ?", now);
-    const next = this.sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM claims").one().next;
-    this.nextAlarm = null;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
-    this.nextAlarm = next;
+    await this.ctx.storage.deleteAll();
   }
 
-  /** Keeps one alarm, at the earliest expiry; the in-memory copy spares a storage read per claim. */
-  private scheduleSweep(at: number): void {
-    if (this.nextAlarm !== null && this.nextAlarm <= at) return;
-    this.nextAlarm = at;
-    void this.ctx.storage.setAlarm(at);
+  private waitFor(open: InFlight, ms: number): Promise<FinishOutcome | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        open.waiters = open.waiters.filter((w) => w !== wake);
+        resolve(null);
+      }, ms);
+      const wake: Waiter = (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      open.waiters.push(wake);
+    });
+  }
+
+  private remembered(key: string): string | undefined {
+    const eventId = this.seen.get(key);
+    if (eventId !== undefined) {
+      this.seen.delete(key);
+      this.seen.set(key, eventId);
+    }
+    return eventId;
+  }
+
+  private remember(key: string, eventId: string): void {
+    this.seen.delete(key);
+    this.seen.set(key, eventId);
+    if (this.seen.size > SEEN_CAPACITY) {
+      const oldest = this.seen.keys().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Client side of the claim/commit protocol: picks the shard for a dedupe key (FNV-1a hash,
- * fixed shard count) and retries a call once, with a fresh stub, when the runtime marks its error
- * retryable and not overloaded. Every call is idempotent, so the retry is safe.
+ * Client side of the in-memory dedupe in front of D1: picks the shard for a dedupe key (FNV-1a
+ * hash, fixed shard count) and retries a call once, with a fresh stub, when the runtime marks its
+ * error retryable and not overloaded. Every call is idempotent (`begin` is asked under the
+ * caller's ticket), so the retry is safe; a call that failed for good may still have taken effect,
+ * which at worst makes a later copy wait out the hold, never loses or doubles a row.
  */
-import type { ClaimShard, ClaimState } from "./claim-shard";
+import type { BeginAnswer, ClaimShard, FinishOutcome } from "./claim-shard";
 
-/** Never change once data exists: a key must always map to the shard that holds its claim. */
+/** Never change once data exists: a key must always map to the same shard. */
 export const CLAIM_SHARD_COUNT = 16;
 
 export function shardFor(key: string): number {
@@ -17,7 +19,7 @@ export function shardFor(key: string): number {
   return (hash >>> 0) % CLAIM_SHARD_COUNT;
 }
 
-function shardStub(namespace: DurableObjectNamespace<ClaimShard>, key: string) {
+export function shardStub(namespace: DurableObjectNamespace<ClaimShard>, key: string) {
   return namespace.get(namespace.idFromName(`claims-${shardFor(key)}`));
 }
 
@@ -47,29 +49,24 @@ async function callShard<T>(
   }
 }
 
-export function claimPush(
+/** First copy, seen, or wait (see `ClaimShard.begin`). */
+export function beginPush(
   namespace: DurableObjectNamespace<ClaimShard>,
   key: string,
-  token: string,
-  eventId: string,
-  leaseMs: number,
-): Promise<ClaimState> {
-  return callShard(namespace, key, async (shard) => (await shard.claim(key, token, eventId, leaseMs)) as ClaimState);
+  ticket: string,
+  holdMs: number,
+): Promise<BeginAnswer> {
+  return callShard(namespace, key, async (shard) => (await shard.begin(key, ticket, holdMs)) as BeginAnswer);
 }
 
-export function commitPush(
+/** Hands the outcome of a ticket to the shard, waking the copies that wait for it. */
+export function finishPush(
   namespace: DurableObjectNamespace<ClaimShard>,
   key: string,
-  eventId: string,
-  retainMs: number,
+  ticket: string,
+  outcome: FinishOutcome,
 ): Promise<void> {
   return callShard(namespace, key, async (shard) => {
-    await shard.commit(key, eventId, retainMs);
-  });
-}
-
-export function releasePush(namespace: DurableObjectNamespace<ClaimShard>, key: string, token: string): Promise<void> {
-  return callShard(namespace, key, async (shard) => {
-    await shard.release(key, token);
+    await shard.finish(key, ticket, outcome);
   });
 }

@@ -1,13 +1,17 @@
 /**
- * Stores one verified push exactly once and gets its follow-up on the way: claim the dedupe key,
- * insert the row (idempotent), commit the claim, enqueue the follow-up. A 200 is only ever given
- * for a row that is in D1 and whose follow-up is on the queue or left for the cron sweeper.
+ * Stores one verified push exactly once and gets its follow-up on the way. One durable write on
+ * the way to an accepted 200 (the D1 insert), none for a duplicate:
+ *   1. ask the push's claim shard (memory only): first copy, already seen, or wait;
+ *   2. insert the row (`ON CONFLICT (dedupe_key) DO NOTHING`): D1 is the durable truth;
+ *   3. send the follow-up; 4. answer 200; then tell the shard the outcome.
+ * A 200 is only ever given for a row that is in D1 and whose follow-up is on the queue or left,
+ * `received`, for the cron sweeper.
  *
  * The steps are passed in (`PushSteps`; the app uses `livePushSteps`), so tests hand in fakes
  * that fail at any one of them and check that a retry converges to one row and one follow-up.
  */
-import type { ClaimState } from "../dedupe/claim-shard";
-import { claimPush, commitPush, releasePush } from "../dedupe/claims";
+import type { BeginAnswer } from "../dedupe/claim-shard";
+import { beginPush, finishPush } from "../dedupe/claims";
 import { describeError, HttpError, storageUnavailable } from "../errors";
 import type { NewEvent } from "../events/vocabulary";
 import { enqueueFollowup } from "../followup/message";
@@ -15,28 +19,32 @@ import { log } from "../lib/log";
 import { type InsertOutcome, insertEvent } from "../store/event-writes";
 
 export type PushSteps = {
-  claim: typeof claimPush;
+  begin: typeof beginPush;
   insert: typeof insertEvent;
   enqueue: typeof enqueueFollowup;
-  commit: typeof commitPush;
-  release: typeof releasePush;
+  finish: typeof finishPush;
 };
 
 /** The real steps: the claim shards, D1, the follow-up queue. */
 export const livePushSteps: Readonly<PushSteps> = Object.freeze({
-  claim: claimPush,
+  begin: beginPush,
   insert: insertEvent,
   enqueue: enqueueFollowup,
-  commit: commitPush,
-  release: releasePush,
+  finish: finishPush,
 });
 
 export type IngestOutcome = { status: "accepted" | "duplicate"; eventId: string };
 
-/** How long a claim holds off other copies, and how long a committed claim is kept. */
-export type ClaimDurations = { leaseMs: number; retainMs: number };
+/** How long a copy in flight holds other copies off when it never reports its outcome. */
+export type ClaimDurations = { leaseMs: number };
 
 type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
+
+function retryLater(retryAfterMs: number): HttpError {
+  return new HttpError(409, "in_flight", "a copy of this push is still being stored; retry", {
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  });
+}
 
 export async function ingestPush(
   steps: PushSteps,
@@ -45,49 +53,42 @@ export async function ingestPush(
   row: NewEvent,
   durations: ClaimDurations,
 ): Promise<IngestOutcome> {
+  const { dedupe_key: dedupeKey } = row;
   const token = crypto.randomUUID();
-  const { dedupe_key: dedupeKey, id: eventId } = row;
 
-  // 1. Claim. If the claim shards cannot be reached, carry on: the D1 unique constraint still
-  //    guarantees one row, and a duplicate is then answered from D1, which is durable.
-  let claim: ClaimState | null = null;
+  // 1. The shard. If it cannot be reached (after one retry with a fresh stub), carry on with D1
+  //    alone: its unique key still guarantees one row and answers duplicates durably.
+  let answer: BeginAnswer | null = null;
   try {
-    claim = await steps.claim(env.CLAIMS, dedupeKey, token, eventId, durations.leaseMs);
+    answer = await steps.begin(env.CLAIMS, dedupeKey, token, durations.leaseMs);
   } catch (err) {
     log("warn", "claim_unavailable", { dedupe_key: dedupeKey, error: describeError(err) });
   }
-  if (claim?.state === "committed") return { status: "duplicate", eventId: claim.eventId };
-  if (claim?.state === "in_flight") {
-    throw new HttpError(409, "in_flight", "a copy of this push is still being stored; retry", {
-      headers: { "Retry-After": String(Math.max(1, Math.ceil(claim.retryAfterMs / 1000))) },
-    });
-  }
+  if (answer?.kind === "seen") return { status: "duplicate", eventId: answer.eventId };
+  if (answer?.kind === "wait") throw retryLater(answer.retryAfterMs);
+  // The outcome is told after the answer, off the acknowledgement path, also when `begin` failed
+  // (it may have opened the ticket all the same). Wrapped so that even a step that throws
+  // synchronously cannot turn the answer into a 500.
+  const finish = (outcome: Parameters<PushSteps["finish"]>[3]) => {
+    const call = async () => steps.finish(env.CLAIMS, dedupeKey, token, outcome);
+    ctx.waitUntil(
+      call().catch((err) => log("warn", "claim_finish_failed", { dedupe_key: dedupeKey, error: describeError(err) })),
+    );
+  };
 
-  // 2. Insert. On failure give the claim back so Omisell's retry is not kept waiting by the lease.
+  // 2. Insert. On failure the copies waiting on this one are told to retry, and so is Omisell.
   let stored: InsertOutcome;
   try {
     stored = await steps.insert(env.DB, row);
   } catch (err) {
     log("error", "event_insert_failed", { dedupe_key: dedupeKey, error: describeError(err) });
-    if (claim) {
-      // Wrapped so that even a release that throws synchronously cannot turn the 503 into a 500.
-      const release = async () => steps.release(env.CLAIMS, dedupeKey, token);
-      ctx.waitUntil(release().catch(() => {}));
-    }
+    finish({ stored: false });
     throw storageUnavailable(err);
   }
 
-  // 3. Commit, then enqueue. In this order a crash leaves at most one follow-up message per
-  //    push: before the commit, a retry takes the claim over and enqueues; after it, the retry is
-  //    a duplicate and the row, still `received`, is re-enqueued by the cron sweeper. A row found
-  //    already stored is enqueued again only while it is still `received` (claims were lost, or
-  //    an earlier attempt died before its enqueue); the consumer ignores repeats.
-  try {
-    await steps.commit(env.CLAIMS, dedupeKey, stored.id, durations.retainMs);
-  } catch (err) {
-    // The row is durable: a later copy meets an expired lease, takes over and is told `duplicate`.
-    log("warn", "claim_commit_failed", { event_id: stored.id, error: describeError(err) });
-  }
+  // 3. Send the follow-up of a new row, or of a stored row still `received` (an earlier attempt
+  //    may have died between its insert and its send; the consumer ignores repeats). If the send
+  //    fails, the row stays `received` and the cron sweeper sends it: the 200 still holds.
   if (stored.inserted || stored.status === "received") {
     try {
       await steps.enqueue(env.FOLLOWUPS, stored.id, "push");
@@ -95,17 +96,14 @@ export async function ingestPush(
       log("error", "followup_enqueue_failed", { event_id: stored.id, error: describeError(err) });
     }
   }
-
-  // A takeover finishes an attempt that was never answered 200, so it is still the acceptance.
-  const takeover = claim?.state === "claimed" && claim.takeover;
-  const status = stored.inserted || takeover ? "accepted" : "duplicate";
-  return { status, eventId: stored.id };
+  finish({ stored: true, eventId: stored.id });
+  return { status: stored.inserted ? "accepted" : "duplicate", eventId: stored.id };
 }
 
 /**
  * A signed push we cannot use is still kept, once (its key is the hash of its body), with status
  * `invalid`: nothing Omisell sends is lost, and an operator can read what Omisell really sent.
- * It is never followed up, so no claim and no enqueue.
+ * It is never followed up, so no shard and no enqueue.
  */
 export async function storeInvalidPush(steps: PushSteps, env: Env, row: NewEvent): Promise<InsertOutcome> {
   try {

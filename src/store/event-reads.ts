@@ -1,6 +1,7 @@
 /**
  * Reads of the `events` table for the read API and the dashboard: one event, a page of the list,
- * an order's timeline. Each is answered from an index; rows come back decoded.
+ * an order's timeline. Each is answered from an index and reads a bounded number of rows; rows
+ * come back decoded.
  */
 import { type EventRow, type EventSummaryRow, LIST_FILTER_COLUMNS, type ListFilterColumn } from "../events/vocabulary";
 import {
@@ -26,36 +27,79 @@ export type EventListQuery = {
   limit: number;
 };
 
-/** The SQL of one list page; exported so the query-plan test explains exactly what runs. */
-export function eventListStatement(query: EventListQuery): { sql: string; params: (string | number)[] } {
-  const where: string[] = [];
+/**
+ * The filter that picks the index walked, most selective first; any other filter is checked on
+ * the rows that walk yields, within the scan budget. A filter added later comes last.
+ */
+const MOST_SELECTIVE: readonly ListFilterColumn[] = [
+  "order_number",
+  "resource_id",
+  "seller_id",
+  "event",
+  "status",
+  "category",
+];
+const INDEX_ORDER = [...MOST_SELECTIVE, ...LIST_FILTER_COLUMNS.filter((c) => !MOST_SELECTIVE.includes(c))];
+
+/** Rows of the walked index one page may read, per row asked for, when several filters apply. */
+export const SCAN_BUDGET_PER_ROW = 4;
+
+type Statement = { sql: string; params: (string | number)[] };
+
+/**
+ * The SQL of one list page; exported so the query-plan test runs exactly what the worker runs.
+ * With one filter (or none) the `(filter, id)` index (or the primary key) yields only matching
+ * rows, newest first, so the page reads about `limit` rows. With more, the walk of the most
+ * selective filter's index is capped at `scanBudget` rows and the other filters are checked on
+ * those: a page never reads more, however rare the matches; `scanned` tells where it stopped.
+ */
+export function eventListStatement(query: EventListQuery): Statement & { scanned: Statement | null } {
+  const used = INDEX_ORDER.filter((column) => query.filters[column] !== undefined);
   const params: (string | number)[] = [];
-  for (const column of LIST_FILTER_COLUMNS) {
-    const value = query.filters[column];
-    if (value === undefined) continue;
+  const bind = (value: string | number) => {
     params.push(value);
-    where.push(`${column} = ?${params.length}`);
+    return `?${params.length}`;
+  };
+  const walk: string[] = [];
+  const [indexed, ...others] = used;
+  if (indexed) walk.push(`${indexed} = ${bind(query.filters[indexed] as string)}`);
+  if (query.minId !== undefined) walk.push(`id >= ${bind(query.minId)}`);
+  if (query.maxId !== undefined) walk.push(`id < ${bind(query.maxId)}`);
+  const walkWhere = walk.length ? ` WHERE ${walk.join(" AND ")}` : "";
+  if (others.length === 0) {
+    const sql = `SELECT ${SUMMARY_SELECT} FROM events${walkWhere} ORDER BY id DESC LIMIT ${bind(query.limit)}`;
+    return { sql, params, scanned: null };
   }
-  if (query.minId !== undefined) {
-    params.push(query.minId);
-    where.push(`id >= ?${params.length}`);
-  }
-  if (query.maxId !== undefined) {
-    params.push(query.maxId);
-    where.push(`id < ?${params.length}`);
-  }
-  params.push(query.limit);
-  const sql = `SELECT ${SUMMARY_SELECT} FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?${params.length}`;
-  return { sql, params };
+  const budget = query.limit * SCAN_BUDGET_PER_ROW;
+  const walkParams = [...params];
+  const check = others.map((column) => `${column} = ${bind(query.filters[column] as string)}`).join(" AND ");
+  const sql = `SELECT ${SUMMARY_SELECT} FROM (SELECT ${SUMMARY_SELECT} FROM events${walkWhere} ORDER BY id DESC LIMIT ${bind(budget)})
+    WHERE ${check} ORDER BY id DESC LIMIT ${bind(query.limit)}`;
+  const scannedSql = `SELECT COUNT(*) AS n, MIN(id) AS last FROM (SELECT id FROM events${walkWhere} ORDER BY id DESC LIMIT ?${walkParams.length + 1})`;
+  return { sql, params, scanned: { sql: scannedSql, params: [...walkParams, budget] } };
 }
 
-export async function listEvents(db: D1Database, query: EventListQuery): Promise<EventSummaryRow[]> {
-  const { sql, params } = eventListStatement(query);
+export type EventListResult = {
+  rows: EventSummaryRow[];
+  /** Set when the scan budget ran out first: the id the walk stopped at (continue below it). */
+  stoppedAt: string | null;
+};
+
+export async function listEvents(db: D1Database, query: EventListQuery): Promise<EventListResult> {
+  const { sql, params, scanned } = eventListStatement(query);
   const { results } = await db
     .prepare(sql)
     .bind(...params)
     .all<StoredEventSummary>();
-  return results.map(decodeEventRow);
+  const rows = results.map(decodeEventRow);
+  if (!scanned || rows.length >= query.limit) return { rows, stoppedAt: null };
+  // A short page: either the walk ran out of rows (the last page) or out of budget.
+  const walked = await db
+    .prepare(scanned.sql)
+    .bind(...scanned.params)
+    .first<{ n: number; last: string | null }>();
+  const budget = scanned.params.at(-1) as number;
+  return { rows, stoppedAt: walked && walked.n >= budget ? walked.last : null };
 }
 
 export const ORDER_TIMELINE_SQL = `SELECT ${SUMMARY_SELECT} FROM events WHERE order_number = ?1 ORDER BY id DESC LIMIT ?2`;

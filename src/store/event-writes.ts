@@ -11,27 +11,27 @@ export type InsertOutcome = { inserted: true; id: string } | { inserted: false; 
 const INSERT_SQL = `INSERT INTO events (${INSERT_EVENT_COLUMNS}) VALUES (${INSERT_EVENT_PLACEHOLDERS})
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id`;
+const FIND_BY_KEY_SQL = "SELECT id, status FROM events WHERE dedupe_key = ?1";
 
 /**
- * Inserts the event unless its dedupe key is already stored. The unique constraint on
- * `dedupe_key` is the durable backstop of dedupe: whatever the claims say, one key, one row.
+ * Inserts the event unless its dedupe key is already stored, and reads back the row that holds
+ * the key, in one round trip (a batch runs as one transaction). The unique constraint on
+ * `dedupe_key` is the durable truth of dedupe: one key, one row. A duplicate writes nothing.
  */
 export async function insertEvent(db: D1Database, row: NewEvent): Promise<InsertOutcome> {
-  const inserted = await db
-    .prepare(INSERT_SQL)
-    .bind(...insertValues(row))
-    .first<{ id: string }>();
-  if (inserted) return { inserted: true, id: inserted.id };
-  const existing = await findEventByDedupeKey(db, row.dedupe_key);
+  const [inserted, holder] = await db.batch([
+    db.prepare(INSERT_SQL).bind(...insertValues(row)),
+    db.prepare(FIND_BY_KEY_SQL).bind(row.dedupe_key),
+  ]);
+  const id = (inserted?.results[0] as { id: string } | undefined)?.id;
+  if (id !== undefined) return { inserted: true, id };
+  const existing = holder?.results[0] as { id: string; status: EventStatus } | undefined;
   if (!existing) throw new Error("insert conflicted but no row holds the dedupe key");
   return { inserted: false, id: existing.id, status: existing.status };
 }
 
 export function findEventByDedupeKey(db: D1Database, dedupeKey: string) {
-  return db
-    .prepare("SELECT id, status FROM events WHERE dedupe_key = ?1")
-    .bind(dedupeKey)
-    .first<{ id: string; status: EventStatus }>();
+  return db.prepare(FIND_BY_KEY_SQL).bind(dedupeKey).first<{ id: string; status: EventStatus }>();
 }
 
 /** Deletes up to `limit` events with an id below `idBound` (older than the retention cutoff). */

@@ -1,20 +1,22 @@
 /**
  * Fault injection for the push path, and Omisell's retries replayed against it.
  *
- * Pushes are sent through `faultySteps`, the push steps handed to the app (claim, insert, enqueue,
- * commit, release), each of which can be made to fail:
+ * Pushes are sent through `faultySteps`, the push steps handed to the app (begin, insert, enqueue,
+ * finish), each of which can be made to fail:
  * - `before`: throws (a rejected promise) without doing the work — "failed before the write";
  * - `after`: does the real work, then throws — "it was written but the answer was lost";
  * - `sync`: throws synchronously, as a buggy binding or wrapper might;
- * - `reset`: resets the claim Durable Objects (abortAllDurableObjects) right before the real call.
+ * - `reset`: resets the claim Durable Objects (abortAllDurableObjects: their memory is gone) right
+ *   before the real call.
  * A fault fires for the first `times` calls of its step, then the step works again.
  *
  * Enqueues that really reached the queue are recorded, so a test can check that every stored
- * event got its follow-up. Omisell's retry schedule (2 min, 30 min, 3 h) is longer than any
- * claim lease, so between replayed attempts the claim's lease is expired by hand (`expireLease`).
+ * event got its follow-up. Omisell's retry schedule (2 min, 30 min, 3 h) is longer than the hold
+ * of a copy in flight, so between replayed attempts the hold is ended by hand (`expireHold`).
  */
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { ClaimShard } from "../../src/dedupe/claim-shard";
 import { shardFor } from "../../src/dedupe/claims";
 import { livePushSteps, type PushSteps } from "../../src/push/ingest";
 import { sendPush } from "./push";
@@ -30,13 +32,13 @@ const steps: Record<Step, AnyStep> = { ...originals };
 /** What the app is given to store pushes with (the same object, as the app sees it). */
 export const faultySteps = steps as unknown as PushSteps;
 
-export const STEPS: readonly Step[] = ["claim", "insert", "enqueue", "commit", "release"];
+export const STEPS: readonly Step[] = ["begin", "insert", "enqueue", "finish"];
 export const FAULT_MODES: readonly FaultMode[] = ["before", "after", "sync", "reset"];
 
 /** Event ids whose follow-up message the queue accepted (recorded under any injected fault). */
 export const enqueuedIds: string[] = [];
 /** How often each step's fault actually fired, for the figures in RELIABILITY.md. */
-export const firedFaults: Record<Step, number> = { claim: 0, insert: 0, enqueue: 0, commit: 0, release: 0 };
+export const firedFaults: Record<Step, number> = { begin: 0, insert: 0, enqueue: 0, finish: 0 };
 
 export class InjectedFault extends Error {
   constructor(step: Step, mode: FaultMode) {
@@ -87,25 +89,27 @@ function claimShard(key: string) {
   return env.CLAIMS.get(env.CLAIMS.idFromName(`claims-${shardFor(key)}`));
 }
 
-type ClaimRecord = { status: string; token: string; event_id: string; lease_until: number };
+/** The shard's memory, reached past `private` (tests only): copies in flight and recent keys. */
+type ShardMemory = { inFlight: Map<string, { until: number }>; seen: Map<string, string> };
 
-export async function readClaim(key: string): Promise<ClaimRecord | null> {
-  return await runInDurableObject(claimShard(key), (_instance, state) => {
-    return state.storage.sql.exec<ClaimRecord>("SELECT * FROM claims WHERE key = ?", key).toArray()[0] ?? null;
+export async function readClaim(key: string): Promise<{ inFlight: boolean; eventId: string | null }> {
+  return await runInDurableObject(claimShard(key), (instance: ClaimShard) => instance.inspect(key));
+}
+
+/** Omisell's next retry comes at least 2 minutes later: any copy's hold has run out by then. */
+export async function expireHold(key: string): Promise<void> {
+  await runInDurableObject(claimShard(key), (instance: ClaimShard) => {
+    const hold = (instance as unknown as ShardMemory).inFlight.get(key);
+    if (hold) hold.until = 0;
   });
 }
 
-/** Omisell's next retry comes at least 2 minutes later: any pending lease has run out by then. */
-export async function expireLease(key: string): Promise<void> {
-  await runInDurableObject(claimShard(key), (_instance, state) => {
-    state.storage.sql.exec("UPDATE claims SET lease_until = 0 WHERE key = ? AND status = 'pending'", key);
-  });
-}
-
-/** The claim shard lost its storage (a reset that wiped it): only D1 remembers the push. */
-export async function wipeClaim(key: string): Promise<void> {
-  await runInDurableObject(claimShard(key), (_instance, state) => {
-    state.storage.sql.exec("DELETE FROM claims WHERE key = ?", key);
+/** The claim shard forgot the key (evicted, restarted): only D1 remembers the push. */
+export async function forgetKey(key: string): Promise<void> {
+  await runInDurableObject(claimShard(key), (instance: ClaimShard) => {
+    const memory = instance as unknown as ShardMemory;
+    memory.inFlight.delete(key);
+    memory.seen.delete(key);
   });
 }
 
@@ -142,7 +146,7 @@ async function describe(res: Response, faulted: Step[]): Promise<Attempt> {
 export async function sendOnce(bytes: Uint8Array): Promise<Attempt> {
   const before = { ...firedFaults };
   const res = await sendPush(bytes, { steps: faultySteps });
-  // Faults can fire in waitUntil work (release) after the answer: read the body first.
+  // Faults can fire in waitUntil work (finish) after the answer: read the body first.
   const attempt = await describe(res, []);
   attempt.faulted = STEPS.filter((step) => firedFaults[step] > before[step]);
   return attempt;
@@ -152,7 +156,7 @@ export async function sendOnce(bytes: Uint8Array): Promise<Attempt> {
  * Delivers the same bytes the way Omisell does: the first attempt, then a retry after every
  * answer that is not 200 (at most `maxAttempts` in all, as Omisell gives up after 3 retries),
  * then `lostAnswers` more copies as if our 200s had reached Omisell too late.
- * `between` runs before each retry (e.g. to reset the claim shard).
+ * `between` runs before each retry (e.g. to reset the claim shards).
  */
 export async function deliverLikeOmisell(
   bytes: Uint8Array,
@@ -163,7 +167,7 @@ export async function deliverLikeOmisell(
   const attempts: Attempt[] = [];
   while (attempts.length < maxAttempts) {
     if (attempts.length > 0) {
-      await expireLease(key);
+      await expireHold(key);
       await options.between?.(attempts.length);
     }
     const attempt = await sendOnce(bytes);
@@ -171,7 +175,7 @@ export async function deliverLikeOmisell(
     if (attempt.status === 200) break;
   }
   for (let i = 0; i < (options.lostAnswers ?? 0); i++) {
-    await expireLease(key);
+    await expireHold(key);
     attempts.push(await sendOnce(bytes));
   }
   return attempts;
