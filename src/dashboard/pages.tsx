@@ -122,7 +122,7 @@ function EventTable({ events }: { events: Summary[] }) {
   if (events.length === 0) return <p class="empty">No events match.</p>;
   return (
     <div class="table-wrap">
-      <table>
+      <table class="event-list">
         <thead>
           <tr>
             <th>Time (UTC)</th>

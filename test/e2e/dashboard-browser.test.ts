@@ -121,7 +121,7 @@ it.skipIf(!hasChromium)("an admin signs in, sees the pushes, filters them, opens
   await page.selectOption('select[name="event"]', "order.shipped");
   await page.fill('input[name="seller_id"]', seller);
   await Promise.all([page.waitForURL(/event=order.shipped/), page.click('form.filters button[type="submit"]')]);
-  const rows = page.locator("tbody tr");
+  const rows = page.locator("table.event-list tbody tr");
   expect(await rows.count()).toBe(1);
   expect(await rows.first().textContent()).toContain("order.shipped");
 
