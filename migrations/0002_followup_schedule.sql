@@ -1,4 +1,4 @@
--- omisell-push: follow-up bookkeeping (issue 3).
+-- omisell-push: follow-up bookkeeping (when a retry is due).
 
 -- ms since epoch; when the follow-up of a `received` event is next expected to run: set when a
 -- retry is scheduled (now + delay), on replay and when the sweeper re-enqueues. NULL means

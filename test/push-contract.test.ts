@@ -1,5 +1,5 @@
 /**
- * POST /webhooks/omisell, row by row as in the contract table of DESIGN.md, through fetch like
+ * POST /webhooks/omisell, row by row as in the push table of docs/contract.md, through fetch like
  * Omisell. Each test checks the answer and what was (or was not) stored.
  */
 import { env } from "cloudflare:workers";
