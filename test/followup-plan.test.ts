@@ -16,6 +16,8 @@ function event(id: string, overrides: Partial<FollowupEventState> = {}): Followu
     order_number: `OM-${id}`,
     seller_id: "1001",
     attempts: 0,
+    received_at: 1_000,
+    generation: 0,
     ...overrides,
   };
 }
@@ -42,7 +44,7 @@ describe("planBatch", () => {
       ["e2", event("e2", { order_number: null })],
     ]);
     const plan = planBatch([message("m1", "e1"), message("m2", "e2")], events);
-    expect(plan.skips.map((skip) => [skip.message.id, skip.eventId])).toEqual([
+    expect(plan.skips.map((skip) => [skip.message.id, skip.event.id])).toEqual([
       ["m1", "e1"],
       ["m2", "e2"],
     ]);

@@ -12,6 +12,7 @@ import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
 import { eventRoutes } from "./endpoints/events";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
+import { replayRoutes } from "./endpoints/replays";
 import { serviceRoutes } from "./endpoints/service";
 import { buildOpenApiDocument, getOpenApi, registerBearerScheme } from "./openapi";
 import { type ApiEnv, apiRouter } from "./route-kit";
@@ -39,6 +40,7 @@ export const apiRoutes = apiRouter();
 apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 
 // Listed in the order the reference shows them.
+apiRoutes.route("/", replayRoutes);
 apiRoutes.route("/", eventRoutes);
 apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", serviceRoutes);
