@@ -157,24 +157,45 @@ export async function reopenEventForReplay(
 }
 
 /**
- * Events still `received` whose follow-up is overdue: received before `receivedBeforeId` (an id
- * time bound, so the walk stays on events_by_status) and not (re)scheduled since `dueBefore`.
+ * When the consumer last got through: the arrival time of the newest event it has settled (three
+ * lookups at the top of events_by_status). Null when nothing has settled yet.
  */
+export async function consumerFrontier(db: D1Database): Promise<number | null> {
+  const newest = (status: string) =>
+    `SELECT (SELECT received_at FROM events WHERE status = '${status}' ORDER BY id DESC LIMIT 1) AS at`;
+  const row = await db
+    .prepare(
+      `SELECT MAX(at) AS at FROM (${newest("processed")} UNION ALL ${newest("skipped")} UNION ALL ${newest("failed")})`,
+    )
+    .first<{ at: number | null }>();
+  return row?.at ?? null;
+}
+
+export type OverdueBounds = {
+  /** Id time bound: only events received before this are looked at (walks events_by_status). */
+  receivedBeforeId: string;
+  /** An event whose follow-up was (re)scheduled is overdue when that was before this. */
+  scheduledBefore: number;
+  /** An event never scheduled (still waiting for its first message) is overdue when received before this. */
+  neverScheduledBefore: number;
+};
+
+/** Events still `received` whose follow-up is overdue, with the generation their message must carry. */
 export async function listOverdueFollowups(
   db: D1Database,
-  receivedBeforeId: string,
-  dueBefore: number,
+  bounds: OverdueBounds,
   limit: number,
-): Promise<string[]> {
+): Promise<{ id: string; generation: number; attempts: number }[]> {
   const { results } = await db
     .prepare(
-      `SELECT id FROM events
-       WHERE status = 'received' AND id < ?1 AND COALESCE(next_attempt_at, received_at) < ?2
-       ORDER BY id LIMIT ?3`,
+      `SELECT id, generation, attempts FROM events
+       WHERE status = 'received' AND id < ?1
+         AND CASE WHEN next_attempt_at IS NULL THEN received_at < ?3 ELSE next_attempt_at < ?2 END
+       ORDER BY id LIMIT ?4`,
     )
-    .bind(receivedBeforeId, dueBefore, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+    .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit)
+    .all<{ id: string; generation: number; attempts: number }>();
+  return results;
 }
 
 /** Notes that a follow-up was just enqueued again (sweep), so the next sweep leaves it alone. */
