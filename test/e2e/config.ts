@@ -12,4 +12,6 @@ export const E2E_VARS = {
   // The stand-in has no budget to protect; Omisell's 100/60 would throttle the storm tests, and
   // a one-second window empties the bucket a 429 fills within a test's time.
   OMISELL_RATE_LIMIT: "10000/1",
+  // A one-second quiet window per order (5 s by default), so follow-ups settle within a test's time.
+  FOLLOWUP_QUIET_MS: "1000",
 } as const;
