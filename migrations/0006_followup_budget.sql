@@ -24,3 +24,12 @@ CREATE TABLE replays (
   finished_at INTEGER                      -- ms; NULL while chunks remain
 );
 CREATE INDEX replays_unfinished ON replays (created_at) WHERE finished_at IS NULL;
+
+-- Which consumer is fetching an order right now: concurrent batches holding events of one order
+-- fetch it once. A claim is taken for all of a batch's orders in one statement, released when the
+-- batch is done, and lapses at `until` (ms) should its consumer die.
+CREATE TABLE order_fetch_claims (
+  order_number TEXT PRIMARY KEY,
+  token        TEXT NOT NULL,
+  until        INTEGER NOT NULL
+) WITHOUT ROWID;

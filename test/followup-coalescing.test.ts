@@ -120,3 +120,55 @@ describe("the quiet window", () => {
     expect(sent.map((message) => message.body.eventId)).toEqual([next]);
   });
 });
+
+describe("concurrent batches", () => {
+  const claimOf = (orderNumber: string) =>
+    env.DB.prepare("SELECT * FROM order_fetch_claims WHERE order_number = ?1").bind(orderNumber).first();
+
+  it("leave an order another batch is fetching to it, and come back shortly without an attempt", async () => {
+    const orderNumber = newOrderNumber();
+    const id = await insertReceivedEvent({ order_number: orderNumber });
+    await env.DB.prepare("INSERT INTO order_fetch_claims (order_number, token, until) VALUES (?1, 'other', ?2)")
+      .bind(orderNumber, Date.now() + 60_000)
+      .run();
+    const calls = stubOmisell(() => orderAnswer(orderNumber));
+    const sent = captureSendBack();
+
+    const result = await deliver([{ eventId: id }]);
+
+    expect(calls).toHaveLength(0);
+    expect(result.acked).toEqual(["msg-0"]);
+    expect(sent).toEqual([{ body: { eventId: id, reason: "push" }, delaySeconds: 2 }]);
+    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 0 });
+  });
+
+  it("take over a claim whose lease has lapsed", async () => {
+    const orderNumber = newOrderNumber();
+    const id = await insertReceivedEvent({ order_number: orderNumber });
+    await env.DB.prepare("INSERT INTO order_fetch_claims (order_number, token, until) VALUES (?1, 'dead', ?2)")
+      .bind(orderNumber, Date.now() - 1)
+      .run();
+    const calls = stubOmisell(() => orderAnswer(orderNumber));
+
+    await deliver([{ eventId: id }]);
+
+    expect(calls).toHaveLength(1);
+    expect((await readEvent(id))?.status).toBe("processed");
+  });
+
+  it("release their claims when the batch is done, after a failure too", async () => {
+    const fetched = newOrderNumber();
+    const refused = newOrderNumber();
+    stubOmisell((call) =>
+      call.url.endsWith(encodeURIComponent(refused)) ? new Response("gone", { status: 404 }) : orderAnswer(fetched),
+    );
+
+    await deliver([
+      { eventId: await insertReceivedEvent({ order_number: fetched }) },
+      { eventId: await insertReceivedEvent({ order_number: refused }) },
+    ]);
+
+    expect(await claimOf(fetched)).toBeNull();
+    expect(await claimOf(refused)).toBeNull();
+  });
+});

@@ -4,7 +4,8 @@
  * Load the events the messages name (with their attempts and generation) and their orders' state;
  * acknowledge those with nothing to do; mark the skips, and the events a stored snapshot already
  * covers, in one round trip; send the messages of orders that are not quiet yet back with the
- * remaining delay (no attempt used); fetch each other order once, with at most FOLLOWUP_PARALLELISM
+ * remaining delay (no attempt used); claim the other orders (one that another batch is fetching
+ * waits for its snapshot) and fetch each once, with at most FOLLOWUP_PARALLELISM
  * calls in flight, through the rate limiter at the priority of its messages; store each snapshot
  * (never over a newer one) and mark the events `processed`. After a failed fetch: a permanent
  * failure, or the last try of FOLLOWUP_MAX_RETRIES, marks the events `failed`; a retryable one
@@ -21,6 +22,7 @@ import { omisellAuth } from "../omisell/auth";
 import { omisellConnection } from "../omisell/connection";
 import type { ApiFailure } from "../omisell/failure";
 import { fetchOrderDetail } from "../omisell/order-detail";
+import { releaseOrderFetches } from "../store/fetch-claims";
 import { type FollowupEventState, loadFollowupBatch, type OrderFollowupState } from "../store/followup-attempts";
 import {
   type AttemptRef,
@@ -33,9 +35,11 @@ import {
 } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
 import { backoffSeconds } from "./backoff";
+import { claimFetches } from "./fetch-claims";
 import type { FollowupMessage } from "./message";
 import { forEachWithLimit } from "./parallel";
 import { type Delivery, generationOf, type OrderGroup, planBatch, planFailure } from "./plan";
+import { sendBack } from "./send-back";
 
 type QueueMessage = Message<FollowupMessage>;
 
@@ -84,7 +88,16 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
     log("info", "followup_order_busy", { events: eventIdsOf(plan.quietWaits.map((wait) => wait.delivery)), delays });
     await sendBack(env, plan.quietWaits);
   }
-  await forEachWithLimit(plan.groups, config.FOLLOWUP_PARALLELISM, (group) => followUpOrder(env, config, group));
+  if (plan.groups.length === 0) return;
+  const token = crypto.randomUUID();
+  const groups = await claimFetches(env, config, plan.groups, token, now);
+  await forEachWithLimit(groups, config.FOLLOWUP_PARALLELISM, (group) => followUpOrder(env, config, group));
+  try {
+    await releaseOrderFetches(env.DB, token, Date.now());
+  } catch (err) {
+    // The claims lapse on their own within a lease.
+    log("error", "followup_release_failed", { error: describeError(err) });
+  }
 }
 
 async function followUpOrder(env: Env, config: Config, group: OrderGroup<QueueMessage>): Promise<void> {
@@ -185,33 +198,6 @@ async function waitForBudget(
     log("error", "followup_record_failed", { events: ids, error: describeError(err) });
   }
   await sendBack(env, waits);
-}
-
-/**
- * Sends each message again as a fresh one after its delay and acknowledges it (a wait, not a try:
- * the queue's delivery count starts over); when the send fails, retries the message instead.
- * A wait for a quiet order is a few seconds, well inside the sweeper's grace: nothing is written.
- */
-async function sendBack(
-  env: Env,
-  waits: readonly { delivery: Delivery<QueueMessage>; delaySeconds: number }[],
-): Promise<void> {
-  try {
-    await env.FOLLOWUPS.sendBatch(
-      waits.map((wait) => ({
-        body: wait.delivery.message.body,
-        contentType: "json" as const,
-        delaySeconds: wait.delaySeconds,
-      })),
-    );
-    for (const wait of waits) wait.delivery.message.ack();
-  } catch (err) {
-    log("error", "followup_requeue_failed", {
-      events: eventIdsOf(waits.map((wait) => wait.delivery)),
-      error: describeError(err),
-    });
-    for (const wait of waits) wait.delivery.message.retry({ delaySeconds: wait.delaySeconds });
-  }
 }
 
 /** The follow-up a delivery is for: its event at the generation its message was sent for. */
