@@ -34,7 +34,7 @@ import {
   recordFollowupRetry,
 } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
-import { backoffSeconds } from "./backoff";
+import { backoffSeconds, MAX_QUEUE_DELAY_SECONDS } from "./backoff";
 import { claimFetches } from "./fetch-claims";
 import type { FollowupMessage } from "./message";
 import { forEachWithLimit } from "./parallel";
@@ -91,7 +91,10 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
   if (plan.groups.length === 0) return;
   const token = crypto.randomUUID();
   const groups = await claimFetches(env, config, plan.groups, token, now);
-  await forEachWithLimit(groups, config.FOLLOWUP_PARALLELISM, (group) => followUpOrder(env, config, group));
+  const queueForBudget = budgetQueue(config);
+  await forEachWithLimit(groups, config.FOLLOWUP_PARALLELISM, (group) =>
+    followUpOrder(env, config, group, queueForBudget),
+  );
   try {
     await releaseOrderFetches(env.DB, token, Date.now());
   } catch (err) {
@@ -100,7 +103,25 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
   }
 }
 
-async function followUpOrder(env: Env, config: Config, group: OrderGroup<QueueMessage>): Promise<void> {
+/**
+ * The throttled orders of one batch, in turn: the n-th waits n slots of the bucket longer than
+ * the first, so they come back as the bucket frees up rather than all at once (a herd that would
+ * mostly be throttled again).
+ */
+type BudgetQueue = () => number;
+
+function budgetQueue(config: Config): BudgetQueue {
+  const slotSeconds = config.OMISELL_RATE_LIMIT.windowMs / config.OMISELL_RATE_LIMIT.capacity / 1000;
+  let position = 0;
+  return () => Math.floor(position++ * slotSeconds);
+}
+
+async function followUpOrder(
+  env: Env,
+  config: Config,
+  group: OrderGroup<QueueMessage>,
+  queueForBudget: BudgetQueue,
+): Promise<void> {
   const eventIds = eventIdsOf(group.deliveries);
   const startedAt = Date.now();
   const result = await fetchOrderDetail(
@@ -110,7 +131,7 @@ async function followUpOrder(env: Env, config: Config, group: OrderGroup<QueueMe
   );
 
   if (!result.ok) {
-    await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure);
+    await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure, queueForBudget);
     return;
   }
   const order = result.data;
@@ -143,6 +164,7 @@ async function handleFailure(
   orderNumber: string,
   deliveries: Delivery<QueueMessage>[],
   failure: ApiFailure,
+  queueForBudget: BudgetQueue,
 ): Promise<void> {
   const plan = planFailure(
     failure,
@@ -174,7 +196,14 @@ async function handleFailure(
     for (const retry of plan.retry) retry.delivery.message.retry({ delaySeconds: retry.delaySeconds });
   }
 
-  if (plan.wait.length > 0) await waitForBudget(env, orderNumber, plan.wait, failure);
+  if (plan.wait.length > 0) {
+    const later = queueForBudget();
+    const waits = plan.wait.map((wait) => ({
+      ...wait,
+      delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, wait.delaySeconds + later),
+    }));
+    await waitForBudget(env, orderNumber, waits, failure);
+  }
 }
 
 /**
