@@ -5,6 +5,10 @@
 -- answer of an older attempt (a 404, a dead letter) can never settle the event a replay reopened.
 ALTER TABLE events ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 
+-- ms; when a replay last reopened the event (NULL: never). A replay asks for the order anew, so
+-- only a snapshot whose fetch started after this settles the reopened event.
+ALTER TABLE events ADD COLUMN reopened_at INTEGER;
+
 -- The bulk replay that last reopened the event (NULL: never replayed in bulk). Progress of a
 -- replay is two counts on events_by_replay, bounded by the replay's size.
 ALTER TABLE events ADD COLUMN replay_id TEXT;

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
+import { replayEvent } from "../src/followup/replay";
 import { getSnapshot } from "../src/store/resources";
 import { deliver, insertReceivedEvent, newOrderNumber, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
 
@@ -78,6 +79,23 @@ describe("fetch coalescing", () => {
 
     expect(calls).toHaveLength(2);
     expect(await readEvent(later)).toMatchObject({ status: "processed", attempts: 1 });
+  });
+});
+
+describe("a replay", () => {
+  it("fetches the order anew for an event its stored snapshot already covered", async () => {
+    const orderNumber = newOrderNumber();
+    const id = await insertReceivedEvent({ order_number: orderNumber });
+    const calls = stubOmisell(() => orderAnswer(orderNumber));
+    await deliver([{ eventId: id }]);
+    vi.spyOn(env.FOLLOWUPS, "send").mockResolvedValue(undefined as never);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await replayEvent(env, id);
+
+    await deliver([{ eventId: id, reason: "replay", generation: 1 }]);
+
+    expect(calls).toHaveLength(2);
+    expect(await readEvent(id)).toMatchObject({ status: "processed", attempts: 2 });
   });
 });
 

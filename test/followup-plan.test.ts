@@ -26,6 +26,7 @@ function event(id: string, overrides: Partial<FollowupEventState> = {}): Followu
     attempts: 0,
     received_at: 1_000,
     generation: 0,
+    reopened_at: null,
     ...overrides,
   };
 }
@@ -119,6 +120,16 @@ describe("planBatch: fetch coalescing and the quiet window", () => {
     );
     expect(plan.covered.map((d) => d.event.id)).toEqual(["e1"]);
     expect(plan.groups).toEqual([]);
+  });
+
+  it("fetches for a replayed event unless the snapshot's fetch started after the replay reopened it", () => {
+    const replayed = event("e1", { order_number: "OM1", received_at: 1_000, generation: 1, reopened_at: 50_000 });
+    const events = new Map([["e1", replayed]]);
+    const msg = { id: "m1", body: { eventId: "e1", reason: "replay" as const, generation: 1 } };
+    const before = planBatch([msg], events, context(60_000, { OM1: { lastReceivedAt: 1_000, fetchedAt: 2_000 } }));
+    expect(before.groups).toHaveLength(1);
+    const after = planBatch([msg], events, context(60_000, { OM1: { lastReceivedAt: 1_000, fetchedAt: 50_000 } }));
+    expect(after.covered).toHaveLength(1);
   });
 
   it("fetches for an event received after the stored snapshot's fetch started", () => {

@@ -6,8 +6,8 @@
  * tested directly; consumer.ts carries them out.
  *
  * Fetch coalescing, Omisell's budget being the scarce thing:
- * - A snapshot whose fetch started at or after an event was received already shows that event's
- *   change: the event is settled (`processed`) without a call.
+ * - A snapshot whose fetch started at or after an event was received (or, for a replayed event,
+ *   reopened) already shows that event's change: the event is settled (`processed`) without a call.
  * - Omisell pushes one order in bursts (order.created, shipment.created, a status change within
  *   seconds). An order is fetched once it has been quiet for the quiet window (no event received
  *   for it in that time), or once its oldest waiting event has waited two windows (a busy order
@@ -97,7 +97,8 @@ export function planBatch<M extends PlannedMessage>(
       continue;
     }
     const fetchedAt = context.orders.get(target.orderNumber)?.fetchedAt ?? null;
-    if (fetchedAt !== null && fetchedAt >= event.received_at) {
+    // A replay asks for the order anew: only a fetch that started after the reopen settles it.
+    if (fetchedAt !== null && fetchedAt >= Math.max(event.received_at, event.reopened_at ?? 0)) {
       plan.covered.push({ message, event });
       continue;
     }

@@ -16,6 +16,8 @@ export type FollowupEventState = {
   attempts: number;
   received_at: number;
   generation: number;
+  /** When a replay last reopened it (ms), or null. */
+  reopened_at: number | null;
 };
 
 export type OrderFollowupState = { lastReceivedAt: number | null; fetchedAt: number | null };
@@ -40,7 +42,7 @@ export async function loadFollowupBatch(
   const [events, recent, snapshots] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
-        `SELECT id, event, category, status, order_number, seller_id, attempts, received_at, generation
+        `SELECT id, event, category, status, order_number, seller_id, attempts, received_at, generation, reopened_at
          FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
       )
       .bind(idsJson),
@@ -71,7 +73,7 @@ export async function loadFollowupBatch(
 export async function getFollowupEventStates(db: D1Database, ids: string[]): Promise<FollowupEventState[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, event, category, status, order_number, seller_id, attempts, received_at, generation
+      `SELECT id, event, category, status, order_number, seller_id, attempts, received_at, generation, reopened_at
        FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
     )
     .bind(JSON.stringify(ids))

@@ -144,7 +144,7 @@ export async function reopenEventForReplay(
     db
       .prepare(
         `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
-           generation = generation + 1
+           generation = generation + 1, reopened_at = ?2
          WHERE id = ?1 AND status <> 'invalid'`,
       )
       .bind(id, at),

@@ -113,7 +113,7 @@ export async function reopenReplayChunk(
   const { results } = await db
     .prepare(
       `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
-         generation = generation + 1, replay_id = ?1
+         generation = generation + 1, replay_id = ?1, reopened_at = ?2
        WHERE id IN (SELECT id FROM events WHERE ${where.sql}${afterCursor} ORDER BY id LIMIT ?3)
        RETURNING id, generation, attempts`,
     )
