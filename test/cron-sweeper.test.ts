@@ -136,7 +136,7 @@ describe("the sweeper during a queue backlog", () => {
     expect(swept).not.toContain(waiting);
   });
 
-  it("re-sends it anyway after six sweep periods (a lost last push)", async () => {
+  it("re-sends it anyway after SWEEP_LOST_AFTER_SECONDS (a lost last push)", async () => {
     const now = later();
     const lost = await insertReceivedEvent({ receivedAt: now - 31 * MINUTE });
     const swept = spyOnSweeps();

@@ -9,8 +9,9 @@
  * path, which marks nothing, to keep one durable write per push) may simply be waiting in a queue
  * backlog. It is re-sent only when the queue has evidently lost it: the consumer has since settled
  * an event received SWEEP_AFTER later (it got past this one's place in the queue), or it is
- * LOST_AFTER_SWEEPS sweep periods old (a backlog that long, or a lost last push with nothing after
- * it). A spare message costs no Omisell call: the consumer acknowledges it once the event settled.
+ * SWEEP_LOST_AFTER_SECONDS old (default 30 min: a backlog that long, or a lost last push with
+ * nothing after it). A spare message costs no Omisell call: the consumer acknowledges it once the
+ * event has settled.
  */
 import { readConfig } from "../config";
 import { continueReplays } from "../followup/bulk-replay";
@@ -21,15 +22,13 @@ import { consumerFrontier, listOverdueFollowups, markFollowupsRescheduled } from
 
 /** Per run; the cron runs every minute, so a large backlog drains over a few runs. */
 const SWEEP_LIMIT = 500;
-/** A never-scheduled event this many sweep periods old is re-sent even without a newer settled event. */
-export const LOST_AFTER_SWEEPS = 6;
 
 export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<number> {
   const config = readConfig(env);
   const overdueBefore = nowMs - config.SWEEP_AFTER_MS;
   const frontier = await consumerFrontier(env.DB);
   const lostBefore = Math.max(
-    nowMs - LOST_AFTER_SWEEPS * config.SWEEP_AFTER_MS,
+    nowMs - Math.max(config.SWEEP_LOST_AFTER_MS, config.SWEEP_AFTER_MS),
     Math.min(overdueBefore, (frontier ?? 0) - config.SWEEP_AFTER_MS),
   );
   const overdue = await listOverdueFollowups(

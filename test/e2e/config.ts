@@ -6,6 +6,8 @@ export const E2E_VARS = {
   OMISELL_AUTH_MODE: "account",
   OMISELL_ACCOUNT_KEY: "e2e-account-key",
   SWEEP_AFTER_SECONDS: "10",
+  // A message lost with a stopped process is re-sent after 20 s (30 min by default).
+  SWEEP_LOST_AFTER_SECONDS: "20",
   // Short follow-up backoff so retries and dead letters happen within a test's time.
   FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
   FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
