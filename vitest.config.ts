@@ -119,6 +119,8 @@ export default defineConfig(async () => {
                   // of, refilled within a second. Tests of throttling set a small
                   // OMISELL_RATE_LIMIT and their own key.
                   OMISELL_RATE_LIMIT: "10000/1",
+                  // Follow-ups go at once; tests of the quiet window set their own.
+                  FOLLOWUP_QUIET_MS: "0",
                 },
                 // The queue consumer really runs in these tests: every outbound request it makes
                 // (there is no internet) is answered here by a minimal Omisell stand-in.

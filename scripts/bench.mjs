@@ -630,7 +630,23 @@ async function main() {
   };
 }
 
+/** `npm run bench -- --scenario budget`: the Omisell budget scenario alone (scripts/bench/budget.mjs). */
+const scenarioAt = process.argv.indexOf("--scenario");
+const scenario = scenarioAt >= 0 ? process.argv[scenarioAt + 1] : "main";
+if (scenario !== "main" && scenario !== "budget") {
+  console.error(`unknown scenario "${scenario}": main (default) or budget`);
+  process.exit(2);
+}
+
 try {
+  if (scenario === "budget") {
+    const { runBudgetScenario } = await import("./bench/budget.mjs");
+    const result = await runBudgetScenario(say);
+    mkdirSync(join(ROOT, ".bench"), { recursive: true });
+    writeFileSync(join(ROOT, ".bench", "budget-run.json"), JSON.stringify(result, null, 2));
+    await cleanUp();
+    process.exit(0);
+  }
   const results = await main();
   const outDir = join(ROOT, ".bench");
   mkdirSync(outDir, { recursive: true });

@@ -64,7 +64,18 @@ const Vars = z.object({
   FOLLOWUP_MAX_RETRIES: int(8, 0, 100),
   FOLLOWUP_BACKOFF_BASE_SECONDS: int(10, 1, 3600),
   FOLLOWUP_BACKOFF_MAX_SECONDS: int(3600, 1, 43_200),
+  /**
+   * How long an order must go without a new event before it is fetched (a busy order: at most once
+   * per window). Omisell pushes one change of an order as a burst within a few seconds; 5 s lets
+   * one fetch cover the burst. 0 fetches at once.
+   */
+  FOLLOWUP_QUIET_MS: int(5_000, 0, 60_000),
   SWEEP_AFTER_SECONDS: int(300, 10, 86_400),
+  /**
+   * An event whose first message was never seen by the consumer is re-sent by the sweeper after
+   * this long even when nothing shows the queue lost it (it may be waiting in a backlog).
+   */
+  SWEEP_LOST_AFTER_SECONDS: int(1_800, 10, 604_800),
   RETENTION_DAYS: int(90, 1, 3650),
   CLAIM_LEASE_SECONDS: int(30, 1, 600),
 });
@@ -79,6 +90,7 @@ function withMilliseconds<V extends Partial<z.infer<typeof Vars>>>(vars: V) {
     RETENTION_MS: (vars.RETENTION_DAYS ?? 0) * DAY_MS,
     CLAIM_LEASE_MS: (vars.CLAIM_LEASE_SECONDS ?? 0) * SECOND_MS,
     SWEEP_AFTER_MS: (vars.SWEEP_AFTER_SECONDS ?? 0) * SECOND_MS,
+    SWEEP_LOST_AFTER_MS: (vars.SWEEP_LOST_AFTER_SECONDS ?? 0) * SECOND_MS,
   };
 }
 

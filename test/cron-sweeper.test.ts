@@ -30,14 +30,20 @@ function spyOnSweeps() {
   return swept;
 }
 
+/** A settled event received at `at`: the consumer has got past that point of the queue. */
+function consumerPassed(at: number) {
+  return insertReceivedEvent({ receivedAt: at, status: "processed" });
+}
+
 async function runCron(at: number) {
   await runScheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env);
 }
 
 describe("the sweeper", () => {
-  it("re-enqueues an event left received longer than SWEEP_AFTER_SECONDS", async () => {
+  it("re-enqueues an event left received longer than SWEEP_AFTER_SECONDS once the queue has moved past it", async () => {
     const now = Date.now();
     const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    await consumerPassed(now - MINUTE);
     const swept = spyOnSweeps();
 
     await runCron(now);
@@ -63,6 +69,7 @@ describe("the sweeper", () => {
   it("sends a stuck event once, not on every run", async () => {
     const now = Date.now();
     const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    await consumerPassed(now - MINUTE);
     const swept = spyOnSweeps();
 
     await runCron(now);
@@ -84,6 +91,76 @@ describe("the sweeper", () => {
 
     await runCron(now + 36 * MINUTE);
     expect(swept).toContain(waiting);
+  });
+});
+
+describe("the sweeper during a queue backlog", () => {
+  // A moment after every earlier test's events (each test a day later than the one before), so
+  // no settled event of theirs is newer: the database is shared within the file.
+  let days = 30;
+  const later = () => {
+    days += 1;
+    return Date.now() + days * DAY;
+  };
+
+  it("leaves an event that is only waiting in the queue alone", async () => {
+    const now = later();
+    const waiting = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).not.toContain(waiting);
+    expect((await readEvent(waiting))?.next_attempt_at).toBeNull();
+  });
+
+  it("re-sends it once the consumer has settled an event received well after it", async () => {
+    const now = later();
+    const lost = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    await consumerPassed(now - 4 * MINUTE);
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).toContain(lost);
+  });
+
+  it("does not count an event settled less than SWEEP_AFTER after it as the queue moving past it", async () => {
+    const now = later();
+    const waiting = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    await consumerPassed(now - 8 * MINUTE);
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).not.toContain(waiting);
+  });
+
+  it("re-sends it anyway after SWEEP_LOST_AFTER_SECONDS (a lost last push)", async () => {
+    const now = later();
+    const lost = await insertReceivedEvent({ receivedAt: now - 31 * MINUTE });
+    const swept = spyOnSweeps();
+
+    await runCron(now);
+
+    expect(swept).toContain(lost);
+  });
+
+  it("re-sends a replayed event at the generation of its replay", async () => {
+    const now = later();
+    const replayed = await insertReceivedEvent({ receivedAt: now - 60 * MINUTE });
+    await env.DB.prepare("UPDATE events SET generation = 3, next_attempt_at = ?2 WHERE id = ?1")
+      .bind(replayed, now - 10 * MINUTE)
+      .run();
+    const bodies: unknown[] = [];
+    vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+      for (const message of messages) bodies.push(message.body);
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+    });
+
+    await runCron(now);
+
+    expect(bodies).toContainEqual({ eventId: replayed, reason: "sweep", generation: 3 });
   });
 });
 

@@ -23,9 +23,13 @@ describe("replayEvent", () => {
 
     const outcome = await replayEvent(env, id);
 
-    expect(outcome).toEqual({ eventId: id, previousStatus: "failed", enqueued: true });
-    // The attempt made so far travels with the message: the replay's own budget starts after it.
-    expect(send).toHaveBeenCalledWith({ eventId: id, reason: "replay", attemptsBefore: 1 }, { contentType: "json" });
+    expect(outcome).toEqual({ eventId: id, previousStatus: "failed", enqueued: true, delivery: "queued" });
+    // The attempt made so far travels with the message: the replay's own budget starts after it;
+    // and so does the event's new generation.
+    expect(send).toHaveBeenCalledWith(
+      { eventId: id, reason: "replay", attemptsBefore: 1, generation: 1 },
+      { contentType: "json" },
+    );
     expect(await readEvent(id)).toMatchObject({
       status: "received",
       attempts: 1,
@@ -34,7 +38,7 @@ describe("replayEvent", () => {
 
     vi.restoreAllMocks();
     stubOmisell(() => orderAnswer(orderNumber));
-    await deliver([{ eventId: id, reason: "replay" }]);
+    await deliver([{ eventId: id, reason: "replay", generation: 1 }]);
     expect(await readEvent(id)).toMatchObject({ status: "processed", attempts: 2, last_error: null });
   });
 
@@ -46,8 +50,8 @@ describe("replayEvent", () => {
     await replayEvent(env, id);
     const calls = stubOmisell(() => orderAnswer(orderNumber));
 
-    await deliver([{ eventId: id, reason: "replay" }]);
-    await deliver([{ eventId: id, reason: "replay" }]);
+    await deliver([{ eventId: id, reason: "replay", generation: 1 }]);
+    await deliver([{ eventId: id, reason: "replay", generation: 2 }]);
 
     expect(calls).toHaveLength(1);
     expect((await readEvent(id))?.status).toBe("processed");
@@ -62,7 +66,12 @@ describe("replayEvent", () => {
     const id = await insertReceivedEvent({ status: "invalid", category: "invalid", order_number: null });
     const send = spyOnEnqueue();
 
-    expect(await replayEvent(env, id)).toEqual({ eventId: id, previousStatus: "invalid", enqueued: false });
+    expect(await replayEvent(env, id)).toEqual({
+      eventId: id,
+      previousStatus: "invalid",
+      enqueued: false,
+      delivery: "queued",
+    });
     expect(send).not.toHaveBeenCalled();
     expect((await readEvent(id))?.status).toBe("invalid");
   });

@@ -131,4 +131,24 @@ describe("the rate limiter says wait", () => {
     expect((await readEvent(replayed))?.status).toBe("received");
     expect((await readEvent(pushed))?.status).toBe("processed");
   });
+
+  it("spreads the throttled orders of one batch over the bucket's next slots", async () => {
+    const budget = ownBudget("1/60");
+    stubOmisell((call) => orderAnswer(decodeURIComponent(call.url.split("/").at(-1) ?? "")));
+    await deliver([{ eventId: await insertReceivedEvent() }], "omisell-followups", budget);
+    const { resent } = captureResends();
+
+    const ids = [await insertReceivedEvent(), await insertReceivedEvent(), await insertReceivedEvent()];
+    await deliver(
+      ids.map((eventId) => ({ eventId })),
+      "omisell-followups",
+      budget,
+    );
+
+    // One slot every 60 s: the n-th order comes back n slots after the first (plus its jitter).
+    const delays = resent.map((message) => message.delaySeconds ?? 0).sort((a, b) => a - b);
+    expect(delays).toHaveLength(3);
+    expect((delays[1] ?? 0) - (delays[0] ?? 0)).toBeGreaterThanOrEqual(45);
+    expect((delays[2] ?? 0) - (delays[1] ?? 0)).toBeGreaterThanOrEqual(45);
+  });
 });

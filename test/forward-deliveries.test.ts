@@ -73,8 +73,9 @@ describe("enqueueDeliveries", () => {
     const eventId = await insertSettledEvent();
     const { workerEnv } = forwarding();
     await enqueueDeliveries(workerEnv, [eventId]);
-    await reopenEventForReplay(env.DB, eventId, Date.now());
-    await markEventsProcessedStatement(env.DB, [eventId], Date.now() + 1).run();
+    const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
+    const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
+    await markEventsProcessedStatement(env.DB, [attempt], Date.now() + 1).run();
 
     expect(await enqueueDeliveries(workerEnv, [eventId])).toHaveLength(1);
     expect(await deliveriesOf(eventId)).toHaveLength(2);
@@ -186,8 +187,9 @@ describe("listDeliveries", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       if (i > 0) {
-        await reopenEventForReplay(env.DB, eventId, Date.now());
-        await markEventsProcessedStatement(env.DB, [eventId], Date.now() + i).run();
+        const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
+        const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
+        await markEventsProcessedStatement(env.DB, [attempt], Date.now() + i).run();
       }
       ids.push(...(await enqueueDeliveries(workerEnv, [eventId])));
     }

@@ -111,6 +111,9 @@ describe("what the follow-up fetches", () => {
     order_number,
     seller_id: "1",
     attempts: 0,
+    received_at: 0,
+    generation: 0,
+    reopened_at: null,
   });
   const message = (eventId: string) => ({ id: eventId, body: { eventId, reason: "push" as const } });
 
@@ -122,7 +125,7 @@ describe("what the follow-up fetches", () => {
 
   it("skips an unknown-category event without an order number", () => {
     const plan = planBatch([message("e1")], new Map([["e1", event("e1", "unknown", null)]]));
-    expect(plan.skips.map((skip) => skip.eventId)).toEqual(["e1"]);
+    expect(plan.skips.map((skip) => skip.event.id)).toEqual(["e1"]);
   });
 });
 

@@ -16,6 +16,7 @@ import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
 import { reconcileRoutes } from "./endpoints/reconcile";
+import { replayRoutes } from "./endpoints/replays";
 import { serviceRoutes } from "./endpoints/service";
 import { buildOpenApiDocument, getOpenApi, registerBearerScheme } from "./openapi";
 import { type ApiEnv, apiRouter } from "./route-kit";
@@ -43,6 +44,7 @@ export const apiRoutes = apiRouter();
 apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 
 // Listed in the order the reference shows them.
+apiRoutes.route("/", replayRoutes);
 apiRoutes.route("/", eventRoutes);
 apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);

@@ -167,7 +167,14 @@ export const Stats = z
   .meta({ id: "Stats" });
 
 export const ReplayAccepted = z
-  .object({ event_id: z.string(), status: z.literal("queued") })
+  .object({
+    event_id: z.string(),
+    status: z.enum(["queued", "scheduled"]).meta({
+      description:
+        "`queued`: the follow-up is on the queue. `scheduled`: the enqueue failed; the event is `received` and the cron sweeper sends it within SWEEP_AFTER_SECONDS.",
+    }),
+    note: z.string().optional(),
+  })
   .meta({ id: "ReplayAccepted" });
 
 export const ErrorBody = z

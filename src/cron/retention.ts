@@ -1,28 +1,34 @@
 /**
  * Retention: events received, and snapshots last fetched, more than RETENTION_DAYS ago are
- * deleted. Event ids start with their arrival time, so the cutoff is an id prefix and the
- * delete walks the primary key; snapshots go by the resources_by_fetched_at index. Deletes
- * run in bounded chunks so one cron run never holds D1 for long; a backlog is finished by the
- * following runs.
+ * deleted, never an event unseen. An event past the cutoff still waiting for its follow-up is
+ * settled `failed` first (when its follow-up has been idle for SWEEP_AFTER_SECONDS; one in
+ * progress, e.g. just replayed, is kept until it settles), handed to forwarding, and purged on a
+ * run at least SETTLED_GRACE_MS later; an event settled again lately (a replay) waits as long.
+ * Event ids start with their arrival time, so the cutoff is an id prefix and the delete walks the
+ * primary key; snapshots go by the resources_by_fetched_at index. Work runs in bounded chunks so
+ * one cron run never holds D1 for long; a backlog is finished by the following runs.
  */
 import { readConfig } from "../config";
+import { enqueueDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { purgeEventsBefore } from "../store/event-writes";
 import { purgeSnapshotsBefore } from "../store/resources";
+import { purgeSettledEventsBefore, settleExpiredFollowups } from "../store/retention";
 
 const CHUNK = 500;
 const MAX_CHUNKS_PER_RUN = 10;
+/** How long a settled event is kept past the cutoff after it settled. */
+export const SETTLED_GRACE_MS = 86_400_000;
 
-type PurgeCounts = { events: number; snapshots: number };
+type PurgeCounts = { events: number; snapshots: number; settled: number };
 
-/** Deletes chunk after chunk until one comes back short or the run's budget is spent. */
-async function purgeInChunks(purge: (limit: number) => Promise<number>): Promise<number> {
+/** Runs chunk after chunk until one comes back short or the run's budget is spent. */
+async function inChunks(work: (limit: number) => Promise<number>): Promise<number> {
   let total = 0;
   for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
-    const deleted = await purge(CHUNK);
-    total += deleted;
-    if (deleted < CHUNK) break;
+    const done = await work(CHUNK);
+    total += done;
+    if (done < CHUNK) break;
   }
   return total;
 }
@@ -30,9 +36,19 @@ async function purgeInChunks(purge: (limit: number) => Promise<number>): Promise
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
   const config = readConfig(env);
   const cutoff = nowMs - config.RETENTION_MS;
+  const idBound = encodeIdTime(cutoff);
+  const settled = await inChunks(async (limit) => {
+    const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - config.SWEEP_AFTER_MS, nowMs, limit);
+    if (ids.length > 0) {
+      log("warn", "retention_settled_unfinished", { events: ids.length });
+      await enqueueDeliveries(env, ids);
+    }
+    return ids.length;
+  });
   const counts = {
-    events: await purgeInChunks((limit) => purgeEventsBefore(env.DB, encodeIdTime(cutoff), limit)),
-    snapshots: await purgeInChunks((limit) => purgeSnapshotsBefore(env.DB, cutoff, limit)),
+    settled,
+    events: await inChunks((limit) => purgeSettledEventsBefore(env.DB, idBound, nowMs - SETTLED_GRACE_MS, limit)),
+    snapshots: await inChunks((limit) => purgeSnapshotsBefore(env.DB, cutoff, limit)),
   };
   if (counts.events + counts.snapshots > 0) log("info", "retention_purged", { ...counts, cutoff });
   return counts;

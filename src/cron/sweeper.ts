@@ -1,14 +1,24 @@
 /**
  * The sweeper: re-enqueues events still `received` whose follow-up is overdue by
- * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed).
- * It marks what it re-enqueued, so running it again right away sends nothing twice; an event
- * waiting out a retry delay is not overdue until that delay has passed.
+ * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed),
+ * then lets unfinished bulk replays enqueue their next chunks. It marks what it re-enqueued, so
+ * running it again right away sends nothing twice; an event waiting out a retry delay is not
+ * overdue until that delay has passed.
+ *
+ * An event never scheduled (next_attempt_at NULL: its first message was enqueued by the push
+ * path, which marks nothing, to keep one durable write per push) may simply be waiting in a queue
+ * backlog. It is re-sent only when the queue has evidently lost it: the consumer has since settled
+ * an event received SWEEP_AFTER later (it got past this one's place in the queue), or it is
+ * SWEEP_LOST_AFTER_SECONDS old (default 30 min: a backlog that long, or a lost last push with
+ * nothing after it). A spare message costs no Omisell call: the consumer acknowledges it once the
+ * event has settled.
  */
 import { readConfig } from "../config";
-import { enqueueFollowups } from "../followup/message";
+import { continueReplays } from "../followup/bulk-replay";
+import { enqueueFollowups, followupBody } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { listOverdueFollowups, markFollowupsRescheduled } from "../store/followup-state";
+import { consumerFrontier, listOverdueFollowups, markFollowupsRescheduled } from "../store/followup-state";
 
 /** Per run; the cron runs every minute, so a large backlog drains over a few runs. */
 const SWEEP_LIMIT = 500;
@@ -16,12 +26,31 @@ const SWEEP_LIMIT = 500;
 export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<number> {
   const config = readConfig(env);
   const overdueBefore = nowMs - config.SWEEP_AFTER_MS;
-  const ids = await listOverdueFollowups(env.DB, encodeIdTime(overdueBefore), overdueBefore, SWEEP_LIMIT);
-  if (ids.length === 0) return 0;
-  // Marked before sending, so a message the consumer reschedules meanwhile keeps its later time
-  // (the mark never moves next_attempt_at back); a failed send is swept again next period.
-  await markFollowupsRescheduled(env.DB, ids, nowMs);
-  await enqueueFollowups(env.FOLLOWUPS, ids, "sweep");
-  log("warn", "followups_swept", { count: ids.length });
-  return ids.length;
+  const frontier = await consumerFrontier(env.DB);
+  const lostBefore = Math.max(
+    nowMs - Math.max(config.SWEEP_LOST_AFTER_MS, config.SWEEP_AFTER_MS),
+    Math.min(overdueBefore, (frontier ?? 0) - config.SWEEP_AFTER_MS),
+  );
+  const overdue = await listOverdueFollowups(
+    env.DB,
+    { receivedBeforeId: encodeIdTime(overdueBefore), scheduledBefore: overdueBefore, neverScheduledBefore: lostBefore },
+    SWEEP_LIMIT,
+  );
+  if (overdue.length > 0) {
+    // Marked before sending, so a message the consumer reschedules meanwhile keeps its later time
+    // (the mark never moves next_attempt_at back); a failed send is swept again next period.
+    await markFollowupsRescheduled(
+      env.DB,
+      overdue.map((event) => event.id),
+      nowMs,
+    );
+    await enqueueFollowups(
+      env.FOLLOWUPS,
+      overdue.map((event) => followupBody(event.id, "sweep", undefined, event.generation)),
+      "sweep",
+    );
+    log("warn", "followups_swept", { count: overdue.length });
+  }
+  await continueReplays(env, nowMs);
+  return overdue.length;
 }

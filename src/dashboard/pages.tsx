@@ -11,6 +11,7 @@ import { EVENT_STATUSES, type ListFilterColumn } from "../events/vocabulary";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
+import { ReplayAllForm } from "./replay-pages";
 
 type Summary = z.infer<typeof EventSummary>;
 
@@ -232,6 +233,7 @@ export function OverviewPage(props: {
           <span class="muted">{filtered ? "filtered, newest first" : "newest first"}</span>
         </div>
         <Filters values={props.filters} errors={props.errors} />
+        {props.filters.status === "failed" && props.events.length > 0 ? <ReplayAllForm viewer={props.viewer} /> : null}
         <EventTable events={props.events} />
         <nav class="pager" aria-label="Pages">
           {props.firstHref ? (

@@ -13,6 +13,7 @@ import { roleOfToken } from "../auth/tokens";
 import { readConfig, readForwardConfig } from "../config";
 import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
+import { replayProgress, startReplay } from "../followup/bulk-replay";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
 import { readReconciliationSummary } from "../reconcile/figures";
@@ -22,6 +23,7 @@ import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
 import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
 import { ReconcilePanel } from "./reconcile-panel";
+import { ReplayPage } from "./replay-pages";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
@@ -177,6 +179,24 @@ dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
   // Like the API's 409: an invalid push was never followed up, so there is nothing to replay.
   if (!replayed.enqueued) return showMessage(c, 409, "Not replayed", "An invalid push has no follow-up.");
   return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=1`, 303);
+});
+
+/** "Replay all" of the Failures page: every failed event, as one bulk replay. */
+dashboardRoutes.post("/dashboard/replays", async (c) => {
+  const viewer = c.get("viewer");
+  if (!(await checkFormPost(c))) {
+    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
+  }
+  if (viewer.role !== "admin") return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
+  const started = await startReplay(c.env, { status: "failed" }, Date.now());
+  return c.redirect(`/dashboard/replays/${started.replayId}`, 303);
+});
+
+dashboardRoutes.get("/dashboard/replays/:id", async (c) => {
+  const id = EventIdParam.safeParse(c.req.param());
+  const progress = id.success ? await replayProgress(c.env, id.data.id) : null;
+  if (!progress) return showMessage(c, 404, "No such replay", "There is no replay with this id.");
+  return render(c, <ReplayPage viewer={c.get("viewer")} progress={progress} />);
 });
 
 dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {

@@ -1,6 +1,7 @@
 /**
  * The consumer of `omisell-followups-dlq`: messages the queue gave up on after its retries. The
- * event ends `failed` (keeping its last error), never silently; one settled meanwhile is left as
+ * event ends `failed` (keeping its last error), never silently, and goes to forwarding; one settled
+ * meanwhile, or reopened by a replay since the message was sent (a newer generation), is left as
  * it is.
  */
 import { describeError } from "../errors";
@@ -8,8 +9,10 @@ import { enqueueDeliveries } from "../forward/enqueue";
 import { log } from "../lib/log";
 import { markEventDeadLettered } from "../store/followup-state";
 import type { FollowupMessage } from "./message";
+import { generationOf } from "./plan";
 
 export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, env: Env): Promise<void> {
+  const settled: string[] = [];
   for (const message of batch.messages) {
     const eventId = message.body?.eventId;
     if (typeof eventId !== "string" || eventId.length === 0) {
@@ -20,15 +23,18 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, e
     try {
       const marked = await markEventDeadLettered(
         env.DB,
-        eventId,
+        { id: eventId, generation: generationOf(message) },
         "the queue gave up on this follow-up after its retries (no error was recorded)",
       );
-      if (marked) log("warn", "followup_dead_lettered", { event_id: eventId });
-      if (marked) await enqueueDeliveries(env, [eventId]); // TEMP forwarding hook
+      if (marked) {
+        log("warn", "followup_dead_lettered", { event_id: eventId });
+        settled.push(eventId);
+      }
       message.ack();
     } catch (err) {
       log("error", "dead_letter_write_failed", { event_id: eventId, error: describeError(err) });
       message.retry();
     }
   }
+  await enqueueDeliveries(env, settled);
 }

@@ -13,23 +13,59 @@ export type FollowupMessage = {
    * and its own retry budget counts from there. Absent: from zero.
    */
   attemptsBefore?: number;
+  /**
+   * The event's `generation` this follow-up was sent for (absent: 0, the first). A replay reopens
+   * the event with the next generation; messages of an earlier one are then acknowledged unread,
+   * and none of their writes can land.
+   */
+  generation?: number;
 };
+
+/** Which follow-up of an event a message is for. */
+export type FollowupAttempt = { id: string; generation: number };
 
 export function enqueueFollowup(
   queue: Queue<FollowupMessage>,
   eventId: string,
   reason: FollowupReason,
   attemptsBefore?: number,
+  generation?: number,
 ) {
-  const body: FollowupMessage = attemptsBefore ? { eventId, reason, attemptsBefore } : { eventId, reason };
-  return queue.send(body, { contentType: "json" });
+  return queue.send(followupBody(eventId, reason, attemptsBefore, generation), { contentType: "json" });
 }
 
-/** Many follow-ups at once: `sendBatch`, in chunks of 100 (its limit). */
-export async function enqueueFollowups(queue: Queue<FollowupMessage>, eventIds: string[], reason: FollowupReason) {
-  for (let start = 0; start < eventIds.length; start += 100) {
-    const chunk = eventIds.slice(start, start + 100);
-    await queue.sendBatch(chunk.map((eventId) => ({ body: { eventId, reason }, contentType: "json" as const })));
+/** The message body, without the optional fields at their defaults (small messages). */
+export function followupBody(
+  eventId: string,
+  reason: FollowupReason,
+  attemptsBefore?: number,
+  generation?: number,
+): FollowupMessage {
+  return {
+    eventId,
+    reason,
+    ...(attemptsBefore ? { attemptsBefore } : {}),
+    ...(generation ? { generation } : {}),
+  };
+}
+
+/**
+ * Many follow-ups at once: `sendBatch`, in chunks of 100 (its limit). Items are event ids (first
+ * generation) or full bodies.
+ */
+export async function enqueueFollowups(
+  queue: Queue<FollowupMessage>,
+  items: readonly (string | FollowupMessage)[],
+  reason: FollowupReason,
+) {
+  for (let start = 0; start < items.length; start += 100) {
+    const chunk = items.slice(start, start + 100);
+    await queue.sendBatch(
+      chunk.map((item) => ({
+        body: typeof item === "string" ? { eventId: item, reason } : item,
+        contentType: "json" as const,
+      })),
+    );
   }
 }
 

@@ -1,8 +1,18 @@
 /**
  * The follow-up consumer's decisions, without doing any of them: which messages to acknowledge,
- * which events to skip, which orders to fetch (and at which priority), and after a failed fetch
- * which events fail, which retry after a backoff, and which wait for Omisell's budget. Pure, so
- * the rules are tested directly; consumer.ts carries them out.
+ * which events to skip, which events a stored snapshot already settles, which orders wait for a
+ * quiet moment, which to fetch (and at which priority), and after a failed fetch which events
+ * fail, which retry after a backoff, and which wait for Omisell's budget. Pure, so the rules are
+ * tested directly; consumer.ts carries them out.
+ *
+ * Fetch coalescing, Omisell's budget being the scarce thing:
+ * - A snapshot whose fetch started at or after an event was received (or, for a replayed event,
+ *   reopened) already shows that event's change: the event is settled (`processed`) without a call.
+ * - Omisell pushes one order in bursts (order.created, shipment.created, a status change within
+ *   seconds). An order is fetched once it has been quiet for the quiet window (no event received
+ *   for it in that time), or once its oldest waiting event has waited two windows (a busy order
+ *   is not starved), and never sooner than one window after its previous fetch. Until then its
+ *   messages come back after the remaining time, like a throttled message: no attempt is used.
  */
 import type { Priority } from "../omisell/bucket";
 import type { ApiFailure } from "../omisell/failure";
@@ -16,6 +26,12 @@ export type PlannedMessage = { body?: Partial<FollowupMessage> | null };
 
 export type Delivery<M> = { message: M; event: FollowupEventState };
 
+/** What D1 knows about an order of the batch: its newest event, and its stored snapshot's fetch start. */
+export type OrderState = { lastReceivedAt: number | null; fetchedAt: number | null };
+
+/** The moment of planning and the quiet window; orders without state have no snapshot and no other event. */
+export type BatchContext = { now: number; quietMs: number; orders: ReadonlyMap<string, OrderState> };
+
 /** The events of one order in this batch, fetched once. */
 export type OrderGroup<M> = {
   orderNumber: string;
@@ -28,7 +44,12 @@ export type BatchPlan<M> = {
   /** Nothing to do: the event is gone, or no longer waiting for its follow-up. */
   acks: M[];
   /** Nothing to fetch: marked `skipped` with the reason. */
-  skips: { message: M; eventId: string; reason: string }[];
+  skips: { message: M; event: FollowupEventState; reason: string }[];
+  /** Settled by the stored snapshot (its fetch started after the event arrived): `processed`, no call. */
+  covered: Delivery<M>[];
+  /** The order is not quiet yet: back after `delaySeconds` as a fresh message, no attempt used. */
+  quietWaits: { delivery: Delivery<M>; delaySeconds: number }[];
+  /** One fetch per order. */
   groups: OrderGroup<M>[];
 };
 
@@ -46,23 +67,39 @@ export function priorityOf(reason: unknown): Priority {
     : "push";
 }
 
+/** The generation a message was sent for; messages from before generations existed are the first. */
+export function generationOf(message: PlannedMessage): number {
+  const generation = message.body?.generation;
+  return typeof generation === "number" && Number.isInteger(generation) && generation >= 0 ? generation : 0;
+}
+
+const NO_CONTEXT: BatchContext = { now: 0, quietMs: 0, orders: new Map() };
+
 export function planBatch<M extends PlannedMessage>(
   messages: readonly M[],
   events: ReadonlyMap<string, FollowupEventState>,
+  context: BatchContext = NO_CONTEXT,
 ): BatchPlan<M> {
-  const plan: BatchPlan<M> = { acks: [], skips: [], groups: [] };
+  const plan: BatchPlan<M> = { acks: [], skips: [], covered: [], quietWaits: [], groups: [] };
   const groups = new Map<string, OrderGroup<M>>();
   for (const message of messages) {
     const eventId = message.body?.eventId;
     const event = typeof eventId === "string" ? events.get(eventId) : undefined;
-    // Gone (purged by retention, or a malformed message), or already settled (a repeat, a late copy).
-    if (event?.status !== "received") {
+    // Gone (purged by retention, or a malformed message), already settled (a repeat, a late copy),
+    // or sent for an earlier follow-up of an event a replay has reopened since.
+    if (event?.status !== "received" || generationOf(message) !== event.generation) {
       plan.acks.push(message);
       continue;
     }
     const target = followupTarget(event);
     if (target.kind === "skip") {
-      plan.skips.push({ message, eventId: event.id, reason: target.reason });
+      plan.skips.push({ message, event, reason: target.reason });
+      continue;
+    }
+    const fetchedAt = context.orders.get(target.orderNumber)?.fetchedAt ?? null;
+    // A replay asks for the order anew: only a fetch that started after the reopen settles it.
+    if (fetchedAt !== null && fetchedAt >= Math.max(event.received_at, event.reopened_at ?? 0)) {
+      plan.covered.push({ message, event });
       continue;
     }
     const priority = priorityOf(message.body?.reason);
@@ -78,8 +115,34 @@ export function planBatch<M extends PlannedMessage>(
     if (PRIORITY_ORDER.indexOf(priority) < PRIORITY_ORDER.indexOf(group.priority)) group.priority = priority;
     groups.set(target.orderNumber, group);
   }
-  plan.groups = [...groups.values()];
+  for (const group of groups.values()) {
+    const dueAt = fetchDueAt(group.deliveries, context.orders.get(group.orderNumber), context.quietMs);
+    if (dueAt <= context.now) {
+      plan.groups.push(group);
+      continue;
+    }
+    const delaySeconds = Math.max(1, Math.ceil((dueAt - context.now) / 1000));
+    for (const delivery of group.deliveries) plan.quietWaits.push({ delivery, delaySeconds });
+  }
   return plan;
+}
+
+/**
+ * When an order with these waiting events may be fetched: once quiet for `quietMs` after its
+ * newest event, or once the oldest waiting event has waited two windows, whichever comes first;
+ * never sooner than one window after the fetch of the stored snapshot.
+ */
+export function fetchDueAt(
+  deliveries: readonly Delivery<unknown>[],
+  order: OrderState | undefined,
+  quietMs: number,
+): number {
+  if (quietMs <= 0 || deliveries.length === 0) return Number.NEGATIVE_INFINITY;
+  const received = deliveries.map((delivery) => delivery.event.received_at);
+  const newest = Math.max(...received, order?.lastReceivedAt ?? Number.NEGATIVE_INFINITY);
+  const oldest = Math.min(...received);
+  const ready = Math.min(newest + quietMs, oldest + 2 * quietMs);
+  return order?.fetchedAt == null ? ready : Math.max(ready, order.fetchedAt + quietMs);
 }
 
 export type FailurePlan<M> = {

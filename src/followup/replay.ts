@@ -1,13 +1,15 @@
 /**
- * Replay: follow an event up again on request (the read API's admin endpoint calls this). The
- * event goes back to `received` (attempts and last_error stay as history) and a message with
- * reason "replay" is enqueued, carrying the attempts made so far so the replay gets a full retry
- * budget of its own. Idempotent: replaying twice puts two messages on the queue, and
- * the consumer acts on whichever comes first and acknowledges the other. If the enqueue fails,
- * the event is still `received` and the cron sweeper re-enqueues it after SWEEP_AFTER_SECONDS.
+ * Replay: follow an event up again on request (the read API's admin endpoint and the dashboard
+ * call this). The event goes back to `received` as its next generation (attempts and last_error
+ * stay as history) and a message with reason "replay" is enqueued, carrying that generation and
+ * the attempts made so far, so the replay gets a full retry budget of its own and no message of
+ * an earlier follow-up can settle it. Replaying twice puts two messages on the queue; the older
+ * one is acknowledged unread. If the enqueue fails, the event is still `received` and the cron
+ * sweeper sends it after SWEEP_AFTER_SECONDS: the replay is then `scheduled`, not lost.
  * `invalid` events have nothing to follow up and are not replayed.
  */
-import { getEvent } from "../store/event-reads";
+import { describeError } from "../errors";
+import { log } from "../lib/log";
 import { reopenEventForReplay } from "../store/followup-state";
 import { enqueueFollowup } from "./message";
 
@@ -17,14 +19,22 @@ export type ReplayOutcome = {
   previousStatus: string;
   /** False only for `invalid` events, which are left as they are. */
   enqueued: boolean;
+  /** `queued`: the message is on the queue; `scheduled`: the enqueue failed, the sweeper will send it. */
+  delivery: "queued" | "scheduled";
 };
 
 /** Null when there is no event with this id. */
 export async function replayEvent(env: Env, eventId: string): Promise<ReplayOutcome | null> {
   const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
   if (!reopened) return null;
-  if (reopened.previous === "invalid") return { eventId, previousStatus: reopened.previous, enqueued: false };
-  const attemptsBefore = (await getEvent(env.DB, eventId))?.attempts ?? 0;
-  await enqueueFollowup(env.FOLLOWUPS, eventId, "replay", attemptsBefore);
-  return { eventId, previousStatus: reopened.previous, enqueued: true };
+  if (reopened.previous === "invalid") {
+    return { eventId, previousStatus: reopened.previous, enqueued: false, delivery: "queued" };
+  }
+  try {
+    await enqueueFollowup(env.FOLLOWUPS, eventId, "replay", reopened.attempts, reopened.generation);
+    return { eventId, previousStatus: reopened.previous, enqueued: true, delivery: "queued" };
+  } catch (err) {
+    log("error", "replay_enqueue_failed", { event_id: eventId, error: describeError(err) });
+    return { eventId, previousStatus: reopened.previous, enqueued: true, delivery: "scheduled" };
+  }
 }

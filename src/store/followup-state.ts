@@ -1,9 +1,25 @@
 /**
  * The follow-up state machine on the `events` table, for the consumer, the dead-letter consumer,
- * replay and the sweeper. Every follow-up write is guarded by `status = 'received'`, so a
- * repeated or late message cannot undo a decision already taken (at-least-once delivery converges).
+ * replay and the sweeper. Every write of a follow-up's outcome is guarded by `status = 'received'`
+ * and by the event's `generation` the follow-up was sent for, so a repeated or late message cannot
+ * undo a decision already taken, nor settle an event a replay has reopened since (at-least-once
+ * delivery converges).
  */
 import type { EventRow, EventStatus } from "../events/vocabulary";
+
+/** One follow-up of one event: the event id and the generation it was sent for. */
+export type AttemptRef = { id: string; generation: number };
+
+/**
+ * The rows of `?1` (a JSON array of "id:generation"), current generation only. The id part keeps
+ * the walk on the primary key; the second test drops rows whose generation moved on.
+ */
+const CURRENT_ATTEMPTS = `id IN (SELECT substr(value, 1, instr(value, ':') - 1) FROM json_each(?1))
+  AND id || ':' || generation IN (SELECT value FROM json_each(?1)) AND status = 'received'`;
+
+function attemptKeys(attempts: readonly AttemptRef[]): string {
+  return JSON.stringify(attempts.map((attempt) => `${attempt.id}:${attempt.generation}`));
+}
 
 export type FollowupEvent = Pick<EventRow, "id" | "event" | "category" | "status" | "order_number" | "seller_id">;
 
@@ -20,112 +36,166 @@ export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<
 }
 
 /** The fetch succeeded: `processed`, one more attempt, error cleared. */
-export function markEventsProcessedStatement(db: D1Database, ids: string[], at: number): D1PreparedStatement {
+export function markEventsProcessedStatement(
+  db: D1Database,
+  attempts: readonly AttemptRef[],
+  at: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE events SET status = 'processed', processed_at = ?2, attempts = attempts + 1, last_error = NULL,
          next_attempt_at = NULL
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+       WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(JSON.stringify(ids), at);
+    .bind(attemptKeys(attempts), at);
+}
+
+/**
+ * A stored snapshot already shows these events (its fetch started after they arrived):
+ * `processed` without a call, so no attempt is counted.
+ */
+export function markEventsCoveredStatement(
+  db: D1Database,
+  attempts: readonly AttemptRef[],
+  at: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE events SET status = 'processed', processed_at = ?2, last_error = NULL, next_attempt_at = NULL
+       WHERE ${CURRENT_ATTEMPTS}`,
+    )
+    .bind(attemptKeys(attempts), at);
 }
 
 /** A retryable failure: one more attempt, the error, and when the retry is due. Stays `received`. */
 export async function recordFollowupRetry(
   db: D1Database,
-  ids: string[],
+  attempts: readonly AttemptRef[],
   error: string,
   nextAttemptAt: number,
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE events SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+      `UPDATE events SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(JSON.stringify(ids), error, nextAttemptAt)
+    .bind(attemptKeys(attempts), error, nextAttemptAt)
     .run();
 }
 
 /** A permanent failure: `failed` at once, with one more attempt and the error. */
-export async function markEventsFailed(db: D1Database, ids: string[], error: string): Promise<void> {
+export async function markEventsFailed(db: D1Database, attempts: readonly AttemptRef[], error: string): Promise<void> {
   await db
     .prepare(
       `UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = NULL
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received'`,
+       WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(JSON.stringify(ids), error)
+    .bind(attemptKeys(attempts), error)
     .run();
 }
 
 /** Nothing to fetch for this event: `skipped`, the reason in `last_error` (a batch's skips go in one `db.batch`). */
-export function markEventSkippedStatement(db: D1Database, id: string, reason: string, at: number): D1PreparedStatement {
+export function markEventSkippedStatement(
+  db: D1Database,
+  attempt: AttemptRef,
+  reason: string,
+  at: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `UPDATE events SET status = 'skipped', processed_at = ?2, last_error = ?3, next_attempt_at = NULL
-       WHERE id = ?1 AND status = 'received'`,
+       WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(id, at, reason);
+    .bind(attemptKeys([attempt]), at, reason);
 }
 
 /**
  * The queue gave up on the message (dead letter): `failed`, keeping the error of the last
  * attempt when there is one (it says more than "retries exhausted").
  */
-export async function markEventDeadLettered(db: D1Database, id: string, fallbackError: string): Promise<boolean> {
+export async function markEventDeadLettered(
+  db: D1Database,
+  attempt: AttemptRef,
+  fallbackError: string,
+): Promise<boolean> {
   const result = await db
     .prepare(
       `UPDATE events SET status = 'failed', last_error = COALESCE(last_error, ?2), next_attempt_at = NULL
-       WHERE id = ?1 AND status = 'received'`,
+       WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(id, fallbackError)
+    .bind(attemptKeys([attempt]), fallbackError)
     .run();
   return result.meta.changes > 0;
 }
 
 /**
- * Puts an event back to `received` for a replay: `attempts` and `last_error` are kept as history
- * until the replay's own attempt replaces them. `invalid` events have nothing to
- * follow up and are left alone. Returns the status it had, or null when there is no such event.
- * The read and the update run in one batch (one transaction), so the status returned is the one
- * the update replaced.
+ * Puts an event back to `received` for a replay, as the next generation: `attempts` and
+ * `last_error` are kept as history until the replay's own attempt replaces them. `invalid` events
+ * have nothing to follow up and are left alone. Returns the status it had and what the replay's
+ * message must carry, or null when there is no such event. The read, the update and the read
+ * back run in one batch (one transaction), so the status returned is the one the update replaced.
  */
 export async function reopenEventForReplay(
   db: D1Database,
   id: string,
   at: number,
-): Promise<{ previous: EventStatus } | null> {
-  const [before] = await db.batch<{ status: EventStatus }>([
+): Promise<{ previous: EventStatus; generation: number; attempts: number } | null> {
+  const [before, , after] = await db.batch<{ status: EventStatus; generation: number; attempts: number }>([
     db.prepare("SELECT status FROM events WHERE id = ?1").bind(id),
     db
       .prepare(
-        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
+           generation = generation + 1, reopened_at = ?2
          WHERE id = ?1 AND status <> 'invalid'`,
       )
       .bind(id, at),
+    db.prepare("SELECT status, generation, attempts FROM events WHERE id = ?1").bind(id),
   ]);
   const previous = before?.results[0]?.status;
-  return previous === undefined ? null : { previous };
+  const now = after?.results[0];
+  if (previous === undefined || !now) return null;
+  return { previous, generation: now.generation, attempts: now.attempts };
 }
 
 /**
- * Events still `received` whose follow-up is overdue: received before `receivedBeforeId` (an id
- * time bound, so the walk stays on events_by_status) and not (re)scheduled since `dueBefore`.
+ * When the consumer last got through: the arrival time of the newest event it has settled (three
+ * lookups at the top of events_by_status). Null when nothing has settled yet.
  */
+export async function consumerFrontier(db: D1Database): Promise<number | null> {
+  const newest = (status: string) =>
+    `SELECT (SELECT received_at FROM events WHERE status = '${status}' ORDER BY id DESC LIMIT 1) AS at`;
+  const row = await db
+    .prepare(
+      `SELECT MAX(at) AS at FROM (${newest("processed")} UNION ALL ${newest("skipped")} UNION ALL ${newest("failed")})`,
+    )
+    .first<{ at: number | null }>();
+  return row?.at ?? null;
+}
+
+export type OverdueBounds = {
+  /** Id time bound: only events received before this are looked at (walks events_by_status). */
+  receivedBeforeId: string;
+  /** An event whose follow-up was (re)scheduled is overdue when that was before this. */
+  scheduledBefore: number;
+  /** An event never scheduled (still waiting for its first message) is overdue when received before this. */
+  neverScheduledBefore: number;
+};
+
+/** Events still `received` whose follow-up is overdue, with the generation their message must carry. */
 export async function listOverdueFollowups(
   db: D1Database,
-  receivedBeforeId: string,
-  dueBefore: number,
+  bounds: OverdueBounds,
   limit: number,
-): Promise<string[]> {
+): Promise<{ id: string; generation: number; attempts: number }[]> {
   const { results } = await db
     .prepare(
-      `SELECT id FROM events
-       WHERE status = 'received' AND id < ?1 AND COALESCE(next_attempt_at, received_at) < ?2
-       ORDER BY id LIMIT ?3`,
+      `SELECT id, generation, attempts FROM events
+       WHERE status = 'received' AND id < ?1
+         AND CASE WHEN next_attempt_at IS NULL THEN received_at < ?3 ELSE next_attempt_at < ?2 END
+       ORDER BY id LIMIT ?4`,
     )
-    .bind(receivedBeforeId, dueBefore, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+    .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit)
+    .all<{ id: string; generation: number; attempts: number }>();
+  return results;
 }
 
 /** Notes that a follow-up was just enqueued again (sweep), so the next sweep leaves it alone. */

@@ -105,7 +105,13 @@ export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeco
 
 /** Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars` override config. */
 export async function deliver(
-  messages: { eventId: string; attempts?: number; reason?: FollowupMessage["reason"]; attemptsBefore?: number }[],
+  messages: {
+    eventId: string;
+    attempts?: number;
+    reason?: FollowupMessage["reason"];
+    attemptsBefore?: number;
+    generation?: number;
+  }[],
   queueName = "omisell-followups",
   vars: Record<string, string> = {},
 ): Promise<DeliveryResult> {
@@ -119,6 +125,7 @@ export async function deliver(
         eventId: message.eventId,
         reason: message.reason ?? "push",
         ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
+        ...(message.generation === undefined ? {} : { generation: message.generation }),
       },
     })),
   );

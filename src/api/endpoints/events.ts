@@ -66,5 +66,9 @@ eventRoutes.openapi(replayEventRoute, async (c) => {
   if (!replayed.enqueued) {
     throw new HttpError(409, "not_replayable", "an invalid push has no follow-up to replay");
   }
+  if (replayed.delivery === "scheduled") {
+    const note = "the queue refused the message; the sweeper will enqueue it within SWEEP_AFTER_SECONDS";
+    return c.json({ event_id: replayed.eventId, status: "scheduled" as const, note }, 202);
+  }
   return c.json({ event_id: replayed.eventId, status: "queued" as const }, 202);
 });

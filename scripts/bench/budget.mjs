@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- --scenario budget`: how the follow-up spends Omisell's rate limit. 3,000
+ * signed pushes about 600 orders arrive in bursts (five events per order within about two
+ * seconds, as Omisell sends order.created, shipment.created and status changes), with the
+ * stand-in enforcing a leaky bucket of BUDGET_RATE (100/6) and the worker told the same
+ * (OMISELL_RATE_LIMIT) and a short quiet window (FOLLOWUP_QUIET_MS).
+ *
+ * Reports: order fetches per distinct order (from the stand-in's counters; one is ideal), 429s,
+ * events that ended `failed`, and the drain time (first push until every event settled) against
+ * the bucket's minimum: the orders beyond one bucketful at the bucket's rate.
+ *
+ * Knobs (environment): BUDGET_ORDERS (600), BUDGET_EVENTS_PER_ORDER (5), BUDGET_RATE (100/6),
+ * BUDGET_QUIET_MS (1000), BUDGET_TIMEOUT_SECONDS (240).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { applyLocalMigrations, freePort, startWorker } from "../lib/local-stack.mjs";
+import { startOmisellStandin } from "../omisell-standin.mjs";
+import { signPush } from "./pushes.mjs";
+
+const knob = (name, fallback) => process.env[name] ?? fallback;
+const ORDERS = Number(knob("BUDGET_ORDERS", 600));
+const PER_ORDER = Number(knob("BUDGET_EVENTS_PER_ORDER", 5));
+const RATE = knob("BUDGET_RATE", "100/6");
+const QUIET_MS = Number(knob("BUDGET_QUIET_MS", 1000));
+const TIMEOUT_MS = Number(knob("BUDGET_TIMEOUT_SECONDS", 240)) * 1000;
+const SECRET = "bench-budget-secret";
+const TOKEN = "bench-budget-token";
+/** Orders whose bursts overlap at any time; each burst's events go out STEP_MS apart. */
+const WAVE = 60;
+const STEP_MS = 400;
+const BURST = ["order.created", "shipment.created", "order.ready_to_ship", "order.shipped", "order.completed"];
+
+function pushBody(runId, order, k) {
+  const event = BURST[k % BURST.length];
+  const number = `OMBUD${runId}${String(order).padStart(5, "0")}`;
+  const data = { omisell_order_number: number, seller_id: 1001, order_number: `SHOP-${order}` };
+  if (event.startsWith("shipment.")) data.omisell_shipment_number = `SHP${runId}${order}`;
+  return JSON.stringify({ request_id: `budget-${runId}-${order}-${k}`, event, timestamp: 1_765_000_000 + k, data });
+}
+
+async function send(url, body) {
+  const res = await fetch(`${url}/webhooks/omisell`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: signPush(SECRET, `${url}/webhooks/omisell`, body) },
+    body,
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`push answered ${res.status}`);
+}
+
+async function stats(url) {
+  const res = await fetch(`${url}/api/stats`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  if (!res.ok) throw new Error(`GET /api/stats answered ${res.status}`);
+  return res.json();
+}
+
+export async function runBudgetScenario(say = console.log) {
+  const [capacity, seconds] = RATE.split("/").map(Number);
+  const runId = Date.now().toString(36).slice(-5);
+  const persistTo = mkdtempSync(join(tmpdir(), "omisell-budget-"));
+  const cleanups = [() => rmSync(persistTo, { recursive: true, force: true })];
+  try {
+    applyLocalMigrations(persistTo, { quiet: true });
+    const standin = await startOmisellStandin({ port: await freePort(), rateLimit: RATE });
+    cleanups.push(() => standin.close());
+    const worker = await startWorker({
+      port: await freePort(),
+      persistTo,
+      quiet: true,
+      vars: {
+        OMISELL_PUSH_SECRET: SECRET,
+        READ_API_TOKENS: TOKEN,
+        ADMIN_API_TOKENS: "bench-budget-admin",
+        OMISELL_API_BASE: standin.url,
+        OMISELL_AUTH_MODE: "account",
+        OMISELL_ACCOUNT_KEY: "bench-budget-key",
+        OMISELL_RATE_LIMIT: RATE,
+        FOLLOWUP_QUIET_MS: String(QUIET_MS),
+        FOLLOWUP_PARALLELISM: "25",
+      },
+    });
+    cleanups.push(() => worker.stop());
+    say(`budget scenario: ${ORDERS * PER_ORDER} pushes over ${ORDERS} orders, bucket ${RATE}, quiet ${QUIET_MS} ms`);
+
+    const started = performance.now();
+    for (let wave = 0; wave < ORDERS; wave += WAVE) {
+      const orders = Array.from({ length: Math.min(WAVE, ORDERS - wave) }, (_, i) => wave + i);
+      for (let k = 0; k < PER_ORDER; k++) {
+        const stepStart = performance.now();
+        await Promise.all(orders.map((order) => send(worker.url, pushBody(runId, order, k))));
+        const rest = STEP_MS - (performance.now() - stepStart);
+        if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+      }
+    }
+    const pushSeconds = (performance.now() - started) / 1000;
+
+    let last = await stats(worker.url);
+    while ((last.backlog?.received ?? 0) > 0 && performance.now() - started < TIMEOUT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      last = await stats(worker.url);
+    }
+    const drainSeconds = (performance.now() - started) / 1000;
+    const counts = standin.stats();
+    const calls = counts.routes.order ?? 0;
+    const throttled = counts.outcomes["429"] ?? 0;
+    const fetches = calls - throttled;
+    const minimum = (Math.max(0, ORDERS - capacity) / capacity) * seconds;
+    const result = {
+      pushes: ORDERS * PER_ORDER,
+      orders: ORDERS,
+      pushSeconds,
+      orderCalls: calls,
+      fetches,
+      fetchesPerOrder: fetches / ORDERS,
+      throttled429: throttled,
+      failed: last.by_status?.failed ?? 0,
+      processed: last.by_status?.processed ?? 0,
+      stillReceived: last.backlog?.received ?? 0,
+      drainSeconds,
+      minimumSeconds: minimum,
+      drainVsMinimum: minimum > 0 ? drainSeconds / minimum : null,
+    };
+    say(`pushes sent in ${pushSeconds.toFixed(1)} s`);
+    say(
+      `order fetches ${fetches} for ${ORDERS} orders = ${result.fetchesPerOrder.toFixed(3)} per order (target <= 1.1); ` +
+        `429s ${throttled}; failed ${result.failed} (target 0); processed ${result.processed}; still received ${result.stillReceived}`,
+    );
+    say(
+      `drain ${drainSeconds.toFixed(1)} s from the first push; bucket minimum ${minimum.toFixed(1)} s ` +
+        `(${ORDERS} fetches at ${RATE} after the first ${capacity}); ratio ${result.drainVsMinimum?.toFixed(2)} (target <= 1.2)`,
+    );
+    return result;
+  } finally {
+    while (cleanups.length) {
+      try {
+        await cleanups.pop()();
+      } catch (err) {
+        console.error(`cleanup: ${err.message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Bulk replay: follow up again every event matching list filters (after an Omisell key is fixed,
+ * one request brings every failed event back). The request records the replay and how many events
+ * it matches; the events are then reopened and enqueued in chunks of REPLAY_CHUNK, walking up the
+ * id index from a cursor, never in one unbounded statement. The request does the first chunk, the
+ * cron (with the sweeper) the rest.
+ *
+ * A replay must not starve new pushes: its messages go at the lowest priority of the rate limiter,
+ * and a chunk is only enqueued while fewer than REPLAY_IN_FLIGHT of the replay's events are still
+ * waiting for their follow-up, so the queue never holds thousands of replay messages ahead of pushes.
+ */
+import { describeError } from "../errors";
+import { encodeIdTime, newEventId } from "../lib/ids";
+import { log } from "../lib/log";
+import {
+  advanceReplay,
+  countReplayable,
+  countReplayOutstanding,
+  getReplay,
+  insertReplay,
+  listUnfinishedReplays,
+  type ReplayFilters,
+  type ReplayRow,
+  reopenReplayChunk,
+} from "../store/replays";
+import { enqueueFollowups, followupBody } from "./message";
+
+/** Events reopened and enqueued per chunk (one sendBatch). */
+export const REPLAY_CHUNK = 100;
+/** A replay's events waiting for their follow-up at most, before its next chunk is enqueued. */
+export const REPLAY_IN_FLIGHT = 200;
+/** Chunks one cron run may enqueue across all replays. */
+const CHUNKS_PER_RUN = 10;
+
+export type StartedReplay = { replayId: string; matched: number; status: "queued" | "scheduled" };
+
+export type ReplayProgress = {
+  replay_id: string;
+  matched: number;
+  queued: number;
+  done: number;
+  created_at: number;
+  finished: boolean;
+  filters: ReplayFilters;
+};
+
+/** Records a replay of the events matching `filters` received before now, and enqueues its first chunk. */
+export async function startReplay(env: Env, filters: ReplayFilters, now: number): Promise<StartedReplay> {
+  const upperId = encodeIdTime(Math.min(now + 1, filters.until ?? Number.POSITIVE_INFINITY));
+  const minId = minIdOf(filters);
+  const matched = await countReplayable(env.DB, filters, minId, upperId);
+  const replayId = newEventId(now);
+  await insertReplay(env.DB, {
+    id: replayId,
+    filters: JSON.stringify(filters),
+    matched,
+    cursor: null,
+    upper_id: upperId,
+    created_at: now,
+  });
+  try {
+    const replay = await getReplay(env.DB, replayId);
+    if (replay) await replayChunk(env, replay, now);
+    return { replayId, matched, status: "queued" };
+  } catch (err) {
+    // The replay is recorded: the cron continues it from its cursor.
+    log("error", "replay_chunk_failed", { replay_id: replayId, error: describeError(err) });
+    return { replayId, matched, status: "scheduled" };
+  }
+}
+
+/** Cron: the next chunks of unfinished replays, oldest replay first, each while it has headroom. */
+export async function continueReplays(env: Env, now: number): Promise<number> {
+  let chunks = 0;
+  for (const replay of await listUnfinishedReplays(env.DB, CHUNKS_PER_RUN)) {
+    let current: ReplayRow | null = replay;
+    while (current && current.finished_at === null && chunks < CHUNKS_PER_RUN) {
+      if ((await countReplayOutstanding(env.DB, current.id)) + REPLAY_CHUNK > REPLAY_IN_FLIGHT) break;
+      await replayChunk(env, current, now);
+      chunks += 1;
+      current = await getReplay(env.DB, current.id);
+    }
+  }
+  return chunks;
+}
+
+/**
+ * One chunk: reopen, advance the cursor, enqueue. A failed enqueue loses nothing: the reopened
+ * events are `received` and due now, so the sweeper sends them after SWEEP_AFTER_SECONDS.
+ */
+async function replayChunk(env: Env, replay: ReplayRow, now: number): Promise<number> {
+  const filters = JSON.parse(replay.filters) as ReplayFilters;
+  const reopened = await reopenReplayChunk(env.DB, replay, filters, minIdOf(filters), REPLAY_CHUNK, now);
+  const finished = reopened.length < REPLAY_CHUNK ? now : null;
+  await advanceReplay(env.DB, replay.id, reopened.at(-1)?.id ?? null, reopened.length, finished);
+  if (reopened.length > 0) {
+    await enqueueFollowups(
+      env.FOLLOWUPS,
+      reopened.map((event) => followupBody(event.id, "replay", event.attempts, event.generation)),
+      "replay",
+    );
+  }
+  log("info", "replay_chunk", { replay_id: replay.id, reopened: reopened.length, finished: finished !== null });
+  return reopened.length;
+}
+
+/** Progress: `queued` events reopened so far; `done` those of them no longer waiting for a follow-up. */
+export async function replayProgress(env: Env, replayId: string): Promise<ReplayProgress | null> {
+  const replay = await getReplay(env.DB, replayId);
+  if (!replay) return null;
+  const outstanding = await countReplayOutstanding(env.DB, replayId);
+  return {
+    replay_id: replay.id,
+    matched: replay.matched,
+    queued: replay.queued,
+    done: Math.max(0, replay.queued - outstanding),
+    created_at: replay.created_at,
+    finished: replay.finished_at !== null,
+    filters: JSON.parse(replay.filters) as ReplayFilters,
+  };
+}
+
+function minIdOf(filters: ReplayFilters): string | null {
+  return filters.since === undefined ? null : encodeIdTime(filters.since);
+}

@@ -1,0 +1,31 @@
+/**
+ * All SQL of order fetch claims: while one consumer batch fetches an order, another batch holding
+ * events of the same order (the queue runs several at once) leaves the fetch to it and finds the
+ * snapshot afterwards. Claims are short leases; a dead consumer's lapse at `until`.
+ */
+
+/** Claims the orders not claimed by anyone else (or whose claim lapsed); returns those it got. */
+export async function claimOrderFetches(
+  db: D1Database,
+  orderNumbers: readonly string[],
+  token: string,
+  now: number,
+  until: number,
+): Promise<Set<string>> {
+  const { results } = await db
+    .prepare(
+      `INSERT INTO order_fetch_claims (order_number, token, until)
+       SELECT value, ?2, ?3 FROM json_each(?1) WHERE true
+       ON CONFLICT (order_number) DO UPDATE SET token = excluded.token, until = excluded.until
+       WHERE order_fetch_claims.until <= ?4
+       RETURNING order_number`,
+    )
+    .bind(JSON.stringify(orderNumbers), token, until, now)
+    .all<{ order_number: string }>();
+  return new Set(results.map((row) => row.order_number));
+}
+
+/** Releases this batch's claims, and any that lapsed (the table only ever holds live claims). */
+export async function releaseOrderFetches(db: D1Database, token: string, now: number): Promise<void> {
+  await db.prepare("DELETE FROM order_fetch_claims WHERE token = ?1 OR until <= ?2").bind(token, now).run();
+}

@@ -1,0 +1,137 @@
+/**
+ * All SQL of bulk replays: the `replays` table, and the walk that reopens a replay's events in
+ * chunks. Filters are the list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds
+ * as id bounds), so each chunk walks one (filter, id) index upward from the replay's cursor.
+ */
+import type { ListFilterColumn } from "../events/vocabulary";
+
+export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & { since?: number; until?: number };
+
+export type ReplayRow = {
+  id: string;
+  filters: string;
+  matched: number;
+  queued: number;
+  cursor: string | null;
+  upper_id: string;
+  created_at: number;
+  finished_at: number | null;
+};
+
+/** Reopened by a chunk: what its replay message must carry. */
+export type ReopenedEvent = { id: string; generation: number; attempts: number };
+
+const COLUMNS: readonly ListFilterColumn[] = [
+  "event",
+  "category",
+  "status",
+  "resource_id",
+  "order_number",
+  "seller_id",
+];
+
+/** The WHERE of a replay's events (never `invalid` ones), parameters from `?first` on. */
+function whereOf(filters: ReplayFilters, minId: string | null, upperId: string, first: number) {
+  const where = ["status <> 'invalid'"];
+  const params: (string | number)[] = [];
+  const next = (value: string | number) => {
+    params.push(value);
+    return `?${first + params.length - 1}`;
+  };
+  for (const column of COLUMNS) {
+    const value = filters[column];
+    if (value !== undefined) where.push(`${column} = ${next(value)}`);
+  }
+  if (minId !== null) where.push(`id >= ${next(minId)}`);
+  where.push(`id < ${next(upperId)}`);
+  return { sql: where.join(" AND "), params };
+}
+
+/** How many events a replay with these filters and bounds covers now. */
+export async function countReplayable(
+  db: D1Database,
+  filters: ReplayFilters,
+  minId: string | null,
+  upperId: string,
+): Promise<number> {
+  const where = whereOf(filters, minId, upperId, 1);
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM events WHERE ${where.sql}`)
+    .bind(...where.params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export async function insertReplay(db: D1Database, row: Omit<ReplayRow, "queued" | "finished_at">): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO replays (id, filters, matched, queued, cursor, upper_id, created_at)
+       VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)`,
+    )
+    .bind(row.id, row.filters, row.matched, row.cursor, row.upper_id, row.created_at)
+    .run();
+}
+
+export function getReplay(db: D1Database, id: string) {
+  return db.prepare("SELECT * FROM replays WHERE id = ?1").bind(id).first<ReplayRow>();
+}
+
+/** Replays whose walk has not reached the end, oldest first. */
+export async function listUnfinishedReplays(db: D1Database, limit: number): Promise<ReplayRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1")
+    .bind(limit)
+    .all<ReplayRow>();
+  return results;
+}
+
+/** Events a replay reopened that are still waiting for their follow-up (events_by_replay). */
+export async function countReplayOutstanding(db: D1Database, replayId: string): Promise<number> {
+  const row = await db
+    .prepare("SELECT COUNT(*) AS n FROM events WHERE replay_id = ?1 AND status = 'received'")
+    .bind(replayId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/**
+ * Reopens the next `limit` events of the replay above its cursor, as their next generation, marked
+ * with the replay and due now for the sweeper. `minId` is the inclusive bound of `since`.
+ */
+export async function reopenReplayChunk(
+  db: D1Database,
+  replay: ReplayRow,
+  filters: ReplayFilters,
+  minId: string | null,
+  limit: number,
+  now: number,
+): Promise<ReopenedEvent[]> {
+  const lower = replay.cursor !== null && (minId === null || replay.cursor >= minId) ? replay.cursor : null;
+  const where = whereOf(filters, lower === null ? minId : null, replay.upper_id, 4);
+  const afterCursor = lower === null ? "" : ` AND id > ${`?${4 + where.params.length}`}`;
+  const params = [...where.params, ...(lower === null ? [] : [lower])];
+  const { results } = await db
+    .prepare(
+      `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
+         generation = generation + 1, replay_id = ?1, reopened_at = ?2
+       WHERE id IN (SELECT id FROM events WHERE ${where.sql}${afterCursor} ORDER BY id LIMIT ?3)
+       RETURNING id, generation, attempts`,
+    )
+    .bind(replay.id, now, limit, ...params)
+    .all<ReopenedEvent>();
+  return results.toSorted((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Moves the replay's cursor past a chunk; a short chunk ends the walk. */
+export async function advanceReplay(
+  db: D1Database,
+  replayId: string,
+  cursor: string | null,
+  reopened: number,
+  finishedAt: number | null,
+): Promise<void> {
+  await db
+    .prepare(`UPDATE replays SET cursor = COALESCE(?2, cursor), queued = queued + ?3, finished_at = ?4 WHERE id = ?1`)
+    .bind(replayId, cursor, reopened, finishedAt)
+    .run();
+}

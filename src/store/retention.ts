@@ -1,0 +1,55 @@
+/**
+ * The SQL of event retention. An event is never purged unseen: one still waiting for its
+ * follow-up past the cutoff is first settled `failed` (when its follow-up shows no sign of life)
+ * and only purged on a later run, a day after it settled, so the feed, forwarding and the
+ * dashboard get to show it. Event ids start with their arrival time: the cutoff is an id bound
+ * and each chunk walks the primary key.
+ */
+
+/** Why retention settled an event. */
+export const RETENTION_FAILURE = "retention: follow-up never completed before the event's retention ended";
+
+/**
+ * Settles up to `limit` events received before `idBound` still `received` whose follow-up was last
+ * scheduled before `idleBefore` (a follow-up in progress, e.g. just replayed, is left to finish).
+ * `processed_at` records when it settled. Returns their ids.
+ */
+export async function settleExpiredFollowups(
+  db: D1Database,
+  idBound: string,
+  idleBefore: number,
+  at: number,
+  limit: number,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
+       WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
+                      AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
+       RETURNING id`,
+    )
+    .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/**
+ * Deletes up to `limit` events received before `idBound` that are settled, and settled before
+ * `settledBefore` (an event replayed and settled again lately stays a while). Returns how many went.
+ */
+export async function purgeSettledEventsBefore(
+  db: D1Database,
+  idBound: string,
+  settledBefore: number,
+  limit: number,
+): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM events WHERE id IN
+         (SELECT id FROM events WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
+          ORDER BY id LIMIT ?3)`,
+    )
+    .bind(idBound, settledBefore, limit)
+    .run();
+  return result.meta.changes;
+}

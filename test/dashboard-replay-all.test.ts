@@ -1,0 +1,68 @@
+/**
+ * "Replay all" on the Failures page: an admin's CSRF-protected form post replays every failed
+ * event as one bulk replay and shows its id and progress; anyone else is refused.
+ */
+import { env, exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { formToken } from "../src/auth/session";
+import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent } from "./helpers/read-api";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function page(path: string, token: string) {
+  const headers = new Headers({ cookie: `omisell_session=${token}` });
+  return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
+}
+
+function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN) {
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    origin: BASE,
+    cookie: `omisell_session=${token}`,
+  });
+  return exports.default.fetch(
+    new Request(`${BASE}${path}`, { method: "POST", headers, body: new URLSearchParams(fields), redirect: "manual" }),
+  );
+}
+
+const statusOf = async (id: string) =>
+  (await env.DB.prepare("SELECT status FROM events WHERE id = ?").bind(id).first<{ status: string }>())?.status;
+
+describe("Replay all on the Failures page", () => {
+  it("shows the form with its CSRF token to an admin, and not to a read-only viewer", async () => {
+    await storeEvent({ status: "failed" });
+    const admin = await (await page("/dashboard?status=failed", ADMIN_TOKEN)).text();
+    expect(admin).toContain('action="/dashboard/replays"');
+    expect(admin).toContain(await formToken(ADMIN_TOKEN));
+    const reader = await (await page("/dashboard?status=failed", READ_TOKEN)).text();
+    expect(reader).not.toContain('action="/dashboard/replays"');
+  });
+
+  it("replays every failed event and shows the replay's id and progress", async () => {
+    const failed = await storeEvent({ status: "failed" });
+    vi.spyOn(env.FOLLOWUPS, "sendBatch").mockResolvedValue(undefined as never);
+
+    const res = await post("/dashboard/replays", { csrf: await formToken(ADMIN_TOKEN) });
+
+    expect(res.status).toBe(303);
+    const location = res.headers.get("Location") ?? "";
+    expect(location).toMatch(/^\/dashboard\/replays\/[0-9A-Z]{26}$/);
+    expect(await statusOf(failed.id)).toBe("received");
+    const html = await (await page(location, ADMIN_TOKEN)).text();
+    expect(html).toContain(location.split("/").at(-1));
+    expect(html).toContain("Queued");
+  });
+
+  it("refuses the form without the CSRF token, and a read-only viewer", async () => {
+    const failed = await storeEvent({ status: "failed" });
+    expect((await post("/dashboard/replays", {})).status).toBe(403);
+    expect((await post("/dashboard/replays", { csrf: await formToken(READ_TOKEN) }, READ_TOKEN)).status).toBe(403);
+    expect(await statusOf(failed.id)).toBe("failed");
+  });
+
+  it("answers 404 for an unknown replay", async () => {
+    expect((await page("/dashboard/replays/01ZZZZZZZZZZZZZZZZZZZZZZZZ", ADMIN_TOKEN)).status).toBe(404);
+  });
+});
