@@ -3,6 +3,8 @@
  * checkpoint. Every query walks an index or the primary key (run and event ids start with their
  * time, so a time bound is an id bound).
  */
+import type { NewEvent } from "../events/vocabulary";
+import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 
 /** The statements that read, by name, so the query-plan test explains exactly what runs. */
 export const RECONCILE_SQL = {
@@ -69,23 +71,40 @@ export type ReconciledEvent = {
   payload: string;
 };
 
+/** The event a missed change becomes: an order event no push carried, waiting for its follow-up. */
+function reconciledRow(row: ReconciledEvent): NewEvent {
+  return {
+    id: row.id,
+    dedupe_key: row.dedupe_key,
+    request_id: null,
+    event: row.event,
+    category: "order",
+    seller_id: null,
+    resource_type: "order",
+    resource_id: row.order_number,
+    order_number: row.order_number,
+    status: "received",
+    signature_valid: null,
+    source: "reconcile",
+    received_at: row.received_at,
+    payload: row.payload,
+  };
+}
+
+const INSERT_RECONCILED_SQL = `INSERT INTO events (${INSERT_EVENT_COLUMNS}) VALUES (${INSERT_EVENT_PLACEHOLDERS})
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id`;
+
 /**
- * Stores missed changes as `received` order events with `source = 'reconcile'`, in one batch.
- * A dedupe key already stored is left alone; returns the ids actually inserted.
+ * Stores missed changes as `received` order events with `source = 'reconcile'`, in one batch,
+ * through the same column list as every other insert. A dedupe key already stored is left alone;
+ * returns the ids actually inserted.
  */
 export async function insertReconciledEvents(db: D1Database, rows: ReconciledEvent[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const statement = db.prepare(
-    `INSERT INTO events (id, dedupe_key, request_id, event, category, seller_id, resource_type, resource_id,
-       order_number, status, signature_valid, received_at, payload, source)
-     VALUES (?1, ?2, NULL, ?3, 'order', NULL, 'order', ?4, ?4, 'received', NULL, ?5, ?6, 'reconcile')
-     ON CONFLICT (dedupe_key) DO NOTHING
-     RETURNING id`,
-  );
+  const statement = db.prepare(INSERT_RECONCILED_SQL);
   const results = await db.batch<{ id: string }>(
-    rows.map((row) =>
-      statement.bind(row.id, row.dedupe_key, row.event, row.order_number, row.received_at, row.payload),
-    ),
+    rows.map((row) => statement.bind(...insertValues(reconciledRow(row)))),
   );
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
