@@ -2,7 +2,9 @@
  * Event counts kept off the push path (migrations/0008): the cron rolls new events up into
  * `event_counts` (all time) and `event_counts_hourly` (by arrival hour), reading only rows above
  * its watermark, a rowid (rowids grow in insert order, so a row stored late with an old id is
- * still above it); triggers keep both right when a rolled-up event changes status or is purged.
+ * still above it); triggers keep both right when a rolled-up event changes status or is purged,
+ * and lower the watermark when the purge deletes the largest rowids (migrations/0010), since a
+ * new row then takes the largest rowid left plus one.
  * Stats read these small tables plus the tail of events not rolled up yet (bounded by a cap).
  */
 /** Hours are counted in ms since epoch, as `received_at`. */
