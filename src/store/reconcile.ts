@@ -17,7 +17,6 @@ export const RECONCILE_SQL = {
   latestCronRun: "SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1",
   sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
     FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
-  countEvents: "SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3",
   /**
    * Cron runs only: a manual run left `running` is continued by the next cron invocation, so it
    * is never abandoned. The trigger named, the walk seeks (trigger, status, id).
@@ -262,11 +261,4 @@ export async function advanceCheckpoint(db: D1Database, to: number, at: number):
 export async function sumCronRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
   const row = await db.prepare(RECONCILE_SQL.sumCronRuns).bind(sinceId).first<{ listed: number; missed: number }>();
   return { listed: row?.listed ?? 0, missed: row?.missed ?? 0 };
-}
-
-/** Events reconciliation added per id range (one per day), index-only on events_by_event. */
-export async function countReconciledEvents(db: D1Database, event: string, bounds: [string, string][]) {
-  const statement = db.prepare(RECONCILE_SQL.countEvents);
-  const results = await db.batch<{ n: number }>(bounds.map(([from, to]) => statement.bind(event, from, to)));
-  return results.map((result) => result.results[0]?.n ?? 0);
 }
