@@ -29,7 +29,6 @@ const PARAMS: Record<string, (string | number)[]> = {
   latestPush: [JSON.stringify(["OM1", "OM2"])],
   listRuns: ["~", 50],
   sumCronRuns: [encodeIdTime(Date.now() - 86_400_000)],
-  countEvents: ["reconcile.order_changed", encodeIdTime(Date.now() - 86_400_000), encodeIdTime(Date.now())],
   abandonedRuns: [encodeIdTime(Date.now() - 3_600_000)],
   runningManualRuns: [5],
   lastFailure: [encodeIdTime(Date.now() - 86_400_000)],

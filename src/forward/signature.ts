@@ -1,18 +1,18 @@
 /**
- * Signing of forwarded deliveries per Standard Webhooks, with WebCrypto. Pure: no I/O.
+ * Signing of forwarded deliveries per Standard Webhooks, with the worker's one WebCrypto set-up
+ * (lib/crypto.ts). Pure: no I/O.
  *
  * The secret is `whsec_` + base64 of the key bytes; the signature is
  * `v1,<base64 HMAC-SHA256(key, webhook-id + "." + webhook-timestamp + "." + body)>`, so the
  * receiver can check it with any Standard Webhooks library.
  */
+import { hmacSha256Bytes } from "../lib/crypto";
 import { toBase64 } from "../lib/webhook-secret";
 
 /** `v1,<base64 signature>` of one attempt: the id, the attempt's unix seconds and the exact body sent. */
 export async function signDelivery(key: Uint8Array, id: string, timestampSeconds: number, body: string) {
-  const hmacKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const signed = new TextEncoder().encode(`${id}.${timestampSeconds}.${body}`);
-  const mac = await crypto.subtle.sign("HMAC", hmacKey, signed);
-  return `v1,${toBase64(new Uint8Array(mac))}`;
+  const mac = await hmacSha256Bytes(key, `${id}.${timestampSeconds}.${body}`);
+  return `v1,${toBase64(mac)}`;
 }
 
 /** The three headers of one attempt. `webhook-id` is the delivery id, the same on every retry. */

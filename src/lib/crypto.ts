@@ -1,6 +1,7 @@
 /**
  * The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys (imported once per
- * isolate and secret), signing and constant-time verifying with them, and SHA-256 digests.
+ * isolate and secret, text or raw bytes), signing and constant-time verifying with them, and
+ * SHA-256 digests.
  */
 import { toHex } from "./hex";
 
@@ -11,17 +12,25 @@ const MAX_CACHED_KEYS = 64;
 
 const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encoder.encode(data) : data);
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
+/** The cache key tells text secrets from raw key bytes, so equal-looking ones never share a key. */
+function cachedKey(cacheKey: string, raw: Uint8Array): Promise<CryptoKey> {
+  let key = keyCache.get(cacheKey);
   if (!key) {
     if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keyCache.set(secret, key);
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keyCache.set(cacheKey, key);
   }
   return key;
+}
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return cachedKey(`text:${secret}`, encoder.encode(secret));
+}
+
+/** HMAC-SHA256(key, data) with a key given as raw bytes (a decoded `whsec_` secret). */
+export async function hmacSha256Bytes(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+  const mac = await crypto.subtle.sign("HMAC", await cachedKey(`raw:${toHex(key)}`, key), bytesOf(data));
+  return new Uint8Array(mac);
 }
 
 /** Lower-case hex of HMAC-SHA256(secret, data). */

@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config";
 import { describeError } from "../errors";
-import { toHex } from "../lib/hex";
+import { sha256Hex } from "../lib/crypto";
 import { log } from "../lib/log";
 import type { CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
 
@@ -23,8 +23,7 @@ export async function limiterName(config: Config, sellerId: string | null): Prom
       : config.OMISELL_AUTH_MODE === "partner"
         ? `partner:${config.OMISELL_PARTNER_KEY ?? ""}:${sellerId ?? config.OMISELL_SELLER_ID ?? ""}`
         : `token:${config.OMISELL_API_KEY ?? ""}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(credential));
-  return `omisell-limit:${toHex(new Uint8Array(digest)).slice(0, 32)}`;
+  return `omisell-limit:${(await sha256Hex(credential)).slice(0, 32)}`;
 }
 
 /**

@@ -4,7 +4,8 @@
  * dashboard.
  */
 import { encodeIdTime } from "../lib/ids";
-import { countReconciledEvents, listRuns, type ReconcileRun, sumCronRunsSince } from "../store/reconcile";
+import { countEventPerDay } from "../store/event-counts";
+import { listRuns, type ReconcileRun, sumCronRunsSince } from "../store/reconcile";
 import { RECONCILE_EVENT } from "./missed";
 
 const DAY_MS = 86_400_000;
@@ -27,16 +28,15 @@ export async function readPushCoverage(db: D1Database, nowMs: number): Promise<n
 
 export type MissedDay = { day: string; missed: number };
 
-/** The last `days` UTC days, oldest first, today included: events reconciliation added on each. */
+/**
+ * The last `days` UTC days, oldest first, today included: events reconciliation added on each,
+ * from the event counts (a bounded read, however many events are stored).
+ */
 export async function readMissedPushesPerDay(db: D1Database, nowMs: number, days = 7): Promise<MissedDay[]> {
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const starts = Array.from({ length: days }, (_, i) => today - (days - 1 - i) * DAY_MS);
-  const counts = await countReconciledEvents(
-    db,
-    RECONCILE_EVENT,
-    starts.map((start) => [encodeIdTime(start), encodeIdTime(start + DAY_MS)]),
-  );
-  return starts.map((start, i) => ({ day: new Date(start).toISOString().slice(0, 10), missed: counts[i] ?? 0 }));
+  const counts = await countEventPerDay(db, RECONCILE_EVENT, starts[0] ?? today, today + DAY_MS);
+  return starts.map((start) => ({ day: new Date(start).toISOString().slice(0, 10), missed: counts.get(start) ?? 0 }));
 }
 
 export type ReconciliationSummary = {

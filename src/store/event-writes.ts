@@ -1,7 +1,7 @@
 /**
- * The writes of the push path on the `events` table, and the retention purge. Other modules call
- * these functions and never write SQL; statements are plain `prepare().bind()`, which D1 caches
- * by text.
+ * The push path's write on the `events` table: insert once per dedupe key. Other modules call
+ * this and never write SQL; statements are plain `prepare().bind()`, which D1 caches by text.
+ * (The retention purge lives in retention.ts.)
  */
 import type { EventStatus, NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
@@ -28,17 +28,4 @@ export async function insertEvent(db: D1Database, row: NewEvent): Promise<Insert
   const existing = holder?.results[0] as { id: string; status: EventStatus } | undefined;
   if (!existing) throw new Error("insert conflicted but no row holds the dedupe key");
   return { inserted: false, id: existing.id, status: existing.status };
-}
-
-export function findEventByDedupeKey(db: D1Database, dedupeKey: string) {
-  return db.prepare(FIND_BY_KEY_SQL).bind(dedupeKey).first<{ id: string; status: EventStatus }>();
-}
-
-/** Deletes up to `limit` events with an id below `idBound` (older than the retention cutoff). */
-export async function purgeEventsBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
-  const result = await db
-    .prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ?1 ORDER BY id LIMIT ?2)")
-    .bind(idBound, limit)
-    .run();
-  return result.meta.changes;
 }

@@ -3,6 +3,8 @@
  * checkpoint. Every query walks an index or the primary key (run and event ids start with their
  * time, so a time bound is an id bound).
  */
+import type { NewEvent } from "../events/vocabulary";
+import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 
 /** The statements that read, by name, so the query-plan test explains exactly what runs. */
 export const RECONCILE_SQL = {
@@ -15,7 +17,6 @@ export const RECONCILE_SQL = {
   latestCronRun: "SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1",
   sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
     FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
-  countEvents: "SELECT COUNT(*) AS n FROM events WHERE event = ?1 AND id >= ?2 AND id < ?3",
   /**
    * Cron runs only: a manual run left `running` is continued by the next cron invocation, so it
    * is never abandoned. The trigger named, the walk seeks (trigger, status, id).
@@ -69,23 +70,40 @@ export type ReconciledEvent = {
   payload: string;
 };
 
+/** The event a missed change becomes: an order event no push carried, waiting for its follow-up. */
+function reconciledRow(row: ReconciledEvent): NewEvent {
+  return {
+    id: row.id,
+    dedupe_key: row.dedupe_key,
+    request_id: null,
+    event: row.event,
+    category: "order",
+    seller_id: null,
+    resource_type: "order",
+    resource_id: row.order_number,
+    order_number: row.order_number,
+    status: "received",
+    signature_valid: null,
+    source: "reconcile",
+    received_at: row.received_at,
+    payload: row.payload,
+  };
+}
+
+const INSERT_RECONCILED_SQL = `INSERT INTO events (${INSERT_EVENT_COLUMNS}) VALUES (${INSERT_EVENT_PLACEHOLDERS})
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id`;
+
 /**
- * Stores missed changes as `received` order events with `source = 'reconcile'`, in one batch.
- * A dedupe key already stored is left alone; returns the ids actually inserted.
+ * Stores missed changes as `received` order events with `source = 'reconcile'`, in one batch,
+ * through the same column list as every other insert. A dedupe key already stored is left alone;
+ * returns the ids actually inserted.
  */
 export async function insertReconciledEvents(db: D1Database, rows: ReconciledEvent[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const statement = db.prepare(
-    `INSERT INTO events (id, dedupe_key, request_id, event, category, seller_id, resource_type, resource_id,
-       order_number, status, signature_valid, received_at, payload, source)
-     VALUES (?1, ?2, NULL, ?3, 'order', NULL, 'order', ?4, ?4, 'received', NULL, ?5, ?6, 'reconcile')
-     ON CONFLICT (dedupe_key) DO NOTHING
-     RETURNING id`,
-  );
+  const statement = db.prepare(INSERT_RECONCILED_SQL);
   const results = await db.batch<{ id: string }>(
-    rows.map((row) =>
-      statement.bind(row.id, row.dedupe_key, row.event, row.order_number, row.received_at, row.payload),
-    ),
+    rows.map((row) => statement.bind(...insertValues(reconciledRow(row)))),
   );
   return results.flatMap((result) => result.results.map((row) => row.id));
 }
@@ -243,11 +261,4 @@ export async function advanceCheckpoint(db: D1Database, to: number, at: number):
 export async function sumCronRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
   const row = await db.prepare(RECONCILE_SQL.sumCronRuns).bind(sinceId).first<{ listed: number; missed: number }>();
   return { listed: row?.listed ?? 0, missed: row?.missed ?? 0 };
-}
-
-/** Events reconciliation added per id range (one per day), index-only on events_by_event. */
-export async function countReconciledEvents(db: D1Database, event: string, bounds: [string, string][]) {
-  const statement = db.prepare(RECONCILE_SQL.countEvents);
-  const results = await db.batch<{ n: number }>(bounds.map(([from, to]) => statement.bind(event, from, to)));
-  return results.map((result) => result.results[0]?.n ?? 0);
 }
