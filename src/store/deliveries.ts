@@ -29,9 +29,16 @@ export type DeliveryRow = {
 const SETTLED = "('processed', 'skipped', 'failed')";
 
 /**
+ * The settlement key of an event row `e`: its status and its change-feed `seq`. Every status
+ * change takes a new `seq`, so a replay that settles the event again (even failing exactly as
+ * before, same attempts and processed_at) has a new key, while asking twice for one settlement
+ * finds the same key.
+ */
+const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
+
+/**
  * A pending delivery for each event that has settled, unless this settlement of it already has
- * one. The settlement is the event's status, processed_at and attempts: a replay that settles the
- * event again changes one of them and gets a new delivery. Returns the ids created.
+ * one (the unique (event_id, settlement) key makes a repeat a no-op). Returns the ids created.
  */
 export async function createDeliveries(
   db: D1Database,
@@ -44,7 +51,7 @@ export async function createDeliveries(
     db
       .prepare(
         `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
-         SELECT ?1, e.id, e.status || ':' || COALESCE(e.processed_at, '') || ':' || e.attempts, 'pending', 0, ?3, ?4, ?3
+         SELECT ?1, e.id, ${SETTLEMENT_OF_E}, 'pending', 0, ?3, ?4, ?3
          FROM events e WHERE e.id = ?2 AND e.status IN ${SETTLED}
          ON CONFLICT (event_id, settlement) DO NOTHING
          RETURNING id`,
