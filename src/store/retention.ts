@@ -35,7 +35,10 @@ export async function settleExpiredFollowups(
 
 /**
  * Deletes up to `limit` events received before `idBound` that are settled, and settled before
- * `settledBefore` (an event replayed and settled again lately stays a while). Returns how many went.
+ * `settledBefore` (an event replayed and settled again lately stays a while). An event with a
+ * `pending` delivery is kept: forwarding retries for days, longer than the grace after settling,
+ * and each attempt reads the event; it goes on a run after its deliveries have ended. Returns how
+ * many went.
  */
 export async function purgeSettledEventsBefore(
   db: D1Database,
@@ -46,7 +49,8 @@ export async function purgeSettledEventsBefore(
   const result = await db
     .prepare(
       `DELETE FROM events WHERE id IN
-         (SELECT id FROM events WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
+         (SELECT id FROM events e WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
           ORDER BY id LIMIT ?3)`,
     )
     .bind(idBound, settledBefore, limit)
