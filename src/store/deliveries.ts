@@ -135,7 +135,15 @@ export async function recordFailedAttempt(
     .run();
 }
 
-/** Nothing can be sent (the event is gone): `failed` with the reason, no attempt counted. */
+/** The next attempt moved to `nextAttemptAt` without counting one (nothing was sent). */
+export async function postponeDelivery(db: D1Database, id: string, nextAttemptAt: number): Promise<void> {
+  await db
+    .prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'")
+    .bind(id, nextAttemptAt)
+    .run();
+}
+
+/** Nothing can be sent (the event is gone, or never settled again in time): `failed` with the reason, no attempt counted. */
 export async function markDeliveryFailed(db: D1Database, id: string, error: string): Promise<void> {
   await db
     .prepare(
