@@ -26,7 +26,7 @@ export type DeliveryRow = {
 };
 
 /** The statuses after which an event is forwarded. */
-const SETTLED = "('processed', 'skipped', 'failed')";
+export const SETTLED = "('processed', 'skipped', 'failed')";
 
 /**
  * The settlement key of an event row `e`: its status and its change-feed `seq`. Every status
@@ -34,7 +34,7 @@ const SETTLED = "('processed', 'skipped', 'failed')";
  * before, same attempts and processed_at) has a new key, while asking twice for one settlement
  * finds the same key.
  */
-const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
+export const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
 
 /**
  * A pending delivery for each event that has settled, unless this settlement of it already has
@@ -47,7 +47,18 @@ export async function createDeliveries(
   retryUntil: number,
 ): Promise<string[]> {
   if (items.length === 0) return [];
-  const statements = items.map((item) =>
+  const results = await db.batch<{ id: string }>(createDeliveryStatements(db, items, now, retryUntil));
+  return results.flatMap((result) => result.results.map((row) => row.id));
+}
+
+/** The inserts of `createDeliveries`, for a caller that adds a write of its own to the batch. */
+export function createDeliveryStatements(
+  db: D1Database,
+  items: { id: string; eventId: string }[],
+  now: number,
+  retryUntil: number,
+): D1PreparedStatement[] {
+  return items.map((item) =>
     db
       .prepare(
         `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
@@ -58,8 +69,6 @@ export async function createDeliveries(
       )
       .bind(item.id, item.eventId, now, retryUntil),
   );
-  const results = await db.batch<{ id: string }>(statements);
-  return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
 export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummaryRow | null; order: string | null };
