@@ -34,6 +34,19 @@ export async function settleExpiredFollowups(
 }
 
 /**
+ * The purge, exported so the query-plan test explains exactly what runs. The pending-delivery
+ * check names its index: left to itself SQLite picks a status index and reads every pending
+ * delivery for each event, which during a destination outage is thousands a row.
+ */
+export const RETENTION_SQL = {
+  purgeSettled: `DELETE FROM events WHERE id IN
+    (SELECT id FROM events e WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
+       AND NOT EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_by_event
+                       WHERE d.event_id = e.id AND d.status = 'pending')
+     ORDER BY id LIMIT ?3)`,
+} as const;
+
+/**
  * Deletes up to `limit` events received before `idBound` that are settled, and settled before
  * `settledBefore` (an event replayed and settled again lately stays a while). An event with a
  * `pending` delivery is kept: forwarding retries for days, longer than the grace after settling,
@@ -47,12 +60,7 @@ export async function purgeSettledEventsBefore(
   limit: number,
 ): Promise<number> {
   const result = await db
-    .prepare(
-      `DELETE FROM events WHERE id IN
-         (SELECT id FROM events e WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
-            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-          ORDER BY id LIMIT ?3)`,
-    )
+    .prepare(RETENTION_SQL.purgeSettled)
     .bind(idBound, settledBefore, limit)
     .run();
   return result.meta.changes;
