@@ -48,10 +48,7 @@ export type CatchUpRow = { id: string; seq: number; missing: number };
  * has no delivery for its current settlement.
  */
 export async function readCatchUpPage(db: D1Database, after: number, limit: number): Promise<CatchUpRow[]> {
-  const { results } = await db
-    .prepare(CATCH_UP_SQL.page)
-    .bind(after, limit)
-    .all<CatchUpRow>();
+  const { results } = await db.prepare(CATCH_UP_SQL.page).bind(after, limit).all<CatchUpRow>();
   return results;
 }
 

@@ -59,9 +59,6 @@ export async function purgeSettledEventsBefore(
   settledBefore: number,
   limit: number,
 ): Promise<number> {
-  const result = await db
-    .prepare(RETENTION_SQL.purgeSettled)
-    .bind(idBound, settledBefore, limit)
-    .run();
+  const result = await db.prepare(RETENTION_SQL.purgeSettled).bind(idBound, settledBefore, limit).run();
   return result.meta.changes;
 }
