@@ -66,7 +66,9 @@ describe("GET /api/deliveries", () => {
   it("pages newest first without overlap, following next_cursor", async () => {
     const eventId = await insertSettledEvent();
     const first = await newDelivery(eventId);
-    await env.DB.prepare("UPDATE events SET attempts = attempts + 1 WHERE id = ?1").bind(eventId).run();
+    // Settled again after a replay: a new settlement, a second delivery.
+    await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(eventId).run();
     const second = await newDelivery(eventId);
     const one = await json<Page>(await apiGet(`/api/deliveries?event_id=${eventId}&limit=1`));
     expect(one.deliveries.map((delivery) => delivery.id)).toEqual([second]);

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { purgePastRetention, SETTLED_GRACE_MS } from "../src/cron/retention";
+import { newEventId } from "../src/lib/ids";
 import { insertReceivedEvent, readEvent } from "./helpers/followup";
 
 afterEach(() => {
@@ -73,5 +74,38 @@ describe("the retention purge and events still waiting for their follow-up", () 
 
     expect(await readEvent(old)).toBeNull();
     expect(counts.events).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("the retention purge and deliveries still being retried", () => {
+  async function insertDelivery(eventId: string, status: "pending" | "delivered" | "failed") {
+    const now = Date.now();
+    await env.DB.prepare(
+      `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
+       VALUES (?1, ?2, ?1, ?3, 2, ?4, ?5, ?6)`,
+    )
+      .bind(newEventId(now), eventId, status, status === "pending" ? now + MINUTE : null, now + 3 * DAY, now)
+      .run();
+  }
+
+  it("keeps an old settled event while its delivery is pending", async () => {
+    const now = Date.now();
+    const old = await insertReceivedEvent({ receivedAt: now - 91 * DAY, status: "failed" });
+    await insertDelivery(old, "pending");
+
+    await purgePastRetention(env, now);
+
+    expect(await readEvent(old)).toMatchObject({ status: "failed" });
+  });
+
+  it("purges an old settled event whose deliveries have all ended", async () => {
+    const now = Date.now();
+    const old = await insertReceivedEvent({ receivedAt: now - 91 * DAY, status: "failed" });
+    await insertDelivery(old, "delivered");
+    await insertDelivery(old, "failed");
+
+    await purgePastRetention(env, now);
+
+    expect(await readEvent(old)).toBeNull();
   });
 });

@@ -196,6 +196,56 @@ describe("a delivery that fails", () => {
   });
 });
 
+describe("a delivery whose event is being replayed", () => {
+  async function reopen(eventId: string) {
+    await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
+  }
+
+  it("sends nothing while the event is received again, and waits a minute without counting an attempt", async () => {
+    const scenario = await newScenario([{ status: 200 }]);
+    const { eventId, deliveryId, workerEnv, sent } = await setUp(scenario);
+    await reopen(eventId);
+    const before = Date.now();
+
+    const result = await runForwards([deliveryId], workerEnv);
+
+    expect(result.acked).toEqual(["fwd-0"]);
+    expect(await callsOf(scenario)).toEqual([]);
+    const delivery = await readDelivery(deliveryId);
+    expect(delivery).toMatchObject({ status: "pending", attempts: 0, last_error: null });
+    expect(delivery?.next_attempt_at).toBeGreaterThanOrEqual(before + 60_000);
+    expect(sent).toEqual([{ deliveryId, delaySeconds: 60 }]);
+  });
+
+  it("is sent with a final status once the replay has settled the event", async () => {
+    const scenario = await newScenario([{ status: 200 }]);
+    const { eventId, deliveryId, workerEnv } = await setUp(scenario);
+    await reopen(eventId);
+    await runForwards([deliveryId], workerEnv);
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(eventId).run();
+    await makeDue(deliveryId);
+
+    await runForwards([deliveryId], workerEnv);
+
+    const calls = await callsOf(scenario);
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0]?.body ?? "{}").data.event.status).toBe("processed");
+  });
+
+  it("ends failed, without a request, when the event is still received at the end of its retry window", async () => {
+    const scenario = await newScenario([{ status: 200 }]);
+    const { eventId, deliveryId, workerEnv } = await setUp(scenario);
+    await reopen(eventId);
+    await env.DB.prepare("UPDATE deliveries SET retry_until = ?2 WHERE id = ?1").bind(deliveryId, Date.now()).run();
+
+    await runForwards([deliveryId], workerEnv);
+
+    expect(await callsOf(scenario)).toEqual([]);
+    expect(await readDelivery(deliveryId)).toMatchObject({ status: "failed", attempts: 0 });
+    expect((await readDelivery(deliveryId))?.last_error).toContain("replayed");
+  });
+});
+
 describe("a failed delivery retried by hand", () => {
   it("goes back to pending with its attempts kept, and is then delivered", async () => {
     const scenario = await newScenario([{ status: 500 }, { status: 200 }]);

@@ -81,6 +81,18 @@ describe("enqueueDeliveries", () => {
     expect(await deliveriesOf(eventId)).toHaveLength(2);
   });
 
+  it("creates a new delivery when a replayed event fails again with the same attempts and processed_at", async () => {
+    const eventId = await insertSettledEvent("failed");
+    const { workerEnv } = forwarding();
+    await enqueueDeliveries(workerEnv, [eventId]);
+    // A replay reopens the event and the follow-up fails again exactly as before: only its status changes.
+    await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
+    await env.DB.prepare("UPDATE events SET status = 'failed' WHERE id = ?1").bind(eventId).run();
+
+    expect(await enqueueDeliveries(workerEnv, [eventId])).toHaveLength(1);
+    expect(await deliveriesOf(eventId)).toHaveLength(2);
+  });
+
   it("does nothing while forwarding is off", async () => {
     const eventId = await insertSettledEvent();
     const { queue, sent } = recordingQueue();

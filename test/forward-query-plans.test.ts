@@ -5,6 +5,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DELIVERY_SQL, type DeliveryListQuery, deliveryListStatement } from "../src/store/deliveries";
+import { CATCH_UP_SQL } from "../src/store/forward-watermark";
+import { RETENTION_SQL } from "../src/store/retention";
 
 async function planOf(sql: string, params: (string | number)[]): Promise<string> {
   const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
@@ -46,5 +48,19 @@ describe("background statements", () => {
     const plan = await planOf(DELIVERY_SQL.failing, [3, Date.now() - 3_600_000]);
     expect(hasFullScan(plan), plan).toBe(false);
     expect(plan).toContain("deliveries_by_last_attempt");
+  });
+
+  it("the catch-up walks events by seq and checks each settlement on the unique key, without sorting", async () => {
+    const plan = await planOf(CATCH_UP_SQL.page, [0, 500]);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain("events_by_seq");
+    expect(plan).toContain("deliveries_by_settlement");
+    expect(plan).not.toContain("TEMP B-TREE");
+  });
+
+  it("the retention purge looks for an event's pending delivery on the (event_id, id) index", async () => {
+    const plan = await planOf(RETENTION_SQL.purgeSettled, [cursor, Date.now(), 500]);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain("deliveries_by_event");
   });
 });

@@ -1,10 +1,12 @@
 /**
- * Forwarding's share of the every-minute cron: re-send pending deliveries whose message was lost,
+ * Forwarding's share of the every-minute cron: create the deliveries of settled events that have
+ * none (the catch-up along the change feed), re-send pending deliveries whose message was lost,
  * and delete deliveries past retention (the events they delivered are purged at the same age).
  * Never throws: each part logs its own failure, so forwarding can never stop the cron's other work.
  */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
+import { catchUpDeliveries } from "../forward/catch-up";
 import { sweepDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
@@ -13,16 +15,21 @@ import { purgeDeliveriesBefore } from "../store/deliveries";
 const PURGE_CHUNK = 500;
 const MAX_PURGE_CHUNKS_PER_RUN = 10;
 
-export type ForwardingCronResult = { swept: number; purged: number };
+export type ForwardingCronResult = { caughtUp: number; swept: number; purged: number };
 
 export async function runForwardingCron(env: Env, now: number): Promise<ForwardingCronResult> {
-  const [swept, purged] = await Promise.allSettled([sweepDeliveries(env, now), purgeOldDeliveries(env, now)]);
+  const [caughtUp, swept, purged] = await Promise.allSettled([
+    catchUpDeliveries(env, now),
+    sweepDeliveries(env, now),
+    purgeOldDeliveries(env, now),
+  ]);
+  if (caughtUp.status === "rejected") {
+    log("error", "forward_catch_up_failed", { error: describeError(caughtUp.reason) });
+  }
   if (swept.status === "rejected") log("error", "forward_sweep_failed", { error: describeError(swept.reason) });
   if (purged.status === "rejected") log("error", "forward_purge_failed", { error: describeError(purged.reason) });
-  return {
-    swept: swept.status === "fulfilled" ? swept.value : 0,
-    purged: purged.status === "fulfilled" ? purged.value : 0,
-  };
+  const count = (result: PromiseSettledResult<number>) => (result.status === "fulfilled" ? result.value : 0);
+  return { caughtUp: count(caughtUp), swept: count(swept), purged: count(purged) };
 }
 
 /** Deliveries created before the retention cutoff (ids start with their creation time), in bounded chunks. */

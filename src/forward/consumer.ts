@@ -8,11 +8,20 @@
  * message with a delay: the queue's own retry count never decides when a delivery gives up, the
  * delivery's row does. Past `retry_until` it ends `failed`. A message lost on the way (a send or
  * D1 write that failed, a crash) is re-sent by the cron sweeper from the row, so nothing is dropped.
+ * A delivery whose event is `received` again (a replay reopened it) sends nothing: a forwarded
+ * body only ever carries a final status. It waits REPLAY_WAIT_MS, no attempt counted, and is sent
+ * once the replay has settled the event, or ends `failed` if it has not by `retry_until`.
  */
 import { type ForwardConfig, readForwardConfig } from "../config";
 import { describeError } from "../errors";
 import { log } from "../lib/log";
-import { claimDeliveryAttempt, markDelivered, markDeliveryFailed, recordFailedAttempt } from "../store/deliveries";
+import {
+  claimDeliveryAttempt,
+  markDelivered,
+  markDeliveryFailed,
+  postponeDelivery,
+  recordFailedAttempt,
+} from "../store/deliveries";
 import { afterFailure } from "./backoff";
 import { deliveryIdOf, sendForwards } from "./message";
 import { deliveryBody } from "./payload";
@@ -22,6 +31,8 @@ import { sendDelivery } from "./send";
 const DUE_SLACK_MS = 5_000;
 /** Added to the timeout for how long a taken attempt holds the delivery. */
 const LEASE_MARGIN_MS = 60_000;
+/** How long a delivery waits for a replay of its event to settle before looking again. */
+export const REPLAY_WAIT_MS = 60_000;
 
 export async function consumeForwards(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = readForwardConfig(env);
@@ -69,6 +80,11 @@ async function attemptDelivery(env: Env, config: ForwardConfig, message: Message
       message.ack();
       return;
     }
+    if (event.status === "received") {
+      await waitForReplay(env, id, delivery.retry_until);
+      message.ack();
+      return;
+    }
     const outcome = await sendDelivery(config, id, deliveryBody({ createdAt: delivery.created_at, event, order }));
     const at = Date.now();
     const attempts = delivery.attempts + 1;
@@ -94,4 +110,23 @@ async function attemptDelivery(env: Env, config: ForwardConfig, message: Message
   } catch (err) {
     retryLater(err);
   }
+}
+
+/**
+ * The event is being replayed: look again in REPLAY_WAIT_MS (not past `retryUntil`), or end the
+ * delivery `failed` when its window is over. A lost message is re-sent by the sweeper.
+ */
+async function waitForReplay(env: Env, id: string, retryUntil: number): Promise<void> {
+  const now = Date.now();
+  if (now >= retryUntil) {
+    await markDeliveryFailed(env.DB, id, "the event was still being replayed when the delivery's retry window ended");
+    log("warn", "forward_failed_replaying", { delivery_id: id });
+    return;
+  }
+  const nextAttemptAt = Math.min(now + REPLAY_WAIT_MS, retryUntil);
+  await postponeDelivery(env.DB, id, nextAttemptAt);
+  log("info", "forward_waits_for_replay", { delivery_id: id });
+  await sendForwards(env.FORWARDS, [id], Math.ceil((nextAttemptAt - now) / 1000)).catch((err: unknown) => {
+    log("error", "forward_send_failed", { delivery_id: id, error: describeError(err) });
+  });
 }

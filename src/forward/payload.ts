@@ -5,7 +5,8 @@
  * `timestamp` is when the event settled (the delivery's creation), the same on every attempt of
  * one delivery; the attempt's own time is the `webhook-timestamp` header. `event` is the event
  * summary as the read API shows it (no payload) and `order` Omisell's order data from the stored
- * snapshot, both as they are at the attempt: a retry sends the latest order.
+ * snapshot, both as they are at the attempt: a retry sends the latest order. The consumer never
+ * builds a body for an event that is `received` again (being replayed), so its status is final.
  */
 import { publicEventSummary } from "../events/summary";
 import type { EventSummaryRow } from "../events/vocabulary";

@@ -26,12 +26,19 @@ export type DeliveryRow = {
 };
 
 /** The statuses after which an event is forwarded. */
-const SETTLED = "('processed', 'skipped', 'failed')";
+export const SETTLED = "('processed', 'skipped', 'failed')";
+
+/**
+ * The settlement key of an event row `e`: its status and its change-feed `seq`. Every status
+ * change takes a new `seq`, so a replay that settles the event again (even failing exactly as
+ * before, same attempts and processed_at) has a new key, while asking twice for one settlement
+ * finds the same key.
+ */
+export const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
 
 /**
  * A pending delivery for each event that has settled, unless this settlement of it already has
- * one. The settlement is the event's status, processed_at and attempts: a replay that settles the
- * event again changes one of them and gets a new delivery. Returns the ids created.
+ * one (the unique (event_id, settlement) key makes a repeat a no-op). Returns the ids created.
  */
 export async function createDeliveries(
   db: D1Database,
@@ -40,19 +47,28 @@ export async function createDeliveries(
   retryUntil: number,
 ): Promise<string[]> {
   if (items.length === 0) return [];
-  const statements = items.map((item) =>
+  const results = await db.batch<{ id: string }>(createDeliveryStatements(db, items, now, retryUntil));
+  return results.flatMap((result) => result.results.map((row) => row.id));
+}
+
+/** The inserts of `createDeliveries`, for a caller that adds a write of its own to the batch. */
+export function createDeliveryStatements(
+  db: D1Database,
+  items: { id: string; eventId: string }[],
+  now: number,
+  retryUntil: number,
+): D1PreparedStatement[] {
+  return items.map((item) =>
     db
       .prepare(
         `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
-         SELECT ?1, e.id, e.status || ':' || COALESCE(e.processed_at, '') || ':' || e.attempts, 'pending', 0, ?3, ?4, ?3
+         SELECT ?1, e.id, ${SETTLEMENT_OF_E}, 'pending', 0, ?3, ?4, ?3
          FROM events e WHERE e.id = ?2 AND e.status IN ${SETTLED}
          ON CONFLICT (event_id, settlement) DO NOTHING
          RETURNING id`,
       )
       .bind(item.id, item.eventId, now, retryUntil),
   );
-  const results = await db.batch<{ id: string }>(statements);
-  return results.flatMap((result) => result.results.map((row) => row.id));
 }
 
 export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummaryRow | null; order: string | null };
@@ -128,7 +144,15 @@ export async function recordFailedAttempt(
     .run();
 }
 
-/** Nothing can be sent (the event is gone): `failed` with the reason, no attempt counted. */
+/** The next attempt moved to `nextAttemptAt` without counting one (nothing was sent). */
+export async function postponeDelivery(db: D1Database, id: string, nextAttemptAt: number): Promise<void> {
+  await db
+    .prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'")
+    .bind(id, nextAttemptAt)
+    .run();
+}
+
+/** Nothing can be sent (the event is gone, or never settled again in time): `failed` with the reason, no attempt counted. */
 export async function markDeliveryFailed(db: D1Database, id: string, error: string): Promise<void> {
   await db
     .prepare(

@@ -34,8 +34,24 @@ export async function settleExpiredFollowups(
 }
 
 /**
+ * The purge, exported so the query-plan test explains exactly what runs. The pending-delivery
+ * check names its index: left to itself SQLite picks a status index and reads every pending
+ * delivery for each event, which during a destination outage is thousands a row.
+ */
+export const RETENTION_SQL = {
+  purgeSettled: `DELETE FROM events WHERE id IN
+    (SELECT id FROM events e WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
+       AND NOT EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_by_event
+                       WHERE d.event_id = e.id AND d.status = 'pending')
+     ORDER BY id LIMIT ?3)`,
+} as const;
+
+/**
  * Deletes up to `limit` events received before `idBound` that are settled, and settled before
- * `settledBefore` (an event replayed and settled again lately stays a while). Returns how many went.
+ * `settledBefore` (an event replayed and settled again lately stays a while). An event with a
+ * `pending` delivery is kept: forwarding retries for days, longer than the grace after settling,
+ * and each attempt reads the event; it goes on a run after its deliveries have ended. Returns how
+ * many went.
  */
 export async function purgeSettledEventsBefore(
   db: D1Database,
@@ -43,13 +59,6 @@ export async function purgeSettledEventsBefore(
   settledBefore: number,
   limit: number,
 ): Promise<number> {
-  const result = await db
-    .prepare(
-      `DELETE FROM events WHERE id IN
-         (SELECT id FROM events WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
-          ORDER BY id LIMIT ?3)`,
-    )
-    .bind(idBound, settledBefore, limit)
-    .run();
+  const result = await db.prepare(RETENTION_SQL.purgeSettled).bind(idBound, settledBefore, limit).run();
   return result.meta.changes;
 }
