@@ -6,6 +6,8 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
+import { encodeIdTime, newEventId } from "../src/lib/ids";
+import { getReplay, insertReplay } from "../src/store/replays";
 import { getSnapshot, upsertSnapshot } from "../src/store/resources";
 import { insertReceivedEvent, newOrderNumber, readEvent } from "./helpers/followup";
 
@@ -161,6 +163,36 @@ describe("the sweeper during a queue backlog", () => {
     await runCron(now);
 
     expect(bodies).toContainEqual({ eventId: replayed, reason: "sweep", generation: 3 });
+  });
+});
+
+describe("bulk replay continuation", () => {
+  it("advances a bulk replay although the sweep fails", async () => {
+    const now = Date.now() + 400 * DAY;
+    const seller = `sweep-fails-${crypto.randomUUID()}`;
+    const failed = await insertReceivedEvent({ status: "failed", seller_id: seller, receivedAt: now - 2 * DAY });
+    await insertReceivedEvent({ receivedAt: now - 60 * MINUTE }); // stuck: the sweep tries to send it
+    const replayId = newEventId(now - MINUTE);
+    await insertReplay(env.DB, {
+      id: replayId,
+      filters: JSON.stringify({ status: "failed", seller_id: seller }),
+      matched: 1,
+      cursor: null,
+      upper_id: encodeIdTime(now),
+      created_at: now - MINUTE,
+    });
+    const replayed: string[] = [];
+    vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+      const bodies = [...messages].map((message) => message.body as { eventId: string; reason: string });
+      if (bodies.some((body) => body.reason !== "replay")) throw new Error("queue refuses the sweep");
+      replayed.push(...bodies.map((body) => body.eventId));
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+    });
+
+    await expect(runCron(now)).rejects.toThrow(/refuses the sweep/);
+
+    expect(replayed).toContain(failed);
+    expect(await getReplay(env.DB, replayId)).toMatchObject({ queued: 1 });
   });
 });
 

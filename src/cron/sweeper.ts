@@ -1,7 +1,7 @@
 /**
  * The sweeper: re-enqueues events still `received` whose follow-up is overdue by
- * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed),
- * then lets unfinished bulk replays enqueue their next chunks. It marks what it re-enqueued, so
+ * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed).
+ * It marks what it re-enqueued, so
  * running it again right away sends nothing twice; an event waiting out a retry delay is not
  * overdue until that delay has passed.
  *
@@ -14,7 +14,6 @@
  * event has settled.
  */
 import { readConfig } from "../config";
-import { continueReplays } from "../followup/bulk-replay";
 import { enqueueFollowups, followupBody } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
@@ -51,6 +50,5 @@ export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<numb
     );
     log("warn", "followups_swept", { count: overdue.length });
   }
-  await continueReplays(env, nowMs);
   return overdue.length;
 }

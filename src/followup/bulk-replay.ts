@@ -3,7 +3,7 @@
  * one request brings every failed event back). The request records the replay and how many events
  * it matches; the events are then reopened and enqueued in chunks of REPLAY_CHUNK, walking up the
  * id index from a cursor, never in one unbounded statement. The request does the first chunk, the
- * cron (with the sweeper) the rest.
+ * cron (its own job, whatever the sweeper does) the rest.
  *
  * A replay must not starve new pushes: its messages go at the lowest priority of the rate limiter,
  * and a chunk is only enqueued while fewer than REPLAY_IN_FLIGHT of the replay's events are still
