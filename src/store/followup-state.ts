@@ -198,6 +198,21 @@ export async function listOverdueFollowups(
   return results;
 }
 
+/**
+ * The follow-up message could not be sent (push or replay): the event is due from when it arrived
+ * or was reopened, so the sweeper sends it after SWEEP_AFTER_SECONDS instead of waiting for the
+ * never-scheduled rule. A time the consumer or the sweeper already set is kept.
+ */
+export async function markFollowupDue(db: D1Database, eventId: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET next_attempt_at = COALESCE(reopened_at, received_at)
+       WHERE id = ?1 AND status = 'received' AND next_attempt_at IS NULL`,
+    )
+    .bind(eventId)
+    .run();
+}
+
 /** Notes that a follow-up was just enqueued again (sweep), so the next sweep leaves it alone. */
 export async function markFollowupsRescheduled(db: D1Database, ids: string[], at: number): Promise<void> {
   await db
