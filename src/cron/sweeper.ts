@@ -10,14 +10,33 @@
  * backlog. It is re-sent only when the queue has evidently lost it: the consumer has since settled
  * an event received SWEEP_AFTER later (it got past this one's place in the queue), or it is
  * SWEEP_LOST_AFTER_SECONDS old (default 30 min: a backlog that long, or a lost last push with
- * nothing after it). A spare message costs no Omisell call: the consumer acknowledges it once the
+ * nothing after it). A replayed event is treated alike, its wait counted from its reopen; a push
+ * or replay whose enqueue failed is marked due at once, so it is re-sent after SWEEP_AFTER. A spare message costs no Omisell call: the consumer acknowledges it once the
  * event has settled.
  */
 import { readConfig } from "../config";
-import { enqueueFollowups, followupBody } from "../followup/message";
+import { enqueueFollowups, type FollowupMessage, followupBody } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { consumerFrontier, listOverdueFollowups, markFollowupsRescheduled } from "../store/followup-state";
+import {
+  consumerFrontier,
+  listOverdueFollowups,
+  markFollowupsRescheduled,
+  type OverdueFollowup,
+} from "../store/followup-state";
+
+/**
+ * The message re-sent for an overdue follow-up, as the follow-up it stands for: a replay keeps its
+ * lowest priority and its own retry budget (counted from the attempts it was reopened with), an
+ * event reconciliation added keeps reconcile priority, any other goes as a push would.
+ */
+export function sweptFollowup(event: OverdueFollowup): FollowupMessage {
+  if (event.reopened_at !== null) {
+    return followupBody(event.id, "replay", event.reopen_attempts ?? undefined, event.generation);
+  }
+  const reason = event.source === "reconcile" ? "reconcile" : "sweep";
+  return followupBody(event.id, reason, undefined, event.generation);
+}
 
 /** Per run; the cron runs every minute, so a large backlog drains over a few runs. */
 const SWEEP_LIMIT = 500;
@@ -43,11 +62,7 @@ export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<numb
       overdue.map((event) => event.id),
       nowMs,
     );
-    await enqueueFollowups(
-      env.FOLLOWUPS,
-      overdue.map((event) => followupBody(event.id, "sweep", undefined, event.generation)),
-      "sweep",
-    );
+    await enqueueFollowups(env.FOLLOWUPS, overdue.map(sweptFollowup), "sweep");
     log("warn", "followups_swept", { count: overdue.length });
   }
   return overdue.length;
