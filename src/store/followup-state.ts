@@ -82,14 +82,20 @@ export async function recordFollowupRetry(
     .run();
 }
 
-/** A permanent failure: `failed` at once, with one more attempt and the error. */
-export async function markEventsFailed(db: D1Database, attempts: readonly AttemptRef[], error: string): Promise<void> {
+/** A permanent failure: `failed` at once, with one more attempt, the error and when it settled. */
+export async function markEventsFailed(
+  db: D1Database,
+  attempts: readonly AttemptRef[],
+  error: string,
+  at: number,
+): Promise<void> {
   await db
     .prepare(
-      `UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = NULL
+      `UPDATE events SET status = 'failed', processed_at = ?3, attempts = attempts + 1, last_error = ?2,
+         next_attempt_at = NULL
        WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(attemptKeys(attempts), error)
+    .bind(attemptKeys(attempts), error, at)
     .run();
 }
 
@@ -110,19 +116,21 @@ export function markEventSkippedStatement(
 
 /**
  * The queue gave up on the message (dead letter): `failed`, keeping the error of the last
- * attempt when there is one (it says more than "retries exhausted").
+ * attempt when there is one (it says more than "retries exhausted"), and when it settled.
  */
 export async function markEventDeadLettered(
   db: D1Database,
   attempt: AttemptRef,
   fallbackError: string,
+  at: number,
 ): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE events SET status = 'failed', last_error = COALESCE(last_error, ?2), next_attempt_at = NULL
+      `UPDATE events SET status = 'failed', processed_at = ?3, last_error = COALESCE(last_error, ?2),
+         next_attempt_at = NULL
        WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(attemptKeys([attempt]), fallbackError)
+    .bind(attemptKeys([attempt]), fallbackError, at)
     .run();
   return result.meta.changes > 0;
 }
