@@ -4,11 +4,11 @@
  */
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
 import { newEventId } from "../src/lib/ids";
 import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
-import { insertReceivedEvent } from "./helpers/followup";
+import { deliver, insertReceivedEvent, stubOmisell } from "./helpers/followup";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
 import { BASE } from "./helpers/read-api";
 
@@ -37,6 +37,10 @@ beforeEach(async () => {
   ]);
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe("GET /health/pipeline", () => {
   it("answers 200 ok without a token, and is not cached", async () => {
     await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
@@ -56,7 +60,9 @@ describe("GET /health/pipeline", () => {
   });
 
   it("turns 503 failures on an event failed within the hour, and 200 once it is replayed", async () => {
-    const failed = await insertReceivedEvent({ receivedAt: Date.now() - 2 * MINUTE, status: "failed" });
+    const failed = await insertReceivedEvent({ receivedAt: Date.now() - 2 * 60 * MINUTE });
+    stubOmisell(() => new Response("bad request", { status: 400 }));
+    await deliver([{ eventId: failed }]);
     expect(await health()).toMatchObject(degraded("failures"));
 
     await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(failed).run();

@@ -125,7 +125,8 @@ describe("the cron's reconciliation", () => {
 
   it("keeps sweeping and continuing manual runs when the periodic reconciliation fails", async () => {
     const now = Date.now();
-    const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    // Never scheduled and older than SWEEP_LOST_AFTER_SECONDS: the sweeper re-sends it.
+    const stuck = await insertReceivedEvent({ receivedAt: now - 40 * MINUTE });
     const sent = recordSends();
     const id = await startManualRun(cronEnv, now - 2 * HOUR, now - HOUR, now - MINUTE);
     const broken = { ...cronEnv, RECONCILE_EVERY_MINUTES: "every now and then" } as Env;
@@ -139,7 +140,8 @@ describe("the cron's reconciliation", () => {
   it("records a failed run when Omisell's order list answers an error, and sweeps all the same", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const stuck = await insertReceivedEvent({ receivedAt: now - 10 * MINUTE });
+    // Never scheduled and older than SWEEP_LOST_AFTER_SECONDS: the sweeper re-sends it.
+    const stuck = await insertReceivedEvent({ receivedAt: now - 40 * MINUTE });
     const sent = recordSends();
     const nowhere = { ...cronEnv, OMISELL_API_BASE: "https://api.omisell.test/nowhere" } as Env;
 

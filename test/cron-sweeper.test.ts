@@ -6,6 +6,10 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
+import type { FollowupMessage } from "../src/followup/message";
+import { replayEvent } from "../src/followup/replay";
+import { encodeIdTime, newEventId } from "../src/lib/ids";
+import { getReplay, insertReplay } from "../src/store/replays";
 import { getSnapshot, upsertSnapshot } from "../src/store/resources";
 import { insertReceivedEvent, newOrderNumber, readEvent } from "./helpers/followup";
 
@@ -38,6 +42,68 @@ function consumerPassed(at: number) {
 async function runCron(at: number) {
   await runScheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env);
 }
+
+/** Records every follow-up body sent in batches (the sweeper's, the bulk replays'). */
+function captureBodies() {
+  const bodies: FollowupMessage[] = [];
+  vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+    for (const message of messages) bodies.push(message.body as FollowupMessage);
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+  });
+  return bodies;
+}
+
+// First in the file: no settled event of a later test is newer yet, so the queue's frontier is
+// not ahead of these replays (they run at the real time, as replayEvent does).
+describe("the sweeper and replayed events", () => {
+  // Removed afterwards: still `received`, they would be swept by the later tests' runs.
+  const made: string[] = [];
+  afterEach(async () => {
+    await env.DB.prepare("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))")
+      .bind(JSON.stringify(made.splice(0)))
+      .run();
+  });
+
+  it("re-sends a replay whose enqueue was lost with the replay's retry budget and priority", async () => {
+    const start = Date.now();
+    const id = await insertReceivedEvent({ status: "failed", attempts: 6, receivedAt: start - 3 * DAY });
+    made.push(id);
+    vi.spyOn(env.FOLLOWUPS, "send").mockRejectedValue(new Error("queue unavailable"));
+    expect(await replayEvent(env, id)).toMatchObject({ delivery: "scheduled" });
+    const bodies = captureBodies();
+
+    await runCron(start + 6 * MINUTE);
+
+    expect(bodies).toContainEqual({ eventId: id, reason: "replay", attemptsBefore: 6, generation: 1 });
+  });
+
+  it("leaves a replayed event waiting in a queue backlog alone past SWEEP_AFTER, and re-sends it once lost", async () => {
+    const start = Date.now();
+    const id = await insertReceivedEvent({ status: "failed", receivedAt: start - 3 * DAY });
+    made.push(id);
+    vi.spyOn(env.FOLLOWUPS, "send").mockResolvedValue(undefined as never);
+    expect(await replayEvent(env, id)).toMatchObject({ delivery: "queued" });
+    const bodies = captureBodies();
+
+    await runCron(start + 10 * MINUTE);
+    expect(bodies.map((body) => body.eventId)).not.toContain(id);
+
+    await runCron(start + 31 * MINUTE);
+    expect(bodies).toContainEqual({ eventId: id, reason: "replay", generation: 1 });
+  });
+
+  it("re-sends a lost follow-up of an event reconciliation added at reconcile priority", async () => {
+    const start = Date.now();
+    const id = await insertReceivedEvent({ receivedAt: start - 40 * MINUTE });
+    made.push(id);
+    await env.DB.prepare("UPDATE events SET source = 'reconcile' WHERE id = ?1").bind(id).run();
+    const bodies = captureBodies();
+
+    await runCron(start);
+
+    expect(bodies).toContainEqual({ eventId: id, reason: "reconcile" });
+  });
+});
 
 describe("the sweeper", () => {
   it("re-enqueues an event left received longer than SWEEP_AFTER_SECONDS once the queue has moved past it", async () => {
@@ -161,6 +227,36 @@ describe("the sweeper during a queue backlog", () => {
     await runCron(now);
 
     expect(bodies).toContainEqual({ eventId: replayed, reason: "sweep", generation: 3 });
+  });
+});
+
+describe("bulk replay continuation", () => {
+  it("advances a bulk replay although the sweep fails", async () => {
+    const now = Date.now() + 400 * DAY;
+    const seller = `sweep-fails-${crypto.randomUUID()}`;
+    const failed = await insertReceivedEvent({ status: "failed", seller_id: seller, receivedAt: now - 2 * DAY });
+    await insertReceivedEvent({ receivedAt: now - 60 * MINUTE }); // stuck: the sweep tries to send it
+    const replayId = newEventId(now - MINUTE);
+    await insertReplay(env.DB, {
+      id: replayId,
+      filters: JSON.stringify({ status: "failed", seller_id: seller }),
+      matched: 1,
+      cursor: null,
+      upper_id: encodeIdTime(now),
+      created_at: now - MINUTE,
+    });
+    const replayed: string[] = [];
+    vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
+      const bodies = [...messages].map((message) => message.body as { eventId: string; reason: string });
+      if (bodies.some((body) => body.reason !== "replay")) throw new Error("queue refuses the sweep");
+      replayed.push(...bodies.map((body) => body.eventId));
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
+    });
+
+    await expect(runCron(now)).rejects.toThrow(/refuses the sweep/);
+
+    expect(replayed).toContain(failed);
+    expect(await getReplay(env.DB, replayId)).toMatchObject({ queued: 1 });
   });
 });
 

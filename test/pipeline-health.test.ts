@@ -3,11 +3,17 @@
  * read from D1 (events and reconciliation runs).
  */
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkPipelineHealth, evaluatePipeline, type PipelineInputs } from "../src/health/pipeline";
 import { newEventId } from "../src/lib/ids";
+import { reopenEventForReplay } from "../src/store/followup-state";
+import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
 import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
-import { insertReceivedEvent } from "./helpers/followup";
+import { deliver, insertReceivedEvent, readEvent, stubOmisell } from "./helpers/followup";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -141,13 +147,62 @@ describe("pipeline health read from D1", () => {
 
   it("dates a failure by when it failed, not by when the event arrived", async () => {
     const now = Date.now();
-    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, status: "failed" });
-    expect(await check(now)).toEqual({ status: "ok" });
+    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE });
+    stubOmisell(() => new Response("bad request", { status: 400 }));
+    await deliver([{ eventId: failed }]);
 
-    await env.DB.prepare("UPDATE events SET processed_at = ?2 WHERE id = ?1")
-      .bind(failed, now - 10 * MINUTE)
-      .run();
-    expect(await check(now)).toEqual({ status: "degraded", reasons: ["failures"] });
+    const row = await readEvent(failed);
+    expect(row).toMatchObject({ status: "failed" });
+    expect(row?.processed_at).toBeGreaterThanOrEqual(now);
+    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures"] });
+  });
+
+  it("dates a dead-lettered event by when the queue gave up on it", async () => {
+    const now = Date.now();
+    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE });
+    await deliver([{ eventId: failed }], "omisell-followups-dlq");
+
+    const row = await readEvent(failed);
+    expect(row).toMatchObject({ status: "failed" });
+    expect(row?.processed_at).toBeGreaterThanOrEqual(now);
+    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures"] });
+  });
+
+  it("stays ok when an event failed long ago", async () => {
+    const failed = await insertReceivedEvent({ receivedAt: Date.now() - 5 * 60 * MINUTE });
+    stubOmisell(() => new Response("bad request", { status: 400 }));
+    await deliver([{ eventId: failed }]);
+
+    const later = await check(Date.now() + 2 * 60 * MINUTE);
+    expect("reasons" in later ? later.reasons : []).not.toContain("failures");
+  });
+
+  it("does not call a replay of an old event a stale backlog", async () => {
+    const now = Date.now();
+    const old = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, status: "processed" });
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    await reopenEventForReplay(env.DB, old, now - MINUTE);
+
+    expect(await check(now)).toEqual({ status: "ok" });
+  });
+
+  it("still calls a replay waiting longer than the backlog bound a stale backlog", async () => {
+    const now = Date.now();
+    const old = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, status: "processed" });
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    await reopenEventForReplay(env.DB, old, now - 31 * MINUTE);
+
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["backlog_stale"] });
+  });
+
+  it("finds a stuck event behind a fresh replay of an older one", async () => {
+    const now = Date.now();
+    const old = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, status: "processed" });
+    await insertReceivedEvent({ receivedAt: now - 40 * MINUTE });
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    await reopenEventForReplay(env.DB, old, now - MINUTE);
+
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["backlog_stale"] });
   });
 
   it("reads silence from the pushes and the events reconciliation added", async () => {
@@ -186,5 +241,24 @@ describe("pipeline health read from D1", () => {
 
     await record("done", 400, 0, now - MINUTE);
     expect(await check(now)).toEqual({ status: "ok" });
+  });
+});
+
+describe("the pipeline reads", () => {
+  const planOf = async (sql: string) => {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).all<{ detail: string }>();
+    return results.map((row) => row.detail).join(" | ");
+  };
+
+  it("find the longest-waiting event with one seek on events_waiting_since, no sort", async () => {
+    const plan = await planOf(PIPELINE_HEALTH_SQL.oldestReceived);
+    expect(plan).toContain("events_waiting_since");
+    expect(plan).not.toContain("TEMP B-TREE");
+  });
+
+  it("find the newest failure with one seek on events_failed_by_time, no sort", async () => {
+    const plan = await planOf(PIPELINE_HEALTH_SQL.lastFailure);
+    expect(plan).toContain("events_failed_by_time");
+    expect(plan).not.toContain("TEMP B-TREE");
   });
 });

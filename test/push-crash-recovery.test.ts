@@ -143,6 +143,36 @@ describe("failures the worker survives", () => {
     expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({ status: "received" });
   });
 
+  it("an enqueue failure marks the row due at its arrival, so the sweeper re-sends it after SWEEP_AFTER", async () => {
+    steps.enqueue = () => Promise.reject(new Error("Queue send failed"));
+    const res = await fetchWithEnv(await signedRequest(samplePush()), {}, steps);
+    const row = await eventRow(res.headers.get("Push-Event-Id") as string);
+    expect(row).toMatchObject({ status: "received" });
+    expect(row?.next_attempt_at).toBe(row?.received_at);
+  });
+
+  it("a sent follow-up costs no second write: the row stays never scheduled", async () => {
+    const marked: string[] = [];
+    steps.markDue = async (_db, eventId) => {
+      marked.push(eventId);
+    };
+    const res = await fetchWithEnv(await signedRequest(samplePush()), {}, steps);
+    expect(res.headers.get("Push-Status")).toBe("accepted");
+    expect(marked).toEqual([]);
+    expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({ next_attempt_at: null });
+  });
+
+  it("an enqueue failure whose mark fails too still answers 200, the row left for the lost-after rule", async () => {
+    steps.enqueue = () => Promise.reject(new Error("Queue send failed"));
+    steps.markDue = () => Promise.reject(new Error("D1 unavailable"));
+    const res = await fetchWithEnv(await signedRequest(samplePush()), {}, steps);
+    expect(res.headers.get("Push-Status")).toBe("accepted");
+    expect(await eventRow(res.headers.get("Push-Event-Id") as string)).toMatchObject({
+      status: "received",
+      next_attempt_at: null,
+    });
+  });
+
   it("a finish failure still answers 200; a later copy, past the hold, is told duplicate by D1", async () => {
     const push = samplePush();
     steps.finish = () => Promise.reject(new Error("Durable Object reset"));

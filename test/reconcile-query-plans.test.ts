@@ -31,7 +31,6 @@ const PARAMS: Record<string, (string | number)[]> = {
   sumCronRuns: [encodeIdTime(Date.now() - 86_400_000)],
   abandonedRuns: [encodeIdTime(Date.now() - 3_600_000)],
   runningManualRuns: [5],
-  lastFailure: [encodeIdTime(Date.now() - 86_400_000)],
   lastPush: [encodeIdTime(Date.now() - 7_200_000)],
   lastMissed: ["reconcile.order_changed"],
   coverage: [encodeIdTime(Date.now() - 86_400_000)],

@@ -1,12 +1,14 @@
 /**
- * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, purge what is
- * past retention (reconciliation runs included), roll new events up into the stats' counts,
- * re-send overdue forwarding deliveries, and reconcile missed pushes (the periodic run when it
+ * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, enqueue the
+ * next chunks of unfinished bulk replays, purge what is past retention (reconciliation runs
+ * included), roll new events up into the stats' counts, re-send overdue forwarding deliveries,
+ * and reconcile missed pushes (the periodic run when it
  * is due, then the next windows of manual runs). The jobs are independent: each runs whatever
  * the others do, and a failure is logged under the job's name.
  */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
+import { continueReplays } from "../followup/bulk-replay";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
 import { liveReconcileDeps } from "../reconcile/deps";
@@ -50,6 +52,7 @@ export async function runScheduled(
   // Async, so a job that throws before its first await still lets the others run.
   const jobs: [string, () => Promise<unknown>][] = [
     ["sweep", async () => sweepStuckFollowups(env, now)],
+    ["replays", async () => continueReplays(env, now)],
     ["purge", async () => purgePastRetention(env, now)],
     ["purge_runs", async () => purgeOldRuns(env, now)],
     ["rollup", async () => rollUpEventCounts(env, now)],

@@ -1,7 +1,7 @@
 /**
  * The sweeper: re-enqueues events still `received` whose follow-up is overdue by
- * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed),
- * then lets unfinished bulk replays enqueue their next chunks. It marks what it re-enqueued, so
+ * SWEEP_AFTER_SECONDS (a lost enqueue, a consumer that crashed, a replay whose enqueue failed).
+ * It marks what it re-enqueued, so
  * running it again right away sends nothing twice; an event waiting out a retry delay is not
  * overdue until that delay has passed.
  *
@@ -10,15 +10,33 @@
  * backlog. It is re-sent only when the queue has evidently lost it: the consumer has since settled
  * an event received SWEEP_AFTER later (it got past this one's place in the queue), or it is
  * SWEEP_LOST_AFTER_SECONDS old (default 30 min: a backlog that long, or a lost last push with
- * nothing after it). A spare message costs no Omisell call: the consumer acknowledges it once the
+ * nothing after it). A replayed event is treated alike, its wait counted from its reopen; a push
+ * or replay whose enqueue failed is marked due at once, so it is re-sent after SWEEP_AFTER. A spare message costs no Omisell call: the consumer acknowledges it once the
  * event has settled.
  */
 import { readConfig } from "../config";
-import { continueReplays } from "../followup/bulk-replay";
-import { enqueueFollowups, followupBody } from "../followup/message";
+import { enqueueFollowups, type FollowupMessage, followupBody } from "../followup/message";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { consumerFrontier, listOverdueFollowups, markFollowupsRescheduled } from "../store/followup-state";
+import {
+  consumerFrontier,
+  listOverdueFollowups,
+  markFollowupsRescheduled,
+  type OverdueFollowup,
+} from "../store/followup-state";
+
+/**
+ * The message re-sent for an overdue follow-up, as the follow-up it stands for: a replay keeps its
+ * lowest priority and its own retry budget (counted from the attempts it was reopened with), an
+ * event reconciliation added keeps reconcile priority, any other goes as a push would.
+ */
+export function sweptFollowup(event: OverdueFollowup): FollowupMessage {
+  if (event.reopened_at !== null) {
+    return followupBody(event.id, "replay", event.reopen_attempts ?? undefined, event.generation);
+  }
+  const reason = event.source === "reconcile" ? "reconcile" : "sweep";
+  return followupBody(event.id, reason, undefined, event.generation);
+}
 
 /** Per run; the cron runs every minute, so a large backlog drains over a few runs. */
 const SWEEP_LIMIT = 500;
@@ -44,13 +62,8 @@ export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<numb
       overdue.map((event) => event.id),
       nowMs,
     );
-    await enqueueFollowups(
-      env.FOLLOWUPS,
-      overdue.map((event) => followupBody(event.id, "sweep", undefined, event.generation)),
-      "sweep",
-    );
+    await enqueueFollowups(env.FOLLOWUPS, overdue.map(sweptFollowup), "sweep");
     log("warn", "followups_swept", { count: overdue.length });
   }
-  await continueReplays(env, nowMs);
   return overdue.length;
 }

@@ -3,7 +3,7 @@
  * one request brings every failed event back). The request records the replay and how many events
  * it matches; the events are then reopened and enqueued in chunks of REPLAY_CHUNK, walking up the
  * id index from a cursor, never in one unbounded statement. The request does the first chunk, the
- * cron (with the sweeper) the rest.
+ * cron (its own job, whatever the sweeper does) the rest.
  *
  * A replay must not starve new pushes: its messages go at the lowest priority of the rate limiter,
  * and a chunk is only enqueued while fewer than REPLAY_IN_FLIGHT of the replay's events are still
@@ -12,6 +12,7 @@
 import { describeError } from "../errors";
 import { encodeIdTime, newEventId } from "../lib/ids";
 import { log } from "../lib/log";
+import { markFollowupsDue } from "../store/followup-state";
 import {
   advanceReplay,
   countReplayable,
@@ -86,7 +87,8 @@ export async function continueReplays(env: Env, now: number): Promise<number> {
 
 /**
  * One chunk: reopen, advance the cursor, enqueue. A failed enqueue loses nothing: the reopened
- * events are `received` and due now, so the sweeper sends them after SWEEP_AFTER_SECONDS.
+ * events are `received` and marked due, so the sweeper sends them after SWEEP_AFTER_SECONDS (and,
+ * should that mark fail too, after SWEEP_LOST_AFTER_SECONDS).
  */
 async function replayChunk(env: Env, replay: ReplayRow, now: number): Promise<number> {
   const filters = JSON.parse(replay.filters) as ReplayFilters;
@@ -94,11 +96,19 @@ async function replayChunk(env: Env, replay: ReplayRow, now: number): Promise<nu
   const finished = reopened.length < REPLAY_CHUNK ? now : null;
   await advanceReplay(env.DB, replay.id, reopened.at(-1)?.id ?? null, reopened.length, finished);
   if (reopened.length > 0) {
-    await enqueueFollowups(
-      env.FOLLOWUPS,
-      reopened.map((event) => followupBody(event.id, "replay", event.attempts, event.generation)),
-      "replay",
-    );
+    try {
+      await enqueueFollowups(
+        env.FOLLOWUPS,
+        reopened.map((event) => followupBody(event.id, "replay", event.attempts, event.generation)),
+        "replay",
+      );
+    } catch (err) {
+      await markFollowupsDue(
+        env.DB,
+        reopened.map((event) => event.id),
+      ).catch((markErr: unknown) => log("error", "followup_mark_due_failed", { error: describeError(markErr) }));
+      throw err;
+    }
   }
   log("info", "replay_chunk", { replay_id: replay.id, reopened: reopened.length, finished: finished !== null });
   return reopened.length;

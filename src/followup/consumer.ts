@@ -179,7 +179,12 @@ async function handleFailure(
   if (plan.fail.length > 0) {
     const ids = eventIdsOf(plan.fail);
     log("warn", "followup_failed", { order: orderNumber, events: ids, error: failure.error, kind: failure.kind });
-    await settle(env, plan.fail, () => markEventsFailed(env.DB, plan.fail.map(attemptOf), failure.error), config);
+    await settle(
+      env,
+      plan.fail,
+      () => markEventsFailed(env.DB, plan.fail.map(attemptOf), failure.error, Date.now()),
+      config,
+    );
   }
 
   if (plan.retry.length > 0) {

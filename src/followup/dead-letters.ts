@@ -25,6 +25,7 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, e
         env.DB,
         { id: eventId, generation: generationOf(message) },
         "the queue gave up on this follow-up after its retries (no error was recorded)",
+        Date.now(),
       );
       if (marked) {
         log("warn", "followup_dead_lettered", { event_id: eventId });

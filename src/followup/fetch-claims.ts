@@ -6,12 +6,26 @@
 import type { Config } from "../config";
 import { describeError } from "../errors";
 import { log } from "../lib/log";
+import { LIMITER_WAIT_BOUND_MS } from "../omisell/client";
 import { claimOrderFetches } from "../store/fetch-claims";
 import type { FollowupMessage } from "./message";
 import type { OrderGroup } from "./plan";
 import { sendBack } from "./send-back";
 
 type QueueMessage = Message<FollowupMessage>;
+
+/** Slack on top of the calls themselves: the claim statement, the writes after the fetch. */
+const LEASE_MARGIN_MS = 10_000;
+
+/**
+ * How long a batch's claims last. The fetches run `parallelism` at a time, so the last order of a
+ * big batch is fetched several rounds after the claim was taken: the lease covers every round, each
+ * a whole call (limiter waits included).
+ */
+export function fetchClaimLeaseMs(orders: number, parallelism: number, callTimeoutMs: number): number {
+  const rounds = Math.max(1, Math.ceil(orders / Math.max(1, parallelism)));
+  return rounds * (callTimeoutMs + LIMITER_WAIT_BOUND_MS) + LEASE_MARGIN_MS;
+}
 
 /** Seconds before the events of an order another batch is fetching look for its snapshot. */
 const CLAIMED_WAIT_SECONDS = 2;
@@ -30,8 +44,7 @@ export async function claimFetches(
 ): Promise<OrderGroup<QueueMessage>[]> {
   let claimed: Set<string>;
   try {
-    // The lease covers a whole call, limiter waits included.
-    const until = now + config.OMISELL_API_TIMEOUT_MS + 10_000;
+    const until = now + fetchClaimLeaseMs(groups.length, config.FOLLOWUP_PARALLELISM, config.OMISELL_API_TIMEOUT_MS);
     claimed = await claimOrderFetches(
       env.DB,
       groups.map((group) => group.orderNumber),

@@ -10,7 +10,7 @@
  */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
-import { reopenEventForReplay } from "../store/followup-state";
+import { markFollowupDue, reopenEventForReplay } from "../store/followup-state";
 import { enqueueFollowup } from "./message";
 
 export type ReplayOutcome = {
@@ -35,6 +35,11 @@ export async function replayEvent(env: Env, eventId: string): Promise<ReplayOutc
     return { eventId, previousStatus: reopened.previous, enqueued: true, delivery: "queued" };
   } catch (err) {
     log("error", "replay_enqueue_failed", { event_id: eventId, error: describeError(err) });
+    // Due from its reopen, so the sweeper sends it after SWEEP_AFTER_SECONDS; should this write
+    // fail too, it is sent after SWEEP_LOST_AFTER_SECONDS all the same.
+    await markFollowupDue(env.DB, eventId).catch((markErr: unknown) =>
+      log("error", "followup_mark_due_failed", { event_id: eventId, error: describeError(markErr) }),
+    );
     return { eventId, previousStatus: reopened.previous, enqueued: true, delivery: "scheduled" };
   }
 }

@@ -22,12 +22,6 @@ export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: P
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/**
- * Failed events are looked for among those received in the failure window plus a day: an event
- * fails after its retries, hours after it arrived, and it is dated by when it failed.
- */
-const FAILURE_LOOKBACK_MS = DAY_MS;
-
 type Thresholds = Pick<
   PipelineConfig,
   "reconcileEveryMs" | "backlogMaxMs" | "failuresWindowMs" | "silenceMs" | "minCoverage" | "minListed"
@@ -73,7 +67,6 @@ export async function checkPipelineHealth(
 ): Promise<PipelineHealth> {
   const config = readPipelineConfig(env);
   const facts = await readPipelineFacts(env.DB, {
-    failuresSinceId: encodeIdTime(now - config.failuresWindowMs - FAILURE_LOOKBACK_MS),
     silenceSinceId: encodeIdTime(now - config.silenceMs),
     coverageSinceId: encodeIdTime(now - DAY_MS),
     reconcileEvent: RECONCILE_EVENT,

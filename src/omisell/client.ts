@@ -51,6 +51,8 @@ function short(text: string, max = 300): string {
 const MAX_INLINE_WAIT_MS = 2_000;
 /** How many short waits in a row before handing back "throttled" (others keep taking the slot). */
 const MAX_INLINE_WAITS = 3;
+/** The longest a call waits for its limiter slot before it is sent or handed back. */
+export const LIMITER_WAIT_BOUND_MS = MAX_INLINE_WAIT_MS * MAX_INLINE_WAITS;
 
 /** A slot from the limiter, waiting out short waits; the failure to hand back when the wait is long. */
 async function takeSlot(connection: OmisellConnection): Promise<ApiFailure | null> {

@@ -17,11 +17,14 @@ import type { NewEvent } from "../events/vocabulary";
 import { enqueueFollowup } from "../followup/message";
 import { log } from "../lib/log";
 import { type InsertOutcome, insertEvent } from "../store/event-writes";
+import { markFollowupDue } from "../store/followup-state";
 
 export type PushSteps = {
   begin: typeof beginPush;
   insert: typeof insertEvent;
   enqueue: typeof enqueueFollowup;
+  /** Only when the send failed: the row is made due, so the sweeper sends it after SWEEP_AFTER. */
+  markDue: typeof markFollowupDue;
   finish: typeof finishPush;
 };
 
@@ -30,6 +33,7 @@ export const livePushSteps: Readonly<PushSteps> = Object.freeze({
   begin: beginPush,
   insert: insertEvent,
   enqueue: enqueueFollowup,
+  markDue: markFollowupDue,
   finish: finishPush,
 });
 
@@ -88,12 +92,19 @@ export async function ingestPush(
 
   // 3. Send the follow-up of a new row, or of a stored row still `received` (an earlier attempt
   //    may have died between its insert and its send; the consumer ignores repeats). If the send
-  //    fails, the row stays `received` and the cron sweeper sends it: the 200 still holds.
+  //    fails, the row stays `received` and the cron sweeper sends it: the 200 still holds. The
+  //    row is then marked due (a second write on this failure path only), so the sweeper sends it
+  //    after SWEEP_AFTER; should that write fail too, the never-scheduled rule still finds it.
   if (stored.inserted || stored.status === "received") {
     try {
       await steps.enqueue(env.FOLLOWUPS, stored.id, "push");
     } catch (err) {
       log("error", "followup_enqueue_failed", { event_id: stored.id, error: describeError(err) });
+      try {
+        await steps.markDue(env.DB, stored.id);
+      } catch (markErr) {
+        log("error", "followup_mark_due_failed", { event_id: stored.id, error: describeError(markErr) });
+      }
     }
   }
   finish({ stored: true, eventId: stored.id });

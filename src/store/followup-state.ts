@@ -82,14 +82,20 @@ export async function recordFollowupRetry(
     .run();
 }
 
-/** A permanent failure: `failed` at once, with one more attempt and the error. */
-export async function markEventsFailed(db: D1Database, attempts: readonly AttemptRef[], error: string): Promise<void> {
+/** A permanent failure: `failed` at once, with one more attempt, the error and when it settled. */
+export async function markEventsFailed(
+  db: D1Database,
+  attempts: readonly AttemptRef[],
+  error: string,
+  at: number,
+): Promise<void> {
   await db
     .prepare(
-      `UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = ?2, next_attempt_at = NULL
+      `UPDATE events SET status = 'failed', processed_at = ?3, attempts = attempts + 1, last_error = ?2,
+         next_attempt_at = NULL
        WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(attemptKeys(attempts), error)
+    .bind(attemptKeys(attempts), error, at)
     .run();
 }
 
@@ -110,19 +116,21 @@ export function markEventSkippedStatement(
 
 /**
  * The queue gave up on the message (dead letter): `failed`, keeping the error of the last
- * attempt when there is one (it says more than "retries exhausted").
+ * attempt when there is one (it says more than "retries exhausted"), and when it settled.
  */
 export async function markEventDeadLettered(
   db: D1Database,
   attempt: AttemptRef,
   fallbackError: string,
+  at: number,
 ): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE events SET status = 'failed', last_error = COALESCE(last_error, ?2), next_attempt_at = NULL
+      `UPDATE events SET status = 'failed', processed_at = ?3, last_error = COALESCE(last_error, ?2),
+         next_attempt_at = NULL
        WHERE ${CURRENT_ATTEMPTS}`,
     )
-    .bind(attemptKeys([attempt]), fallbackError)
+    .bind(attemptKeys([attempt]), fallbackError, at)
     .run();
   return result.meta.changes > 0;
 }
@@ -131,7 +139,9 @@ export async function markEventDeadLettered(
  * Puts an event back to `received` for a replay, as the next generation: `attempts` and
  * `last_error` are kept as history until the replay's own attempt replaces them. `invalid` events
  * have nothing to follow up and are left alone. Returns the status it had and what the replay's
- * message must carry, or null when there is no such event. The read, the update and the read
+ * message must carry, or null when there is no such event. Like a new push it is not scheduled
+ * (next_attempt_at NULL): the sweeper counts its wait from `reopened_at` and leaves it alone while
+ * it may only be waiting in a queue backlog; a failed enqueue marks it due (markFollowupsDue). The read, the update and the read
  * back run in one batch (one transaction), so the status returned is the one the update replaced.
  */
 export async function reopenEventForReplay(
@@ -143,8 +153,8 @@ export async function reopenEventForReplay(
     db.prepare("SELECT status FROM events WHERE id = ?1").bind(id),
     db
       .prepare(
-        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
-           generation = generation + 1, reopened_at = ?2
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
+           generation = generation + 1, reopened_at = ?2, reopen_attempts = attempts
          WHERE id = ?1 AND status <> 'invalid'`,
       )
       .bind(id, at),
@@ -176,8 +186,20 @@ export type OverdueBounds = {
   receivedBeforeId: string;
   /** An event whose follow-up was (re)scheduled is overdue when that was before this. */
   scheduledBefore: number;
-  /** An event never scheduled (still waiting for its first message) is overdue when received before this. */
+  /**
+   * An event never scheduled (still waiting for its first message) is overdue when received, or
+   * reopened by a replay, before this.
+   */
   neverScheduledBefore: number;
+};
+
+/** What the sweeper needs to re-send a follow-up as the one it stands for (push, replay, reconcile). */
+export type OverdueFollowup = Pick<EventRow, "id" | "attempts" | "source"> & {
+  generation: number;
+  /** When a replay last reopened the event (null: never). */
+  reopened_at: number | null;
+  /** The event's attempts when a replay last reopened it: the replay's budget counts from there. */
+  reopen_attempts: number | null;
 };
 
 /** Events still `received` whose follow-up is overdue, with the generation their message must carry. */
@@ -185,17 +207,38 @@ export async function listOverdueFollowups(
   db: D1Database,
   bounds: OverdueBounds,
   limit: number,
-): Promise<{ id: string; generation: number; attempts: number }[]> {
+): Promise<OverdueFollowup[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, generation, attempts FROM events
+      `SELECT id, generation, attempts, source, reopened_at, reopen_attempts FROM events
        WHERE status = 'received' AND id < ?1
-         AND CASE WHEN next_attempt_at IS NULL THEN received_at < ?3 ELSE next_attempt_at < ?2 END
+         AND CASE WHEN next_attempt_at IS NULL THEN COALESCE(reopened_at, received_at) < ?3
+             ELSE next_attempt_at < ?2 END
        ORDER BY id LIMIT ?4`,
     )
     .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit)
-    .all<{ id: string; generation: number; attempts: number }>();
+    .all<OverdueFollowup>();
   return results;
+}
+
+/**
+ * The follow-up message could not be sent (push or replay): the event is due from when it arrived
+ * or was reopened, so the sweeper sends it after SWEEP_AFTER_SECONDS instead of waiting for the
+ * never-scheduled rule. A time the consumer or the sweeper already set is kept.
+ */
+export async function markFollowupDue(db: D1Database, eventId: string): Promise<void> {
+  await markFollowupsDue(db, [eventId]);
+}
+
+/** markFollowupDue for many events at once (a bulk replay's chunk). */
+export async function markFollowupsDue(db: D1Database, eventIds: readonly string[]): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET next_attempt_at = COALESCE(reopened_at, received_at)
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'received' AND next_attempt_at IS NULL`,
+    )
+    .bind(JSON.stringify(eventIds))
+    .run();
 }
 
 /** Notes that a follow-up was just enqueued again (sweep), so the next sweep leaves it alone. */

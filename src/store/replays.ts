@@ -96,7 +96,8 @@ export async function countReplayOutstanding(db: D1Database, replayId: string): 
 
 /**
  * Reopens the next `limit` events of the replay above its cursor, as their next generation, marked
- * with the replay and due now for the sweeper. `minId` is the inclusive bound of `since`.
+ * with the replay. Like new pushes they are not scheduled: the sweeper counts their wait from
+ * `reopened_at` (a failed enqueue marks them due). `minId` is the inclusive bound of `since`.
  */
 export async function reopenReplayChunk(
   db: D1Database,
@@ -112,8 +113,8 @@ export async function reopenReplayChunk(
   const params = [...where.params, ...(lower === null ? [] : [lower])];
   const { results } = await db
     .prepare(
-      `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = ?2,
-         generation = generation + 1, replay_id = ?1, reopened_at = ?2
+      `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
+         generation = generation + 1, replay_id = ?1, reopened_at = ?2, reopen_attempts = attempts
        WHERE id IN (SELECT id FROM events WHERE ${where.sql}${afterCursor} ORDER BY id LIMIT ?3)
        RETURNING id, generation, attempts`,
     )

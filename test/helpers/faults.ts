@@ -38,7 +38,7 @@ export const FAULT_MODES: readonly FaultMode[] = ["before", "after", "sync", "re
 /** Event ids whose follow-up message the queue accepted (recorded under any injected fault). */
 export const enqueuedIds: string[] = [];
 /** How often each step's fault actually fired, for the figures in RELIABILITY.md. */
-export const firedFaults: Record<Step, number> = { begin: 0, insert: 0, enqueue: 0, finish: 0 };
+export const firedFaults: Record<Step, number> = { begin: 0, insert: 0, enqueue: 0, markDue: 0, finish: 0 };
 
 export class InjectedFault extends Error {
   constructor(step: Step, mode: FaultMode) {
@@ -48,7 +48,7 @@ export class InjectedFault extends Error {
 
 /** Puts the real steps back, with the enqueue recorder underneath any fault. */
 export function restoreSteps(): void {
-  for (const step of STEPS) steps[step] = originals[step];
+  for (const step of Object.keys(originals) as Step[]) steps[step] = originals[step];
   steps.enqueue = async (...args: unknown[]) => {
     const result = await originals.enqueue(...args);
     enqueuedIds.push(args[1] as string);
