@@ -4,6 +4,9 @@
  * stand-in's counters), sampled twice a second.
  */
 export async function readStatusCounts(url, token) {
+  // The stats read counts the cron keeps (a rollup every minute; wrangler dev runs the cron only
+  // when asked): run it first, so a backlog of thousands is counted, not capped at the live tail.
+  await fetch(`${url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
   const res = await fetch(`${url}/api/stats`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET /api/stats answered ${res.status}`);
   const stats = await res.json();
