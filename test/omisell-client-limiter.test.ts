@@ -52,7 +52,7 @@ describe("the client and the limiter", () => {
     const calls = stubOmisell(() => orderAnswer("OM1"));
     const result = await requestOmisell(connectionWith(limiter), "/x");
     expect(calls).toHaveLength(0);
-    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 42 });
+    expect(result.ok || result.reason).toMatchObject({ kind: "throttled", retryAfterSeconds: 42 });
   });
 
   it("waits out a short wait and asks again", async () => {
@@ -71,7 +71,7 @@ describe("the client and the limiter", () => {
     const result = await requestOmisell(connectionWith(limiter), "/x");
     expect(calls).toHaveLength(0);
     expect(asked).toHaveLength(4);
-    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 1 });
+    expect(result.ok || result.reason).toMatchObject({ kind: "throttled", retryAfterSeconds: 1 });
   });
 
   it("reports X-Omisell-Api-Call-Limit of every answer", async () => {
@@ -104,7 +104,7 @@ describe("the client and the limiter", () => {
     stubOmisell(answer);
     const result = await requestOmisell(connectionWith(limiter), "/x");
     expect(reports).toEqual([{ pauseMs: seconds * 1000 }]);
-    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: seconds });
+    expect(result.ok || result.reason).toMatchObject({ kind: "throttled", retryAfterSeconds: seconds });
   });
 
   it("does not pause the bucket for other failures", async () => {
@@ -120,7 +120,7 @@ describe("the client and the limiter", () => {
     const result = await renewToken(connectionWith(limiter), readConfig({ OMISELL_API_KEY: "k" }), undefined);
     expect(calls).toHaveLength(0);
     expect(asked).toEqual(["push"]);
-    expect(result.ok || result.failure.kind).toBe("throttled");
+    expect(result.ok || result.reason.kind).toBe("throttled");
   });
 });
 
@@ -174,7 +174,7 @@ describe("the OmisellRateLimiter Durable Object", () => {
     const second = await requestOmisell(connection, "/x");
 
     expect(calls).toHaveLength(1);
-    expect(second.ok || second.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 60 });
+    expect(second.ok || second.reason).toMatchObject({ kind: "throttled", retryAfterSeconds: 60 });
   });
 });
 

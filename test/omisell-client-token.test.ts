@@ -7,6 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../src/config";
+import { ok } from "../src/lib/result";
 import { TOKEN_HOLDER_NAME } from "../src/omisell/auth";
 import {
   DEFAULT_LIFETIME_MS,
@@ -64,7 +65,7 @@ describe("TokenKeeper", () => {
       async () => {
         renewals += 1;
         await new Promise((r) => setTimeout(r, 20));
-        return { ok: true, data: issued(`t${renewals}`) };
+        return ok(issued(`t${renewals}`));
       },
       () => NOW,
     );
@@ -72,60 +73,60 @@ describe("TokenKeeper", () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => keeper.getToken()));
 
     expect(renewals).toBe(1);
-    expect(new Set(answers.map((answer) => answer.ok && answer.data))).toEqual(new Set(["t1"]));
+    expect(new Set(answers.map((answer) => answer.ok && answer.value))).toEqual(new Set(["t1"]));
   });
 
   it("hands out the stored token while it is fresh", async () => {
     const renew = vi.fn();
     const keeper = new TokenKeeper(memoryStore(issued("kept")), renew, () => NOW);
-    expect(await keeper.getToken()).toEqual({ ok: true, data: "kept" });
+    expect(await keeper.getToken()).toEqual(ok("kept"));
     expect(renew).not.toHaveBeenCalled();
   });
 
   it("renews within REFRESH_MARGIN_MS of expired_time, passing the stored token for its refresh token", async () => {
     const old = issued("old", NOW + REFRESH_MARGIN_MS - 1);
-    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const renew = vi.fn(async () => ok(issued("new")));
     const store = memoryStore(old);
     const keeper = new TokenKeeper(store, renew, () => NOW);
 
-    expect(await keeper.getToken()).toEqual({ ok: true, data: "new" });
+    expect(await keeper.getToken()).toEqual(ok("new"));
     expect(renew).toHaveBeenCalledWith(old);
     expect(store.peek()?.token).toBe("new");
   });
 
   it("renews a short-lived token at half its lifetime, not on every call", async () => {
-    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const renew = vi.fn(async () => ok(issued("new")));
     const shortLived = { ...issued("short", NOW + 60_000), obtainedAt: NOW - 20_000 }; // 80 s lifetime
     expect(await new TokenKeeper(memoryStore(shortLived), renew, () => NOW).getToken()).toEqual({
       ok: true,
-      data: "short",
+      value: "short",
     });
     expect(await new TokenKeeper(memoryStore(shortLived), renew, () => NOW + 21_000).getToken()).toEqual({
       ok: true,
-      data: "new",
+      value: "new",
     });
     expect(renew).toHaveBeenCalledTimes(1);
   });
 
   it("renews a fresh token the API rejected, once for concurrent reports", async () => {
-    const renew = vi.fn(async () => ({ ok: true as const, data: issued("new") }));
+    const renew = vi.fn(async () => ok(issued("new")));
     const keeper = new TokenKeeper(memoryStore(issued("bad")), renew, () => NOW);
 
     const answers = await Promise.all([keeper.getToken("bad"), keeper.getToken("bad"), keeper.getToken("bad")]);
 
     expect(renew).toHaveBeenCalledTimes(1);
-    expect(answers.every((answer) => answer.ok && answer.data === "new")).toBe(true);
+    expect(answers.every((answer) => answer.ok && answer.value === "new")).toBe(true);
   });
 
   it("keeps nothing when the renewal fails, and tries again on the next call", async () => {
     const renew = vi
       .fn()
-      .mockResolvedValueOnce({ ok: false, failure: { kind: "retryable", error: "HTTP 503" } })
-      .mockResolvedValueOnce({ ok: true, data: issued("second") });
+      .mockResolvedValueOnce({ ok: false, reason: { kind: "retryable", error: "HTTP 503" } })
+      .mockResolvedValueOnce(ok(issued("second")));
     const keeper = new TokenKeeper(memoryStore(), renew, () => NOW);
 
     expect((await keeper.getToken()).ok).toBe(false);
-    expect(await keeper.getToken()).toEqual({ ok: true, data: "second" });
+    expect(await keeper.getToken()).toEqual(ok("second"));
   });
 });
 
@@ -161,7 +162,7 @@ describe("renewToken against the token endpoints", () => {
     const result = await renewToken(connection, config, issued("old"));
     expect(result).toEqual({
       ok: true,
-      data: {
+      value: {
         token: "refreshed",
         refreshToken: "r-refreshed",
         expiresAt: 1795860000_000,
@@ -176,7 +177,7 @@ describe("renewToken against the token endpoints", () => {
   it("gets a token with POST /api/v2/auth/token/get/ and the key and secret when there is none yet", async () => {
     const calls = stubOmisell(() => tokenAnswer("first"));
     const result = await renewToken(connection, config, undefined);
-    expect(result.ok && result.data.token).toBe("first");
+    expect(result.ok && result.value.token).toBe("first");
     expect(calls.map((call) => [call.method, call.url, JSON.parse(call.body ?? "{}")])).toEqual([
       ["POST", "https://api.omisell.test/api/v2/auth/token/get/", { api_key: "api-key", api_secret: "api-secret" }],
     ]);
@@ -196,7 +197,7 @@ describe("renewToken against the token endpoints", () => {
   ])("gets a new token with the API key when the refresh is %s", async (_name, refreshAnswer) => {
     const calls = stubOmisell((call) => (call.url.includes("/refresh/") ? refreshAnswer() : tokenAnswer("fresh")));
     const result = await renewToken(connection, config, issued("old"));
-    expect(result.ok && result.data.token).toBe("fresh");
+    expect(result.ok && result.value.token).toBe("fresh");
     expect(calls[1]?.url).toBe("https://api.omisell.test/api/v2/auth/token/get/");
     expect(JSON.parse(calls[1]?.body ?? "{}")).toEqual({ api_key: "api-key", api_secret: "api-secret" });
   });
@@ -204,7 +205,7 @@ describe("renewToken against the token endpoints", () => {
   it("says which variable is missing when there is no API key", async () => {
     stubOmisell(() => tokenAnswer("unused"));
     const result = await renewToken(connection, readConfig({}), undefined);
-    expect(result.ok || result.failure).toMatchObject({
+    expect(result.ok || result.reason).toMatchObject({
       kind: "permanent",
       error: expect.stringContaining("OMISELL_API_KEY"),
     });
@@ -219,13 +220,13 @@ describe("the OmisellTokenHolder Durable Object", () => {
       await state.storage.put("token", issued("durable", Date.now() + 3600_000));
     });
 
-    expect(await stub.getToken()).toEqual({ ok: true, data: "durable" });
+    expect(await stub.getToken()).toEqual(ok("durable"));
     expect(calls).toHaveLength(0);
   });
 
   it("answers a readable failure when it cannot obtain a token", async () => {
     const stub = env.OMISELL_TOKEN.get(env.OMISELL_TOKEN.idFromName(`${TOKEN_HOLDER_NAME}-test-empty`));
     const answer = await stub.getToken();
-    expect(answer.ok || answer.failure.error).toContain("OMISELL_API_KEY is not set");
+    expect(answer.ok || answer.reason.error).toContain("OMISELL_API_KEY is not set");
   });
 });

@@ -1,6 +1,7 @@
 /** The Omisell API client: envelope, classification of failures, timeout, auth headers, one re-auth on 401. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../src/config";
+import { ok } from "../src/lib/result";
 import { omisellAuth } from "../src/omisell/auth";
 import { type OmisellAuth, requestOmisell } from "../src/omisell/client";
 import { fetchOrderDetail } from "../src/omisell/order-detail";
@@ -8,7 +9,7 @@ import { envelopeError, noLimiter, orderAnswer, stubOmisell } from "./helpers/fo
 
 const connection = { base: "https://api.omisell.test", timeoutMs: 1000, limiter: noLimiter, priority: "push" as const };
 const accountAuth: OmisellAuth = {
-  headers: async () => ({ ok: true, data: { authorization: "Account k" } }),
+  headers: async () => ok({ authorization: "Account k" }),
   reauthenticate: async () => false,
 };
 
@@ -20,7 +21,7 @@ describe("requestOmisell", () => {
   it("returns the envelope's data on success", async () => {
     stubOmisell(() => orderAnswer("OM1"));
     const result = await requestOmisell(connection, "/api/v2/public/order/OM1");
-    expect(result).toMatchObject({ ok: true, data: { omisell_order_number: "OM1" } });
+    expect(result).toMatchObject(ok({ omisell_order_number: "OM1" }));
   });
 
   it("treats an error:true envelope as a failure even on HTTP 200", async () => {
@@ -28,26 +29,26 @@ describe("requestOmisell", () => {
     const result = await requestOmisell(connection, "/x");
     expect(result).toEqual({
       ok: false,
-      failure: { kind: "permanent", status: 200, error: 'Omisell error 422: ["order_number is invalid"]' },
+      reason: { kind: "permanent", status: 200, error: 'Omisell error 422: ["order_number is invalid"]' },
     });
   });
 
   it("treats an error:true envelope without a code as permanent", async () => {
     stubOmisell(() => Response.json({ error: true, messages: "nope" }));
     const result = await requestOmisell(connection, "/x");
-    expect(result.ok || result.failure.kind).toBe("permanent");
+    expect(result.ok || result.reason.kind).toBe("permanent");
   });
 
   it("calls a 429 throttled and reads its Retry-After", async () => {
     stubOmisell(() => new Response("", { status: 429, headers: { "retry-after": "30" } }));
     const result = await requestOmisell(connection, "/x");
-    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", status: 429, retryAfterSeconds: 30 });
+    expect(result.ok || result.reason).toMatchObject({ kind: "throttled", status: 429, retryAfterSeconds: 30 });
   });
 
   it("calls an error:true envelope with code 429 throttled, waiting its data.retry_after", async () => {
     stubOmisell(() => Response.json({ data: { retry_after: 12 }, error: true, error_code: 429, messages: "slow" }));
     const result = await requestOmisell(connection, "/x");
-    expect(result.ok || result.failure).toMatchObject({ kind: "throttled", retryAfterSeconds: 12 });
+    expect(result.ok || result.reason).toMatchObject({ kind: "throttled", retryAfterSeconds: 12 });
   });
 
   it("gives up after the timeout and calls it retryable", async () => {
@@ -60,13 +61,13 @@ describe("requestOmisell", () => {
     const started = Date.now();
     const result = await requestOmisell({ ...connection, timeoutMs: 100 }, "/x");
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(result.ok || result.failure).toMatchObject({ kind: "retryable", error: expect.stringContaining("timeout") });
+    expect(result.ok || result.reason).toMatchObject({ kind: "retryable", error: expect.stringContaining("timeout") });
   });
 
   it("flags a 401 as unauthorized", async () => {
     stubOmisell(() => new Response("", { status: 401 }));
     const result = await requestOmisell(connection, "/x");
-    expect(result.ok || result.failure).toMatchObject({ kind: "permanent", unauthorized: true });
+    expect(result.ok || result.reason).toMatchObject({ kind: "permanent", unauthorized: true });
   });
 });
 
@@ -74,7 +75,7 @@ describe("fetchOrderDetail and re-authentication", () => {
   it("re-authenticates once after a 401 and retries with the new credentials", async () => {
     let token = "old";
     const auth: OmisellAuth = {
-      headers: async () => ({ ok: true, data: { authorization: `Omi ${token}` } }),
+      headers: async () => ok({ authorization: `Omi ${token}` }),
       reauthenticate: async () => {
         token = "new";
         return true;
@@ -122,7 +123,7 @@ describe("auth modes", () => {
     const config = readConfig({ ...base, OMISELL_AUTH_MODE: "account", OMISELL_ACCOUNT_KEY: "acc" });
     expect(await omisellAuth({} as Env, config, null).headers()).toEqual({
       ok: true,
-      data: { authorization: "Account acc" },
+      value: { authorization: "Account acc" },
     });
   });
 
@@ -136,7 +137,7 @@ describe("auth modes", () => {
     });
     expect(await omisellAuth({} as Env, config, "1001").headers()).toEqual({
       ok: true,
-      data: { authorization: "Partner part", "seller-id": "1001", country: "VN" },
+      value: { authorization: "Partner part", "seller-id": "1001", country: "VN" },
     });
     expect((await omisellAuth({} as Env, config, null).headers()).ok && "seller from config").toBeTruthy();
   });
@@ -144,22 +145,22 @@ describe("auth modes", () => {
   it("partner mode without a country is a permanent failure naming the variable", async () => {
     const config = readConfig({ ...base, OMISELL_AUTH_MODE: "partner", OMISELL_PARTNER_KEY: "p" });
     const headers = await omisellAuth({} as Env, config, "1001").headers();
-    expect(headers.ok || headers.failure).toMatchObject({
+    expect(headers.ok || headers.reason).toMatchObject({
       kind: "permanent",
       error: expect.stringContaining("OMISELL_COUNTRY"),
     });
   });
 
   it("token mode sends Authorization: Omi <token> and reports a rejected token to the holder once", async () => {
-    const getToken = vi.fn(async (rejected?: string) => ({ ok: true as const, data: rejected ? "fresh" : "stale" }));
+    const getToken = vi.fn(async (rejected?: string) => ok(rejected ? "fresh" : "stale"));
     const holders = { idFromName: (name: string) => name, get: () => ({ getToken }) };
     const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" });
     const auth = omisellAuth({ OMISELL_TOKEN: holders } as unknown as Env, config, null);
 
     const first = await auth.headers();
-    expect(first).toEqual({ ok: true, data: { authorization: "Omi stale" } });
+    expect(first).toEqual(ok({ authorization: "Omi stale" }));
     expect(await auth.reauthenticate()).toBe(true);
-    expect(await auth.headers()).toEqual({ ok: true, data: { authorization: "Omi fresh" } });
+    expect(await auth.headers()).toEqual(ok({ authorization: "Omi fresh" }));
     expect(getToken).toHaveBeenLastCalledWith("stale");
     expect(await auth.reauthenticate()).toBe(false);
   });
@@ -174,7 +175,7 @@ describe("auth modes", () => {
 
     expect(await auth.headers()).toEqual({
       ok: false,
-      failure: { kind: "retryable", error: expect.stringContaining("Durable Object reset") },
+      reason: { kind: "retryable", error: expect.stringContaining("Durable Object reset") },
     });
     expect(await auth.reauthenticate()).toBe(false);
   });

@@ -3,6 +3,7 @@
  * the credentials, and a busy budget (429) waited out a few times before the window fails.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fail, ok } from "../src/lib/result";
 import type { OmisellAuth } from "../src/omisell/client";
 import { fetchOrderListPage } from "../src/omisell/order-list";
 import { noLimiter, stubOmisell } from "./helpers/followup";
@@ -14,7 +15,7 @@ const connection = {
   priority: "reconcile" as const,
 };
 const auth: OmisellAuth = {
-  headers: async () => ({ ok: true, data: { authorization: "Account list-key" } }),
+  headers: async () => ok({ authorization: "Account list-key" }),
   reauthenticate: async () => false,
 };
 const PAGE = "/api/v2/public/order/list?updated_from=1&updated_to=2&page=1";
@@ -31,7 +32,7 @@ describe("fetchOrderListPage", () => {
 
     const result = await fetchOrderListPage(connection, auth, PAGE);
 
-    expect(result).toEqual({ ok: true, data: { count: 0, next: null, results: [] } });
+    expect(result).toEqual(ok({ count: 0, next: null, results: [] }));
     expect(calls.map((call) => call.url)).toEqual([`https://api.omisell.test${PAGE}`]);
     expect(calls[0]?.headers.get("authorization")).toBe("Account list-key");
   });
@@ -54,7 +55,7 @@ describe("fetchOrderListPage", () => {
     const result = await fetchOrderListPage(connection, auth, PAGE, async () => {});
 
     expect(calls).toHaveLength(4);
-    expect(result).toMatchObject({ ok: false, failure: { kind: "throttled" } });
+    expect(result).toMatchObject(fail({ kind: "throttled" }));
   });
 
   it("does not wait for a pause longer than 20 seconds", async () => {
@@ -66,7 +67,7 @@ describe("fetchOrderListPage", () => {
 
     expect(calls).toHaveLength(1);
     expect(waits).toEqual([]);
-    expect(result).toMatchObject({ ok: false, failure: { kind: "throttled", retryAfterSeconds: 120 } });
+    expect(result).toMatchObject(fail({ kind: "throttled", retryAfterSeconds: 120 }));
   });
 
   it("does not ask again after a failure that is not throttling", async () => {
@@ -74,6 +75,6 @@ describe("fetchOrderListPage", () => {
     const result = await fetchOrderListPage(connection, auth, PAGE, async () => {});
 
     expect(calls).toHaveLength(1);
-    expect(result).toMatchObject({ ok: false, failure: { kind: "retryable", status: 503 } });
+    expect(result).toMatchObject(fail({ kind: "retryable", status: 503 }));
   });
 });

@@ -4,6 +4,7 @@
  * `updated_time`.
  */
 import { describe, expect, it } from "vitest";
+import { ok } from "../src/lib/result";
 import {
   firstPageQuery,
   type ListOrdersCall,
@@ -136,7 +137,7 @@ describe("following next", () => {
   });
 
   it("fails clearly on a malformed page", async () => {
-    const listOrders: ListOrdersCall = async () => ({ ok: true, data: { count: 1, next: null, results: "x" } });
+    const listOrders: ListOrdersCall = async () => ok({ count: 1, next: null, results: "x" });
     const walk = await walkOrderList(listOrders, WINDOW, collect().onPage);
     expect(walk).toMatchObject({ ok: false, error: expect.stringContaining("page 1: malformed") });
   });
@@ -145,7 +146,7 @@ describe("following next", () => {
     let page = 0;
     const listOrders: ListOrdersCall = async () => {
       page += 1;
-      return { ok: true, data: { results: [], next: `?page=${page + 1}` } };
+      return ok({ results: [], next: `?page=${page + 1}` });
     };
     const walk = await walkOrderList(listOrders, WINDOW, collect().onPage, 5);
     expect(walk).toMatchObject({ ok: false, error: expect.stringContaining("safety stop") });
@@ -155,7 +156,7 @@ describe("following next", () => {
   it("fails when next points at the page just read", async () => {
     const listOrders: ListOrdersCall = async (_path, query) => ({
       ok: true,
-      data: { results: [], next: `?${new URLSearchParams(query)}` },
+      value: { results: [], next: `?${new URLSearchParams(query)}` },
     });
     const walk = await walkOrderList(listOrders, WINDOW, collect().onPage);
     expect(walk).toMatchObject({ ok: false, error: expect.stringContaining("same page") });

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
 import { newEventId } from "../src/lib/ids";
+import { fail } from "../src/lib/result";
 import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
 import { startManualRun } from "../src/reconcile/manual";
 import { runReconciliation } from "../src/reconcile/run";
@@ -173,7 +174,7 @@ describe("the cron's reconciliation", () => {
     const failingThird = {
       listOrders: async (path: string, query: Record<string, string>) => {
         calls += 1;
-        return calls === 3 ? { ok: false as const, failure: { error: "timeout" } } : listOrders(path, query);
+        return calls === 3 ? fail({ error: "timeout" }) : listOrders(path, query);
       },
     };
 

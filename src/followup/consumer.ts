@@ -131,10 +131,10 @@ async function followUpOrder(
   );
 
   if (!result.ok) {
-    await handleFailure(env, config, group.orderNumber, group.deliveries, result.failure, queueForBudget);
+    await handleFailure(env, config, group.orderNumber, group.deliveries, result.reason, queueForBudget);
     return;
   }
-  const order = result.data;
+  const order = result.value;
   await settle(
     env,
     group.deliveries,

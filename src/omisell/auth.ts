@@ -8,13 +8,14 @@
  */
 import type { Config } from "../config";
 import { describeError } from "../errors";
+import { fail, ok } from "../lib/result";
 import type { OmisellAuth, OmisellResult } from "./client";
 
 /** One token holder for the whole deployment. */
 export const TOKEN_HOLDER_NAME = "omisell-api-token";
 
 function missing(name: string): OmisellResult<Record<string, string>> {
-  return { ok: false, failure: { kind: "permanent", error: `Omisell API auth: ${name} is not set` } };
+  return fail({ kind: "permanent", error: `Omisell API auth: ${name} is not set` });
 }
 
 function staticAuth(headers: OmisellResult<Record<string, string>>): OmisellAuth {
@@ -26,7 +27,7 @@ export function omisellAuth(env: Env, config: Config, sellerId: string | null): 
     case "account":
       return staticAuth(
         config.OMISELL_ACCOUNT_KEY
-          ? { ok: true, data: { authorization: `Account ${config.OMISELL_ACCOUNT_KEY}` } }
+          ? ok({ authorization: `Account ${config.OMISELL_ACCOUNT_KEY}` })
           : missing("OMISELL_ACCOUNT_KEY"),
       );
     case "partner": {
@@ -34,14 +35,13 @@ export function omisellAuth(env: Env, config: Config, sellerId: string | null): 
       if (!config.OMISELL_PARTNER_KEY) return staticAuth(missing("OMISELL_PARTNER_KEY"));
       if (!seller) return staticAuth(missing("OMISELL_SELLER_ID (and the push has no seller_id)"));
       if (!config.OMISELL_COUNTRY) return staticAuth(missing("OMISELL_COUNTRY"));
-      return staticAuth({
-        ok: true,
-        data: {
+      return staticAuth(
+        ok({
           authorization: `Partner ${config.OMISELL_PARTNER_KEY}`,
           "seller-id": seller,
           country: config.OMISELL_COUNTRY,
-        },
-      });
+        }),
+      );
     }
     case "token":
       return tokenAuth(env);
@@ -57,11 +57,11 @@ function tokenAuth(env: Env): OmisellAuth {
       try {
         const answer = await holder.getToken(rejected);
         if (!answer.ok) return answer;
-        current = answer.data;
-        return { ok: true, data: { authorization: `Omi ${answer.data}` } };
+        current = answer.value;
+        return ok({ authorization: `Omi ${answer.value}` });
       } catch (err) {
         // The holder object was reset, overloaded or unreachable: like a network error, retry later.
-        return { ok: false, failure: { kind: "retryable", error: `Omisell token holder: ${describeError(err)}` } };
+        return fail({ kind: "retryable", error: `Omisell token holder: ${describeError(err)}` });
       }
     },
     /** Asks the holder for a new token instead of the one the API just refused (once). */

@@ -6,11 +6,12 @@
  * HTTP 200.
  */
 import { z } from "zod";
+import { fail, ok, type Result } from "../lib/result";
 import type { Priority } from "./bucket";
 import { type ApiFailure, classifyStatus, parseCallLimit, parseRetryAfter, throttlePauseSeconds } from "./failure";
 import type { OmisellLimiter } from "./limiter";
 
-export type OmisellResult<T> = { ok: true; data: T } | { ok: false; failure: ApiFailure };
+export type OmisellResult<T> = Result<T, ApiFailure>;
 
 export type OmisellConnection = {
   base: string;
@@ -86,7 +87,7 @@ export async function requestOmisell(
   init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<OmisellResult<unknown>> {
   const waiting = await takeSlot(connection);
-  if (waiting) return { ok: false, failure: waiting };
+  if (waiting) return fail(waiting);
 
   const fetchImpl = connection.fetch ?? globalThis.fetch;
   const url = `${connection.base}${path}`;
@@ -108,7 +109,7 @@ export async function requestOmisell(
     const error = timedOut
       ? `timeout: no answer from Omisell within ${connection.timeoutMs} ms`
       : `network error: ${err instanceof Error ? err.message : String(err)}`;
-    return { ok: false, failure: { kind: "retryable", error: short(error) } };
+    return fail({ kind: "retryable", error: short(error) });
   }
 
   const json = parseJson(text);
@@ -132,19 +133,13 @@ export async function requestOmisell(
     const wait = pauseSeconds ?? retryAfter;
     if (wait !== null) failure.retryAfterSeconds = wait;
     if (status === 401) failure.unauthorized = true;
-    return { ok: false, failure };
+    return fail(failure);
   }
   if (json === undefined) {
-    return {
-      ok: false,
-      failure: { kind: "retryable", status, error: short(`malformed answer from Omisell (not JSON): ${text}`, 200) },
-    };
+    return fail({ kind: "retryable", status, error: short(`malformed answer from Omisell (not JSON): ${text}`, 200) });
   }
   if (!envelope.success) {
-    return {
-      ok: false,
-      failure: { kind: "retryable", status, error: "malformed answer from Omisell (not an envelope)" },
-    };
+    return fail({ kind: "retryable", status, error: "malformed answer from Omisell (not an envelope)" });
   }
   const { error, messages, data } = envelope.data;
   if (error === true) {
@@ -156,9 +151,9 @@ export async function requestOmisell(
     };
     if (pauseSeconds !== undefined) failure.retryAfterSeconds = pauseSeconds;
     if (code === 401) failure.unauthorized = true;
-    return { ok: false, failure };
+    return fail(failure);
   }
-  return { ok: true, data };
+  return ok(data);
 }
 
 /** A call with credentials; on a 401, one re-authentication and one more try. */
@@ -169,10 +164,10 @@ export async function requestOmisellAuthorized(
 ): Promise<OmisellResult<unknown>> {
   let headers = await auth.headers();
   if (!headers.ok) return headers;
-  const first = await requestOmisell(connection, path, { headers: headers.data });
-  if (first.ok || !first.failure.unauthorized) return first;
+  const first = await requestOmisell(connection, path, { headers: headers.value });
+  if (first.ok || !first.reason.unauthorized) return first;
   if (!(await auth.reauthenticate())) return first;
   headers = await auth.headers();
   if (!headers.ok) return headers;
-  return requestOmisell(connection, path, { headers: headers.data });
+  return requestOmisell(connection, path, { headers: headers.value });
 }

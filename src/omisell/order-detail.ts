@@ -3,6 +3,7 @@
  * included. Only the fields we index are typed; the rest is kept as Omisell sent it.
  */
 import { z } from "zod";
+import { fail, ok } from "../lib/result";
 import { type OmisellAuth, type OmisellConnection, type OmisellResult, requestOmisellAuthorized } from "./client";
 
 /** The order as Omisell's `data` object; only the fields we index are typed. */
@@ -22,9 +23,9 @@ export async function fetchOrderDetail(
   const path = `/api/v2/public/order/${encodeURIComponent(omisellOrderNumber)}`;
   const result = await requestOmisellAuthorized(connection, auth, path);
   if (!result.ok) return result;
-  const order = OrderDetail.safeParse(result.data);
+  const order = OrderDetail.safeParse(result.value);
   if (!order.success) {
-    return { ok: false, failure: { kind: "retryable", error: "malformed answer from Omisell (no order in data)" } };
+    return fail({ kind: "retryable", error: "malformed answer from Omisell (no order in data)" });
   }
-  return { ok: true, data: order.data };
+  return ok(order.data);
 }

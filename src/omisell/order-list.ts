@@ -26,8 +26,8 @@ export async function fetchOrderListPage(
 ): Promise<OmisellResult<unknown>> {
   for (let tries = 1; ; tries++) {
     const result = await requestOmisellAuthorized(connection, auth, pathAndQuery);
-    if (result.ok || result.failure.kind !== "throttled" || tries >= THROTTLED_TRIES) return result;
-    const waitMs = (result.failure.retryAfterSeconds ?? 1) * 1000;
+    if (result.ok || result.reason.kind !== "throttled" || tries >= THROTTLED_TRIES) return result;
+    const waitMs = (result.reason.retryAfterSeconds ?? 1) * 1000;
     if (waitMs > MAX_THROTTLE_WAIT_MS) return result;
     await wait(waitMs);
   }

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import type { Config } from "../config";
+import { fail, ok } from "../lib/result";
 import { type OmisellConnection, type OmisellResult, requestOmisell } from "./client";
 
 export type StoredToken = { token: string; refreshToken: string | null; expiresAt: number; obtainedAt?: number };
@@ -77,15 +78,15 @@ function toToken(
   what: string,
   previousRefresh: string | null = null,
 ): OmisellResult<StoredToken> {
-  if (!result.ok) return { ok: false, failure: { ...result.failure, error: `${what}: ${result.failure.error}` } };
-  const token = readTokenData(result.data, nowMs, previousRefresh);
-  if (!token) return { ok: false, failure: { kind: "retryable", error: `${what}: answer without a token` } };
-  return { ok: true, data: token };
+  if (!result.ok) return fail({ ...result.reason, error: `${what}: ${result.reason.error}` });
+  const token = readTokenData(result.value, nowMs, previousRefresh);
+  if (!token) return fail({ kind: "retryable", error: `${what}: answer without a token` });
+  return ok(token);
 }
 
 export async function obtainToken(connection: OmisellConnection, config: Config): Promise<OmisellResult<StoredToken>> {
   if (!config.OMISELL_API_KEY) {
-    return { ok: false, failure: { kind: "permanent", error: "token auth: OMISELL_API_KEY is not set" } };
+    return fail({ kind: "permanent", error: "token auth: OMISELL_API_KEY is not set" });
   }
   const body: Record<string, string> = { api_key: config.OMISELL_API_KEY };
   if (config.OMISELL_API_SECRET) body.api_secret = config.OMISELL_API_SECRET;
@@ -142,8 +143,7 @@ export class TokenKeeper {
 
   async getToken(rejected?: string): Promise<OmisellResult<string>> {
     const stored = await this.store.get();
-    if (stored && stored.token !== rejected && tokenIsFresh(stored, this.now()))
-      return { ok: true, data: stored.token };
+    if (stored && stored.token !== rejected && tokenIsFresh(stored, this.now())) return ok(stored.token);
     if (!this.renewal) {
       this.renewal = this.renewAndStore(stored).finally(() => {
         this.renewal = null;
@@ -155,7 +155,7 @@ export class TokenKeeper {
   private async renewAndStore(stored: StoredToken | undefined): Promise<OmisellResult<string>> {
     const result = await this.renew(stored);
     if (!result.ok) return result;
-    await this.store.put(result.data);
-    return { ok: true, data: result.data.token };
+    await this.store.put(result.value);
+    return ok(result.value.token);
   }
 }

@@ -4,6 +4,7 @@
  * with the deployment's credentials.
  */
 import { readConfig } from "../config";
+import { fail, ok } from "../lib/result";
 import { omisellAuth } from "../omisell/auth";
 import { omisellConnection } from "../omisell/connection";
 import { fetchOrderListPage } from "../omisell/order-list";
@@ -16,7 +17,7 @@ export function liveReconcileDeps(env: Env): ReconcileDeps {
   const auth = omisellAuth(env, config, null);
   const listOrders: ListOrdersCall = async (path, query) => {
     const result = await fetchOrderListPage(connection, auth, pathWithQuery(path, query));
-    return result.ok ? { ok: true, data: result.data } : { ok: false, failure: { error: result.failure.error } };
+    return result.ok ? ok(result.value) : fail({ error: result.reason.error });
   };
   return { listOrders };
 }

@@ -9,6 +9,7 @@
  * whichever form Omisell used.
  */
 import { z } from "zod";
+import type { Result } from "../lib/result";
 
 export const ORDER_LIST_PATH = "/api/v2/public/order/list";
 /** Omisell's largest page. */
@@ -18,7 +19,7 @@ export const MAX_PAGES_PER_WINDOW = 100;
 
 export type ListQuery = Record<string, string>;
 /** What the injected call answers: Omisell's `data` on success, a failure text otherwise. */
-export type ListAnswer = { ok: true; data: unknown } | { ok: false; failure: { error: string } };
+export type ListAnswer = Result<unknown, { error: string }>;
 export type ListOrdersCall = (path: string, query: ListQuery) => Promise<ListAnswer>;
 
 /** One listed order change: who, when (epoch seconds), and the header exactly as listed. */
@@ -135,8 +136,8 @@ export async function walkOrderList(
     }
     const answer = await call(ORDER_LIST_PATH, query);
     pages += 1;
-    if (!answer.ok) return { ok: false, listed, error: `order list page ${pages}: ${answer.failure.error}` };
-    const page = readOrderListPage(answer.data);
+    if (!answer.ok) return { ok: false, listed, error: `order list page ${pages}: ${answer.reason.error}` };
+    const page = readOrderListPage(answer.value);
     if (!page.ok) return { ok: false, listed, error: `order list page ${pages}: ${page.error}` };
     await onPage(page.changes);
     listed += page.changes.length;

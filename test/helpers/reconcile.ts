@@ -3,6 +3,8 @@
  * call (filtering by updated_from/updated_to, paging with a `next` link like Omisell's), and
  * order headers as Omisell lists them.
  */
+
+import { fail, ok } from "../../src/lib/result";
 import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
 
 export type ListedOrder = {
@@ -41,7 +43,7 @@ export function orderListStub(orders: ListedOrder[], options: { pageSize?: numbe
   const listOrders: ListOrdersCall = async (path, query) => {
     calls.push({ path, query });
     const page = Number(query.page);
-    if (options.failOnPage === page) return { ok: false, failure: { error: "HTTP 500 from Omisell" } };
+    if (options.failOnPage === page) return fail({ error: "HTTP 500 from Omisell" });
     const from = Number(query.updated_from);
     const to = Number(query.updated_to);
     const matching = orders.filter((order) => secondsOf(order) >= from && secondsOf(order) <= to);
@@ -51,7 +53,7 @@ export function orderListStub(orders: ListedOrder[], options: { pageSize?: numbe
     const next = more
       ? `https://api.omisell.test${path}?${new URLSearchParams({ ...query, page: String(page + 1) })}`
       : null;
-    return { ok: true, data: { count: matching.length, next, previous: null, results } };
+    return ok({ count: matching.length, next, previous: null, results });
   };
   return { listOrders, calls };
 }
