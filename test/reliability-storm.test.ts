@@ -30,7 +30,29 @@ beforeEach(() => {
   enqueuedIds.length = 0;
 });
 afterEach(() => restoreSteps());
-afterAll(() => console.log(`reliability-storm: ${JSON.stringify(tally)}`));
+afterAll(async () => {
+  console.log(`reliability-storm: ${JSON.stringify(tally)}`);
+  await backgroundSettled();
+});
+
+/**
+ * The storms leave follow-ups running on the queue consumer after the last answer; the file's
+ * environment must not close under them. Waits until the number of `received` events has stopped
+ * changing (some are left for the sweeper on purpose), at most 10 s.
+ */
+async function backgroundSettled(): Promise<void> {
+  let last = -1;
+  let steady = 0;
+  for (let i = 0; i < 50 && steady < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE status = 'received'").first<{
+      n: number;
+    }>();
+    const n = row?.n ?? 0;
+    steady = n === last ? steady + 1 : 0;
+    last = n;
+  }
+}
 
 type Delivery = { key: string; bytes: Uint8Array; answers: Attempt[] };
 
