@@ -27,7 +27,6 @@ import { type FollowupEventState, loadFollowupBatch, type OrderFollowupState } f
 import {
   type AttemptRef,
   markEventSkippedStatement,
-  markEventsCoveredStatement,
   markEventsFailed,
   markEventsProcessedStatement,
   markFollowupsRescheduled,
@@ -77,7 +76,9 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, env
       () =>
         env.DB.batch([
           ...plan.skips.map((skip) => markEventSkippedStatement(env.DB, attemptOf(skip), skip.reason, now)),
-          ...(plan.covered.length > 0 ? [markEventsCoveredStatement(env.DB, plan.covered.map(attemptOf), now)] : []),
+          ...(plan.covered.length > 0
+            ? [markEventsProcessedStatement(env.DB, plan.covered.map(attemptOf), now, { fetched: false })]
+            : []),
         ]),
       config,
     );

@@ -68,15 +68,3 @@ export async function loadFollowupBatch(
   }
   return { events: (events?.results ?? []) as FollowupEventState[], orders };
 }
-
-/** The events a batch of messages points at, without order state. */
-export async function getFollowupEventStates(db: D1Database, ids: string[]): Promise<FollowupEventState[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, event, category, status, order_number, seller_id, attempts, received_at, generation, reopened_at
-       FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(ids))
-    .all<FollowupEventState>();
-  return results;
-}

@@ -23,45 +23,22 @@ function attemptKeys(attempts: readonly AttemptRef[]): string {
 
 export type FollowupEvent = Pick<EventRow, "id" | "event" | "category" | "status" | "order_number" | "seller_id">;
 
-/** The events a batch of messages points at (ids passed as one JSON array: no bind limit). */
-export async function getFollowupEvents(db: D1Database, ids: string[]): Promise<FollowupEvent[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, event, category, status, order_number, seller_id
-       FROM events WHERE id IN (SELECT value FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(ids))
-    .all<FollowupEvent>();
-  return results;
-}
-
-/** The fetch succeeded: `processed`, one more attempt, error cleared. */
+/**
+ * The events are settled by a snapshot: `processed`, error cleared. `fetched`: this attempt made
+ * the call (one more attempt); otherwise a stored snapshot whose fetch started after they arrived
+ * already shows them, and no attempt is counted.
+ */
 export function markEventsProcessedStatement(
   db: D1Database,
   attempts: readonly AttemptRef[],
   at: number,
+  { fetched }: { fetched: boolean } = { fetched: true },
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE events SET status = 'processed', processed_at = ?2, attempts = attempts + 1, last_error = NULL,
-         next_attempt_at = NULL
-       WHERE ${CURRENT_ATTEMPTS}`,
-    )
-    .bind(attemptKeys(attempts), at);
-}
-
-/**
- * A stored snapshot already shows these events (its fetch started after they arrived):
- * `processed` without a call, so no attempt is counted.
- */
-export function markEventsCoveredStatement(
-  db: D1Database,
-  attempts: readonly AttemptRef[],
-  at: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE events SET status = 'processed', processed_at = ?2, last_error = NULL, next_attempt_at = NULL
+      `UPDATE events SET status = 'processed', processed_at = ?2, last_error = NULL, next_attempt_at = NULL${
+        fetched ? ", attempts = attempts + 1" : ""
+      }
        WHERE ${CURRENT_ATTEMPTS}`,
     )
     .bind(attemptKeys(attempts), at);
