@@ -12,7 +12,7 @@ import { newEventId } from "../src/lib/ids";
 import { startManualRun } from "../src/reconcile/manual";
 import { advanceCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
-import { listedOrder } from "./helpers/reconcile";
+import { clearReconciliation, listedOrder } from "./helpers/reconcile";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -74,10 +74,7 @@ async function reconciledEvents(numbers: string[]) {
 
 beforeEach(async () => {
   limiterAsks.length = 0;
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM reconcile_runs"),
-    env.DB.prepare("DELETE FROM reconcile_checkpoint"),
-  ]);
+  await clearReconciliation();
 });
 
 afterEach(() => {

@@ -7,8 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { advanceManualRuns, startManualRun } from "../src/reconcile/manual";
 import { advanceCheckpoint, getCheckpoint, getRun } from "../src/store/reconcile";
-import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
-import { listedOrder, orderListStub } from "./helpers/reconcile";
+import { clearReconciliation, orderListStub, thirtyChangesTwentyPushed } from "./helpers/reconcile";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -32,20 +31,8 @@ async function reconciledCount(numbers: string[]): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** 30 orders changed at `changedAt`; the first 20 came with a push a minute later. */
-async function thirtyChangesTwentyPushed(changedAt: number) {
-  const orders = Array.from({ length: 30 }, () => listedOrder(newOrderNumber(), changedAt));
-  for (const order of orders.slice(0, 20)) {
-    await insertReceivedEvent({ order_number: order.omisell_order_number, receivedAt: changedAt + MINUTE });
-  }
-  return { orders, numbers: orders.map((order) => order.omisell_order_number) };
-}
-
 beforeEach(async () => {
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM reconcile_runs"),
-    env.DB.prepare("DELETE FROM reconcile_checkpoint"),
-  ]);
+  await clearReconciliation();
 });
 
 afterEach(() => {

@@ -13,8 +13,7 @@ import { startManualRun } from "../src/reconcile/manual";
 import { runReconciliation } from "../src/reconcile/run";
 import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
 import { advanceCheckpoint, getCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
-import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
-import { listedOrder, orderListStub } from "./helpers/reconcile";
+import { clearReconciliation, orderListStub, thirtyChangesTwentyPushed } from "./helpers/reconcile";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -49,21 +48,8 @@ async function reconciledEventsOf(orderNumbers: string[]) {
   return results;
 }
 
-/** 30 orders changed 20 minutes ago; the first 20 came with a push a minute later. */
-async function thirtyChangesTwentyPushed(now: number) {
-  const changedAt = now - 20 * MINUTE;
-  const orders = Array.from({ length: 30 }, () => listedOrder(newOrderNumber(), changedAt));
-  for (const order of orders.slice(0, 20)) {
-    await insertReceivedEvent({ order_number: order.omisell_order_number, receivedAt: changedAt + MINUTE });
-  }
-  return { orders, numbers: orders.map((order) => order.omisell_order_number) };
-}
-
 beforeEach(async () => {
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM reconcile_runs"),
-    env.DB.prepare("DELETE FROM reconcile_checkpoint"),
-  ]);
+  await clearReconciliation();
 });
 
 afterEach(() => {
@@ -74,7 +60,7 @@ describe("the cron's reconciliation", () => {
   it("stores exactly the 10 changes no push told us about, each sent to the follow-up", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
+    const { orders, numbers } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
     const sent = recordFollowups();
 
     const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 7 }), now);
@@ -101,7 +87,7 @@ describe("the cron's reconciliation", () => {
   it("adds nothing when the same window is listed again", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders, numbers } = await thirtyChangesTwentyPushed(now);
+    const { orders, numbers } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
     const sent = recordFollowups();
     await runReconciliation(env, orderListStub(orders), now);
     await env.DB.prepare("UPDATE reconcile_checkpoint SET checkpoint_at = ?1")
@@ -153,7 +139,7 @@ describe("the cron's reconciliation", () => {
   it("records a failing page as a failed run and leaves the checkpoint where it was", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders } = await thirtyChangesTwentyPushed(now);
+    const { orders } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
     recordFollowups();
 
     const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 10, failOnPage: 2 }), now);
@@ -247,7 +233,7 @@ describe("reconciliation figures", () => {
     const now = Date.now();
     expect(await readPushCoverage(env.DB, now)).toBeNull();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders } = await thirtyChangesTwentyPushed(now);
+    const { orders } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
     recordFollowups();
     await runReconciliation(env, orderListStub(orders), now);
 
@@ -258,7 +244,7 @@ describe("reconciliation figures", () => {
   it("counts the missed pushes of each of the last 7 days", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
-    const { orders } = await thirtyChangesTwentyPushed(now);
+    const { orders } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
     recordFollowups();
     const before = await readMissedPushesPerDay(env.DB, now);
     await runReconciliation(env, orderListStub(orders), now);

@@ -4,8 +4,12 @@
  * order headers as Omisell lists them.
  */
 
+import { env } from "cloudflare:workers";
 import { fail, ok } from "../../src/lib/result";
 import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
+import { insertReceivedEvent, newOrderNumber } from "./followup";
+
+const MINUTE = 60_000;
 
 export type ListedOrder = {
   omisell_order_number: string;
@@ -56,4 +60,21 @@ export function orderListStub(orders: ListedOrder[], options: { pageSize?: numbe
     return ok({ count: matching.length, next, previous: null, results });
   };
   return { listOrders, calls };
+}
+
+/** 30 orders changed at `changedAt`; the first 20 came with a push a minute later. */
+export async function thirtyChangesTwentyPushed(changedAt: number) {
+  const orders = Array.from({ length: 30 }, () => listedOrder(newOrderNumber(), changedAt));
+  for (const order of orders.slice(0, 20)) {
+    await insertReceivedEvent({ order_number: order.omisell_order_number, receivedAt: changedAt + MINUTE });
+  }
+  return { orders, numbers: orders.map((order) => order.omisell_order_number) };
+}
+
+/** Every test starts with no runs and no checkpoint. */
+export async function clearReconciliation(): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM reconcile_runs"),
+    env.DB.prepare("DELETE FROM reconcile_checkpoint"),
+  ]);
 }
