@@ -11,7 +11,7 @@ import { consumeForwards } from "./forward/consumer";
 import { isForwardQueue } from "./forward/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
-export { OmisellRateLimiter } from "./omisell/rate-limiter";
+export { OmisellRateLimiter } from "./omisell/limiter-object";
 export { OmisellTokenHolder } from "./omisell/token-holder";
 
 export default {

@@ -6,7 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { createDeliveries } from "../src/store/deliveries";
 import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, json, READ_TOKEN } from "./helpers/read-api";
@@ -18,7 +18,7 @@ type Page = { deliveries: DeliveryView[]; next_cursor: string | null; forwarding
 
 async function newDelivery(eventId: string, status: "pending" | "failed" = "pending"): Promise<string> {
   const now = Date.now();
-  const [id] = await createDeliveries(env.DB, [{ id: newEventId(now), eventId }], now, now + 3 * DAY);
+  const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 3 * DAY);
   if (!id) throw new Error("no delivery created");
   if (status === "failed") {
     await env.DB.prepare(
@@ -128,7 +128,7 @@ describe("POST /api/deliveries/{id}/retry", () => {
   });
 
   it("answers 404 for an unknown delivery", async () => {
-    const { res } = await send("POST", `/api/deliveries/${newEventId(Date.now())}/retry`, ADMIN_TOKEN);
+    const { res } = await send("POST", `/api/deliveries/${newUlid(Date.now())}/retry`, ADMIN_TOKEN);
     expect(res.status).toBe(404);
   });
 

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { insertReconciledEvents } from "../src/store/reconcile";
 import { samplePush, sendPush } from "./helpers/push";
 import { apiGet, json, storeEvent, uniqueSeller } from "./helpers/read-api";
@@ -46,7 +46,7 @@ describe("event summaries", () => {
 
 describe("a reconciled event", () => {
   it("is stored by the reconcile insert beside the new columns and shown with source reconcile", async () => {
-    const id = newEventId(Date.now());
+    const id = newUlid(Date.now());
     const orderNumber = `OM-REC-${crypto.randomUUID()}`;
     const inserted = await insertReconciledEvents(env.DB, [
       {

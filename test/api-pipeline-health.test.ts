@@ -6,7 +6,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
 import { deliver, insertReceivedEvent, stubOmisell } from "./helpers/followup";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
@@ -24,7 +24,7 @@ const ok = { status: 200, body: { status: "ok" } };
 const degraded = (...reasons: string[]) => ({ status: 503, body: { status: "degraded", reasons } });
 
 async function recordCronRun(status: "done" | "failed", listed: number, missed: number, at: number) {
-  const id = newEventId(at);
+  const id = newUlid(at);
   await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
   await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
 }
@@ -73,7 +73,7 @@ describe("GET /health/pipeline", () => {
     const now = Date.now();
     await insertReconciledEvents(env.DB, [
       {
-        id: newEventId(now - 10 * MINUTE),
+        id: newUlid(now - 10 * MINUTE),
         dedupe_key: `reconcile:OM-SILENT:${now}`,
         event: "reconcile.order_changed",
         order_number: "OM-SILENT",
@@ -115,7 +115,7 @@ describe("GET /health/pipeline", () => {
 
     async function failingDelivery(): Promise<string> {
       const eventId = await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
-      const id = newEventId(Date.now());
+      const id = newUlid(Date.now());
       await env.DB.prepare(
         `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
          VALUES (?1, ?2, 'processed::0', 'pending', 3, ?3, ?3, ?3)`,

@@ -2,11 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor, parseTimeBound, toEventListQuery } from "../src/api/event-query";
 import { statsWindowStart, toStats } from "../src/api/views";
-import { encodeIdTime, newEventId } from "../src/lib/ids";
+import { encodeIdTime, newUlid } from "../src/lib/ids";
 
 describe("cursor", () => {
   it("round-trips an event id and is URL-safe", () => {
-    const id = newEventId(Date.now());
+    const id = newUlid(Date.now());
     const cursor = encodeCursor(id);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor)).toBe(id);
@@ -41,13 +41,13 @@ describe("id bounds", () => {
   it("turns since into an inclusive and until into an exclusive id prefix", () => {
     const q = toEventListQuery({ since: 1000, until: 2000, limit: 10 });
     expect(q).toEqual({ filters: {}, minId: encodeIdTime(1000), maxId: encodeIdTime(2000), limit: 10 });
-    expect(newEventId(1000) >= (q.minId as string)).toBe(true);
-    expect(newEventId(2000) < (q.maxId as string)).toBe(false);
-    expect(newEventId(1999) < (q.maxId as string)).toBe(true);
+    expect(newUlid(1000) >= (q.minId as string)).toBe(true);
+    expect(newUlid(2000) < (q.maxId as string)).toBe(false);
+    expect(newUlid(1999) < (q.maxId as string)).toBe(true);
   });
 
   it("keeps the tighter of until and the cursor as the upper bound", () => {
-    const cursor = newEventId(1500);
+    const cursor = newUlid(1500);
     expect(toEventListQuery({ until: 2000, cursor, limit: 10 }).maxId).toBe(cursor);
     expect(toEventListQuery({ until: 1000, cursor, limit: 10 }).maxId).toBe(encodeIdTime(1000));
   });

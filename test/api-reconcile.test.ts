@@ -5,7 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { finishRun, getRun, startRun } from "../src/store/reconcile";
 import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
 
@@ -121,7 +121,7 @@ describe("GET /api/reconcile/runs", () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const at = now - (count - i) * MINUTE;
-      const id = newEventId(at);
+      const id = newUlid(at);
       await startRun(env.DB, { id, trigger: "cron", window_from: at - HOUR, window_to: at, started_at: at });
       ids.push(id);
     }
@@ -181,7 +181,7 @@ describe("GET /api/reconcile/runs", () => {
 
 describe("GET /api/stats push_coverage", () => {
   async function recordCronRun(listed: number, missed: number, at: number) {
-    const id = newEventId(at);
+    const id = newUlid(at);
     await startRun(env.DB, { id, trigger: "cron", window_from: at - HOUR, window_to: at, started_at: at });
     await finishRun(env.DB, id, { status: "done", ordersListed: listed, missed, error: null, finishedAt: at });
   }

@@ -8,7 +8,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { startManualRun } from "../src/reconcile/manual";
 import { advanceCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
@@ -151,8 +151,8 @@ describe("the cron's reconciliation", () => {
 
   it("purges runs older than RETENTION_DAYS and keeps recent ones", async () => {
     const now = Date.now();
-    const old = newEventId(now - 91 * DAY);
-    const recent = newEventId(now - DAY);
+    const old = newUlid(now - 91 * DAY);
+    const recent = newUlid(now - DAY);
     for (const [id, at] of [
       [old, now - 91 * DAY],
       [recent, now - DAY],

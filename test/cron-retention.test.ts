@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { purgePastRetention, SETTLED_GRACE_MS } from "../src/cron/retention";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { insertReceivedEvent, readEvent } from "./helpers/followup";
 
 afterEach(() => {
@@ -84,7 +84,7 @@ describe("the retention purge and deliveries still being retried", () => {
       `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
        VALUES (?1, ?2, ?1, ?3, 2, ?4, ?5, ?6)`,
     )
-      .bind(newEventId(now), eventId, status, status === "pending" ? now + MINUTE : null, now + 3 * DAY, now)
+      .bind(newUlid(now), eventId, status, status === "pending" ? now + MINUTE : null, now + 3 * DAY, now)
       .run();
   }
 

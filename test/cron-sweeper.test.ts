@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
 import type { FollowupMessage } from "../src/followup/message";
 import { replayEvent } from "../src/followup/replay";
-import { encodeIdTime, newEventId } from "../src/lib/ids";
+import { encodeIdTime, newUlid } from "../src/lib/ids";
 import { getReplay, insertReplay } from "../src/store/replays";
 import { getSnapshot, upsertSnapshot } from "../src/store/resources";
 import { insertReceivedEvent, newOrderNumber, readEvent } from "./helpers/followup";
@@ -236,7 +236,7 @@ describe("bulk replay continuation", () => {
     const seller = `sweep-fails-${crypto.randomUUID()}`;
     const failed = await insertReceivedEvent({ status: "failed", seller_id: seller, receivedAt: now - 2 * DAY });
     await insertReceivedEvent({ receivedAt: now - 60 * MINUTE }); // stuck: the sweep tries to send it
-    const replayId = newEventId(now - MINUTE);
+    const replayId = newUlid(now - MINUTE);
     await insertReplay(env.DB, {
       id: replayId,
       filters: JSON.stringify({ status: "failed", seller_id: seller }),

@@ -4,7 +4,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 
@@ -41,7 +41,7 @@ describe("the overview's reconciliation card", () => {
 
   it("shows the newest run with its status, error and counts, the coverage and today's missed pushes", async () => {
     const now = Date.now();
-    const done = newEventId(now - 20 * MINUTE);
+    const done = newUlid(now - 20 * MINUTE);
     await startRun(env.DB, {
       id: done,
       trigger: "cron",
@@ -56,7 +56,7 @@ describe("the overview's reconciliation card", () => {
       error: null,
       finishedAt: now - 19 * MINUTE,
     });
-    const failed = newEventId(now - 5 * MINUTE);
+    const failed = newUlid(now - 5 * MINUTE);
     await startRun(env.DB, {
       id: failed,
       trigger: "cron",
@@ -74,7 +74,7 @@ describe("the overview's reconciliation card", () => {
     await insertReconciledEvents(
       env.DB,
       [1, 2, 3].map((n) => ({
-        id: newEventId(now - n * 1000),
+        id: newUlid(now - n * 1000),
         dedupe_key: `reconcile:OM-DASH-${n}:${now}`,
         event: "reconcile.order_changed",
         order_number: `OM-DASH-${n}`,

@@ -11,7 +11,7 @@ import {
   triesMade,
 } from "../src/followup/plan";
 import type { ApiFailure } from "../src/omisell/failure";
-import type { FollowupEventState } from "../src/store/followup-attempts";
+import type { FollowupEventState } from "../src/store/followup-batch";
 
 type Msg = { id: string; body?: Partial<FollowupMessage> | null };
 

@@ -7,7 +7,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { createDeliveries } from "../src/store/deliveries";
 import { insertReceivedEvent, readEvent } from "./helpers/followup";
 import {
@@ -31,7 +31,7 @@ const DAY = 86_400_000;
 async function deliveryCreatedAt(at: number): Promise<string> {
   const [id] = await createDeliveries(
     env.DB,
-    [{ id: newEventId(at), eventId: await insertSettledEvent() }],
+    [{ id: newUlid(at), eventId: await insertSettledEvent() }],
     at,
     at + 3 * DAY,
   );

@@ -10,8 +10,8 @@ import { readConfig } from "../src/config";
 import type { CallReport, Priority, SlotAnswer } from "../src/omisell/bucket";
 import { type OmisellConnection, requestOmisell } from "../src/omisell/client";
 import { omisellConnection } from "../src/omisell/connection";
-import { limiterName, type OmisellLimiter } from "../src/omisell/limiter";
-import { OmisellRateLimiter } from "../src/omisell/rate-limiter";
+import { limiterName, type OmisellLimiter } from "../src/omisell/limiter-handle";
+import { OmisellRateLimiter } from "../src/omisell/limiter-object";
 import { renewToken } from "../src/omisell/token";
 import { envelopeError, orderAnswer, stubOmisell } from "./helpers/followup";
 

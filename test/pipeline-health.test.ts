@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkPipelineHealth, evaluatePipeline, type PipelineInputs } from "../src/health/pipeline";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { reopenEventForReplay } from "../src/store/followup-state";
 import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
 import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
@@ -210,7 +210,7 @@ describe("pipeline health read from D1", () => {
     await insertReceivedEvent({ receivedAt: now - 3 * 60 * MINUTE, status: "processed" });
     await insertReconciledEvents(env.DB, [
       {
-        id: newEventId(now - 10 * MINUTE),
+        id: newUlid(now - 10 * MINUTE),
         dedupe_key: `reconcile:OM-H:${now}`,
         event: "reconcile.order_changed",
         order_number: "OM-H",
@@ -229,7 +229,7 @@ describe("pipeline health read from D1", () => {
     const now = Date.now();
     await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
     const record = async (status: "done" | "failed", listed: number, missed: number, at: number) => {
-      const id = newEventId(at);
+      const id = newUlid(at);
       await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
       await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
     };

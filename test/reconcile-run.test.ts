@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
-import { newEventId } from "../src/lib/ids";
+import { newUlid } from "../src/lib/ids";
 import { fail } from "../src/lib/result";
 import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
 import { startManualRun } from "../src/reconcile/manual";
@@ -202,7 +202,7 @@ describe("the cron's reconciliation", () => {
 
   it("marks a cron run left running for over an hour as failed", async () => {
     const now = Date.now();
-    const id = newEventId(now - 2 * HOUR);
+    const id = newUlid(now - 2 * HOUR);
     await startRun(env.DB, {
       id,
       trigger: "cron",

@@ -5,7 +5,7 @@
  * reported as a fraction of this worker too, measured in the same run on the same runtime.
  */
 import { Hono } from "hono";
-import { newEventId } from "../../src/lib/ids";
+import { newUlid } from "../../src/lib/ids";
 
 const app = new Hono<{ Bindings: Env }>();
 const INSERT_SQL = `INSERT INTO events (id, dedupe_key, request_id, event, category, resource_type, resource_id,
@@ -17,7 +17,7 @@ app.post("/webhooks/omisell", async (c) => {
   const text = await c.req.text();
   const receivedAt = Date.now();
   const body = JSON.parse(text) as { request_id: string; event: string; data: { omisell_order_number?: string } };
-  const id = newEventId(receivedAt);
+  const id = newUlid(receivedAt);
   const category = body.event.split(".")[0] ?? "unknown";
   await c.env.DB.prepare(INSERT_SQL)
     .bind(id, body.request_id, body.event, category, body.data.omisell_order_number ?? null, receivedAt, text)

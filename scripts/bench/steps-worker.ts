@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
 import { beginPush, finishPush } from "../../src/dedupe/claims";
 import { enqueueFollowup } from "../../src/followup/message";
-import { newEventId } from "../../src/lib/ids";
+import { newUlid } from "../../src/lib/ids";
 import { parsePushEnvelope } from "../../src/push/envelope";
 import { verifyPushSignature } from "../../src/push/signature";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "../../src/store/event-columns";
@@ -18,7 +18,7 @@ import { insertEvent } from "../../src/store/event-writes";
 import { STATS_SQL } from "../../src/store/stats";
 
 export { ClaimShard } from "../../src/dedupe/claim-shard";
-export { OmisellRateLimiter } from "../../src/omisell/rate-limiter";
+export { OmisellRateLimiter } from "../../src/omisell/limiter-object";
 export { OmisellTokenHolder } from "../../src/omisell/token-holder";
 
 type StepsEnv = Env & { PROBE: DurableObjectNamespace<Probe> };
@@ -79,7 +79,7 @@ app.get("/rows-read/stats", async (c) => {
     db,
     Object.values(STATS_SQL).map((sql) => db.prepare(sql).bind(...(sql.includes("?1") ? [windowStart] : []))),
   );
-  const idAt = (ms: number) => newEventId(ms).slice(0, 10);
+  const idAt = (ms: number) => newUlid(ms).slice(0, 10);
   const previous = await rowsRead(db, [
     ...PREVIOUS_STATS_SQL.map((sql) => db.prepare(sql).bind(...(sql.includes("?1") ? [idAt(windowStart)] : []))),
     ...Array.from({ length: 24 }, (_, i) =>
@@ -122,7 +122,7 @@ app.post("/webhooks/omisell", async (c) => {
   const text = new TextDecoder().decode(raw);
   const body = JSON.parse(text) as { request_id: string };
   const key = String(body.request_id);
-  const eventId = newEventId(receivedAt);
+  const eventId = newUlid(receivedAt);
   const probe = c.env.PROBE.get(c.env.PROBE.idFromName(`probe-${key.length % 16}`));
 
   if (steps.has("verify")) {

@@ -2,9 +2,11 @@
  * Stored rows (already decoded by the store) turned into what the API answers: the payload
  * parsed when it is JSON, stats figures assembled into 24 hourly buckets. Pure functions.
  */
+
 import type { z } from "zod";
 import { publicEventSummary } from "../events/summary";
 import { EVENT_STATUSES, type EventRow, type EventSummaryRow } from "../events/vocabulary";
+import { parseJsonOr } from "../lib/json";
 import type { EventStatsRows } from "../store/stats";
 import type { EventDetail, EventSummary, Stats } from "./schemas";
 
@@ -20,11 +22,7 @@ export function toEventSummary(row: EventSummaryRow): EventSummaryView {
 
 /** The raw body parsed as JSON, or the text itself when it is not JSON (invalid pushes). */
 export function parsePayload(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
+  return parseJsonOr(raw, raw);
 }
 
 export function toEventDetail(row: EventRow): z.infer<typeof EventDetail> {

@@ -10,7 +10,7 @@
  * waiting for their follow-up, so the queue never holds thousands of replay messages ahead of pushes.
  */
 import { describeError } from "../errors";
-import { encodeIdTime, newEventId } from "../lib/ids";
+import { encodeIdTime, newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import { markFollowupsDue } from "../store/followup-state";
 import {
@@ -50,7 +50,7 @@ export async function startReplay(env: Env, filters: ReplayFilters, now: number)
   const upperId = encodeIdTime(Math.min(now + 1, filters.until ?? Number.POSITIVE_INFINITY));
   const minId = minIdOf(filters);
   const matched = await countReplayable(env.DB, filters, minId, upperId);
-  const replayId = newEventId(now);
+  const replayId = newUlid(now);
   await insertReplay(env.DB, {
     id: replayId,
     filters: JSON.stringify(filters),

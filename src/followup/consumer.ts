@@ -23,7 +23,7 @@ import { omisellConnection } from "../omisell/connection";
 import type { ApiFailure } from "../omisell/failure";
 import { fetchOrderDetail } from "../omisell/order-detail";
 import { releaseOrderFetches } from "../store/fetch-claims";
-import { type FollowupEventState, loadFollowupBatch, type OrderFollowupState } from "../store/followup-attempts";
+import { type FollowupEventState, loadFollowupBatch, type OrderFollowupState } from "../store/followup-batch";
 import {
   type AttemptRef,
   markEventSkippedStatement,

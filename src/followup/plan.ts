@@ -16,7 +16,7 @@
  */
 import type { Priority } from "../omisell/bucket";
 import type { ApiFailure } from "../omisell/failure";
-import type { FollowupEventState } from "../store/followup-attempts";
+import type { FollowupEventState } from "../store/followup-batch";
 import { type BackoffPolicy, backoffSeconds, throttledDelaySeconds } from "./backoff";
 import type { FollowupMessage, FollowupReason } from "./message";
 import { followupTarget } from "./target";

@@ -10,7 +10,7 @@
  * the newest change, as events settled while it was off get no delivery either.
  */
 import { readForwardConfig } from "../config";
-import { newEventId } from "../lib/ids";
+import { newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import {
   clearForwardWatermark,
@@ -37,7 +37,7 @@ export async function catchUpDeliveries(env: Env, now: number): Promise<number> 
     const rows = await readCatchUpPage(env.DB, from, CATCH_UP_PAGE);
     const last = rows.at(-1);
     if (!last) break;
-    const items = rows.filter((row) => row.missing).map((row) => ({ id: newEventId(now), eventId: row.id }));
+    const items = rows.filter((row) => row.missing).map((row) => ({ id: newUlid(now), eventId: row.id }));
     const created = await commitCatchUp(env.DB, items, { from, to: last.seq }, now, now + RETRY_WINDOW_MS);
     // Sent before anything else can fail: one left unsent is re-sent by the sweeper once overdue.
     await sendForwards(env.FORWARDS, created);

@@ -5,7 +5,7 @@
  */
 import { readForwardConfig } from "../config";
 import { describeError } from "../errors";
-import { newEventId } from "../lib/ids";
+import { newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import { createDeliveries, type DeliveryStatus, reopenDelivery, takeOverdueDeliveries } from "../store/deliveries";
 import { RETRY_WINDOW_MS } from "./backoff";
@@ -26,7 +26,7 @@ export async function enqueueDeliveries(env: Env, eventIds: string[]): Promise<s
   const now = Date.now();
   let created: string[] = [];
   try {
-    const items = [...new Set(eventIds)].map((eventId) => ({ id: newEventId(now), eventId }));
+    const items = [...new Set(eventIds)].map((eventId) => ({ id: newUlid(now), eventId }));
     created = await createDeliveries(env.DB, items, now, now + RETRY_WINDOW_MS);
     await sendForwards(env.FORWARDS, created);
   } catch (err) {

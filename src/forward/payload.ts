@@ -8,8 +8,10 @@
  * snapshot, both as they are at the attempt: a retry sends the latest order. The consumer never
  * builds a body for an event that is `received` again (being replayed), so its status is final.
  */
+
 import { publicEventSummary } from "../events/summary";
 import type { EventSummaryRow } from "../events/vocabulary";
+import { parseJsonOr } from "../lib/json";
 
 export type DeliveryBodyInput = { createdAt: number; event: EventSummaryRow; order: string | null };
 
@@ -22,10 +24,5 @@ export function deliveryBody(input: DeliveryBodyInput): string {
 }
 
 function parseOrder(data: string | null): unknown {
-  if (data === null) return null;
-  try {
-    return JSON.parse(data);
-  } catch {
-    return null;
-  }
+  return data === null ? null : parseJsonOr(data, null);
 }

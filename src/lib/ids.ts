@@ -1,7 +1,6 @@
 /**
- * Time-sortable identifiers for events: 10 Crockford base32 characters of the millisecond
- * timestamp followed by 16 random ones (a ULID layout). Sorting ids sorts by arrival time,
- * so `ORDER BY id DESC` is newest first and a time bound is a prefix bound on the index.
+ * Time-sortable ids (a ULID layout) for every row the worker creates: events, deliveries, runs,
+ * replays. Sorting ids sorts by creation time, so a time bound is a prefix bound on the index.
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TIME_LEN = 10;
@@ -18,7 +17,11 @@ export function encodeIdTime(ms: number): string {
   return out;
 }
 
-export function newEventId(ms: number): string {
+/**
+ * A new id created at `ms`: 10 Crockford base32 characters of the time, then 16 random ones.
+ * @example newUlid(Date.now()) // "01JF3Q0Z1X…" (26 characters)
+ */
+export function newUlid(ms: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_LEN));
   let out = encodeIdTime(ms);
   for (const b of bytes) out += ALPHABET[b & 31];

@@ -5,18 +5,20 @@
  * instead of a throw. An envelope `{ error: true, error_code, messages }` is a failure even on
  * HTTP 200.
  */
+
 import { z } from "zod";
+import { parseJsonOr } from "../lib/json";
 import { fail, ok, type Result } from "../lib/result";
 import type { Priority } from "./bucket";
 import { type ApiFailure, classifyStatus, parseCallLimit, parseRetryAfter, throttlePauseSeconds } from "./failure";
-import type { OmisellLimiter } from "./limiter";
+import type { OmisellLimiter } from "./limiter-handle";
 
 export type OmisellResult<T> = Result<T, ApiFailure>;
 
 export type OmisellConnection = {
   base: string;
   timeoutMs: number;
-  /** Every call takes a slot from it first; see limiter.ts. */
+  /** Every call takes a slot from it first; see limiter-handle.ts. */
   limiter: OmisellLimiter;
   /** Whose call this is: push follow-ups go before reconciliation, which goes before replays. */
   priority: Priority;
@@ -72,14 +74,6 @@ async function takeSlot(connection: OmisellConnection): Promise<ApiFailure | nul
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** One request to the Omisell API, through the rate limiter; never throws. */
 export async function requestOmisell(
   connection: OmisellConnection,
@@ -112,7 +106,7 @@ export async function requestOmisell(
     return fail({ kind: "retryable", error: short(error) });
   }
 
-  const json = parseJson(text);
+  const json = parseJsonOr(text, undefined);
   const status = response.status;
   const envelope = Envelope.safeParse(json);
   const code = envelope.success && envelope.data.error === true ? Number(envelope.data.error_code) : null;

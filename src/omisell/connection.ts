@@ -5,7 +5,7 @@
 import type { Config } from "../config";
 import type { Priority } from "./bucket";
 import type { OmisellConnection } from "./client";
-import { durableLimiter } from "./limiter";
+import { durableLimiter } from "./limiter-handle";
 
 export function omisellConnection(
   env: Env,

@@ -5,8 +5,10 @@
  * first (saving the callback URL must work before the secret is set), then the signature, then
  * the envelope. The route around it does the reading, storing and answering.
  */
+
 import type { PushConfig } from "../config";
 import type { NewEvent } from "../events/vocabulary";
+import { parseJsonOr } from "../lib/json";
 import { fail, ok, type Result } from "../lib/result";
 import { isBlank } from "./body";
 import { isVerificationPing, parsePushEnvelope } from "./envelope";
@@ -36,14 +38,13 @@ function decodeUtf8(bytes: Uint8Array): string | null {
   }
 }
 
+const NOT_JSON = Symbol("not json");
+
 function parseJson(text: string | null): Result<unknown, "not_utf8" | "not_json"> {
   if (text === null) return fail("not_utf8");
-  try {
-    return ok(JSON.parse(text));
-  } catch {
-    // SyntaxError, or RangeError on absurd nesting: both mean "not a JSON object we can use".
-    return fail("not_json");
-  }
+  // SyntaxError, or RangeError on absurd nesting: both mean "not a JSON object we can use".
+  const value = parseJsonOr(text, NOT_JSON);
+  return value === NOT_JSON ? fail("not_json") : ok(value);
 }
 
 export async function decidePush(request: PushRequest, config: PushConfig, now: number): Promise<PushDecision> {

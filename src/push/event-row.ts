@@ -5,7 +5,7 @@
  */
 import type { NewEvent, SignatureScheme } from "../events/vocabulary";
 import { sha256Hex } from "../lib/crypto";
-import { newEventId } from "../lib/ids";
+import { newUlid } from "../lib/ids";
 import { MAX_REQUEST_ID_LENGTH, type PushEnvelope } from "./envelope";
 
 const lenient = new TextDecoder("utf-8");
@@ -41,7 +41,7 @@ export async function buildEventRow(
   invalidReason?: string,
 ): Promise<NewEvent> {
   const common = {
-    id: newEventId(push.receivedAt),
+    id: newUlid(push.receivedAt),
     dedupe_key: envelope?.requestId ?? (await bodyDedupeKey(push.raw)),
     signature_valid: push.signatureValid,
     signature_scheme: push.signatureScheme,

@@ -11,7 +11,7 @@
  * added only by the invocation that records its progress first.
  */
 import { describeError } from "../errors";
-import { newEventId } from "../lib/ids";
+import { newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import {
   endManualRun,
@@ -37,7 +37,7 @@ export type ManualStep = { runId: string; windows: number; status: "running" | "
 export async function startManualRun(env: Env, fromMs: number, toMs: number, now: number): Promise<string> {
   const problem = checkManualRange(fromMs, toMs);
   if (problem !== null) throw new RangeError(problem);
-  const id = newEventId(now);
+  const id = newUlid(now);
   await startRun(env.DB, { id, trigger: "manual", window_from: fromMs, window_to: toMs, started_at: now });
   log("info", "reconcile_manual_started", { run_id: id, from: fromMs, to: toMs });
   return id;

@@ -8,7 +8,7 @@
 import { readPipelineConfig } from "../config";
 import { describeError } from "../errors";
 import { enqueueFollowups, type FollowupReason } from "../followup/message";
-import { encodeIdTime, newEventId } from "../lib/ids";
+import { encodeIdTime, newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import {
   advanceCheckpoint,
@@ -59,7 +59,7 @@ async function handlePage(env: Env, changes: OrderChange[], receivedAt: number, 
   const ids = await insertReconciledEvents(
     env.DB,
     missed.map((change) => ({
-      id: newEventId(receivedAt),
+      id: newUlid(receivedAt),
       dedupe_key: reconcileDedupeKey(change),
       event: RECONCILE_EVENT,
       order_number: change.omisellOrderNumber,
@@ -137,7 +137,7 @@ export async function runReconciliation(env: Env, deps: ReconcileDeps, now: numb
   for (const [index, window] of windows.entries()) {
     // One millisecond apart, so the runs of one invocation list newest first in window order.
     const startedAt = now + index;
-    const run = { id: newEventId(startedAt), window, startedAt };
+    const run = { id: newUlid(startedAt), window, startedAt };
     await startRun(env.DB, {
       id: run.id,
       trigger: "cron",

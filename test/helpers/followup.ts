@@ -8,8 +8,8 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
 import type { FollowupMessage } from "../../src/followup/message";
-import { newEventId } from "../../src/lib/ids";
-import type { OmisellLimiter } from "../../src/omisell/limiter";
+import { newUlid } from "../../src/lib/ids";
+import type { OmisellLimiter } from "../../src/omisell/limiter-handle";
 import { insertEvent } from "../../src/store/event-writes";
 
 let counter = 0;
@@ -27,7 +27,7 @@ export async function insertReceivedEvent(
   } = {},
 ): Promise<string> {
   const receivedAt = overrides.receivedAt ?? Date.now();
-  const id = newEventId(receivedAt);
+  const id = newUlid(receivedAt);
   const orderNumber = overrides.order_number === undefined ? newOrderNumber() : overrides.order_number;
   await insertEvent(env.DB, {
     id,

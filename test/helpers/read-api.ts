@@ -1,7 +1,7 @@
 /** Calls the read API like a client, and stores events directly so filters can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
 import type { EventRow } from "../../src/events/vocabulary";
-import { newEventId } from "../../src/lib/ids";
+import { newUlid } from "../../src/lib/ids";
 import { insertEvent } from "../../src/store/event-writes";
 
 export const READ_TOKEN = "test-read-token";
@@ -31,7 +31,7 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
   const { at = Date.now(), ...rest } = overrides;
   const orderNumber = rest.order_number ?? `OM-T${counter}-${crypto.randomUUID().slice(0, 8)}`;
   const row = {
-    id: newEventId(at),
+    id: newUlid(at),
     dedupe_key: `read-api-${crypto.randomUUID()}`,
     request_id: `req-${counter}`,
     event: "order.shipped",
