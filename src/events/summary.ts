@@ -1,35 +1,27 @@
-/**
- * One event as the outside world sees it, in the read API, the change feed and forwarded
- * deliveries alike: the stored summary columns in a fixed order, plus where the name stands in
- * the catalogue. Pure; kept here so that every room that shows an event shows the same thing.
- */
+/** One event as the outside world sees it: in the read API, the change feed and forwarded deliveries alike. */
+import { z } from "zod";
 import { type CatalogueMark, catalogueMark } from "./catalogue";
-import type { EventSummaryRow } from "./vocabulary";
+import { EventRowShape, type EventSummaryRow, SUMMARY_COLUMNS } from "./vocabulary";
 
-export type PublicEventSummary = {
-  [K in keyof EventSummaryRow]: EventSummaryRow[K];
-} & { catalogue: CatalogueMark };
+/** Every mark the catalogue gives, each once: a mark added there fails this line until it is here too. */
+const CATALOGUE_MARKS: { [Mark in CatalogueMark]: Mark } = {
+  documented: "documented",
+  observed: "observed",
+  unlisted: "unlisted",
+};
 
+/**
+ * The public summary: the summary columns of an event row (no payload, no headers), plus
+ * `catalogue`. A column added to `EventRowShape` is in it, and in the read API's schema, at once.
+ */
+export const EventSummaryShape = EventRowShape.pick(
+  Object.fromEntries(SUMMARY_COLUMNS.map((column) => [column, true])) as Record<keyof EventSummaryRow, true>,
+).extend({ catalogue: z.enum(CATALOGUE_MARKS) });
+
+export type PublicEventSummary = z.infer<typeof EventSummaryShape>;
+
+/** The summary of a row; whatever else the row carries (payload, headers) stays behind. */
 export function publicEventSummary(row: EventSummaryRow): PublicEventSummary {
-  return {
-    id: row.id,
-    dedupe_key: row.dedupe_key,
-    request_id: row.request_id,
-    event: row.event,
-    category: row.category,
-    seller_id: row.seller_id,
-    resource_type: row.resource_type,
-    resource_id: row.resource_id,
-    order_number: row.order_number,
-    status: row.status,
-    attempts: row.attempts,
-    last_error: row.last_error,
-    catalogue: catalogueMark(row.event),
-    source: row.source,
-    signature_valid: row.signature_valid,
-    signature_scheme: row.signature_scheme,
-    received_at: row.received_at,
-    processed_at: row.processed_at,
-    seq: row.seq,
-  };
+  const shown = Object.fromEntries(SUMMARY_COLUMNS.map((column) => [column, row[column]])) as EventSummaryRow;
+  return { ...shown, catalogue: catalogueMark(row.event) };
 }

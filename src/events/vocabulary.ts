@@ -11,7 +11,7 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 const text = z.string();
 const optionalText = z.string().nullable();
-const ms = z.number();
+const ms = z.int();
 
 /** Where an event came from: Omisell pushed it, or reconciliation found a change no push told. */
 export const EVENT_SOURCES = ["push", "reconcile"] as const;
