@@ -3,7 +3,7 @@
  * pushes keep arriving), validation errors naming the field, 404s.
  */
 import { describe, expect, it } from "vitest";
-import { encodeCursor } from "../src/api/event-query";
+import { encodeCursor } from "../src/read-model/event-query";
 import { samplePush, sendPush } from "./helpers/push";
 import { apiGet, json, storeEvent, uniqueSeller } from "./helpers/read-api";
 

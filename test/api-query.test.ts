@@ -1,8 +1,8 @@
 /** The pure pieces of the event list: cursor, time bounds, id bounds, stats buckets. */
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, parseTimeBound, toEventListQuery } from "../src/api/event-query";
-import { statsWindowStart, toStats } from "../src/api/views";
 import { encodeIdTime, newUlid } from "../src/lib/ids";
+import { decodeCursor, encodeCursor, parseTimeBound, toEventListQuery } from "../src/read-model/event-query";
+import { statsWindowStart, toStats } from "../src/read-model/stats";
 
 describe("cursor", () => {
   it("round-trips an event id and is URL-safe", () => {

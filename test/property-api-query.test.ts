@@ -6,9 +6,9 @@
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, parseTimeBound, toEventListQuery } from "../src/api/event-query";
-import { ListEventsQuery } from "../src/api/schemas";
 import { encodeIdTime, isEventId } from "../src/lib/ids";
+import { decodeCursor, encodeCursor, parseTimeBound, toEventListQuery } from "../src/read-model/event-query";
+import { ListEventsQuery } from "../src/read-model/event-shapes";
 
 const RUNS = { numRuns: 300, seed: 11 };
 const MAX_MS = 253_402_300_799_999;

@@ -7,10 +7,10 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeCursor, toEventListQuery } from "../src/api/event-query";
-import { readEventPage } from "../src/api/reads";
 import { LIST_FILTER_COLUMNS } from "../src/events/vocabulary";
 import { encodeIdTime } from "../src/lib/ids";
+import { decodeCursor, toEventListQuery } from "../src/read-model/event-query";
+import { readEventPage } from "../src/read-model/event-reads";
 import { rollUpEvents } from "../src/store/event-counts";
 import { eventListStatement, ORDER_TIMELINE_SQL } from "../src/store/event-reads";
 import { readEventStats, STATS_SQL } from "../src/store/stats";

@@ -7,9 +7,9 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterAll, afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { ListEventsQuery } from "../src/api/schemas";
 import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
+import { ListEventsQuery } from "../src/read-model/event-shapes";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
 
 const ORIGIN = new URL(CALLBACK_URL).origin;

@@ -6,9 +6,9 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readStats } from "../src/api/reads";
 import { runScheduled } from "../src/cron/scheduled";
 import { encodeIdTime } from "../src/lib/ids";
+import { readStats } from "../src/read-model/stats";
 import { samplePush, sendPush } from "./helpers/push";
 
 async function countsTables() {

@@ -1,12 +1,4 @@
-/**
- * The script of the /docs page, run in the browser: lists the operations of /openapi.json and
- * sends requests with the token typed into the page (kept in sessionStorage, never a cookie).
- *
- * It is type-checked against the DOM by `tsconfig.docs.json` and kept out of the worker's own
- * check (the DOM and the Workers types clash); the worker sees it through `#docs-client`, whose
- * `types` condition is `docs-client.d.ts`. `docs-page.ts` serves `docsClient.toString()`, so the
- * function must be self-contained: no imports, nothing from the module around it.
- */
+/** The script of the /docs page, run in the browser: the operations of /openapi.json, each with a Send button. */
 
 type Parameter = {
   name: string;
@@ -30,6 +22,15 @@ type OpenApiDocument = {
   paths: Record<string, Record<string, Operation>>;
 };
 
+/**
+ * Renders the operations and sends requests with the token typed into the page, which is kept in
+ * sessionStorage, never in a cookie.
+ *
+ * Type-checked against the DOM by `tsconfig.docs.json` and kept out of the worker's own check (the
+ * DOM and the Workers types clash); the worker sees it through `#docs-client`, whose `types`
+ * condition is `docs-client.d.ts`. `docs-page.ts` serves `docsClient.toString()`, so the function
+ * must be self-contained: no imports, nothing from the module around it.
+ */
 export function docsClient(): void {
   const TOKEN_KEY = "omisell-push-token";
   const SHOWN_MAX = 20_000;

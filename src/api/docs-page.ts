@@ -1,11 +1,7 @@
-/**
- * GET /docs: an interactive reference with no external resources (the worker may run where
- * there is no CDN). The page lists the operations of /openapi.json and sends requests with a
- * token typed into the page; the token stays in the tab (sessionStorage), never in a cookie.
- * The script is `docs-client.ts`, served as its own source text.
- */
+/** The page, styles and script of /docs, with no external resources: the worker may run where there is no CDN. */
 import { docsClient } from "#docs-client";
 
+/** The page: the operations of /openapi.json, and a token field whose value never leaves the tab. */
 export const DOCS_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -27,6 +23,7 @@ export const DOCS_HTML = `<!doctype html>
 </html>
 `;
 
+/** Served as /docs/docs.css: the page's CSP allows no inline style. */
 export const DOCS_CSS = `
 :root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --bg:#f5f7fa; --accent:#2563eb; --get:#0f766e; --post:#b45309; }
 * { box-sizing: border-box; }
@@ -59,7 +56,7 @@ pre { background:#0f172a; color:#e2e8f0; padding:12px; border-radius:6px; overfl
 `;
 
 /**
- * The page's script: the type-checked `docsClient` as source text, called once. Bundlers that
+ * Served as /docs/app.js: the type-checked `docsClient` (`docs-client.ts`) as source text, called once. Bundlers that
  * keep function names (wrangler does) may wrap inner functions in `__name(fn, "name")`; the
  * page defines it as a no-op so the serialized function runs where that helper does not exist.
  */

@@ -1,12 +1,12 @@
 /**
- * The OpenAPI 3.1 document of the read API, generated from the route declarations (each
- * `createRoute` with its zod schemas, answers and access), so the reference cannot drift from
- * what the code serves, accepts and answers. This file adds only what is document-wide.
+ * The OpenAPI 3.1 document of the read API. The routes' declarations make it, so it cannot drift
+ * from what the code serves; this file adds only what is document-wide (tags, the bearer scheme).
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { BEARER_SCHEME, publicAccess } from "./route-kit";
 
+/** GET /openapi.json, declared like every other route so the document lists itself. */
 export const getOpenApi = createRoute({
   method: "get",
   path: "/openapi.json",

@@ -1,16 +1,15 @@
 /**
- * The pieces every read-API route is declared with, so a route is one `createRoute` declaration
- * (path, schemas, answers, who may call it) plus one handler, and the OpenAPI document is
- * generated from those declarations. Validation failures of any declared schema become the
- * API's one 400 shape through `invalidRequest`.
+ * The pieces every read-API route is declared with: a route is one `createRoute` declaration (path,
+ * schemas, answers, who may call it) plus one handler, and the OpenAPI document comes from them.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AuthVariables } from "../auth/bearer";
 import { requireAdmin } from "../auth/bearer";
-import { invalidRequest } from "../errors";
+import { HttpError, invalidRequest } from "../errors";
 import { ErrorBody } from "./schemas";
 
+/** What a handler's context holds: the Worker's bindings, and who the bearer token belongs to. */
 export type ApiEnv = { Bindings: Env; Variables: AuthVariables };
 
 /** The security scheme every /api route is documented with (the bearer middleware enforces it). */
@@ -18,7 +17,8 @@ export const BEARER_SCHEME = "bearerAuth";
 
 /**
  * A router whose declared params, query and body are validated before the handler runs; a
- * failure is thrown as the API's 400 naming each field, mapped by the app's error handler.
+ * failure is thrown as the API's one 400 shape naming each field (`invalidRequest`), which the
+ * app's error handler renders.
  */
 export function apiRouter() {
   return new OpenAPIHono<ApiEnv>({
@@ -52,6 +52,15 @@ export function errorAnswers<const S extends ErrorStatus>(statuses: S[], describ
   const out = {} as Record<S, ReturnType<typeof jsonAnswer<typeof ErrorBody>>>;
   for (const status of statuses) out[status] = jsonAnswer(ErrorBody, describe[status] ?? ERROR_TEXT[status]);
   return out;
+}
+
+/**
+ * What a read found, or the API's 404 saying what was not.
+ * @example c.json(foundOr404(await readEvent(db, id), "no event with this id"), 200)
+ */
+export function foundOr404<T>(found: T | null, message: string): T {
+  if (found === null) throw new HttpError(404, "not_found", message);
+  return found;
 }
 
 /** Spread into a declaration that needs no token: documented without security. */

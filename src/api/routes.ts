@@ -1,11 +1,4 @@
-/**
- * The read API, as one router: events (list, one, replay), an order with its timeline, stats,
- * reconciliation, health (and the pipeline's), the OpenAPI document and its interactive
- * reference. Everything under /api needs a bearer token (checked here, before any route, so unknown /api paths reveal nothing); a
- * route that needs an admin token says so in its declaration. The routes themselves are
- * declared in `endpoints/`, each with its schemas; a new capability is one more module there,
- * mounted below.
- */
+/** The read API as one router: every module of `endpoints/` mounted behind the bearer check, and /openapi.json. */
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
@@ -39,6 +32,13 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
   c.header("Cache-Control", "no-store");
 });
 
+/**
+ * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
+ * deliveries, health (and the pipeline's), the OpenAPI document and its interactive reference.
+ * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
+ * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
+ * is one more module in `endpoints/`, mounted below.
+ */
 export const apiRoutes = apiRouter();
 
 apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);

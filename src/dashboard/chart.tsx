@@ -1,11 +1,8 @@
-/**
- * The hourly chart of pushes by category: stacked bars in inline SVG, drawn on the server, so
- * it needs no script and passes a CSP without inline code. `layoutHourlyChart` is the pure
- * geometry; `HourlyChart` only draws it.
- */
+/** The overview's hourly chart of pushes by category: stacked bars of inline SVG, drawn on the server. */
 import { CATEGORIES } from "../events/catalogue";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
+/** One hour of the stats' `hourly`: what the chart draws. */
 export type HourBucket = { hour_start: number; total: number; by_category: Record<string, number> };
 
 const WIDTH = 1000;
@@ -34,6 +31,7 @@ export function niceScale(max: number): { top: number; ticks: number[] } {
   return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step) };
 }
 
+/** The chart's geometry, pure: a bar per category and hour, stacked in category order, and the gridlines. */
 export function layoutHourlyChart(hours: HourBucket[]) {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -66,6 +64,10 @@ export function layoutHourlyChart(hours: HourBucket[]) {
 
 const hourLabel = (ms: number) => `${new Date(ms).toISOString().slice(11, 13)}:00`;
 
+/**
+ * Draws `layoutHourlyChart` with a legend of the categories present. Server-drawn SVG needs no
+ * script and passes a CSP without inline code.
+ */
 export function HourlyChart({ hours }: { hours: HourBucket[] }) {
   const { bars, ticks, slot } = layoutHourlyChart(hours);
   const present = CATEGORY_ORDER.filter((c) => hours.some((h) => h.by_category[c]));

@@ -1,20 +1,16 @@
-/**
- * The dashboard's view of forwarding: an event's deliveries (a section of the event page) and
- * the page of failing deliveries, those that ended `failed` and those still retrying after a
- * refusal. Render only; the handlers read.
- */
-import type { DeliveryRow } from "../store/deliveries";
+/** The dashboard's view of forwarding: an event's deliveries, and the page of failing ones. Render only. */
+import type { Delivery, FailingDeliveries } from "../read-model/deliveries";
 import { formatTime } from "./format";
 import { Layout, type Viewer } from "./layout";
 
 /** Delivery statuses in the colours of the event statuses they resemble. */
 const BADGE_CLASS = { pending: "s-received", delivered: "s-processed", failed: "s-failed" } as const;
 
-function DeliveryBadge({ status }: { status: DeliveryRow["status"] }) {
+function DeliveryBadge({ status }: { status: Delivery["status"] }) {
   return <span class={`badge ${BADGE_CLASS[status]}`}>{status}</span>;
 }
 
-function DeliveryTable({ deliveries, withEvent }: { deliveries: DeliveryRow[]; withEvent: boolean }) {
+function DeliveryTable({ deliveries, withEvent }: { deliveries: Delivery[]; withEvent: boolean }) {
   return (
     <div class="table-wrap">
       <table>
@@ -56,7 +52,7 @@ function DeliveryTable({ deliveries, withEvent }: { deliveries: DeliveryRow[]; w
 }
 
 /** The event page's section: every forwarding of this event, newest first. */
-export function EventDeliveries({ deliveries }: { deliveries: DeliveryRow[] | undefined }) {
+export function EventDeliveries({ deliveries }: { deliveries: Delivery[] | undefined }) {
   if (!deliveries) return null;
   return (
     <section class="card" aria-labelledby="deliveries-title">
@@ -70,17 +66,13 @@ export function EventDeliveries({ deliveries }: { deliveries: DeliveryRow[] | un
   );
 }
 
+/** /dashboard/deliveries: those that ended `failed`, and those still retrying after a refusal. */
 export function FailingDeliveriesPage({
   viewer,
   failed,
   retrying,
   forwarding,
-}: {
-  viewer: Viewer;
-  failed: DeliveryRow[];
-  retrying: DeliveryRow[];
-  forwarding: boolean;
-}) {
+}: { viewer: Viewer } & FailingDeliveries) {
   return (
     <Layout title="Failing deliveries" viewer={viewer}>
       <div class="crumbs">
@@ -88,7 +80,7 @@ export function FailingDeliveriesPage({
       </div>
       <h1>Failing deliveries</h1>
       <p class="sub">
-        {forwarding
+        {forwarding === "on"
           ? "Forwarding is on. A failed delivery can be retried with POST /api/deliveries/{id}/retry (admin token)."
           : "Forwarding is off (FORWARD_URL unset or not usable): nothing is being sent."}
       </p>

@@ -1,12 +1,6 @@
-/**
- * The dashboard's detail pages as Hono JSX components: one event (its columns, where its name is
- * known from, which signature scheme it matched, its request headers and payload, and the replay
- * form) and one order (its snapshot and timeline). They only render what the handlers read; no
- * I/O here.
- */
-import type { z } from "zod";
-import type { EventDetail, OrderView } from "../api/schemas";
-import type { DeliveryRow } from "../store/deliveries";
+/** The dashboard's detail pages: one event and one order. Render only. */
+import type { Delivery } from "../read-model/deliveries";
+import type { EventDetail, OrderView } from "../read-model/event-shapes";
 import { EventDeliveries } from "./deliveries";
 import { formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
@@ -17,7 +11,7 @@ const CATALOGUE_WORDS = {
   unlisted: "not in the catalogue",
 } as const;
 
-function signatureWords(event: z.infer<typeof EventDetail>): string {
+function signatureWords(event: EventDetail): string {
   if (event.signature_valid === null) return "not checked";
   if (!event.signature_valid) return "invalid (report mode)";
   return event.signature_scheme === "static"
@@ -46,6 +40,10 @@ function Json({ value }: { value: unknown }) {
   return <pre class="json">{typeof value === "string" ? value : JSON.stringify(value, null, 2)}</pre>;
 }
 
+/**
+ * One event: its columns, where its name is known from, which signature scheme it matched, its
+ * request headers and payload, its deliveries, and the replay form for an admin.
+ */
 export function EventPage({
   viewer,
   event,
@@ -53,9 +51,9 @@ export function EventPage({
   deliveries,
 }: {
   viewer: Viewer;
-  event: z.infer<typeof EventDetail>;
+  event: EventDetail;
   flash?: string;
-  deliveries?: DeliveryRow[];
+  deliveries?: Delivery[];
 }) {
   const canReplay = viewer.role === "admin" && event.status !== "invalid";
   return (
@@ -135,7 +133,8 @@ export function EventPage({
   );
 }
 
-export function OrderPage({ viewer, order }: { viewer: Viewer; order: z.infer<typeof OrderView> }) {
+/** One order: its latest snapshot from Omisell and its timeline. */
+export function OrderPage({ viewer, order }: { viewer: Viewer; order: OrderView }) {
   return (
     <Layout title={order.omisell_order_number} viewer={viewer}>
       <div class="crumbs">

@@ -16,10 +16,12 @@ export function formatAgo(ms: number | null | undefined, now: number): string {
   return `${Math.floor(s / 86_400)} d ago`;
 }
 
+/** `12,345`: counts with thousands separators. */
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+/** Each category's colour, the same in the chart, its legend and the event list. */
 export const CATEGORY_COLORS: Record<string, string> = {
   order: "#2563eb",
   shipment: "#0d9488",
@@ -29,6 +31,7 @@ export const CATEGORY_COLORS: Record<string, string> = {
   invalid: "#dc2626",
 };
 
+/** Each category as people read it. */
 export const CATEGORY_LABELS: Record<string, string> = {
   order: "Order",
   shipment: "Shipment",

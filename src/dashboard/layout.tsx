@@ -3,8 +3,10 @@ import type { Child } from "hono/jsx";
 import type { Role } from "../auth/tokens";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
+/** Who is looking: their role, and the CSRF token their forms carry. */
 export type Viewer = { role: Role; formToken: string };
 
+/** The whole page around `children`; without a viewer (signing in), no navigation. */
 export function Layout({ title, viewer, children }: { title: string; viewer?: Viewer; children: Child }) {
   return (
     <html lang="en">
@@ -50,10 +52,12 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
   );
 }
 
+/** An event status as a coloured badge. */
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge s-${status}`}>{status}</span>;
 }
 
+/** A category's label with its colour swatch. */
 export function CategoryLabel({ category }: { category: string }) {
   return (
     <span class="cat">

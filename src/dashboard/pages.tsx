@@ -1,20 +1,15 @@
-/**
- * The dashboard's pages as Hono JSX components: sign-in, overview (tiles, hourly chart, event
- * list with filters and paging) and an error page (one event and one order are in
- * detail-pages.tsx). They only render what the handlers read; no I/O here.
- */
+/** The dashboard's sign-in, overview and message pages (one event and one order: detail-pages.tsx). Render only. */
 import type { Child } from "hono/jsx";
-import type { z } from "zod";
-import type { EventSummary, Stats } from "../api/schemas";
 import { KNOWN_EVENTS } from "../events/catalogue";
 import { EVENT_STATUSES, type ListFilterColumn } from "../events/vocabulary";
+import type { EventSummary } from "../read-model/event-shapes";
+import type { Stats } from "../read-model/stats";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
 import { ReplayAllForm } from "./replay-pages";
 
-type Summary = z.infer<typeof EventSummary>;
-
+/** The sign-in form: a READ_API_TOKENS or ADMIN_API_TOKENS value. */
 export function SignInPage({ error }: { error?: string }) {
   return (
     <Layout title="Sign in">
@@ -44,6 +39,7 @@ function Tile({ label, value, note, tone }: { label: string; value: string; note
   );
 }
 
+/** The overview's filters as typed, kept in the form and in the page links. */
 export type FilterValues = Partial<Record<ListFilterColumn | "since" | "until", string>>;
 
 /** A filter chosen from a list; the empty first option ("Any …") means no filter. */
@@ -119,7 +115,7 @@ function Filters({ values, errors }: { values: FilterValues; errors: Record<stri
   );
 }
 
-function EventTable({ events }: { events: Summary[] }) {
+function EventTable({ events }: { events: EventSummary[] }) {
   if (events.length === 0) return <p class="empty">No events match.</p>;
   return (
     <div class="table-wrap">
@@ -172,10 +168,11 @@ function EventTable({ events }: { events: Summary[] }) {
   );
 }
 
+/** The overview: tiles, the hourly chart, `extra` (the reconciliation card), the event list with filters and pages. */
 export function OverviewPage(props: {
   viewer: Viewer;
-  stats: z.infer<typeof Stats>;
-  events: Summary[];
+  stats: Stats;
+  events: EventSummary[];
   nextHref: string | null;
   firstHref: string | null;
   filters: FilterValues;
@@ -254,6 +251,7 @@ export function OverviewPage(props: {
   );
 }
 
+/** A page that only says something: an error, a refusal. */
 export function MessagePage({ title, message, viewer }: { title: string; message: string; viewer?: Viewer }) {
   return (
     <Layout title={title} viewer={viewer}>

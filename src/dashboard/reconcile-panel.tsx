@@ -1,16 +1,12 @@
-/**
- * The overview's reconciliation card: the newest run (status, when, what it missed), push
- * coverage over 24 hours, and the pushes missed on each of the last 7 days. Renders what the
- * handler read (src/reconcile/figures.ts); no I/O here.
- */
-import type { ReconciliationSummary } from "../reconcile/figures";
+/** The overview's reconciliation card: the newest run, push coverage over 24 h, pushes missed per day. Render only. */
+import type { ReconciliationFigures } from "../read-model/reconcile";
 import { formatAgo, formatCount, formatTime } from "./format";
 
 function coverageText(coverage: number | null): string {
   return coverage === null ? "—" : `${(Math.floor(coverage * 1000) / 10).toFixed(1)} %`;
 }
 
-function LastRun({ run, now }: { run: ReconciliationSummary["lastRun"]; now: number }) {
+function LastRun({ run, now }: { run: ReconciliationFigures["lastRun"]; now: number }) {
   if (!run) return <dd>no run yet</dd>;
   const tone = run.status === "failed" ? "s-failed" : run.status === "running" ? "s-received" : "s-processed";
   return (
@@ -22,7 +18,8 @@ function LastRun({ run, now }: { run: ReconciliationSummary["lastRun"]; now: num
   );
 }
 
-export function ReconcilePanel({ summary, now }: { summary: ReconciliationSummary; now: number }) {
+/** The card, with a column per day of `missedPerDay`. */
+export function ReconcilePanel({ summary, now }: { summary: ReconciliationFigures; now: number }) {
   const week = summary.missedPerDay.reduce((sum, day) => sum + day.missed, 0);
   return (
     <section class="card" aria-labelledby="reconcile-title">

@@ -1,12 +1,9 @@
-/**
- * Bulk replay on the dashboard: the "Replay all" form of the Failures page (admin only, carries the
- * CSRF token) and the page showing a replay's progress. They only render; no I/O here.
- */
-import type { ReplayProgress } from "../followup/bulk-replay";
+/** Bulk replay on the dashboard: the "Replay all" form of the Failures page, and a replay's progress. Render only. */
+import type { ReplayProgress } from "../read-model/replays";
 import { formatTime } from "./format";
 import { Layout, type Viewer } from "./layout";
 
-/** Shown on the Failures page (the list filtered on `failed`) to an admin. */
+/** Shown on the Failures page (the list filtered on `failed`) to an admin; the form carries the CSRF token. */
 export function ReplayAllForm({ viewer }: { viewer: Viewer }) {
   if (viewer.role !== "admin") return null;
   return (
@@ -18,6 +15,7 @@ export function ReplayAllForm({ viewer }: { viewer: Viewer }) {
   );
 }
 
+/** A replay's progress: finished once every matched event was enqueued and settled again. */
 export function ReplayPage({ viewer, progress }: { viewer: Viewer; progress: ReplayProgress }) {
   const status = progress.finished && progress.done >= progress.queued ? "finished" : "in progress";
   return (

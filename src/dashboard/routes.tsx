@@ -1,23 +1,24 @@
 /**
- * /dashboard: pages for people, server-rendered, usable without JavaScript. Signing in puts
- * the token in an HttpOnly, Secure, SameSite=Strict cookie; every form that changes something
- * carries a CSRF token derived from it. Every answer gets the security headers.
+ * /dashboard: pages for people, server-rendered from the read model and usable without JavaScript;
+ * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
 import { type Context, Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
-import { readEvent, readEventPage, readOrder, readStats } from "../api/reads";
-import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../api/schemas";
 import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
-import { readConfig, readForwardConfig } from "../config";
+import { readConfig } from "../config";
 import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
-import { replayProgress, startReplay } from "../followup/bulk-replay";
+import { startReplay } from "../followup/bulk-replay";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
-import { readReconciliationSummary } from "../reconcile/figures";
-import { listDeliveries, listRetryingDeliveries } from "../store/deliveries";
+import { readEventDeliveries, readFailingDeliveries } from "../read-model/deliveries";
+import { readEvent, readEventPage, readOrder } from "../read-model/event-reads";
+import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../read-model/event-shapes";
+import { readReconciliationFigures } from "../read-model/reconcile";
+import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
+import { readStats } from "../read-model/stats";
 import { FailingDeliveriesPage } from "./deliveries";
 import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
@@ -49,6 +50,11 @@ function showMessage(c: Ctx, status: 403 | 404 | 409, title: string, message: st
 
 const noSuchEvent = (c: Ctx) => showMessage(c, 404, "No such event", "Nothing is stored under this id.");
 
+/**
+ * Every /dashboard page. Signing in puts the token in an HttpOnly, Secure, SameSite=Strict cookie;
+ * every answer gets the security headers; pages read through `read-model/` only, and the forms that
+ * change something (replays) call the same actions as the API.
+ */
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
 // "/dashboard/*" also matches "/dashboard" itself (Hono 4), so each middleware is registered once.
@@ -121,7 +127,7 @@ dashboardRoutes.get("/dashboard", async (c) => {
   const filters: FilterValues = Object.fromEntries(FILTER_NAMES.filter((n) => given[n]).map((n) => [n, given[n]]));
   const parsed = ListEventsQuery.safeParse(given);
   const now = Date.now();
-  const [stats, summary] = await Promise.all([readStats(c.env.DB, now), readReconciliationSummary(c.env.DB, now)]);
+  const [stats, summary] = await Promise.all([readStats(c.env.DB, now), readReconciliationFigures(c.env.DB, now)]);
   const extra = <ReconcilePanel summary={summary} now={now} />;
   const viewer = c.get("viewer");
   if (!parsed.success) {
@@ -161,7 +167,7 @@ dashboardRoutes.get("/dashboard/events/:id", async (c) => {
   const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
   if (!event) return noSuchEvent(c);
   const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
-  const { deliveries } = await listDeliveries(c.env.DB, { event_id: event.id, limit: 20 });
+  const deliveries = await readEventDeliveries(c.env.DB, event.id);
   return render(c, <EventPage viewer={viewer} event={event} flash={flash} deliveries={deliveries} />);
 });
 
@@ -193,8 +199,8 @@ dashboardRoutes.post("/dashboard/replays", async (c) => {
 });
 
 dashboardRoutes.get("/dashboard/replays/:id", async (c) => {
-  const id = EventIdParam.safeParse(c.req.param());
-  const progress = id.success ? await replayProgress(c.env, id.data.id) : null;
+  const id = ReplayIdParam.safeParse({ replay_id: c.req.param("id") });
+  const progress = id.success ? await readReplayProgress(c.env.DB, id.data.replay_id) : null;
   if (!progress) return showMessage(c, 404, "No such replay", "There is no replay with this id.");
   return render(c, <ReplayPage viewer={c.get("viewer")} progress={progress} />);
 });
@@ -208,13 +214,8 @@ dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
 });
 
 dashboardRoutes.get("/dashboard/deliveries", async (c) => {
-  const [failed, retrying] = await Promise.all([
-    listDeliveries(c.env.DB, { status: "failed", limit: 50 }),
-    listRetryingDeliveries(c.env.DB, 50),
-  ]);
-  const forwarding = readForwardConfig(c.env) !== null;
-  const page = { viewer: c.get("viewer"), failed: failed.deliveries, retrying, forwarding };
-  return render(c, <FailingDeliveriesPage {...page} />);
+  const deliveries = await readFailingDeliveries(c.env);
+  return render(c, <FailingDeliveriesPage viewer={c.get("viewer")} {...deliveries} />);
 });
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

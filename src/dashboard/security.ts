@@ -1,8 +1,4 @@
-/**
- * Headers on every dashboard answer: a CSP that allows no script at all and styles only from
- * the worker, no framing, no MIME sniffing, no referrer leaving the site, no caching of pages
- * that show order data.
- */
+/** The security headers of every dashboard answer. */
 import { securityHeaders } from "../lib/security-headers";
 
 const DASHBOARD_CSP = [
@@ -14,4 +10,8 @@ const DASHBOARD_CSP = [
   "base-uri 'none'",
 ].join("; ");
 
+/**
+ * A CSP that allows no script at all and styles only from the worker; no framing, no MIME
+ * sniffing, no referrer leaving the site, and no caching of pages that show order data.
+ */
 export const dashboardSecurityHeaders = securityHeaders({ csp: DASHBOARD_CSP, defaultCacheControl: "no-store" });

@@ -1,63 +1,13 @@
 /**
  * Forwarding's deliveries: the list (by status, by event, newest first) and an admin's retry of a
- * delivery that ended `failed`. The list answers whatever is stored, also while forwarding is off
- * (`forwarding` says which); a retry then has nowhere to go and is refused with 409.
+ * delivery that ended `failed`.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
-import { readForwardConfig } from "../../config";
 import { HttpError } from "../../errors";
 import { retryDelivery } from "../../forward/enqueue";
-import { ID_PATTERN } from "../../lib/ids";
-import { DELIVERY_STATUSES, listDeliveries } from "../../store/deliveries";
-import { decodeCursor, encodeCursor } from "../event-query";
+import { DeliveryIdParam, DeliveryPage, ListDeliveriesQuery, readDeliveryPage } from "../../read-model/deliveries";
 import { adminAccess, apiRouter, errorAnswers, firstOfRepeated, jsonAnswer } from "../route-kit";
-
-const id = (description: string) =>
-  z.string().regex(ID_PATTERN, "not an id (26 characters, Crockford base32)").meta({ description });
-
-export const ListDeliveriesQuery = z
-  .object({
-    status: z.enum(DELIVERY_STATUSES).meta({ description: "Delivery status." }).optional(),
-    event_id: id("Only the deliveries of this event.").optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50).meta({ description: "Page size, 1 to 200." }),
-    cursor: z
-      .string()
-      .transform((text, ctx) => {
-        const last = decodeCursor(text);
-        if (last === null) ctx.addIssue({ code: "custom", message: "not a cursor returned as next_cursor" });
-        return last ?? z.NEVER;
-      })
-      .meta({ description: "The `next_cursor` of the previous page." })
-      .optional(),
-  })
-  .strict();
-
-export const Delivery = z
-  .object({
-    id: z.string().meta({ description: "Also the `webhook-id` header of every attempt." }),
-    event_id: z.string(),
-    status: z.enum(DELIVERY_STATUSES),
-    attempts: z.int(),
-    last_status_code: z.int().nullable().meta({ description: "null after a network error or timeout." }),
-    last_error: z.string().nullable(),
-    next_attempt_at: z.int().nullable().meta({ description: "ms; null once delivered or failed." }),
-    last_attempt_at: z.int().nullable(),
-    retry_until: z.int().meta({ description: "ms; no attempt is scheduled after it." }),
-    delivered_at: z.int().nullable(),
-    created_at: z.int().meta({ description: "ms; when the event settled." }),
-  })
-  .meta({ id: "Delivery" });
-
-export const DeliveryPage = z
-  .object({
-    deliveries: z.array(Delivery).meta({ description: "Newest first." }),
-    next_cursor: z.string().nullable(),
-    forwarding: z.enum(["on", "off"]).meta({ description: "Whether FORWARD_URL is set and usable now." }),
-  })
-  .meta({ id: "DeliveryPage" });
-
-const DeliveryIdParam = z.object({ id: id("Delivery id (the webhook-id).") });
+import { DeliveryRetryQueued } from "../schemas";
 
 export const deliveryRoutes = apiRouter();
 
@@ -72,18 +22,9 @@ export const listDeliveriesRoute = createRoute({
   responses: { 200: jsonAnswer(DeliveryPage, "A page of deliveries."), ...errorAnswers([400, 401]) },
 });
 
-deliveryRoutes.openapi(listDeliveriesRoute, async (c) => {
-  const query = c.req.valid("query");
-  const page = await listDeliveries(c.env.DB, query);
-  return c.json(
-    {
-      deliveries: page.deliveries.map(({ settlement: _settlement, ...delivery }) => delivery),
-      next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
-      forwarding: readForwardConfig(c.env) ? ("on" as const) : ("off" as const),
-    },
-    200,
-  );
-});
+deliveryRoutes.openapi(listDeliveriesRoute, async (c) =>
+  c.json(await readDeliveryPage(c.env, c.req.valid("query")), 200),
+);
 
 export const retryDeliveryRoute = createRoute({
   method: "post",
@@ -96,13 +37,14 @@ export const retryDeliveryRoute = createRoute({
   ...adminAccess,
   request: { params: DeliveryIdParam },
   responses: {
-    202: jsonAnswer(z.object({ delivery_id: z.string(), status: z.literal("queued") }), "Attempt queued."),
+    202: jsonAnswer(DeliveryRetryQueued, "Attempt queued."),
     ...errorAnswers([400, 401, 403, 404, 409], {
       409: "The delivery is not `failed` (`not_failed`), or forwarding is off (`forwarding_off`).",
     }),
   },
 });
 
+// While forwarding is off a retry has nowhere to go: 409 `forwarding_off`.
 deliveryRoutes.openapi(retryDeliveryRoute, async (c) => {
   const deliveryId = c.req.valid("param").id;
   const outcome = await retryDelivery(c.env, deliveryId);

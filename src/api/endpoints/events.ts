@@ -1,13 +1,11 @@
-/**
- * Events: the list (filters, time bounds, keyset pages), one event with its payload, and the
- * admin's replay of an event's follow-up. Each route is declared once; the handler follows.
- */
+/** Events: the list (filters, time bounds, keyset pages), one event with its payload, an admin's replay of one. */
 import { createRoute } from "@hono/zod-openapi";
 import { HttpError } from "../../errors";
 import { replayEvent } from "../../followup/replay";
-import { readEvent, readEventPage } from "../reads";
-import { adminAccess, apiRouter, errorAnswers, firstOfRepeated, jsonAnswer } from "../route-kit";
-import { EventDetail, EventIdParam, EventPage, ListEventsQuery, ReplayAccepted } from "../schemas";
+import { readEvent, readEventPage } from "../../read-model/event-reads";
+import { EventDetail, EventIdParam, EventPage, ListEventsQuery } from "../../read-model/event-shapes";
+import { adminAccess, apiRouter, errorAnswers, firstOfRepeated, foundOr404, jsonAnswer } from "../route-kit";
+import { ReplayAccepted } from "../schemas";
 
 export const eventRoutes = apiRouter();
 
@@ -36,11 +34,9 @@ export const getEvent = createRoute({
   responses: { 200: jsonAnswer(EventDetail, "The event."), ...errorAnswers([400, 401, 404]) },
 });
 
-eventRoutes.openapi(getEvent, async (c) => {
-  const event = await readEvent(c.env.DB, c.req.valid("param").id);
-  if (!event) throw new HttpError(404, "not_found", "no event with this id");
-  return c.json(event, 200);
-});
+eventRoutes.openapi(getEvent, async (c) =>
+  c.json(foundOr404(await readEvent(c.env.DB, c.req.valid("param").id), "no event with this id"), 200),
+);
 
 export const replayEventRoute = createRoute({
   method: "post",

@@ -1,11 +1,9 @@
-/**
- * An order with its timeline, and the stats figures: read-only views for any read token.
- */
+/** An order with its timeline, and the stats figures: read-only views for any read token. */
 import { createRoute } from "@hono/zod-openapi";
-import { HttpError } from "../../errors";
-import { readOrder, readStats } from "../reads";
-import { apiRouter, errorAnswers, jsonAnswer } from "../route-kit";
-import { OrderNumberParam, OrderView, Stats } from "../schemas";
+import { readOrder } from "../../read-model/event-reads";
+import { OrderNumberParam, OrderView } from "../../read-model/event-shapes";
+import { readStats, Stats } from "../../read-model/stats";
+import { apiRouter, errorAnswers, foundOr404, jsonAnswer } from "../route-kit";
 
 export const orderStatsRoutes = apiRouter();
 
@@ -23,8 +21,7 @@ export const getOrder = createRoute({
 
 orderStatsRoutes.openapi(getOrder, async (c) => {
   const order = await readOrder(c.env.DB, c.req.valid("param").omisell_order_number);
-  if (!order) throw new HttpError(404, "not_found", "no snapshot and no event for this order");
-  return c.json(order, 200);
+  return c.json(foundOr404(order, "no snapshot and no event for this order"), 200);
 });
 
 export const getStats = createRoute({

@@ -1,14 +1,9 @@
-/**
- * Reconciliation: an admin asks for a range to be listed now (the run is recorded and continued
- * by the cron, a few windows a minute: the answer never waits for the listing), and anyone with
- * a read token lists the runs, newest first.
- */
+/** Reconciliation: an admin asks for a range to be listed now; any read token lists the runs, newest first. */
 import { createRoute } from "@hono/zod-openapi";
+import { ListRunsQuery, ReconcileRunPage, readRunPage } from "../../read-model/reconcile";
 import { startManualRun } from "../../reconcile/manual";
-import { listRuns } from "../../store/reconcile";
-import { encodeCursor } from "../event-query";
-import { ListRunsQuery, ReconcileAccepted, ReconcileRequest, ReconcileRunPage } from "../reconcile-schemas";
 import { adminAccess, apiRouter, errorAnswers, firstOfRepeated, jsonAnswer } from "../route-kit";
+import { ReconcileAccepted, ReconcileRequest } from "../schemas";
 
 export const reconcileRoutes = apiRouter();
 
@@ -30,6 +25,7 @@ export const startReconcile = createRoute({
   },
 });
 
+// The run is recorded and listed by the cron, a few windows a minute: the answer never waits for it.
 reconcileRoutes.openapi(startReconcile, async (c) => {
   const { from, to } = c.req.valid("json");
   return c.json({ run_id: await startManualRun(c.env, from, to, Date.now()) }, 202);
@@ -46,11 +42,4 @@ export const listReconcileRuns = createRoute({
   responses: { 200: jsonAnswer(ReconcileRunPage, "A page of runs."), ...errorAnswers([400, 401]) },
 });
 
-reconcileRoutes.openapi(listReconcileRuns, async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  // One row more than asked tells whether a next page exists.
-  const rows = await listRuns(c.env.DB, limit + 1, cursor);
-  const runs = rows.slice(0, limit);
-  const last = runs.at(-1);
-  return c.json({ runs, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null }, 200);
-});
+reconcileRoutes.openapi(listReconcileRuns, async (c) => c.json(await readRunPage(c.env.DB, c.req.valid("query")), 200));

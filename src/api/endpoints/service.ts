@@ -1,15 +1,10 @@
-/**
- * What needs no token: GET /health (can the worker reach D1) and the interactive reference
- * at /docs with its script and styles. The reference page loads both from the worker itself:
- * its CSP allows no inline code and nothing from elsewhere.
- */
+/** What needs no token: GET /health (can the worker reach D1), and the interactive reference at /docs. */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { securityHeaders } from "../../lib/security-headers";
-import { pingDatabase } from "../../store/health";
+import { Health, isDatabaseReachable } from "../../read-model/health";
 import { DOCS_CSS, DOCS_HTML, DOCS_SCRIPT } from "../docs-page";
 import { apiRouter, errorAnswers, jsonAnswer, publicAccess } from "../route-kit";
-import { Health } from "../schemas";
 
 export const serviceRoutes = apiRouter();
 
@@ -25,14 +20,12 @@ export const getHealth = createRoute({
 });
 
 serviceRoutes.openapi(getHealth, async (c) => {
-  try {
-    await pingDatabase(c.env.DB);
-    return c.json({ status: "ok" as const }, 200);
-  } catch {
-    return c.json({ status: "unavailable", error: "database_unavailable" }, 503);
-  }
+  if (await isDatabaseReachable(c.env.DB)) return c.json({ status: "ok" as const }, 200);
+  return c.json({ status: "unavailable", error: "database_unavailable" }, 503);
 });
 
+// The reference page loads its script and styles from the worker itself: its CSP allows no
+// inline code and nothing from elsewhere.
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 

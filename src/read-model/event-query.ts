@@ -1,8 +1,4 @@
-/**
- * Pure pieces of the event list: the opaque cursor, time bounds (`since`, `until`) and how
- * they become id bounds. Ids sort by arrival time, so a time bound is an id prefix and every
- * page stays a walk down one `(filter, id)` index.
- */
+/** The paged lists' query, pure: the opaque cursor, and the time bounds that become id bounds. */
 
 import type { ListFilterColumn } from "../events/vocabulary";
 import { encodeIdTime, isEventId } from "../lib/ids";
@@ -45,6 +41,7 @@ export function parseTimeBound(text: string): number | null {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_MS ? ms : null;
 }
 
+/** A validated `ListEventsQuery`: the filters, the time bounds in ms, the decoded cursor. */
 export type ListParams = Partial<Record<ListFilterColumn, string>> & {
   since?: number;
   until?: number;
@@ -52,7 +49,11 @@ export type ListParams = Partial<Record<ListFilterColumn, string>> & {
   limit: number;
 };
 
-/** The store query for one page: `since` inclusive, `until` exclusive, the cursor exclusive. */
+/**
+ * The store query for one page of events: `since` inclusive, `until` exclusive, the cursor
+ * exclusive. Ids sort by arrival time, so a time bound is an id prefix and every page stays a
+ * walk down one `(filter, id)` index.
+ */
 export function toEventListQuery(params: ListParams): EventListQuery {
   const { since, until, cursor, limit, ...filters } = params;
   // The tighter of `until` and the cursor; ids compare as strings (same length, sortable alphabet).

@@ -1,0 +1,99 @@
+/** Forwarding's deliveries as the API and the dashboard show them, never with the internal `settlement`. */
+import { z } from "zod";
+import { readForwardConfig } from "../config";
+import { DELIVERY_STATUSES, type DeliveryRow, listDeliveries, listRetryingDeliveries } from "../store/deliveries";
+import { encodeCursor } from "./event-query";
+import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
+
+const deliveryListId = (description: string) =>
+  rowId("not an id (26 characters, Crockford base32)").meta({ description });
+
+/** The delivery list's filters and page. */
+export const ListDeliveriesQuery = z
+  .object({
+    status: z.enum(DELIVERY_STATUSES).meta({ description: "Delivery status." }).optional(),
+    event_id: deliveryListId("Only the deliveries of this event.").optional(),
+    limit: pageSize(200, 50),
+    cursor: pageCursor(),
+  })
+  .strict();
+
+/** `{id}` of a delivery's paths. */
+export const DeliveryIdParam = z.object({ id: deliveryListId("Delivery id (the webhook-id).") });
+
+/** A delivery: every column of the stored row but `settlement` (the store's key against duplicates). */
+export const Delivery = z
+  .object(
+    columnsOf<DeliveryRow, "settlement">()({
+      id: z.string().meta({ description: "Also the `webhook-id` header of every attempt." }),
+      event_id: z.string(),
+      status: z.enum(DELIVERY_STATUSES),
+      attempts: z.int(),
+      last_status_code: z.int().nullable().meta({ description: "null after a network error or timeout." }),
+      last_error: z.string().nullable(),
+      next_attempt_at: z.int().nullable().meta({ description: "ms; null once delivered or failed." }),
+      last_attempt_at: z.int().nullable(),
+      retry_until: z.int().meta({ description: "ms; no attempt is scheduled after it." }),
+      delivered_at: z.int().nullable(),
+      created_at: z.int().meta({ description: "ms; when the event settled." }),
+    }),
+  )
+  .meta({ id: "Delivery" });
+export type Delivery = z.infer<typeof Delivery>;
+
+/** A stored row as shown: the fields `Delivery` declares, nothing else. */
+export const toDelivery = shownFields(Delivery);
+
+const Forwarding = z.enum(["on", "off"]).meta({ description: "Whether FORWARD_URL is set and usable now." });
+type Forwarding = z.infer<typeof Forwarding>;
+
+/** A page of deliveries, and whether forwarding is on now. */
+export const DeliveryPage = z
+  .object({
+    deliveries: z.array(Delivery).meta({ description: "Newest first." }),
+    next_cursor: z.string().nullable(),
+    forwarding: Forwarding,
+  })
+  .meta({ id: "DeliveryPage" });
+export type DeliveryPage = z.infer<typeof DeliveryPage>;
+
+function forwardingOf(env: Env): Forwarding {
+  return readForwardConfig(env) ? "on" : "off";
+}
+
+/** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */
+export async function readDeliveryPage(env: Env, query: z.infer<typeof ListDeliveriesQuery>): Promise<DeliveryPage> {
+  const page = await listDeliveries(env.DB, query);
+  return {
+    deliveries: page.deliveries.map(toDelivery),
+    next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
+    forwarding: forwardingOf(env),
+  };
+}
+
+/** The newest deliveries of one event (its page shows them). */
+export async function readEventDeliveries(db: D1Database, eventId: string, limit = 20): Promise<Delivery[]> {
+  return (await listDeliveries(db, { event_id: eventId, limit })).deliveries.map(toDelivery);
+}
+
+/** The deliveries that need a look, and whether forwarding is on at all. */
+export type FailingDeliveries = {
+  /** Ended `failed`: retried only by hand. */
+  failed: Delivery[];
+  /** Still pending after at least one refused attempt. */
+  retrying: Delivery[];
+  forwarding: Forwarding;
+};
+
+/** Up to `limit` of each kind, newest first. */
+export async function readFailingDeliveries(env: Env, limit = 50): Promise<FailingDeliveries> {
+  const [failed, retrying] = await Promise.all([
+    listDeliveries(env.DB, { status: "failed", limit }),
+    listRetryingDeliveries(env.DB, limit),
+  ]);
+  return {
+    failed: failed.deliveries.map(toDelivery),
+    retrying: retrying.map(toDelivery),
+    forwarding: forwardingOf(env),
+  };
+}
