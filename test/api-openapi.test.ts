@@ -3,16 +3,22 @@
  * route the app serves under /api is in it, and what it says about tokens and errors is what
  * the routes do. /docs is served without external resources.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
+import { newUlid } from "../src/lib/ids";
+import { createDeliveries } from "../src/store/deliveries";
+import { startRun } from "../src/store/reconcile";
+import { insertReplay } from "../src/store/replays";
+import { insertSettledEvent } from "./helpers/forward";
+import { ADMIN_TOKEN, apiGet, BASE, json, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
 
+type ObjectSchema = { properties?: Record<string, unknown>; required?: string[] };
 type Doc = {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  components: { schemas: Record<string, ObjectSchema>; securitySchemes: Record<string, unknown> };
   security?: unknown[];
 };
 type Parameter = { name: string; in: string; required: boolean; schema: Record<string, unknown> };
@@ -197,6 +203,65 @@ describe("the OpenAPI document", () => {
     expect(admin.map(({ method }) => method)).not.toContain("get");
     const res = await send("post", "/api/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4/replay", ADMIN_TOKEN);
     expect(res.status).toBe(404);
+  });
+});
+
+/** The fields a component schema documents, and those it marks required, sorted. */
+function documented(doc: Doc, component: string): { fields: string[]; required: string[] } {
+  const schema = doc.components.schemas[component];
+  return { fields: Object.keys(schema?.properties ?? {}).sort(), required: [...(schema?.required ?? [])].sort() };
+}
+
+/** Every field of an answer is documented by its component, nothing more, and every required one is there. */
+function expectDocumentedExactly(doc: Doc, component: string, answer: unknown) {
+  const keys = Object.keys(answer as object).sort();
+  const { fields, required } = documented(doc, component);
+  expect(keys, component).toEqual(fields);
+  expect(keys, component).toEqual(expect.arrayContaining(required));
+}
+
+describe("the documented shapes", () => {
+  it("are exactly the fields the event list, one event, an order and the change feed answer", async () => {
+    const doc = await document();
+    const seller = uniqueSeller();
+    const stored = await storeEvent({ seller_id: seller, headers: { "user-agent": "test" } });
+    const page = await json<{ events: object[] }>(await apiGet(`/api/events?seller_id=${seller}`));
+    expectDocumentedExactly(doc, "EventPage", page);
+    expectDocumentedExactly(doc, "EventSummary", page.events[0]);
+    expectDocumentedExactly(doc, "EventDetail", await json(await apiGet(`/api/events/${stored.id}`)));
+    const order = await json<{ events: object[] }>(await apiGet(`/api/orders/${stored.order_number}`));
+    expectDocumentedExactly(doc, "OrderView", order);
+    expectDocumentedExactly(doc, "EventSummary", order.events[0]);
+    const feed = await json<{ changes: object[] }>(await apiGet(`/api/feed?after=${(stored.seq ?? 1) - 1}&limit=1`));
+    expectDocumentedExactly(doc, "FeedPage", feed);
+    expectDocumentedExactly(doc, "EventSummary", feed.changes[0]);
+    expectDocumentedExactly(doc, "Stats", await json(await apiGet("/api/stats")));
+  });
+
+  it("are exactly the fields a delivery, a reconciliation run and a replay's progress answer, without settlement", async () => {
+    const doc = await document();
+    const now = Date.now();
+    const eventId = await insertSettledEvent();
+    await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 86_400_000);
+    const deliveries = await json<{ deliveries: object[] }>(await apiGet(`/api/deliveries?event_id=${eventId}`));
+    expectDocumentedExactly(doc, "DeliveryPage", deliveries);
+    expectDocumentedExactly(doc, "Delivery", deliveries.deliveries[0]);
+    expect(documented(doc, "Delivery").fields).not.toContain("settlement");
+    const runId = newUlid(now);
+    await startRun(env.DB, {
+      id: runId,
+      trigger: "manual",
+      window_from: now - 60_000,
+      window_to: now,
+      started_at: now,
+    });
+    const runs = await json<{ runs: object[] }>(await apiGet("/api/reconcile/runs?limit=1"));
+    expectDocumentedExactly(doc, "ReconcileRunPage", runs);
+    expectDocumentedExactly(doc, "ReconcileRun", runs.runs[0]);
+    const replayId = newUlid(now);
+    const replay = { id: replayId, filters: '{"status":"failed"}', matched: 0, cursor: null, created_at: now };
+    await insertReplay(env.DB, { ...replay, upper_id: newUlid(now + 1) });
+    expectDocumentedExactly(doc, "ReplayProgress", await json(await apiGet(`/api/replays/${replayId}`)));
   });
 });
 
