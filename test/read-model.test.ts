@@ -12,7 +12,7 @@ import { EventRowShape, SUMMARY_COLUMNS } from "../src/events/vocabulary";
 import { newUlid } from "../src/lib/ids";
 import { Delivery, readEventDeliveries, readFailingDeliveries, toDelivery } from "../src/read-model/deliveries";
 import { EventSummary } from "../src/read-model/event-shapes";
-import { bodyTime } from "../src/read-model/fields";
+import { bodyTime, columnsOf } from "../src/read-model/fields";
 import { ReconcileRunView, readReconciliationFigures, readRunPage } from "../src/read-model/reconcile";
 import { createDeliveries, type DeliveryRow } from "../src/store/deliveries";
 import { startRun } from "../src/store/reconcile";
@@ -120,6 +120,20 @@ describe("a delivery as the read model shows it", () => {
     for (const delivery of [...page.failed, ...page.retrying]) {
       expect(Object.keys(delivery).sort()).toEqual(DELIVERY_FIELDS);
     }
+  });
+});
+
+describe("a view of a store row", () => {
+  it("must declare every column of the row but the internal ones, each with the column's type", () => {
+    type Row = Pick<DeliveryRow, "id" | "attempts" | "settlement">;
+    // @ts-expect-error `attempts` is missing: a column added to the row fails to compile until declared.
+    columnsOf<Row, "settlement">()({ id: z.string() });
+    // @ts-expect-error `settlement` is internal: it may not be shown.
+    columnsOf<Row, "settlement">()({ id: z.string(), attempts: z.int(), settlement: z.string() });
+    // @ts-expect-error `attempts` is a number, not text.
+    columnsOf<Row, "settlement">()({ id: z.string(), attempts: z.string() });
+    const shape = columnsOf<Row, "settlement">()({ id: z.string(), attempts: z.int() });
+    expect(Object.keys(shape)).toEqual(["id", "attempts"]);
   });
 });
 
