@@ -12,6 +12,8 @@ export type Project = {
   dir: string;
   configPath: string;
   workerName: string;
+  /** `account_id` of wrangler.toml, when it pins one. */
+  accountId: string | undefined;
   database: { binding: string; name: string; id: string | undefined };
   /** Every queue named in wrangler.toml, each once: producers, consumers, dead-letter queues. */
   queues: string[];
@@ -20,6 +22,7 @@ export type Project = {
 
 type RawConfig = {
   name?: string;
+  account_id?: string;
   vars?: Record<string, unknown>;
   d1_databases?: { binding?: string; database_name?: string; database_id?: string }[];
   queues?: {
@@ -63,6 +66,7 @@ export async function readProject(dir: string): Promise<Project> {
     dir,
     configPath,
     workerName: rawConfig.name,
+    accountId: rawConfig.account_id,
     database: {
       binding: database.binding,
       name: database.database_name,

@@ -63,7 +63,7 @@ async function step(args: string[], context: Context, label = commandLine(args))
   return runWrangler(args, context, { echo: true });
 }
 
-async function checkLogin(context: Context): Promise<void> {
+async function checkLogin(context: Context, configuredAccount: string | undefined): Promise<void> {
   const who = await runWrangler(["whoami", "--json"], context, { allowFailure: true });
   let login: ReturnType<typeof readLogin>;
   try {
@@ -77,14 +77,16 @@ async function checkLogin(context: Context): Promise<void> {
       "not logged in to Cloudflare: run `npx wrangler login` (in CI, set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID)",
     );
   }
-  const chosen = context.env.CLOUDFLARE_ACCOUNT_ID;
-  const account = chosen ? login.accounts.find((a) => a.id === chosen) : login.accounts[0];
+  const names = login.accounts.map((a) => `${a.name} (${a.id})`).join(", ");
+  // wrangler itself prefers CLOUDFLARE_ACCOUNT_ID, then account_id of wrangler.toml.
+  const chosen = context.env.CLOUDFLARE_ACCOUNT_ID || configuredAccount;
   if (!chosen && login.accounts.length > 1) {
-    const names = login.accounts.map((a) => `${a.name} (${a.id})`).join(", ");
     throw new Stop(`this login can use ${login.accounts.length} accounts: ${names}; choose one with --account-id <id>`);
   }
-  const who_ = login.email ? ` as ${login.email}` : "";
-  say(`✓ logged in${who_}, account ${account ? `${account.name} (${account.id})` : chosen}`);
+  const account = chosen ? login.accounts.find((a) => a.id === chosen) : login.accounts[0];
+  if (!account) throw new Stop(`account ${chosen} is not one this login can use (${names || "none"})`);
+  const byEmail = login.email ? ` as ${login.email}` : "";
+  say(`✓ logged in${byEmail}, account ${account.name} (${account.id})`);
 }
 
 /** The names of the account's queues, page by page until the wanted ones are all seen or a page is empty. */
@@ -229,8 +231,8 @@ export async function setup(options: SetupOptions): Promise<number> {
   let failure: string | undefined;
   let healthy = true;
   try {
-    await checkLogin(context);
     const project = await readProject(options.cwd);
+    await checkLogin(context, project.accountId);
     const inventory = await takeInventory(project, context);
     const mode = await chooseAuthMode(project.authMode, inventory.secrets, sources, interactive);
     const plan = makePlan(project, inventory, mode);

@@ -144,6 +144,7 @@ describe("the plan", () => {
     dir: "/p",
     configPath: "/p/wrangler.toml",
     workerName: "omisell-push",
+    accountId: undefined,
     database: { binding: "DB", name: "omisell-push", id: undefined },
     queues: ["omisell-followups", "omisell-forwards", "omisell-followups-dlq"],
     authMode: "account",

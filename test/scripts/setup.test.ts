@@ -431,10 +431,16 @@ describe("npm run setup", () => {
       "this login can use 2 accounts: Shop One (acc-one), Shop Two (acc-two); choose one with --account-id <id>",
     );
 
+    const unknown = await runSetup(box, ["--yes", "--account-id", "acc-three"], SECRET_ENV);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      "account acc-three is not one this login can use (Shop One (acc-one), Shop Two (acc-two))",
+    );
+
     const chosen = await runSetup(box, ["--yes", "--account-id", "acc-two"], SECRET_ENV);
     expect(chosen.code).toBe(0);
     expect(chosen.stdout).toContain("account Shop Two (acc-two)");
-    const later = box.calls().slice(1);
+    const later = box.calls().slice(2);
     expect(later.every((call) => call.env.CLOUDFLARE_ACCOUNT_ID === "acc-two")).toBe(true);
   });
 });
