@@ -19,10 +19,11 @@ From a logged-in wrangler (npx wrangler login) to a running deployment, idempote
      bytes each), and the Omisell settings asked for; secrets that exist are kept as they are
   5. wrangler d1 migrations apply DB --remote, then wrangler deploy
   6. the callback URL to paste into the Omisell console, then the doctor (npm run doctor)
-The generated tokens are printed once, at the end of the run that generated them.
+It prints the plan and asks to go ahead before changing anything. The generated tokens are
+printed once, at the end of the run that stored them.
 
   --dry-run        print the plan; run only whoami and the list commands
-  --yes            ask nothing: take every answer from the flags and environment variables below,
+  --yes            ask nothing, not even to go ahead: take every answer from the flags and environment variables below,
                    and stop, naming them, when a required one is missing
   --auth-mode      how the worker calls the Omisell API (default: OMISELL_AUTH_MODE of wrangler.toml)
   --country        partner mode: the Country header Omisell expects (or OMISELL_COUNTRY)

@@ -246,6 +246,10 @@ export async function setup(options: SetupOptions): Promise<number> {
       return 0;
     }
 
+    if (interactive && !/^(y|yes|)$/i.test(await ask("Go ahead? [Y/n]"))) {
+      say("stopped: nothing was changed");
+      return 0;
+    }
     const answers = await collectValues(plan.toAsk, sources);
     const generated: Record<string, string> = {};
     for (const name of plan.toGenerate) generated[name] = options.env[name]?.trim() || newToken();

@@ -351,15 +351,35 @@ describe("npm run setup", () => {
   it("asks for the Omisell settings without --yes, and never shows what was typed", { timeout: 60_000 }, async () => {
     const box = await sandbox();
 
-    // Answers piped one per line: the push secret, then the account key (the mode question first).
-    const run = await runSetup(box, [], {}, `\n${PUSH_SECRET}\n${ACCOUNT_KEY}\n`);
+    // Answers piped one per line: the auth mode (the default), go ahead (the default), the push
+    // secret, the account key.
+    const run = await runSetup(box, [], {}, `\n\n${PUSH_SECRET}\n${ACCOUNT_KEY}\n`);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("? Omisell API auth mode: account, partner, token [account]");
+    expect(run.stdout).toContain("? Go ahead? [Y/n]");
     expect(run.stdout).toContain("? Omisell push secret (Omisell console, push settings) (input hidden)");
     expect(run.stdout).not.toContain(PUSH_SECRET);
     expect(run.stdout).not.toContain(ACCOUNT_KEY);
     expect(box.account().worker?.secrets.OMISELL_ACCOUNT_KEY).toBe(ACCOUNT_KEY);
+  });
+
+  it("changes nothing when the plan is declined", { timeout: 60_000 }, async () => {
+    const box = await sandbox();
+    const configBefore = box.config();
+
+    const run = await runSetup(box, [], {}, "partner\nn\n");
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("stopped: nothing was changed");
+    expect(commands(box.calls())).toEqual([
+      "whoami --json",
+      "d1 list --json",
+      "queues list",
+      "secret list --format json",
+    ]);
+    expect(box.account()).toEqual(freshAccount());
+    expect(box.config()).toBe(configBefore);
   });
 
   it("uses a D1 database of the same name that already exists instead of creating one", {
