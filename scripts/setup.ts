@@ -23,8 +23,8 @@ It prints the plan and asks to go ahead before changing anything. The generated 
 printed once, at the end of the run that stored them.
 
   --dry-run        print the plan; run only whoami and the list commands
-  --yes            ask nothing, not even to go ahead: take every answer from the flags and environment variables below,
-                   and stop, naming them, when a required one is missing
+  --yes            ask nothing, not even to go ahead: take every answer from the flags and
+                   environment variables below, and stop, naming them, when a required one is missing
   --auth-mode      how the worker calls the Omisell API (default: OMISELL_AUTH_MODE of wrangler.toml)
   --country        partner mode: the Country header Omisell expects (or OMISELL_COUNTRY)
   --seller-id      partner mode: the Seller-ID used when a push carries none (or OMISELL_SELLER_ID)
