@@ -10,7 +10,7 @@ import { bearerToken, type Role, roleOfToken } from "./tokens";
 export type AuthVariables = { role: Role };
 
 export const requireToken = createMiddleware<{ Bindings: Env; Variables: AuthVariables }>(async (c, next) => {
-  const role = await roleOfToken(readConfig(c.env), bearerToken(c.req.header("authorization")));
+  const role = await roleOfToken(readConfig(c.env).api, bearerToken(c.req.header("authorization")));
   if (!role) {
     throw new HttpError(401, "unauthorized", undefined, {
       headers: { "WWW-Authenticate": 'Bearer realm="omisell-push"' },

@@ -8,8 +8,8 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readConfig } from "../config";
-import { hmacSha256Hex } from "../lib/crypto";
-import { matchesAnyToken, type Role, roleOfToken } from "./tokens";
+import { equalsOneOf, hmacSha256Hex } from "../lib/crypto";
+import { type Role, roleOfToken } from "./tokens";
 
 const SESSION_COOKIE = "omisell_session";
 const COOKIE_PATH = "/dashboard";
@@ -20,7 +20,7 @@ type Session = { token: string; role: Role };
 export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
-  const role = await roleOfToken(readConfig(c.env), token);
+  const role = await roleOfToken(readConfig(c.env).api, token);
   return role ? { token, role } : null;
 }
 
@@ -45,7 +45,7 @@ export function formToken(sessionToken: string): Promise<string> {
 /** Compared like bearer tokens: as digests, in constant time. */
 export async function isValidFormToken(sessionToken: string, submitted: unknown): Promise<boolean> {
   if (typeof submitted !== "string") return false;
-  return matchesAnyToken(submitted, [await formToken(sessionToken)]);
+  return equalsOneOf(submitted, [await formToken(sessionToken)]);
 }
 
 /**

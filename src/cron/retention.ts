@@ -10,6 +10,7 @@
  * one cron run never holds D1 for long; a backlog is finished by the following runs.
  */
 import { readConfig } from "../config";
+import { liveForwardDeps } from "../forward/deps";
 import { enqueueDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
@@ -35,14 +36,14 @@ async function inChunks(work: (limit: number) => Promise<number>): Promise<numbe
 }
 
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
-  const config = readConfig(env);
-  const cutoff = nowMs - config.RETENTION_MS;
+  const { retention, followup } = readConfig(env);
+  const cutoff = nowMs - retention.retentionMs;
   const idBound = encodeIdTime(cutoff);
   const settled = await inChunks(async (limit) => {
-    const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - config.SWEEP_AFTER_MS, nowMs, limit);
+    const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - followup.sweepAfterMs, nowMs, limit);
     if (ids.length > 0) {
       log("warn", "retention_settled_unfinished", { events: ids.length });
-      await enqueueDeliveries(env, ids);
+      await enqueueDeliveries(liveForwardDeps(env), ids);
     }
     return ids.length;
   });

@@ -19,7 +19,7 @@ export async function rollUpEventCounts(env: Env, nowMs: number): Promise<number
     total += rolled;
     if (rolled < CHUNK) break;
   }
-  const retentionStart = nowMs - readConfig(env).RETENTION_MS;
+  const retentionStart = nowMs - readConfig(env).retention.retentionMs;
   await dropCountHoursBefore(env.DB, Math.floor(retentionStart / HOUR_MS) * HOUR_MS - HOUR_MS);
   if (total > 0) log("info", "event_counts_rolled_up", { events: total });
   return total;

@@ -25,7 +25,7 @@ const RUN_PURGE_LIMIT = 500;
 
 /** Reconciliation runs older than RETENTION_DAYS, like the events they counted. */
 async function purgeOldRuns(env: Env, now: number): Promise<number> {
-  const cutoff = now - readConfig(env).RETENTION_MS;
+  const cutoff = now - readConfig(env).retention.retentionMs;
   return purgeRunsBefore(env.DB, encodeIdTime(cutoff), RUN_PURGE_LIMIT);
 }
 

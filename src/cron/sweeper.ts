@@ -42,12 +42,12 @@ export function sweptFollowup(event: OverdueFollowup): FollowupMessage {
 const SWEEP_LIMIT = 500;
 
 export async function sweepStuckFollowups(env: Env, nowMs: number): Promise<number> {
-  const config = readConfig(env);
-  const overdueBefore = nowMs - config.SWEEP_AFTER_MS;
+  const { sweepAfterMs, sweepLostAfterMs } = readConfig(env).followup;
+  const overdueBefore = nowMs - sweepAfterMs;
   const frontier = await consumerFrontier(env.DB);
   const lostBefore = Math.max(
-    nowMs - Math.max(config.SWEEP_LOST_AFTER_MS, config.SWEEP_AFTER_MS),
-    Math.min(overdueBefore, (frontier ?? 0) - config.SWEEP_AFTER_MS),
+    nowMs - Math.max(sweepLostAfterMs, sweepAfterMs),
+    Math.min(overdueBefore, (frontier ?? 0) - sweepAfterMs),
   );
   const overdue = await listOverdueFollowups(
     env.DB,

@@ -10,7 +10,7 @@ import { readEvent, readEventPage, readOrder, readStats } from "../api/reads";
 import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../api/schemas";
 import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
-import { readConfig, readForwardConfig } from "../config";
+import { readConfig } from "../config";
 import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { replayProgress, startReplay } from "../followup/bulk-replay";
@@ -71,7 +71,7 @@ dashboardRoutes.post(SIGN_IN, async (c) => {
   if (!isSameOriginPost(c)) return render(c, <SignInPage error="This form must be sent from this site." />, 403);
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token.trim() : "";
-  if (!(await roleOfToken(readConfig(c.env), token))) {
+  if (!(await roleOfToken(readConfig(c.env).api, token))) {
     log("warn", "dashboard_sign_in_refused", {});
     return render(c, <SignInPage error="That token is not valid." />, 401);
   }
@@ -212,7 +212,7 @@ dashboardRoutes.get("/dashboard/deliveries", async (c) => {
     listDeliveries(c.env.DB, { status: "failed", limit: 50 }),
     listRetryingDeliveries(c.env.DB, 50),
   ]);
-  const forwarding = readForwardConfig(c.env) !== null;
+  const forwarding = readConfig(c.env).forward.destination !== null;
   const page = { viewer: c.get("viewer"), failed: failed.deliveries, retrying, forwarding };
   return render(c, <FailingDeliveriesPage {...page} />);
 });

@@ -3,7 +3,7 @@
  * (the answer is public and must not reveal business volume). The evaluator is pure; the facts
  * come from a few bounded reads (store/pipeline-health.ts).
  */
-import { type PipelineConfig, readPipelineConfig } from "../config";
+import { type Config, readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
@@ -22,10 +22,8 @@ export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: P
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-type Thresholds = Pick<
-  PipelineConfig,
-  "reconcileEveryMs" | "backlogMaxMs" | "failuresWindowMs" | "silenceMs" | "minCoverage" | "minListed"
->;
+/** The health section, and reconciliation's period (a run is stale after three periods). */
+type Thresholds = Config["health"] & { reconcileEveryMs: number };
 
 export type PipelineInputs = PipelineFacts & {
   /** From forwarding: deliveries to the destination keep failing. */
@@ -65,11 +63,12 @@ export async function checkPipelineHealth(
   now: number,
   extra: { deliveriesFailing: boolean },
 ): Promise<PipelineHealth> {
-  const config = readPipelineConfig(env);
+  const config = readConfig(env);
+  const thresholds = { ...config.health, reconcileEveryMs: config.reconcile.everyMs };
   const facts = await readPipelineFacts(env.DB, {
-    silenceSinceId: encodeIdTime(now - config.silenceMs),
+    silenceSinceId: encodeIdTime(now - thresholds.silenceMs),
     coverageSinceId: encodeIdTime(now - DAY_MS),
     reconcileEvent: RECONCILE_EVENT,
   });
-  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, config, now);
+  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, thresholds, now);
 }

@@ -51,3 +51,17 @@ export function sha256(data: string | Uint8Array): Promise<ArrayBuffer> {
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await sha256(data)));
 }
+
+/**
+ * True when `candidate` equals one of `allowed` (API tokens, static push secrets). Digests are
+ * compared with `timingSafeEqual`, never the strings, and the whole list every time: neither a
+ * secret's content, nor its length, nor which one matched shows in the answer time.
+ */
+export async function equalsOneOf(candidate: string, allowed: readonly string[]): Promise<boolean> {
+  const probe = await sha256(candidate);
+  let found = false;
+  for (const secret of allowed) {
+    if (crypto.subtle.timingSafeEqual(probe, await sha256(secret))) found = true;
+  }
+  return found;
+}

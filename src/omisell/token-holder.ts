@@ -23,7 +23,7 @@ export class OmisellTokenHolder extends DurableObject<Env> {
       put: (token) => this.ctx.storage.put(STORAGE_KEY, token),
     },
     (stored) => {
-      const config = readConfig(this.env);
+      const config = readConfig(this.env).omisell;
       return renewToken(omisellConnection(this.env, config, null, "push"), config, stored);
     },
   );

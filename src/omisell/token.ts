@@ -13,7 +13,7 @@
  * without it have been seen, and such a token is taken as good for 30 minutes.
  */
 import { z } from "zod";
-import type { Config } from "../config";
+import type { OmisellConfig } from "../config";
 import { fail, ok } from "../lib/result";
 import { type OmisellConnection, type OmisellResult, requestOmisell } from "./client";
 
@@ -84,22 +84,25 @@ function toToken(
   return ok(token);
 }
 
-export async function obtainToken(connection: OmisellConnection, config: Config): Promise<OmisellResult<StoredToken>> {
-  if (!config.OMISELL_API_KEY) {
+export async function obtainToken(
+  connection: OmisellConnection,
+  config: OmisellConfig,
+): Promise<OmisellResult<StoredToken>> {
+  if (!config.apiKey) {
     return fail({ kind: "permanent", error: "token auth: OMISELL_API_KEY is not set" });
   }
-  const body: Record<string, string> = { api_key: config.OMISELL_API_KEY };
-  if (config.OMISELL_API_SECRET) body.api_secret = config.OMISELL_API_SECRET;
-  const result = await requestOmisell(connection, config.OMISELL_TOKEN_PATH, { method: "POST", body });
+  const body: Record<string, string> = { api_key: config.apiKey };
+  if (config.apiSecret) body.api_secret = config.apiSecret;
+  const result = await requestOmisell(connection, config.tokenPath, { method: "POST", body });
   return toToken(result, Date.now(), "getting an Omisell token");
 }
 
 export async function refreshToken(
   connection: OmisellConnection,
-  config: Config,
+  config: OmisellConfig,
   refresh: string,
 ): Promise<OmisellResult<StoredToken>> {
-  const result = await requestOmisell(connection, config.OMISELL_REFRESH_PATH, {
+  const result = await requestOmisell(connection, config.refreshPath, {
     method: "POST",
     body: { refresh },
   });
@@ -113,7 +116,7 @@ export async function refreshToken(
  */
 export async function renewToken(
   connection: OmisellConnection,
-  config: Config,
+  config: OmisellConfig,
   stored: StoredToken | undefined,
 ): Promise<OmisellResult<StoredToken>> {
   const refreshed = stored?.refreshToken ? await refreshToken(connection, config, stored.refreshToken) : null;

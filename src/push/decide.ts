@@ -51,16 +51,16 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
   const { bytes, headers } = request;
   if (isBlank(bytes)) return { kind: "ping", trigger: "empty_body", signed: null, signature: null };
 
-  const callbackUrl = config.PUBLIC_CALLBACK_URL ?? request.url;
+  const callbackUrl = config.publicCallbackUrl ?? request.url;
   const check =
-    config.SIGNATURE_MODE === "off"
+    config.signatureMode === "off"
       ? null
       : await checkPushSignature(
-          config.OMISELL_PUSH_SECRET,
+          config.secrets,
           callbackUrl,
           bytes,
           headers.get("authorization"),
-          config.SIGNATURE_SCHEME,
+          config.signatureScheme,
         );
   // No secret means "not checked", as in `off` mode; `enforce` refuses it below.
   const checked = check !== null && (check.ok || check.reason !== "not_configured");
@@ -74,7 +74,7 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
   if (json.ok && isVerificationPing(json.value))
     return { kind: "ping", trigger: "verify_info", signed: signatureValid, signature: null };
 
-  if (config.SIGNATURE_MODE === "enforce") {
+  if (config.signatureMode === "enforce") {
     if (!checked) return { kind: "rejected", reason: "not_configured", signature: null };
     if (signature) return { kind: "rejected", reason: "invalid_signature", signature };
   }

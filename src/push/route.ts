@@ -6,7 +6,7 @@
  * `renderError`.
  */
 import { Hono } from "hono";
-import { readPushConfig } from "../config";
+import { readConfig } from "../config";
 import { HttpError } from "../errors";
 import { log } from "../lib/log";
 import { BodyTooLarge, readBodyLimited } from "./body";
@@ -38,7 +38,7 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
   const routes = new Hono<{ Bindings: Env }>();
 
   routes.on("POST", PUSH_PATHS, async (c) => {
-    const config = readPushConfig(c.env);
+    const config = readConfig(c.env).push;
     const receivedAt = Date.now();
     const bytes = await readPushBody(c.req.raw);
     const decision = await decidePush({ bytes, url: c.req.url, headers: c.req.raw.headers }, config, receivedAt);
@@ -46,7 +46,7 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
     if (decision.signature) {
       // Refused in `enforce` mode, stored with signature_valid = false in `report` mode.
       const { signature: reason } = decision;
-      log("warn", "push_signature_invalid", { reason, mode: config.SIGNATURE_MODE, bytes: bytes.byteLength });
+      log("warn", "push_signature_invalid", { reason, mode: config.signatureMode, bytes: bytes.byteLength });
     }
     switch (decision.kind) {
       case "ping":
@@ -66,7 +66,7 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
         return pushAnswer("invalid", stored.id);
       }
       case "accepted": {
-        const durations = { leaseMs: config.CLAIM_LEASE_MS, retainMs: config.RETENTION_MS };
+        const durations = { leaseMs: config.claimLeaseMs };
         const outcome = await ingestPush(steps, c.env, c.executionCtx, decision.row, durations);
         return pushAnswer(outcome.status, outcome.eventId);
       }

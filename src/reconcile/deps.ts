@@ -12,7 +12,7 @@ import { type ListOrdersCall, pathWithQuery } from "./order-list";
 import type { ReconcileDeps } from "./run";
 
 export function liveReconcileDeps(env: Env): ReconcileDeps {
-  const config = readConfig(env);
+  const config = readConfig(env).omisell;
   const connection = omisellConnection(env, config, null, "reconcile");
   const auth = omisellAuth(env, config, null);
   const listOrders: ListOrdersCall = async (path, query) => {

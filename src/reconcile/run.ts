@@ -5,7 +5,7 @@
  * a window that completed (manual runs: manual.ts). Repeating a window stores nothing twice
  * (dedupe key per change).
  */
-import { readPipelineConfig } from "../config";
+import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { enqueueFollowups, type FollowupReason } from "../followup/message";
 import { encodeIdTime, newUlid } from "../lib/ids";
@@ -126,7 +126,7 @@ async function finish(
  * and leaves the checkpoint where it was, so the next period lists it again.
  */
 export async function runReconciliation(env: Env, deps: ReconcileDeps, now: number): Promise<CronOutcome> {
-  const { reconcileEveryMs } = readPipelineConfig(env);
+  const reconcileEveryMs = readConfig(env).reconcile.everyMs;
   if (reconcileEveryMs === 0) return { ran: false, reason: "off" };
   await failAbandonedRuns(env.DB, encodeIdTime(now - ABANDONED_RUN_MS), now);
   if (!isReconcileDue(await latestCronRunStartedAt(env.DB), now, reconcileEveryMs)) {

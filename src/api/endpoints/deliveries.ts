@@ -5,8 +5,9 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { readForwardConfig } from "../../config";
+import { readConfig } from "../../config";
 import { HttpError } from "../../errors";
+import { liveForwardDeps } from "../../forward/deps";
 import { retryDelivery } from "../../forward/enqueue";
 import { ID_PATTERN } from "../../lib/ids";
 import { DELIVERY_STATUSES, listDeliveries } from "../../store/deliveries";
@@ -79,7 +80,7 @@ deliveryRoutes.openapi(listDeliveriesRoute, async (c) => {
     {
       deliveries: page.deliveries.map(({ settlement: _settlement, ...delivery }) => delivery),
       next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
-      forwarding: readForwardConfig(c.env) ? ("on" as const) : ("off" as const),
+      forwarding: readConfig(c.env).forward.destination ? ("on" as const) : ("off" as const),
     },
     200,
   );
@@ -105,7 +106,7 @@ export const retryDeliveryRoute = createRoute({
 
 deliveryRoutes.openapi(retryDeliveryRoute, async (c) => {
   const deliveryId = c.req.valid("param").id;
-  const outcome = await retryDelivery(c.env, deliveryId);
+  const outcome = await retryDelivery(liveForwardDeps(c.env), deliveryId);
   if (outcome.kind === "off") throw new HttpError(409, "forwarding_off", "FORWARD_URL is not set or not usable");
   if (outcome.kind === "not_found") throw new HttpError(404, "not_found", "no delivery with this id");
   if (outcome.kind === "not_failed") {

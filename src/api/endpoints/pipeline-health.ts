@@ -3,7 +3,7 @@
  * `{"status":"degraded","reasons":[…]}` naming what is wrong (src/health/pipeline.ts).
  */
 import { createRoute } from "@hono/zod-openapi";
-import { readForwardConfig } from "../../config";
+import { readConfig } from "../../config";
 import { checkPipelineHealth } from "../../health/pipeline";
 import { deliveriesFailing } from "../../store/deliveries";
 import { PipelineHealthView } from "../reconcile-schemas";
@@ -29,7 +29,7 @@ export const getPipelineHealth = createRoute({
 pipelineHealthRoutes.openapi(getPipelineHealth, async (c) => {
   const now = Date.now();
   // Deliveries are looked at only when forwarding is on: failures of a former destination do not count.
-  const failing = readForwardConfig(c.env) ? await deliveriesFailing(c.env.DB, now) : false;
+  const failing = readConfig(c.env).forward.destination ? await deliveriesFailing(c.env.DB, now) : false;
   const health = await checkPipelineHealth(c.env, now, { deliveriesFailing: failing });
   c.header("Cache-Control", "no-store");
   return health.status === "ok" ? c.json(health, 200) : c.json(health, 503);
