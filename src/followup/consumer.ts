@@ -1,31 +1,26 @@
 /** The consumer of `omisell-followups`: decides each message's fate by the plan of plan.ts, fetching and writing as it goes. */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
-import { dispatchBatch } from "../queue/dispatch";
-import { ACK, type Fates } from "../queue/fate";
+import { ACK } from "../queue/fate";
 import { releaseOrderFetches } from "../store/fetch-claims";
 import { type FollowupBatchState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventSkippedStatement, markEventsProcessedStatement } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
-import { attemptOf, type BatchDecision, eventIdsOf, retryWithBackoff, sendBack, settle } from "./decision";
-import { type FollowupDeps, followupDispatcher } from "./deps";
+import {
+  attemptOf,
+  type BatchDecision,
+  type DecideBatch,
+  eventIdsOf,
+  followupConsumer,
+  retryWithBackoff,
+  sendBack,
+  settle,
+} from "./decision";
 import { type BudgetQueue, budgetQueue, handleFailure } from "./failure";
 import { CLAIMED_WAIT_SECONDS, claimFetches } from "./fetch-claims";
-import { eventIdOf, type FollowupMessage, type FollowupQueueMessage } from "./message";
+import { eventIdOf, type FollowupQueueMessage } from "./message";
 import { forEachWithLimit } from "./parallel";
 import { type OrderGroup, planBatch } from "./plan";
-
-/**
- * Consumes a batch of `omisell-followups`: `decideFollowups` decides the fate of each message,
- * and the dispatcher (queue/dispatch.ts) carries the fates out, also when deciding throws halfway.
- */
-export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, deps: FollowupDeps): Promise<void> {
-  await dispatchBatch(
-    batch.messages,
-    (fates) => decideFollowups(batch.messages, deps, fates),
-    followupDispatcher(deps),
-  );
-}
 
 /**
  * Loads the events the messages name (with their attempts and generation) and their orders'
@@ -37,13 +32,9 @@ export async function consumeFollowups(batch: MessageBatch<FollowupMessage>, dep
  * (never over a newer one) with its events `processed` (after a failed fetch: failure.ts). Every
  * D1 write that settles events hands them to forwarding (`settle`).
  */
-export async function decideFollowups(
-  messages: readonly FollowupQueueMessage[],
-  deps: FollowupDeps,
-  fates: Fates<FollowupMessage>,
-): Promise<void> {
-  const batch: BatchDecision = { deps, config: deps.config.followup, fates };
-  const { quietMs } = batch.config;
+export const decideFollowups: DecideBatch = async (messages, batch) => {
+  const { deps, config, fates } = batch;
+  const { quietMs } = config;
   const now = deps.now();
   let loaded: FollowupBatchState;
   try {
@@ -80,7 +71,10 @@ export async function decideFollowups(
     sendBack(batch, plan.quietWaits);
   }
   if (plan.groups.length > 0) await fetchOrders(batch, plan.groups, now);
-}
+};
+
+/** Consumes a batch of `omisell-followups` (`decideFollowups`, carried out by the dispatcher). */
+export const consumeFollowups = followupConsumer(decideFollowups);
 
 /** Claims the orders, fetches the claimed ones, and releases the claims. */
 async function fetchOrders(batch: BatchDecision, groups: OrderGroup<FollowupQueueMessage>[], now: number) {

@@ -1,25 +1,15 @@
 /** The consumer of `omisell-followups-dlq`: the messages the queue gave up on after its retries. */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
-import { dispatchBatch } from "../queue/dispatch";
-import { ACK, type Fates, resend } from "../queue/fate";
+import { ACK, resend } from "../queue/fate";
 import { type FollowupEventState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventDeadLettered } from "../store/followup-state";
-import { attemptOf, type BatchDecision, retryWithBackoff } from "./decision";
-import { type FollowupDeps, followupDispatcher } from "./deps";
-import { eventIdOf, type FollowupMessage, type FollowupQueueMessage } from "./message";
+import { attemptOf, type DecideBatch, followupConsumer, retryWithBackoff } from "./decision";
+import { eventIdOf } from "./message";
 import { generationOf, triesMade } from "./plan";
 
 /** Why the event failed, when no try of it recorded an error. */
 const GAVE_UP = "the queue gave up on this follow-up after its retries (no error was recorded)";
-
-export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, deps: FollowupDeps): Promise<void> {
-  await dispatchBatch(
-    batch.messages,
-    (fates) => decideDeadLetters(batch.messages, deps, fates),
-    followupDispatcher(deps),
-  );
-}
 
 /**
  * The queue's retries count every time a message came back, not how often Omisell was asked, so
@@ -32,12 +22,8 @@ export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, d
  * An event settled meanwhile, or reopened by a replay since the message was sent (a newer
  * generation), is left as it is.
  */
-export async function decideDeadLetters(
-  messages: readonly FollowupQueueMessage[],
-  deps: FollowupDeps,
-  fates: Fates<FollowupMessage>,
-): Promise<void> {
-  const batch: BatchDecision = { deps, config: deps.config.followup, fates };
+export const decideDeadLetters: DecideBatch = async (messages, batch) => {
+  const { deps, config, fates } = batch;
   const named = messages.filter((message) => eventIdOf(message).length > 0);
   for (const message of messages) {
     if (eventIdOf(message).length > 0) continue;
@@ -61,9 +47,9 @@ export async function decideDeadLetters(
       continue;
     }
     const tries = triesMade({ message, event });
-    if (tries < batch.config.maxRetries) {
+    if (tries < config.maxRetries) {
       log("warn", "dead_letter_sent_back", { event_id: event.id, tries });
-      fates.set(message, resend(batch.config.backoff.maxSeconds));
+      fates.set(message, resend(config.backoff.maxSeconds));
       continue;
     }
     try {
@@ -78,4 +64,7 @@ export async function decideDeadLetters(
     }
   }
   await deps.forward(settled);
-}
+};
+
+/** Consumes a batch of `omisell-followups-dlq` (`decideDeadLetters`, carried out by the dispatcher). */
+export const consumeDeadLetters = followupConsumer(decideDeadLetters);

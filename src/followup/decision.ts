@@ -1,16 +1,48 @@
-/** The steps every follow-up decision is made of: settle in D1 then acknowledge, retry, send back. */
+/** How a follow-up consumer runs, and the steps its decisions are made of: settle then acknowledge, retry, send back. */
 import type { FollowupConfig } from "../config";
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { backoffSeconds } from "../queue/backoff";
+import { type Dispatcher, dispatchBatch } from "../queue/dispatch";
 import { ACK, type Fates, resend, retry } from "../queue/fate";
-import type { AttemptRef } from "../store/followup-state";
+import { type AttemptRef, markFollowupsDue } from "../store/followup-state";
 import type { FollowupDeps } from "./deps";
-import type { FollowupMessage, FollowupQueueMessage } from "./message";
+import { eventIdOf, type FollowupMessage, type FollowupQueueMessage } from "./message";
 import { type Delayed, type Delivery, generationOf } from "./plan";
 
 /** One batch being decided: its deps, the follow-up settings, and the fates decided so far. */
 export type BatchDecision = { deps: FollowupDeps; config: FollowupConfig; fates: Fates<FollowupMessage> };
+
+/** Fills in `batch.fates` for `messages` (the follow-up consumer's, or the dead letters'). */
+export type DecideBatch = (messages: readonly FollowupQueueMessage[], batch: BatchDecision) => Promise<void>;
+
+/**
+ * A queue consumer that decides with `decide` and has the dispatcher carry the fates out
+ * (queue/dispatch.ts): every message ends acknowledged, retried or sent back, also when deciding
+ * throws halfway, or the `followup` config section is unusable.
+ */
+export function followupConsumer(decide: DecideBatch) {
+  return (batch: MessageBatch<FollowupMessage>, deps: FollowupDeps): Promise<void> =>
+    dispatchBatch(
+      batch.messages,
+      (fates) => decide(batch.messages, { deps, config: deps.config.followup, fates }),
+      followupDispatcher(deps),
+    );
+}
+
+/**
+ * A resend that cannot be sent marks its events due, so the sweeper sends them after
+ * SWEEP_AFTER_SECONDS (and, should that write fail too, its rule for follow-ups never seen finds
+ * them): never the queue's retry, which would count toward max_retries and could send a message
+ * that only waited to the dead-letter queue.
+ */
+function followupDispatcher(deps: FollowupDeps): Dispatcher<FollowupMessage> {
+  return {
+    queue: deps.queue,
+    resendFailed: (messages) => markFollowupsDue(deps.db, [...new Set(messages.flatMap(eventIdOf))]),
+    random: deps.random,
+  };
+}
 
 /** The follow-up a delivery is for: its event at the generation its message was sent for. */
 export function attemptOf(delivery: Delivery<FollowupQueueMessage>): AttemptRef {

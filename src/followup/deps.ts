@@ -7,10 +7,8 @@ import type { Priority } from "../omisell/bucket";
 import type { OmisellResult } from "../omisell/client";
 import { omisellConnection } from "../omisell/connection";
 import { fetchOrderDetail, type OrderDetail } from "../omisell/order-detail";
-import type { Dispatcher } from "../queue/dispatch";
 import type { MessageSender } from "../queue/send";
-import { markFollowupsDue } from "../store/followup-state";
-import { eventIdOf, type FollowupMessage } from "./message";
+import type { FollowupMessage } from "./message";
 
 /** Which order to fetch, for whom, at which priority of the rate limiter. */
 export type OrderToFetch = { orderNumber: string; sellerId: string | null; priority: Priority };
@@ -53,19 +51,5 @@ export function liveFollowupDeps(env: Env): FollowupDeps {
     forward: (eventIds) => enqueueDeliveries(forwarding, eventIds),
     now: () => Date.now(),
     random: () => Math.random(),
-  };
-}
-
-/**
- * How the follow-up consumers' fates are carried out. A resend that cannot be sent marks its
- * events due, so the sweeper sends them after SWEEP_AFTER_SECONDS (and, should that write fail
- * too, its rule for follow-ups never seen finds them): never a retry, which would count toward
- * max_retries and could send a message that only waited to the dead-letter queue.
- */
-export function followupDispatcher(deps: FollowupDeps): Dispatcher<FollowupMessage> {
-  return {
-    queue: deps.queue,
-    resendFailed: (messages) => markFollowupsDue(deps.db, [...new Set(messages.flatMap(eventIdOf))]),
-    random: deps.random,
   };
 }

@@ -6,6 +6,7 @@
  * delivery converges).
  */
 import type { EventRow, EventStatus } from "../events/vocabulary";
+import { rowsOf } from "./rows";
 
 /** One follow-up of one event: the event id and the generation it was sent for. */
 export type AttemptRef = { id: string; generation: number };
@@ -185,17 +186,17 @@ export async function listOverdueFollowups(
   bounds: OverdueBounds,
   limit: number,
 ): Promise<OverdueFollowup[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, generation, attempts, source, reopened_at, reopen_attempts FROM events
-       WHERE status = 'received' AND id < ?1
-         AND CASE WHEN next_attempt_at IS NULL THEN COALESCE(reopened_at, received_at) < ?3
-             ELSE next_attempt_at < ?2 END
-       ORDER BY id LIMIT ?4`,
-    )
-    .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit)
-    .all<OverdueFollowup>();
-  return results;
+  return rowsOf<OverdueFollowup>(
+    db
+      .prepare(
+        `SELECT id, generation, attempts, source, reopened_at, reopen_attempts FROM events
+         WHERE status = 'received' AND id < ?1
+           AND CASE WHEN next_attempt_at IS NULL THEN COALESCE(reopened_at, received_at) < ?3
+               ELSE next_attempt_at < ?2 END
+         ORDER BY id LIMIT ?4`,
+      )
+      .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit),
+  );
 }
 
 /**

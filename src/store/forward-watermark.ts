@@ -5,6 +5,7 @@
  * change up to the highest seq read has committed and the watermark can never pass one unseen.
  */
 import { createDeliveryStatements, SETTLED, SETTLEMENT_OF_E } from "./deliveries";
+import { rowsOf } from "./rows";
 
 /** The highest seq handled, or null when the catch-up has not started (or forwarding was off). */
 export async function readForwardWatermark(db: D1Database): Promise<number | null> {
@@ -48,8 +49,7 @@ export type CatchUpRow = { id: string; seq: number; missing: number };
  * has no delivery for its current settlement.
  */
 export async function readCatchUpPage(db: D1Database, after: number, limit: number): Promise<CatchUpRow[]> {
-  const { results } = await db.prepare(CATCH_UP_SQL.page).bind(after, limit).all<CatchUpRow>();
-  return results;
+  return rowsOf<CatchUpRow>(db.prepare(CATCH_UP_SQL.page).bind(after, limit));
 }
 
 /**

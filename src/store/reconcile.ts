@@ -5,6 +5,7 @@
  */
 import type { NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
+import { rowsOf } from "./rows";
 
 /** The statements that read, by name, so the query-plan test explains exactly what runs. */
 export const RECONCILE_SQL = {
@@ -145,11 +146,7 @@ export async function finishRun(
 
 /** Newest first; `beforeId` (exclusive) pages on. */
 export async function listRuns(db: D1Database, limit: number, beforeId?: string): Promise<ReconcileRun[]> {
-  const { results } = await db
-    .prepare(RECONCILE_SQL.listRuns)
-    .bind(beforeId ?? "~", limit)
-    .all<ReconcileRun>();
-  return results;
+  return rowsOf<ReconcileRun>(db.prepare(RECONCILE_SQL.listRuns).bind(beforeId ?? "~", limit));
 }
 
 export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null> {
@@ -158,8 +155,7 @@ export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null>
 
 /** Manual runs waiting to be listed further, oldest first. */
 export async function listRunningManualRuns(db: D1Database, limit: number): Promise<ReconcileRun[]> {
-  const { results } = await db.prepare(RECONCILE_SQL.runningManualRuns).bind(limit).all<ReconcileRun>();
-  return results;
+  return rowsOf<ReconcileRun>(db.prepare(RECONCILE_SQL.runningManualRuns).bind(limit));
 }
 
 /**

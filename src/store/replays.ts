@@ -4,6 +4,7 @@
  * as id bounds), so each chunk walks one (filter, id) index upward from the replay's cursor.
  */
 import type { ListFilterColumn } from "../events/vocabulary";
+import { rowsOf } from "./rows";
 
 export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & { since?: number; until?: number };
 
@@ -78,11 +79,9 @@ export function getReplay(db: D1Database, id: string) {
 
 /** Replays whose walk has not reached the end, oldest first. */
 export async function listUnfinishedReplays(db: D1Database, limit: number): Promise<ReplayRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1")
-    .bind(limit)
-    .all<ReplayRow>();
-  return results;
+  return rowsOf<ReplayRow>(
+    db.prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1").bind(limit),
+  );
 }
 
 /** Events a replay reopened that are still waiting for their follow-up (events_by_replay). */

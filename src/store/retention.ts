@@ -6,6 +6,8 @@
  * and each chunk walks the primary key.
  */
 
+import { rowsOf } from "./rows";
+
 /** Why retention settled an event. */
 export const RETENTION_FAILURE = "retention: follow-up never completed before the event's retention ended";
 
@@ -21,16 +23,17 @@ export async function settleExpiredFollowups(
   at: number,
   limit: number,
 ): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
-       WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
-                      AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
-       RETURNING id`,
-    )
-    .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+  const settled = await rowsOf<{ id: string }>(
+    db
+      .prepare(
+        `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
+         WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
+                        AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
+         RETURNING id`,
+      )
+      .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit),
+  );
+  return settled.map((row) => row.id);
 }
 
 /**
