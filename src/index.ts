@@ -1,4 +1,7 @@
-/** The Worker's entry points: HTTP, the queue consumers (built with their live deps), the cron, and the Durable Object classes. */
+/**
+ * The Worker's entry points: HTTP, the queue consumers (built with their live deps), the cron, and
+ * the Durable Object classes.
+ */
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
 import { consumeFollowups } from "./followup/consumer";

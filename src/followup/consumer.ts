@@ -1,4 +1,7 @@
-/** The consumer of `omisell-followups`: decides each message's fate by the plan of plan.ts, fetching and writing as it goes. */
+/**
+ * The consumer of `omisell-followups`: decides each message's fate by the plan of plan.ts,
+ * fetching and writing as it goes.
+ */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { ACK } from "../queue/fate";

@@ -1,4 +1,7 @@
-/** How a follow-up consumer runs, and the steps its decisions are made of: settle then acknowledge, retry, send back. */
+/**
+ * How a follow-up consumer runs, and the steps its decisions are made of: settle then acknowledge,
+ * retry, send back.
+ */
 import type { FollowupConfig } from "../config";
 import { describeError } from "../errors";
 import { log } from "../lib/log";

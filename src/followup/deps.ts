@@ -1,4 +1,7 @@
-/** What the follow-up consumers need from outside (config, D1, the queue, Omisell, forwarding, a clock), as the worker gives it. */
+/**
+ * What the follow-up consumers need from outside (config, D1, the queue, Omisell, forwarding, a
+ * clock), as the worker gives it.
+ */
 import { type Config, readConfig } from "../config";
 import { liveForwardDeps } from "../forward/deps";
 import { enqueueDeliveries } from "../forward/enqueue";

@@ -1,4 +1,7 @@
-/** The follow-up consumer's decisions, pure (no I/O), so the rules are tested directly; consumer.ts carries them out. */
+/**
+ * The follow-up consumer's decisions, pure (no I/O), so the rules are tested directly; consumer.ts
+ * carries them out.
+ */
 import type { Priority } from "../omisell/bucket";
 import type { ApiFailure } from "../omisell/failure";
 import { type BackoffPolicy, backoffSeconds, throttledDelaySeconds } from "../queue/backoff";

@@ -1,8 +1,4 @@
-/**
- * Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure
- * (the answer is public and must not reveal business volume). The evaluator is pure; the facts
- * come from a few bounded reads (store/pipeline-health.ts).
- */
+/** Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure. */
 import { type Config, readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
@@ -30,7 +26,10 @@ export type PipelineInputs = PipelineFacts & {
   deliveriesFailing: boolean;
 };
 
-/** The reasons that hold at `now`, in a fixed order. */
+/**
+ * The reasons that hold at `now`, in a fixed order. Pure. Reasons only, never a figure: the answer
+ * is public and must not reveal business volume.
+ */
 export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds, now: number): PipelineHealth {
   const reasons: PipelineReason[] = [];
   if (inputs.oldestReceivedAt !== null && now - inputs.oldestReceivedAt > thresholds.backlogMaxMs) {
@@ -57,7 +56,10 @@ export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds,
   return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
 }
 
-/** Reads the facts and evaluates them; `deliveriesFailing` comes from forwarding. */
+/**
+ * Reads the facts (a few bounded reads, store/pipeline-health.ts) and evaluates them;
+ * `deliveriesFailing` comes from forwarding.
+ */
 export async function checkPipelineHealth(
   env: Env,
   now: number,

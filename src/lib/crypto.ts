@@ -1,11 +1,8 @@
-/**
- * The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys (imported once per
- * isolate and secret, text or raw bytes), signing and constant-time verifying with them, and
- * SHA-256 digests.
- */
+/** The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys, signing, constant-time checks, SHA-256. */
 import { toHex } from "./hex";
 
 const encoder = new TextEncoder();
+/** HMAC keys, imported once per isolate and secret (text or raw bytes). */
 const keyCache = new Map<string, Promise<CryptoKey>>();
 /** Secrets are configured values (push secrets, API tokens): few, but bound the cache anyway. */
 const MAX_CACHED_KEYS = 64;

@@ -1,11 +1,4 @@
-/**
- * The three ways omisell-push can authenticate to the Omisell API (OMISELL_AUTH_MODE):
- * - `account`: `Authorization: Account <OMISELL_ACCOUNT_KEY>`;
- * - `partner`: `Authorization: Partner <OMISELL_PARTNER_KEY>` with `Seller-ID` (the event's
- *   seller, else OMISELL_SELLER_ID) and `Country` (OMISELL_COUNTRY);
- * - `token`: `Authorization: Omi <token>`, the token held by the OmisellTokenHolder object.
- * A missing key is a permanent failure with a message naming the variable.
- */
+/** The three ways omisell-push authenticates to the Omisell API (OMISELL_AUTH_MODE). */
 import type { OmisellConfig } from "../config";
 import { describeError } from "../errors";
 import { fail, ok } from "../lib/result";
@@ -22,6 +15,14 @@ function staticAuth(headers: OmisellResult<Record<string, string>>): OmisellAuth
   return { headers: async () => headers, reauthenticate: async () => false };
 }
 
+/**
+ * The credentials of a call:
+ * - `account`: `Authorization: Account <OMISELL_ACCOUNT_KEY>`;
+ * - `partner`: `Authorization: Partner <OMISELL_PARTNER_KEY>` with `Seller-ID` (the event's
+ *   seller, else OMISELL_SELLER_ID) and `Country` (OMISELL_COUNTRY);
+ * - `token`: `Authorization: Omi <token>`, the token held by the OmisellTokenHolder object.
+ * A missing key is a permanent failure with a message naming the variable.
+ */
 export function omisellAuth(env: Env, config: OmisellConfig, sellerId: string | null): OmisellAuth {
   switch (config.authMode) {
     case "account":

@@ -1,21 +1,23 @@
-/**
- * The caller's side of the rate limiter: which OmisellRateLimiter a call belongs to (one per
- * credential, or per seller in partner mode, as Omisell counts them), and a handle the client
- * asks for a slot and reports answers to. The client (client.ts) takes this handle in its
- * connection, so no call to Omisell can skip the limiter.
- */
+/** The caller's side of the rate limiter: which OmisellRateLimiter a call belongs to, and a handle to it. */
 import type { OmisellConfig } from "../config";
 import { describeError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { log } from "../lib/log";
 import type { CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
 
+/**
+ * What the client asks for a slot and reports answers to. The client (client.ts) takes it in its
+ * connection, so no call to Omisell can skip the limiter.
+ */
 export type OmisellLimiter = {
   acquire(priority: Priority): Promise<SlotAnswer>;
   report(call: CallReport): Promise<void>;
 };
 
-/** The bucket a call counts against. Keys are hashed: an object's name must not carry a secret. */
+/**
+ * The bucket a call counts against: one per credential, or per seller in partner mode, as Omisell
+ * counts them. Keys are hashed: an object's name must not carry a secret.
+ */
 export async function limiterName(config: OmisellConfig, sellerId: string | null): Promise<string> {
   const credential =
     config.authMode === "account"

@@ -1,10 +1,4 @@
-/**
- * POST /webhooks/omisell — the HTTP around `decidePush`: read the body within the size limit,
- * decide, then store and answer. Every 200 has an empty body; what happened is in `Push-Status`
- * (`accepted`, `duplicate`, `ignored`, `invalid`) and `Push-Event-Id`. Errors (a refused
- * signature, a body too large, storage down) are thrown as `HttpError` and answered by
- * `renderError`.
- */
+/** POST /webhooks/omisell: the HTTP around `decidePush`. */
 import { Hono } from "hono";
 import { readConfig } from "../config";
 import { HttpError } from "../errors";
@@ -33,7 +27,13 @@ async function readPushBody(request: Request): Promise<Uint8Array> {
   }
 }
 
-/** The push routes, storing through `steps` (the real ones unless a test hands in fakes). */
+/**
+ * The push routes, storing through `steps` (the real ones unless a test hands in fakes): read the
+ * body within the size limit, decide, then store and answer. Every 200 has an empty body; what
+ * happened is in `Push-Status` (`accepted`, `duplicate`, `ignored`, `invalid`) and
+ * `Push-Event-Id`. Errors (a refused signature, a body too large, storage down) are thrown as
+ * `HttpError` and answered by `renderError`.
+ */
 export function createPushRoutes(steps: PushSteps = livePushSteps) {
   const routes = new Hono<{ Bindings: Env }>();
 

@@ -1,9 +1,4 @@
-/**
- * The SQL of forwarding's catch-up: the watermark (`forward_watermark`, one row) and the walk of
- * the change feed past it that finds settled events without a delivery for their settlement.
- * The walk uses `events_by_seq`; `seq` order is commit order (docs/change-feed.md), so every
- * change up to the highest seq read has committed and the watermark can never pass one unseen.
- */
+/** The SQL of forwarding's catch-up: its watermark, and the walk of the change feed past it. */
 import { createDeliveryStatements, SETTLED, SETTLEMENT_OF_E } from "./deliveries";
 import { rowsOf } from "./rows";
 
@@ -46,7 +41,9 @@ export type CatchUpRow = { id: string; seq: number; missing: number };
 
 /**
  * Up to `limit` events past `after` in seq order, each flagged `missing` when it is settled and
- * has no delivery for its current settlement.
+ * has no delivery for its current settlement. The walk uses `events_by_seq`; `seq` order is commit
+ * order (docs/change-feed.md), so every change up to the highest seq read has committed and the
+ * watermark can never pass one unseen.
  */
 export async function readCatchUpPage(db: D1Database, after: number, limit: number): Promise<CatchUpRow[]> {
   return rowsOf<CatchUpRow>(db.prepare(CATCH_UP_SQL.page).bind(after, limit));

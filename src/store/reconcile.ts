@@ -1,8 +1,4 @@
-/**
- * All SQL of reconciliation: the latest push per order, the events it adds, its runs and its
- * checkpoint. Every query walks an index or the primary key (run and event ids start with their
- * time, so a time bound is an id bound).
- */
+/** All SQL of reconciliation: the latest push per order, the events it adds, its runs, its checkpoint. */
 import type { NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 import { rowsOf } from "./rows";

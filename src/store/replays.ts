@@ -1,11 +1,11 @@
-/**
- * All SQL of bulk replays: the `replays` table, and the walk that reopens a replay's events in
- * chunks. Filters are the list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds
- * as id bounds), so each chunk walks one (filter, id) index upward from the replay's cursor.
- */
+/** All SQL of bulk replays: the `replays` table, and the walk that reopens a replay's events in chunks. */
 import type { ListFilterColumn } from "../events/vocabulary";
 import { rowsOf } from "./rows";
 
+/**
+ * The list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds as id bounds), so
+ * each chunk walks one (filter, id) index upward from the replay's cursor.
+ */
 export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & { since?: number; until?: number };
 
 export type ReplayRow = {

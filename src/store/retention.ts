@@ -1,10 +1,4 @@
-/**
- * The SQL of event retention. An event is never purged unseen: one still waiting for its
- * follow-up past the cutoff is first settled `failed` (when its follow-up shows no sign of life)
- * and only purged on a later run, a day after it settled, so the feed, forwarding and the
- * dashboard get to show it. Event ids start with their arrival time: the cutoff is an id bound
- * and each chunk walks the primary key.
- */
+/** The SQL of event retention: settle what never finished, then purge, by id bound along the primary key. */
 
 import { rowsOf } from "./rows";
 
@@ -12,6 +6,9 @@ import { rowsOf } from "./rows";
 export const RETENTION_FAILURE = "retention: follow-up never completed before the event's retention ended";
 
 /**
+ * An event is never purged unseen: one still waiting for its follow-up past the cutoff is first
+ * settled `failed` here, and only purged on a later run, a day after it settled, so the feed,
+ * forwarding and the dashboard get to show it.
  * Settles up to `limit` events received before `idBound` still `received` whose follow-up was last
  * scheduled before `idleBefore` (a follow-up in progress, e.g. just replayed, is left to finish).
  * `processed_at` records when it settled. Returns their ids.
