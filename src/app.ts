@@ -1,8 +1,4 @@
-/**
- * The HTTP surface, read top to bottom: the push endpoint, the read API (with /health and the
- * API reference), the dashboard. Errors from every route are mapped to one JSON shape by
- * `renderError`.
- */
+/** The HTTP surface, read top to bottom: the push endpoint, the read API, the dashboard. */
 import { Hono } from "hono";
 import { apiRoutes } from "./api/routes";
 import { dashboardRoutes } from "./dashboard/routes";
@@ -15,6 +11,7 @@ export type AppOptions = {
   pushSteps?: PushSteps;
 };
 
+/** The app: every route, and errors from all of them mapped to one JSON shape by `renderError`. */
 export function createApp(options: AppOptions = {}) {
   const app = new Hono<{ Bindings: Env }>();
 

@@ -1,7 +1,6 @@
 /**
- * One error shape for the whole worker: `{"error": code, "message"?, "fields"?}`. Every handler
- * answers an error one way: it throws `HttpError` (keeping what caused it), and `renderError`
- * (the app's onError, and its not-found answer) turns anything thrown into that shape.
+ * One error shape for the whole worker, `{"error": code, "message"?, "fields"?}`, and the one
+ * place errors become answers.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -10,6 +9,7 @@ import type { z } from "zod";
 import { ConfigError } from "./config";
 import { log } from "./lib/log";
 
+/** What every handler throws for an error answer, keeping what caused it. */
 export class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
@@ -37,6 +37,7 @@ export function errorBody(code: string, message?: string, fields?: Record<string
   };
 }
 
+/** The app's onError (and its not-found answer): anything thrown, in the one shape. */
 export function renderError(err: Error, c: Context): Response {
   if (err instanceof HttpError) {
     if (err.status >= 500) log("error", "http_error", { code: err.code, path: c.req.path, cause: causeOf(err) });

@@ -1,13 +1,15 @@
 /**
- * Worker entry: HTTP (push endpoint, read API, dashboard), the follow-up and forwarding queue consumers,
- * the cron sweeper, and the Durable Object classes.
+ * The Worker's entry points: HTTP, the queue consumers (built with their live deps), the cron, and
+ * the Durable Object classes.
  */
 import { app } from "./app";
 import { runScheduled } from "./cron/scheduled";
 import { consumeFollowups } from "./followup/consumer";
 import { consumeDeadLetters } from "./followup/dead-letters";
+import { liveFollowupDeps } from "./followup/deps";
 import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
 import { consumeForwards } from "./forward/consumer";
+import { liveForwardDeps } from "./forward/deps";
 import { isForwardQueue } from "./forward/message";
 
 export { ClaimShard } from "./dedupe/claim-shard";
@@ -17,9 +19,9 @@ export { OmisellTokenHolder } from "./omisell/token-holder";
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    if (isForwardQueue(batch.queue)) await consumeForwards(batch, env);
-    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
-    else await consumeFollowups(batch, env);
+    if (isForwardQueue(batch.queue)) await consumeForwards(batch, liveForwardDeps(env));
+    else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, liveFollowupDeps(env));
+    else await consumeFollowups(batch, liveFollowupDeps(env));
   },
   async scheduled(controller, env) {
     await runScheduled(controller, env);

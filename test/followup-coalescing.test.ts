@@ -5,26 +5,23 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { FollowupMessage } from "../src/followup/message";
 import { replayEvent } from "../src/followup/replay";
 import { getSnapshot } from "../src/store/resources";
-import { deliver, insertReceivedEvent, newOrderNumber, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
+import {
+  deliver,
+  insertReceivedEvent,
+  newOrderNumber,
+  orderAnswer,
+  readEvent,
+  recordingFollowupQueue,
+  stubOmisell,
+} from "./helpers/followup";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 const QUIET = { FOLLOWUP_QUIET_MS: "5000" };
-
-function captureSendBack() {
-  const sent: { body: FollowupMessage; delaySeconds?: number }[] = [];
-  vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
-    for (const message of messages)
-      sent.push({ body: message.body as FollowupMessage, delaySeconds: message.delaySeconds });
-    return undefined as never;
-  });
-  return sent;
-}
 
 describe("fetch coalescing", () => {
   it("fetches a quiet order once for all its events in a batch", async () => {
@@ -106,9 +103,9 @@ describe("the quiet window", () => {
     const id = await insertReceivedEvent({ order_number: orderNumber, receivedAt: now - 2_000 });
     await insertReceivedEvent({ order_number: orderNumber, receivedAt: now - 1_000 });
     const calls = stubOmisell(() => orderAnswer(orderNumber));
-    const sent = captureSendBack();
+    const { sent, queue } = recordingFollowupQueue();
 
-    const result = await deliver([{ eventId: id }], "omisell-followups", QUIET);
+    const result = await deliver([{ eventId: id }], "omisell-followups", QUIET, { queue });
 
     expect(calls).toHaveLength(0);
     expect(result.acked).toEqual(["msg-0"]);
@@ -116,6 +113,23 @@ describe("the quiet window", () => {
     expect(sent[0]?.delaySeconds).toBeGreaterThanOrEqual(3);
     expect(sent[0]?.delaySeconds).toBeLessThanOrEqual(5);
     expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 0, next_attempt_at: null });
+  });
+
+  it("acknowledges a wait whose fresh message cannot be sent, and marks its event due for the sweeper", async () => {
+    const id = await insertReceivedEvent();
+    const calls = stubOmisell(() => orderAnswer("unexpected"));
+    const { queue } = recordingFollowupQueue({ failing: true });
+
+    const result = await deliver([{ eventId: id }], "omisell-followups", QUIET, { queue });
+
+    expect(calls).toHaveLength(0);
+    // Never the queue's retry: a wait must not count toward max_retries.
+    expect(result.retried).toEqual([]);
+    expect(result.acked).toEqual(["msg-0"]);
+    const event = await readEvent(id);
+    expect(event?.status).toBe("received");
+    // Due from its arrival: the sweeper sends it after SWEEP_AFTER_SECONDS.
+    expect(event?.next_attempt_at).toBe(event?.received_at);
   });
 
   it("fetches a busy order at most once per window", async () => {
@@ -131,8 +145,8 @@ describe("the quiet window", () => {
 
     // A new event, after that fetch started, of an order waiting two windows: not before the window ends.
     const next = await insertReceivedEvent({ order_number: orderNumber, receivedAt: fetchedAt + 1 });
-    const sent = captureSendBack();
-    await deliver([{ eventId: next }], "omisell-followups", QUIET);
+    const { sent, queue } = recordingFollowupQueue();
+    await deliver([{ eventId: next }], "omisell-followups", QUIET, { queue });
 
     expect(calls).toHaveLength(1);
     expect(sent.map((message) => message.body.eventId)).toEqual([next]);
@@ -150,9 +164,9 @@ describe("concurrent batches", () => {
       .bind(orderNumber, Date.now() + 60_000)
       .run();
     const calls = stubOmisell(() => orderAnswer(orderNumber));
-    const sent = captureSendBack();
+    const { sent, queue } = recordingFollowupQueue();
 
-    const result = await deliver([{ eventId: id }]);
+    const result = await deliver([{ eventId: id }], "omisell-followups", {}, { queue });
 
     expect(calls).toHaveLength(0);
     expect(result.acked).toEqual(["msg-0"]);

@@ -12,6 +12,7 @@ import {
   newOrderNumber,
   orderAnswer,
   readEvent,
+  recordingFollowupQueue,
   stubOmisell,
 } from "./helpers/followup";
 
@@ -251,10 +252,11 @@ describe("failures", () => {
 });
 
 describe("the dead-letter queue", () => {
-  it("marks the event failed and keeps the error of the last attempt", async () => {
-    const id = await insertReceivedEvent();
+  it("marks an event whose retries are spent failed and keeps the error of its last attempt", async () => {
+    const id = await insertReceivedEvent({ attempts: 7 });
     stubOmisell(() => new Response("", { status: 503 }));
     await deliver([{ eventId: id, attempts: 9 }]);
+    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 8 });
 
     const result = await deliver([{ eventId: id }], "omisell-followups-dlq");
 
@@ -264,14 +266,49 @@ describe("the dead-letter queue", () => {
     expect(event?.last_error).toContain("HTTP 503");
   });
 
-  it("marks an event that never got an error failed with a reason", async () => {
-    const id = await insertReceivedEvent();
+  it("marks an event whose retries are spent but that never got an error failed with a reason", async () => {
+    const id = await insertReceivedEvent({ attempts: 8 });
 
     await deliver([{ eventId: id }], "omisell-followups-dlq");
 
     const event = await readEvent(id);
     expect(event?.status).toBe("failed");
     expect(event?.last_error).toContain("gave up");
+  });
+
+  it("sends a message that got there by waits, not tries, back as a fresh one and leaves its event received", async () => {
+    const id = await insertReceivedEvent({ attempts: 3 });
+    const { sent, queue } = recordingFollowupQueue();
+
+    const result = await deliver([{ eventId: id, attempts: 9 }], "omisell-followups-dlq", {}, { queue });
+
+    expect(result.acked).toEqual(["msg-0"]);
+    expect(result.retried).toEqual([]);
+    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 3, last_error: null });
+    // After the longest backoff (FOLLOWUP_BACKOFF_MAX_SECONDS), for a new round of the queue's retries.
+    expect(sent).toEqual([{ body: { eventId: id, reason: "push" }, delaySeconds: 3600 }]);
+  });
+
+  it("counts a replay's tries from the attempts it was reopened with", async () => {
+    const id = await insertReceivedEvent({ attempts: 9 });
+    const { sent, queue } = recordingFollowupQueue();
+
+    await deliver([{ eventId: id, reason: "replay", attemptsBefore: 9 }], "omisell-followups-dlq", {}, { queue });
+
+    expect((await readEvent(id))?.status).toBe("received");
+    expect(sent.map((message) => message.body)).toEqual([{ eventId: id, reason: "replay", attemptsBefore: 9 }]);
+  });
+
+  it("marks the event due for the sweeper when the fresh message cannot be sent", async () => {
+    const id = await insertReceivedEvent();
+    const { queue } = recordingFollowupQueue({ failing: true });
+
+    const result = await deliver([{ eventId: id }], "omisell-followups-dlq", {}, { queue });
+
+    expect(result.acked).toEqual(["msg-0"]);
+    const event = await readEvent(id);
+    expect(event?.status).toBe("received");
+    expect(event?.next_attempt_at).toBe(event?.received_at);
   });
 
   it("leaves an event that was processed meanwhile as it is", async () => {
@@ -331,5 +368,62 @@ describe("the retry limit", () => {
 
     expect(result.retried.map((retry) => retry.id)).toEqual(["msg-0"]);
     expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 10 });
+  });
+});
+
+describe("an unexpected throw", () => {
+  it("ends every message of the batch retried with backoff, the events untouched", async () => {
+    const ids = [await insertReceivedEvent(), await insertReceivedEvent()];
+    const fetchOrder = async (): Promise<never> => {
+      throw new Error("unexpected");
+    };
+
+    const result = await deliver(
+      ids.map((eventId) => ({ eventId })),
+      "omisell-followups",
+      {},
+      { fetchOrder },
+    );
+
+    expect(result.acked).toEqual([]);
+    // Undecided: the dispatcher's retry, 5 to 10 s after a first delivery (queue/dispatch.ts).
+    expect(result.retried.map((retry) => retry.id).sort()).toEqual(["msg-0", "msg-1"]);
+    for (const retry of result.retried) {
+      expect(retry.delaySeconds).toBeGreaterThanOrEqual(5);
+      expect(retry.delaySeconds).toBeLessThanOrEqual(10);
+    }
+    for (const id of ids) expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 0 });
+  });
+
+  it("keeps what was decided before it: another order's follow-up still settles", async () => {
+    const fetched = newOrderNumber();
+    const settledId = await insertReceivedEvent({ order_number: fetched });
+    const thrownId = await insertReceivedEvent();
+    const fetchOrder = async (order: { orderNumber: string }) => {
+      if (order.orderNumber !== fetched) throw new Error("unexpected");
+      return { ok: true as const, value: { omisell_order_number: fetched, status_name: "Shipped" } };
+    };
+
+    const result = await deliver(
+      [{ eventId: settledId }, { eventId: thrownId }],
+      "omisell-followups",
+      {},
+      { fetchOrder },
+    );
+
+    expect(result.acked).toEqual(["msg-0"]);
+    expect(result.retried.map((retry) => retry.id)).toEqual(["msg-1"]);
+    expect((await readEvent(settledId))?.status).toBe("processed");
+    expect(await readEvent(thrownId)).toMatchObject({ status: "received", attempts: 0 });
+  });
+
+  it("in a broken follow-up setting ends every message retried, not lost", async () => {
+    const id = await insertReceivedEvent();
+
+    const result = await deliver([{ eventId: id }], "omisell-followups", { FOLLOWUP_PARALLELISM: "many" });
+
+    expect(result.acked).toEqual([]);
+    expect(result.retried.map((retry) => retry.id)).toEqual(["msg-0"]);
+    expect((await readEvent(id))?.status).toBe("received");
   });
 });

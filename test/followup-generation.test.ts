@@ -69,9 +69,10 @@ describe("a replay and an older attempt of the same event", () => {
     expect((await readEvent(id))?.status).toBe("processed");
   });
 
-  it("a dead letter of the current generation still fails the event", async () => {
+  it("a dead letter of the current generation still fails the event once the replay's retries are spent", async () => {
     const id = await insertReceivedEvent({ status: "failed" });
     const replay = await replayRecorded(id);
+    await env.DB.prepare("UPDATE events SET attempts = 8 WHERE id = ?1").bind(id).run();
 
     await deadLetter(replay);
 

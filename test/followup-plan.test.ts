@@ -1,17 +1,9 @@
 /** The consumer's decisions as pure functions: what a batch does, and what a failed fetch does to each event. */
 import { describe, expect, it } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
-import {
-  type Delivery,
-  fetchDueAt,
-  type OrderState,
-  planBatch,
-  planFailure,
-  priorityOf,
-  triesMade,
-} from "../src/followup/plan";
+import { type Delivery, fetchDueAt, planBatch, planFailure, priorityOf, triesMade } from "../src/followup/plan";
 import type { ApiFailure } from "../src/omisell/failure";
-import type { FollowupEventState } from "../src/store/followup-batch";
+import type { FollowupEventState, OrderFollowupState } from "../src/store/followup-batch";
 
 type Msg = { id: string; body?: Partial<FollowupMessage> | null };
 
@@ -105,7 +97,7 @@ describe("planBatch: generations", () => {
 
 describe("planBatch: fetch coalescing and the quiet window", () => {
   const QUIET = 5_000;
-  const context = (now: number, orders: Record<string, OrderState> = {}) => ({
+  const context = (now: number, orders: Record<string, OrderFollowupState> = {}) => ({
     now,
     quietMs: QUIET,
     orders: new Map(Object.entries(orders)),

@@ -3,10 +3,17 @@
  * wait, or Omisell answers 429) uses no attempt, never ends `failed`, and comes back later as a
  * fresh message, so the queue's own delivery count never sends it to the dead-letter queue.
  */
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FollowupMessage } from "../src/followup/message";
-import { deliver, insertReceivedEvent, newOrderNumber, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
+import {
+  deliver,
+  insertReceivedEvent,
+  newOrderNumber,
+  orderAnswer,
+  readEvent,
+  recordingFollowupQueue,
+  stubOmisell,
+} from "./helpers/followup";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -17,27 +24,20 @@ function ownBudget(rate = "100/60") {
   return { OMISELL_ACCOUNT_KEY: `throttle-${crypto.randomUUID()}`, OMISELL_RATE_LIMIT: rate };
 }
 
-type Resent = { body: FollowupMessage; delaySeconds?: number };
-
+/** What the consumer sends back, recorded through its `queue` step instead of sent. */
 function captureResends() {
-  const resent: Resent[] = [];
-  const spy = vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
-    for (const message of messages) {
-      resent.push({ body: message.body as FollowupMessage, delaySeconds: message.delaySeconds });
-    }
-    return undefined as never;
-  });
-  return { resent, spy };
+  const { sent: resent, queue } = recordingFollowupQueue();
+  return { resent, queue };
 }
 
 describe("Omisell answers 429", () => {
   it("records no attempt, fails nothing, and sends the message again after Retry-After", async () => {
     const id = await insertReceivedEvent({ attempts: 2 });
     stubOmisell(() => new Response("slow down", { status: 429, headers: { "retry-after": "120" } }));
-    const { resent } = captureResends();
+    const { resent, queue } = captureResends();
 
     const before = Date.now();
-    const result = await deliver([{ eventId: id }], "omisell-followups", ownBudget());
+    const result = await deliver([{ eventId: id }], "omisell-followups", ownBudget(), { queue });
 
     expect(result.acked).toEqual(["msg-0"]);
     expect(result.retried).toEqual([]);
@@ -54,9 +54,9 @@ describe("Omisell answers 429", () => {
   it("never fails an event on its last try because Omisell was busy", async () => {
     const id = await insertReceivedEvent({ attempts: 8 });
     stubOmisell(() => Response.json({ data: { retry_after: 20 }, error: true, error_code: 429 }, { status: 429 }));
-    const { resent } = captureResends();
+    const { resent, queue } = captureResends();
 
-    await deliver([{ eventId: id, attempts: 9 }], "omisell-followups", ownBudget());
+    await deliver([{ eventId: id, attempts: 9 }], "omisell-followups", ownBudget(), { queue });
 
     expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 8 });
     expect(resent[0]?.delaySeconds).toBeGreaterThanOrEqual(20);
@@ -70,28 +70,33 @@ describe("Omisell answers 429", () => {
     stubOmisell(() =>
       busy ? new Response("", { status: 429, headers: { "retry-after": "1" } }) : orderAnswer(orderNumber),
     );
-    const { resent } = captureResends();
-    await deliver([{ eventId: id }], "omisell-followups", budget);
+    const { resent, queue } = captureResends();
+    await deliver([{ eventId: id }], "omisell-followups", budget, { queue });
 
     busy = false;
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the 1 s pause is over
     const back = resent[0]?.body as FollowupMessage;
-    const result = await deliver([back], "omisell-followups", budget);
+    const result = await deliver([back], "omisell-followups", budget, { queue });
 
     expect(result.acked).toEqual(["msg-0"]);
     expect(await readEvent(id)).toMatchObject({ status: "processed", attempts: 1 });
   });
 
-  it("retries the message with the delay when the fresh one cannot be sent", async () => {
+  it("acknowledges the message, never retries it, and leaves the event due for the sweeper when the fresh one cannot be sent", async () => {
     const id = await insertReceivedEvent();
     stubOmisell(() => new Response("", { status: 429, headers: { "retry-after": "40" } }));
-    vi.spyOn(env.FOLLOWUPS, "sendBatch").mockRejectedValue(new Error("queue unavailable"));
+    const { queue } = recordingFollowupQueue({ failing: true });
 
-    const result = await deliver([{ eventId: id }], "omisell-followups", ownBudget());
+    const before = Date.now();
+    const result = await deliver([{ eventId: id }], "omisell-followups", ownBudget(), { queue });
 
-    expect(result.acked).toEqual([]);
-    expect(result.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(40);
-    expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 0 });
+    // A retry would count toward max_retries: a busy spell could dead-letter it and fail the event.
+    expect(result.retried).toEqual([]);
+    expect(result.acked).toEqual(["msg-0"]);
+    const event = await readEvent(id);
+    expect(event).toMatchObject({ status: "received", attempts: 0 });
+    // The sweeper sends it again once the wait is over.
+    expect(event?.next_attempt_at).toBeGreaterThanOrEqual(before + 40_000);
   });
 });
 
@@ -101,11 +106,13 @@ describe("the rate limiter says wait", () => {
     const first = newOrderNumber();
     const second = newOrderNumber();
     const calls = stubOmisell((call) => orderAnswer(decodeURIComponent(call.url.split("/").at(-1) ?? "")));
-    const { resent } = captureResends();
-    await deliver([{ eventId: await insertReceivedEvent({ order_number: first }) }], "omisell-followups", budget);
+    const { resent, queue } = captureResends();
+    await deliver([{ eventId: await insertReceivedEvent({ order_number: first }) }], "omisell-followups", budget, {
+      queue,
+    });
 
     const id = await insertReceivedEvent({ order_number: second });
-    const result = await deliver([{ eventId: id }], "omisell-followups", budget);
+    const result = await deliver([{ eventId: id }], "omisell-followups", budget, { queue });
 
     expect(calls).toHaveLength(1);
     expect(result.acked).toEqual(["msg-0"]);
@@ -118,13 +125,13 @@ describe("the rate limiter says wait", () => {
   it("holds a replay back while a new push still goes out", async () => {
     const budget = ownBudget("2/60");
     const calls = stubOmisell((call) => orderAnswer(decodeURIComponent(call.url.split("/").at(-1) ?? "")));
-    const { resent } = captureResends();
-    await deliver([{ eventId: await insertReceivedEvent() }], "omisell-followups", budget);
+    const { resent, queue } = captureResends();
+    await deliver([{ eventId: await insertReceivedEvent() }], "omisell-followups", budget, { queue });
 
     const replayed = await insertReceivedEvent();
-    await deliver([{ eventId: replayed, reason: "replay" }], "omisell-followups", budget);
+    await deliver([{ eventId: replayed, reason: "replay" }], "omisell-followups", budget, { queue });
     const pushed = await insertReceivedEvent();
-    await deliver([{ eventId: pushed }], "omisell-followups", budget);
+    await deliver([{ eventId: pushed }], "omisell-followups", budget, { queue });
 
     expect(calls).toHaveLength(2);
     expect(resent.map((message) => message.body)).toEqual([{ eventId: replayed, reason: "replay" }]);
@@ -136,13 +143,14 @@ describe("the rate limiter says wait", () => {
     const budget = ownBudget("1/60");
     stubOmisell((call) => orderAnswer(decodeURIComponent(call.url.split("/").at(-1) ?? "")));
     await deliver([{ eventId: await insertReceivedEvent() }], "omisell-followups", budget);
-    const { resent } = captureResends();
+    const { resent, queue } = captureResends();
 
     const ids = [await insertReceivedEvent(), await insertReceivedEvent(), await insertReceivedEvent()];
     await deliver(
       ids.map((eventId) => ({ eventId })),
       "omisell-followups",
       budget,
+      { queue },
     );
 
     // One slot every 60 s: the n-th order comes back n slots after the first (plus its jitter).

@@ -1,25 +1,22 @@
 /** The retry schedule of forwarded deliveries: pure, so tested directly. */
 import { describe, expect, it } from "vitest";
-import {
-  afterFailure,
-  BACKOFF_MAX_SECONDS,
-  backoffSeconds,
-  MAX_QUEUE_DELAY_SECONDS,
-  RETRY_WINDOW_MS,
-} from "../src/forward/backoff";
+import { afterFailure, DELIVERY_BACKOFF, RETRY_WINDOW_MS } from "../src/forward/backoff";
+import { backoffSeconds, MAX_QUEUE_DELAY_SECONDS } from "../src/queue/backoff";
 
 describe("the wait after a failed attempt", () => {
   it("doubles from 30 seconds with each attempt (at the top of the jitter)", () => {
-    expect([1, 2, 3, 4, 5].map((attempts) => backoffSeconds(attempts, 1))).toEqual([30, 60, 120, 240, 480]);
+    expect([1, 2, 3, 4, 5].map((attempts) => backoffSeconds(attempts, DELIVERY_BACKOFF, 1))).toEqual([
+      30, 60, 120, 240, 480,
+    ]);
   });
 
   it("is never less than half of that (the fixed half of the jitter)", () => {
-    expect([1, 2, 3].map((attempts) => backoffSeconds(attempts, 0))).toEqual([15, 30, 60]);
+    expect([1, 2, 3].map((attempts) => backoffSeconds(attempts, DELIVERY_BACKOFF, 0))).toEqual([15, 30, 60]);
   });
 
   it("stops growing at 6 hours, within the queue's 12-hour delay limit", () => {
-    expect(backoffSeconds(40, 1)).toBe(BACKOFF_MAX_SECONDS);
-    expect(BACKOFF_MAX_SECONDS).toBeLessThanOrEqual(MAX_QUEUE_DELAY_SECONDS);
+    expect(backoffSeconds(40, DELIVERY_BACKOFF, 1)).toBe(6 * 3600);
+    expect(DELIVERY_BACKOFF.maxSeconds).toBeLessThanOrEqual(MAX_QUEUE_DELAY_SECONDS);
   });
 });
 

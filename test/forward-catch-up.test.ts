@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runForwardingCron } from "../src/cron/forwarding";
+import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries } from "../src/forward/enqueue";
 import { insertReceivedEvent } from "./helpers/followup";
 import { forwardEnv, forwardVars, insertSettledEvent, recordingQueue } from "./helpers/forward";
@@ -49,7 +50,7 @@ describe("the forwarding cron's catch-up", () => {
       prepare: (sql: string) => env.DB.prepare(sql),
       batch: () => Promise.reject(new Error("D1 is unavailable")),
     } as unknown as D1Database;
-    expect(await enqueueDeliveries({ ...workerEnv, DB: failingDb } as Env, [eventId])).toEqual([]);
+    expect(await enqueueDeliveries(liveForwardDeps({ ...workerEnv, DB: failingDb } as Env), [eventId])).toEqual([]);
 
     const result = await runForwardingCron(workerEnv, Date.now());
 
@@ -64,7 +65,7 @@ describe("the forwarding cron's catch-up", () => {
     const { workerEnv, sent } = forwarding();
     await runForwardingCron(workerEnv, Date.now());
     const eventId = await insertSettledEvent("processed");
-    const [deliveryId] = await enqueueDeliveries(workerEnv, [eventId]);
+    const [deliveryId] = await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
     await env.DB.prepare("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1")
       .bind(deliveryId)
       .run();

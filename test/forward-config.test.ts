@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { readConfig, readForwardConfig } from "../src/config";
+import { readConfig } from "../src/config";
+import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries } from "../src/forward/enqueue";
 import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
@@ -16,6 +17,9 @@ afterEach(() => {
   vi.restoreAllMocks();
   setLogLevel("silent");
 });
+
+/** The forwarding section of the configuration of `vars`. */
+const forwardingOf = (vars: Record<string, string>) => readConfig(vars).forward;
 
 /** Captures the worker's error log lines, parsed. */
 function captureErrorLogs() {
@@ -29,19 +33,19 @@ const GOOD = { FORWARD_URL: "https://example.com/hooks/omisell", FORWARD_SECRET:
 describe("forwarding settings", () => {
   it("are off when FORWARD_URL is not set", () => {
     const logs = captureErrorLogs();
-    expect(readForwardConfig({})).toBeNull();
+    expect(forwardingOf({}).destination).toBeNull();
     expect(logs()).toEqual([]);
   });
 
   it("hand out the URL, the key bytes and a 10-second timeout by default", () => {
-    const config = readForwardConfig({ ...GOOD });
-    expect(config?.url).toBe(GOOD.FORWARD_URL);
-    expect(config?.key).toHaveLength(32);
-    expect(config?.timeoutMs).toBe(10_000);
+    const config = forwardingOf({ ...GOOD });
+    expect(config.destination?.url).toBe(GOOD.FORWARD_URL);
+    expect(config.destination?.key).toHaveLength(32);
+    expect(config.timeoutMs).toBe(10_000);
   });
 
   it("take the timeout from FORWARD_TIMEOUT_MS", () => {
-    expect(readForwardConfig({ ...GOOD, FORWARD_TIMEOUT_MS: "2500" })?.timeoutMs).toBe(2500);
+    expect(forwardingOf({ ...GOOD, FORWARD_TIMEOUT_MS: "2500" }).timeoutMs).toBe(2500);
   });
 
   it.each([
@@ -50,7 +54,7 @@ describe("forwarding settings", () => {
     ["another scheme", "ftp://example.com/hooks"],
   ])("refuse a FORWARD_URL that is %s, with a log line, and turn forwarding off", (_case, url) => {
     const logs = captureErrorLogs();
-    expect(readForwardConfig({ ...GOOD, FORWARD_URL: url })).toBeNull();
+    expect(forwardingOf({ ...GOOD, FORWARD_URL: url }).destination).toBeNull();
     expect(logs()).toEqual([
       expect.objectContaining({
         msg: "forward_config_invalid",
@@ -63,26 +67,26 @@ describe("forwarding settings", () => {
   it("refuse a FORWARD_SECRET that is not whsec_ + base64, without logging its value", () => {
     const logs = captureErrorLogs();
     const secret = "whsec_c2hvcnQ=";
-    expect(readForwardConfig({ ...GOOD, FORWARD_SECRET: secret })).toBeNull();
+    expect(forwardingOf({ ...GOOD, FORWARD_SECRET: secret }).destination).toBeNull();
     expect(logs()).toEqual([expect.objectContaining({ fields: { FORWARD_SECRET: expect.any(String) } })]);
     expect(JSON.stringify(logs())).not.toContain("c2hvcnQ");
   });
 
   it("refuse a FORWARD_URL without a FORWARD_SECRET", () => {
     const logs = captureErrorLogs();
-    expect(readForwardConfig({ FORWARD_URL: GOOD.FORWARD_URL })).toBeNull();
+    expect(forwardingOf({ FORWARD_URL: GOOD.FORWARD_URL }).destination).toBeNull();
     expect(logs()).toEqual([expect.objectContaining({ fields: { FORWARD_SECRET: expect.any(String) } })]);
   });
 
   it("refuse a FORWARD_TIMEOUT_MS that is not a number of milliseconds", () => {
-    expect(readForwardConfig({ ...GOOD, FORWARD_TIMEOUT_MS: "soon" })).toBeNull();
+    expect(forwardingOf({ ...GOOD, FORWARD_TIMEOUT_MS: "soon" }).destination).toBeNull();
   });
 
   it("log a refusal once per configuration, not at every call", () => {
     const logs = captureErrorLogs();
     const bad = { ...GOOD, FORWARD_URL: "nope" };
-    readForwardConfig(bad);
-    readForwardConfig(bad);
+    readConfig(bad);
+    readConfig(bad);
     expect(logs()).toHaveLength(1);
   });
 });
@@ -91,7 +95,9 @@ describe("a bad forwarding setting", () => {
   const BAD = { FORWARD_URL: "not a url", FORWARD_SECRET: "plain-text-secret" };
 
   it("does not make the rest of the configuration unreadable", () => {
-    expect(() => readConfig({ ...env, ...BAD })).not.toThrow();
+    const config = readConfig({ ...env, ...BAD });
+    expect(() => [config.push, config.api, config.omisell, config.followup, config.retention]).not.toThrow();
+    expect(config.forward.destination).toBeNull();
   });
 
   it("still lets pushes be accepted", async () => {
@@ -115,7 +121,7 @@ describe("a bad forwarding setting", () => {
   it("makes enqueueDeliveries create and send nothing", async () => {
     const eventId = await insertSettledEvent();
     const { queue, sent } = recordingQueue();
-    expect(await enqueueDeliveries(forwardEnv(BAD, queue), [eventId])).toEqual([]);
+    expect(await enqueueDeliveries(liveForwardDeps(forwardEnv(BAD, queue)), [eventId])).toEqual([]);
     expect(sent).toEqual([]);
     const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ?1")
       .bind(eventId)

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries, retryDelivery } from "../src/forward/enqueue";
 import { upsertSnapshot } from "../src/store/resources";
 import { newOrderNumber } from "./helpers/followup";
@@ -30,7 +31,7 @@ async function setUp(scenario: string, vars: Record<string, string> = {}, orderN
   const eventId = await insertSettledEvent("processed", orderNumber);
   const { queue, sent } = recordingQueue();
   const workerEnv = forwardEnv(forwardVars(scenario, vars), queue);
-  const [deliveryId] = await enqueueDeliveries(workerEnv, [eventId]);
+  const [deliveryId] = await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
   if (!deliveryId) throw new Error("no delivery created");
   sent.length = 0;
   return { eventId, deliveryId, workerEnv, sent };
@@ -176,6 +177,36 @@ describe("a delivery that fails", () => {
     expect(sent).toHaveLength(1);
   });
 
+  it("is retried once the attempt it took has lapsed when the attempt throws unexpectedly", async () => {
+    const { deliveryId, workerEnv, sent } = await setUp(await newScenario());
+    const post = async (): Promise<never> => {
+      throw new Error("unexpected");
+    };
+
+    const result = await runForwards([deliveryId], workerEnv, { post });
+
+    expect(result.acked).toEqual([]);
+    // FORWARD_TIMEOUT_MS (10 s) + the 60 s margin, and a second.
+    expect(result.retried).toEqual([{ id: "fwd-0", delaySeconds: 71 }]);
+    expect(sent).toEqual([]);
+  });
+
+  it("is retried with backoff when deciding throws before an attempt is taken", async () => {
+    const { deliveryId, workerEnv } = await setUp(await newScenario());
+    const now = (): number => {
+      throw new Error("unexpected");
+    };
+
+    const result = await runForwards([deliveryId], workerEnv, { now });
+
+    expect(result.acked).toEqual([]);
+    // Undecided: the dispatcher's retry, 5 to 10 s after a first delivery (queue/dispatch.ts).
+    expect(result.retried).toHaveLength(1);
+    expect(result.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(5);
+    expect(result.retried[0]?.delaySeconds).toBeLessThanOrEqual(10);
+    expect((await readDelivery(deliveryId))?.attempts).toBe(0);
+  });
+
   it("ends failed when an attempt fails after its 3 days, and sends nothing more", async () => {
     const scenario = await newScenario([{ status: 500 }]);
     const { deliveryId, workerEnv, sent } = await setUp(scenario);
@@ -256,7 +287,7 @@ describe("a failed delivery retried by hand", () => {
     await runForwards([deliveryId], workerEnv);
     expect((await readDelivery(deliveryId))?.status).toBe("failed");
 
-    expect(await retryDelivery(workerEnv, deliveryId)).toEqual({ kind: "queued" });
+    expect(await retryDelivery(liveForwardDeps(workerEnv), deliveryId)).toEqual({ kind: "queued" });
     const reopened = await readDelivery(deliveryId);
     expect(reopened).toMatchObject({ status: "pending", attempts: 1, last_error: "HTTP 500" });
     expect(reopened?.retry_until).toBeGreaterThan(Date.now());
@@ -269,17 +300,20 @@ describe("a failed delivery retried by hand", () => {
   it("is refused for a delivery that is not failed", async () => {
     const scenario = await newScenario();
     const { deliveryId, workerEnv } = await setUp(scenario);
-    expect(await retryDelivery(workerEnv, deliveryId)).toEqual({ kind: "not_failed", status: "pending" });
+    expect(await retryDelivery(liveForwardDeps(workerEnv), deliveryId)).toEqual({
+      kind: "not_failed",
+      status: "pending",
+    });
   });
 
   it("answers not_found for an unknown delivery", async () => {
     const { workerEnv } = await setUp(await newScenario());
-    expect(await retryDelivery(workerEnv, "01UNKNOWN0000000000000000")).toEqual({ kind: "not_found" });
+    expect(await retryDelivery(liveForwardDeps(workerEnv), "01UNKNOWN0000000000000000")).toEqual({ kind: "not_found" });
   });
 
   it("answers off while forwarding is off", async () => {
     const { deliveryId } = await setUp(await newScenario());
-    expect(await retryDelivery(forwardEnv({}), deliveryId)).toEqual({ kind: "off" });
+    expect(await retryDelivery(liveForwardDeps(forwardEnv({})), deliveryId)).toEqual({ kind: "off" });
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
 import { encodeIdTime } from "../src/lib/ids";
 import { deliveriesFailing, listDeliveries, purgeDeliveriesBefore } from "../src/store/deliveries";
@@ -34,7 +35,7 @@ describe("enqueueDeliveries", () => {
     ];
     const { workerEnv, sent } = forwarding();
 
-    const created = await enqueueDeliveries(workerEnv, ids);
+    const created = await enqueueDeliveries(liveForwardDeps(workerEnv), ids);
 
     expect(created).toHaveLength(3);
     expect(sent.map((message) => message.deliveryId).sort()).toEqual([...created].sort());
@@ -46,7 +47,7 @@ describe("enqueueDeliveries", () => {
   it("gives each delivery a time-sortable id, a due time and a 3-day deadline", async () => {
     const before = Date.now();
     const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
     const delivery = await readDelivery(id ?? "");
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(delivery?.created_at).toBeGreaterThanOrEqual(before);
@@ -57,46 +58,46 @@ describe("enqueueDeliveries", () => {
   it("creates nothing for an event still waiting for its follow-up", async () => {
     const eventId = await insertReceivedEvent();
     const { workerEnv, sent } = forwarding();
-    expect(await enqueueDeliveries(workerEnv, [eventId])).toEqual([]);
+    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toEqual([]);
     expect(sent).toEqual([]);
   });
 
   it("creates nothing more when called again for the same settlement", async () => {
     const eventId = await insertSettledEvent();
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(workerEnv, [eventId, eventId]);
-    expect(await enqueueDeliveries(workerEnv, [eventId])).toEqual([]);
+    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId, eventId]);
+    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toEqual([]);
     expect(await deliveriesOf(eventId)).toHaveLength(1);
   });
 
   it("creates a new delivery when a replayed event settles again", async () => {
     const eventId = await insertSettledEvent();
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(workerEnv, [eventId]);
+    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
     const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
     const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
     await markEventsProcessedStatement(env.DB, [attempt], Date.now() + 1).run();
 
-    expect(await enqueueDeliveries(workerEnv, [eventId])).toHaveLength(1);
+    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toHaveLength(1);
     expect(await deliveriesOf(eventId)).toHaveLength(2);
   });
 
   it("creates a new delivery when a replayed event fails again with the same attempts and processed_at", async () => {
     const eventId = await insertSettledEvent("failed");
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(workerEnv, [eventId]);
+    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
     // A replay reopens the event and the follow-up fails again exactly as before: only its status changes.
     await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
     await env.DB.prepare("UPDATE events SET status = 'failed' WHERE id = ?1").bind(eventId).run();
 
-    expect(await enqueueDeliveries(workerEnv, [eventId])).toHaveLength(1);
+    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toHaveLength(1);
     expect(await deliveriesOf(eventId)).toHaveLength(2);
   });
 
   it("does nothing while forwarding is off", async () => {
     const eventId = await insertSettledEvent();
     const { queue, sent } = recordingQueue();
-    expect(await enqueueDeliveries(forwardEnv({}, queue), [eventId])).toEqual([]);
+    expect(await enqueueDeliveries(liveForwardDeps(forwardEnv({}, queue)), [eventId])).toEqual([]);
     expect(sent).toEqual([]);
     expect(await deliveriesOf(eventId)).toHaveLength(0);
   });
@@ -109,7 +110,7 @@ describe("enqueueDeliveries", () => {
     } as unknown as D1Database;
     const workerEnv = { ...forwardEnv(forwardVars("deliveries"), queue), DB: failingDb } as Env;
 
-    await expect(enqueueDeliveries(workerEnv, [await insertSettledEvent()])).resolves.toEqual([]);
+    await expect(enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()])).resolves.toEqual([]);
     expect(sent).toEqual([]);
   });
 
@@ -118,7 +119,7 @@ describe("enqueueDeliveries", () => {
     const queue = { sendBatch: () => Promise.reject(new Error("queue down")) } as unknown as Queue;
     const workerEnv = forwardEnv(forwardVars("deliveries"), queue);
 
-    const created = await enqueueDeliveries(workerEnv, [eventId]);
+    const created = await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
 
     expect(created).toHaveLength(1);
     expect((await readDelivery(created[0] ?? ""))?.status).toBe("pending");
@@ -128,7 +129,7 @@ describe("enqueueDeliveries", () => {
 describe("sweepDeliveries", () => {
   async function pendingDueAt(at: number) {
     const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
     await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1").bind(id, at).run();
     return id ?? "";
   }
@@ -138,7 +139,7 @@ describe("sweepDeliveries", () => {
     const overdue = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
     const { workerEnv, sent } = forwarding();
 
-    await sweepDeliveries(workerEnv, now);
+    await sweepDeliveries(liveForwardDeps(workerEnv), now);
 
     expect(sent.map((message) => message.deliveryId)).toContain(overdue);
     expect((await readDelivery(overdue))?.next_attempt_at).toBe(now);
@@ -150,7 +151,7 @@ describe("sweepDeliveries", () => {
     const later = await pendingDueAt(now + 60_000);
     const { workerEnv, sent } = forwarding();
 
-    await sweepDeliveries(workerEnv, now);
+    await sweepDeliveries(liveForwardDeps(workerEnv), now);
 
     expect(sent.map((message) => message.deliveryId)).not.toContain(recent);
     expect(sent.map((message) => message.deliveryId)).not.toContain(later);
@@ -160,10 +161,10 @@ describe("sweepDeliveries", () => {
     const now = Date.now();
     const overdue = await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
     const { workerEnv, sent } = forwarding();
-    await sweepDeliveries(workerEnv, now);
+    await sweepDeliveries(liveForwardDeps(workerEnv), now);
     sent.length = 0;
 
-    await sweepDeliveries(workerEnv, now + 60_000);
+    await sweepDeliveries(liveForwardDeps(workerEnv), now + 60_000);
 
     expect(sent.map((message) => message.deliveryId)).not.toContain(overdue);
   });
@@ -176,7 +177,7 @@ describe("sweepDeliveries", () => {
     await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE id = ?1").bind(failed).run();
     const { workerEnv, sent } = forwarding();
 
-    await sweepDeliveries(workerEnv, now);
+    await sweepDeliveries(liveForwardDeps(workerEnv), now);
 
     expect(sent.map((message) => message.deliveryId)).not.toContain(delivered);
     expect(sent.map((message) => message.deliveryId)).not.toContain(failed);
@@ -186,7 +187,7 @@ describe("sweepDeliveries", () => {
     const now = Date.now();
     await pendingDueAt(now - SWEEP_GRACE_MS - 1000);
     const { queue, sent } = recordingQueue();
-    expect(await sweepDeliveries(forwardEnv({}, queue), now)).toBe(0);
+    expect(await sweepDeliveries(liveForwardDeps(forwardEnv({}, queue)), now)).toBe(0);
     expect(sent).toEqual([]);
   });
 });
@@ -203,7 +204,7 @@ describe("listDeliveries", () => {
         const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
         await markEventsProcessedStatement(env.DB, [attempt], Date.now() + i).run();
       }
-      ids.push(...(await enqueueDeliveries(workerEnv, [eventId])));
+      ids.push(...(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])));
     }
     return { eventId, ids };
   }
@@ -238,7 +239,7 @@ describe("deliveriesFailing", () => {
 
   async function deliveryWith(fields: { status: string; attempts: number; last_attempt_at: number | null }) {
     const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
     await env.DB.prepare("UPDATE deliveries SET status = ?2, attempts = ?3, last_attempt_at = ?4 WHERE id = ?1")
       .bind(id, fields.status, fields.attempts, fields.last_attempt_at)
       .run();
@@ -268,11 +269,11 @@ describe("deliveriesFailing", () => {
 describe("purgeDeliveriesBefore", () => {
   it("deletes deliveries created before the bound and keeps newer ones", async () => {
     const { workerEnv } = forwarding();
-    const [older] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const [older] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const bound = encodeIdTime(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const [newer] = await enqueueDeliveries(workerEnv, [await insertSettledEvent()]);
+    const [newer] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
 
     expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
 

@@ -117,7 +117,7 @@ describe("the client and the limiter", () => {
   it("sends the token calls through the limiter too", async () => {
     const { limiter, asked } = scriptedLimiter([{ go: false, waitMs: 60_000 }]);
     const calls = stubOmisell(() => Response.json({ data: { token: "t" } }));
-    const result = await renewToken(connectionWith(limiter), readConfig({ OMISELL_API_KEY: "k" }), undefined);
+    const result = await renewToken(connectionWith(limiter), readConfig({ OMISELL_API_KEY: "k" }).omisell, undefined);
     expect(calls).toHaveLength(0);
     expect(asked).toEqual(["push"]);
     expect(result.ok || result.reason.kind).toBe("throttled");
@@ -128,14 +128,14 @@ describe("which bucket a call counts against", () => {
   const base = { OMISELL_API_BASE: "https://api.omisell.test" };
 
   it("one per seller in partner mode, and never the key in clear", async () => {
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "partner", OMISELL_PARTNER_KEY: "secret-partner" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "partner", OMISELL_PARTNER_KEY: "secret-partner" }).omisell;
     const a = await limiterName(config, "1001");
     expect(a).not.toBe(await limiterName(config, "1002"));
     expect(a).not.toContain("secret-partner");
   });
 
   it("one per account key in account mode, whatever the seller", async () => {
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "account", OMISELL_ACCOUNT_KEY: "acc" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "account", OMISELL_ACCOUNT_KEY: "acc" }).omisell;
     expect(await limiterName(config, "1001")).toBe(await limiterName(config, "1002"));
   });
 });
@@ -166,7 +166,7 @@ describe("the OmisellRateLimiter Durable Object", () => {
 
   it("is what the worker's connection uses, sized by OMISELL_RATE_LIMIT", async () => {
     const key = `limited-${crypto.randomUUID()}`;
-    const config = readConfig({ OMISELL_ACCOUNT_KEY: key, OMISELL_RATE_LIMIT: "1/60" });
+    const config = readConfig({ OMISELL_ACCOUNT_KEY: key, OMISELL_RATE_LIMIT: "1/60" }).omisell;
     const calls = stubOmisell(() => orderAnswer("OM1"));
     const connection = omisellConnection(env, config, null, "push");
 
@@ -180,29 +180,29 @@ describe("the OmisellRateLimiter Durable Object", () => {
 
 describe("OMISELL_RATE_LIMIT", () => {
   it("defaults to Omisell's 100 calls per 60 seconds, handed out as capacity and window in ms", () => {
-    expect(readConfig({}).OMISELL_RATE_LIMIT).toEqual({ capacity: 100, windowMs: 60_000 });
+    expect(readConfig({}).omisell.rateLimit).toEqual({ capacity: 100, windowMs: 60_000 });
   });
 
   it("reads <calls>/<seconds>", () => {
-    expect(readConfig({ OMISELL_RATE_LIMIT: " 40 / 10 " }).OMISELL_RATE_LIMIT).toEqual({
+    expect(readConfig({ OMISELL_RATE_LIMIT: " 40 / 10 " }).omisell.rateLimit).toEqual({
       capacity: 40,
       windowMs: 10_000,
     });
   });
 
   it.each(["fast", "100", "0/60", "100/0", "-5/60", "1.5/60"])("refuses %s, naming the variable", (value) => {
-    expect(() => readConfig({ OMISELL_RATE_LIMIT: value })).toThrow(/OMISELL_RATE_LIMIT/);
+    expect(() => readConfig({ OMISELL_RATE_LIMIT: value }).omisell).toThrow(/OMISELL_RATE_LIMIT/);
   });
 });
 
 describe("the token endpoints' defaults", () => {
   it("are the paths integrations use in production", () => {
-    const config = readConfig({});
-    expect(config.OMISELL_TOKEN_PATH).toBe("/api/v2/auth/token/get/");
-    expect(config.OMISELL_REFRESH_PATH).toBe("/api/v1/auth/token/refresh/");
+    const config = readConfig({}).omisell;
+    expect(config.tokenPath).toBe("/api/v2/auth/token/get/");
+    expect(config.refreshPath).toBe("/api/v1/auth/token/refresh/");
   });
 
   it("can still be set", () => {
-    expect(readConfig({ OMISELL_TOKEN_PATH: "/custom/get" }).OMISELL_TOKEN_PATH).toBe("/custom/get");
+    expect(readConfig({ OMISELL_TOKEN_PATH: "/custom/get" }).omisell.tokenPath).toBe("/custom/get");
   });
 });

@@ -147,7 +147,7 @@ describe("readTokenData", () => {
 });
 
 describe("renewToken against the token endpoints", () => {
-  const config = readConfig({ OMISELL_API_KEY: "api-key", OMISELL_API_SECRET: "api-secret" });
+  const config = readConfig({ OMISELL_API_KEY: "api-key", OMISELL_API_SECRET: "api-secret" }).omisell;
   const connection = {
     base: "https://api.omisell.test",
     timeoutMs: 1000,
@@ -204,7 +204,7 @@ describe("renewToken against the token endpoints", () => {
 
   it("says which variable is missing when there is no API key", async () => {
     stubOmisell(() => tokenAnswer("unused"));
-    const result = await renewToken(connection, readConfig({}), undefined);
+    const result = await renewToken(connection, readConfig({}).omisell, undefined);
     expect(result.ok || result.reason).toMatchObject({
       kind: "permanent",
       error: expect.stringContaining("OMISELL_API_KEY"),

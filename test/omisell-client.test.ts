@@ -120,7 +120,7 @@ describe("auth modes", () => {
   const base = { OMISELL_API_BASE: "https://api.omisell.test" };
 
   it("account mode sends Authorization: Account <key>", async () => {
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "account", OMISELL_ACCOUNT_KEY: "acc" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "account", OMISELL_ACCOUNT_KEY: "acc" }).omisell;
     expect(await omisellAuth({} as Env, config, null).headers()).toEqual({
       ok: true,
       value: { authorization: "Account acc" },
@@ -134,7 +134,7 @@ describe("auth modes", () => {
       OMISELL_PARTNER_KEY: "part",
       OMISELL_SELLER_ID: "9",
       OMISELL_COUNTRY: "VN",
-    });
+    }).omisell;
     expect(await omisellAuth({} as Env, config, "1001").headers()).toEqual({
       ok: true,
       value: { authorization: "Partner part", "seller-id": "1001", country: "VN" },
@@ -143,7 +143,7 @@ describe("auth modes", () => {
   });
 
   it("partner mode without a country is a permanent failure naming the variable", async () => {
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "partner", OMISELL_PARTNER_KEY: "p" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "partner", OMISELL_PARTNER_KEY: "p" }).omisell;
     const headers = await omisellAuth({} as Env, config, "1001").headers();
     expect(headers.ok || headers.reason).toMatchObject({
       kind: "permanent",
@@ -154,7 +154,7 @@ describe("auth modes", () => {
   it("token mode sends Authorization: Omi <token> and reports a rejected token to the holder once", async () => {
     const getToken = vi.fn(async (rejected?: string) => ok(rejected ? "fresh" : "stale"));
     const holders = { idFromName: (name: string) => name, get: () => ({ getToken }) };
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" }).omisell;
     const auth = omisellAuth({ OMISELL_TOKEN: holders } as unknown as Env, config, null);
 
     const first = await auth.headers();
@@ -170,7 +170,7 @@ describe("auth modes", () => {
       throw new Error("Durable Object reset because its code was updated.");
     });
     const holders = { idFromName: (name: string) => name, get: () => ({ getToken }) };
-    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" });
+    const config = readConfig({ ...base, OMISELL_AUTH_MODE: "token" }).omisell;
     const auth = omisellAuth({ OMISELL_TOKEN: holders } as unknown as Env, config, null);
 
     expect(await auth.headers()).toEqual({

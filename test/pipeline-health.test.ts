@@ -159,7 +159,7 @@ describe("pipeline health read from D1", () => {
 
   it("dates a dead-lettered event by when the queue gave up on it", async () => {
     const now = Date.now();
-    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE });
+    const failed = await insertReceivedEvent({ receivedAt: now - 5 * 60 * MINUTE, attempts: 8 });
     await deliver([{ eventId: failed }], "omisell-followups-dlq");
 
     const row = await readEvent(failed);

@@ -11,12 +11,11 @@ const URL_ = "https://omisell-push.example.workers.dev/webhooks/omisell";
 const SECRET = "decide-secret";
 const NOW = 1_732_780_800_000;
 const config = (overrides: Partial<PushConfig> = {}): PushConfig => ({
-  OMISELL_PUSH_SECRET: [SECRET],
-  SIGNATURE_MODE: "enforce",
-  SIGNATURE_SCHEME: "auto",
-  PUBLIC_CALLBACK_URL: undefined,
-  RETENTION_MS: 90 * 86_400_000,
-  CLAIM_LEASE_MS: 30_000,
+  secrets: [SECRET],
+  signatureMode: "enforce",
+  signatureScheme: "auto",
+  publicCallbackUrl: undefined,
+  claimLeaseMs: 30_000,
   ...overrides,
 });
 const encode = (value: string | object) =>
@@ -45,7 +44,7 @@ describe("decidePush", () => {
   });
 
   it("refuses a push when enforce mode has no secret", async () => {
-    const decision = await decide(push, { sign: false, config: config({ OMISELL_PUSH_SECRET: [] }) });
+    const decision = await decide(push, { sign: false, config: config({ secrets: [] }) });
     expect(decision).toEqual({ kind: "rejected", reason: "not_configured", signature: null });
   });
 
@@ -61,7 +60,7 @@ describe("decidePush", () => {
     const decision = await decide(push, {
       headers: { authorization: "0".repeat(64) },
       sign: false,
-      config: config({ SIGNATURE_MODE: "report" }),
+      config: config({ signatureMode: "report" }),
     });
     expect(decision).toMatchObject({ kind: "accepted", signature: "mismatch", row: { signature_valid: false } });
   });
@@ -118,7 +117,7 @@ describe("decidePush", () => {
   });
 
   it("does not check the signature in off mode", async () => {
-    const decision = await decide(push, { sign: false, config: config({ SIGNATURE_MODE: "off" }) });
+    const decision = await decide(push, { sign: false, config: config({ signatureMode: "off" }) });
     expect(decision).toMatchObject({ kind: "accepted", signature: null, row: { signature_valid: null } });
   });
 
@@ -131,13 +130,13 @@ describe("decidePush", () => {
     const decision = await decide(push, {
       sign: false,
       headers: { authorization: SECRET },
-      config: config({ SIGNATURE_SCHEME: "hmac" }),
+      config: config({ signatureScheme: "hmac" }),
     });
     expect(decision).toMatchObject({ kind: "rejected", reason: "invalid_signature" });
   });
 
   it("refuses an HMAC when the scheme is pinned to static", async () => {
-    const decision = await decide(push, { config: config({ SIGNATURE_SCHEME: "static" }) });
+    const decision = await decide(push, { config: config({ signatureScheme: "static" }) });
     expect(decision).toMatchObject({ kind: "rejected", reason: "invalid_signature", signature: "mismatch" });
   });
 
@@ -145,7 +144,7 @@ describe("decidePush", () => {
     const decision = await decide(push, {
       sign: false,
       headers: { authorization: "guess" },
-      config: config({ SIGNATURE_MODE: "report" }),
+      config: config({ signatureMode: "report" }),
     });
     expect(decision).toMatchObject({ kind: "accepted", row: { signature_valid: false, signature_scheme: null } });
   });

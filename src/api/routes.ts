@@ -16,7 +16,7 @@ import { type ApiEnv, apiRouter } from "./route-kit";
 
 /** CORS only when CORS_ORIGINS names origins; it runs before auth so preflights are answered. */
 const corsWhenConfigured = createMiddleware<ApiEnv>(async (c, next) => {
-  const origins = readConfig(c.env).CORS_ORIGINS;
+  const origins = readConfig(c.env).api.corsOrigins;
   if (origins.length === 0) return next();
   return cors({
     origin: origins,

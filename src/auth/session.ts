@@ -1,15 +1,9 @@
-/**
- * The dashboard session: the token a person signed in with, kept in an HttpOnly, Secure,
- * SameSite=Strict cookie scoped to /dashboard, and the CSRF token of its forms.
- *
- * The CSRF token is HMAC-SHA256(key = session token, "dashboard-form") in hex: a page that
- * can submit forms cross-site cannot read the cookie, so it cannot compute the form token.
- */
+/** The dashboard session: the token a person signed in with, and the CSRF token of its forms. */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readConfig } from "../config";
-import { hmacSha256Hex } from "../lib/crypto";
-import { matchesAnyToken, type Role, roleOfToken } from "./tokens";
+import { equalsOneOf, hmacSha256Hex } from "../lib/crypto";
+import { type Role, roleOfToken } from "./tokens";
 
 const SESSION_COOKIE = "omisell_session";
 const COOKIE_PATH = "/dashboard";
@@ -17,13 +11,15 @@ const SESSION_SECONDS = 8 * 3600;
 
 type Session = { token: string; role: Role };
 
+/** The session of the request's cookie, when its token still has a role. */
 export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
-  const role = await roleOfToken(readConfig(c.env), token);
+  const role = await roleOfToken(readConfig(c.env).api, token);
   return role ? { token, role } : null;
 }
 
+/** Keeps the token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /dashboard. */
 export function startSession(c: Context, token: string): void {
   setCookie(c, SESSION_COOKIE, token, {
     path: COOKIE_PATH,
@@ -38,6 +34,10 @@ export function endSession(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH, httpOnly: true, secure: true, sameSite: "Strict" });
 }
 
+/**
+ * The CSRF token of the session's forms: HMAC-SHA256(key = session token, "dashboard-form") in
+ * hex. A page that can submit forms cross-site cannot read the cookie, so it cannot compute it.
+ */
 export function formToken(sessionToken: string): Promise<string> {
   return hmacSha256Hex(sessionToken, "dashboard-form");
 }
@@ -45,7 +45,7 @@ export function formToken(sessionToken: string): Promise<string> {
 /** Compared like bearer tokens: as digests, in constant time. */
 export async function isValidFormToken(sessionToken: string, submitted: unknown): Promise<boolean> {
   if (typeof submitted !== "string") return false;
-  return matchesAnyToken(submitted, [await formToken(sessionToken)]);
+  return equalsOneOf(submitted, [await formToken(sessionToken)]);
 }
 
 /**

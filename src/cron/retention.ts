@@ -1,15 +1,6 @@
-/**
- * Retention: events received, and snapshots last fetched, more than RETENTION_DAYS ago are
- * deleted, never an event unseen. An event past the cutoff still waiting for its follow-up is
- * settled `failed` first (when its follow-up has been idle for SWEEP_AFTER_SECONDS; one in
- * progress, e.g. just replayed, is kept until it settles), handed to forwarding, and purged on a
- * run at least SETTLED_GRACE_MS later; an event settled again lately (a replay) waits as long,
- * and an event whose forwarding delivery is still pending (retried for up to 3 days) waits for it.
- * Event ids start with their arrival time, so the cutoff is an id prefix and the delete walks the
- * primary key; snapshots go by the resources_by_fetched_at index. Work runs in bounded chunks so
- * one cron run never holds D1 for long; a backlog is finished by the following runs.
- */
+/** Retention (every-minute cron): what is past RETENTION_DAYS goes, never an event unseen. */
 import { readConfig } from "../config";
+import { liveForwardDeps } from "../forward/deps";
 import { enqueueDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
@@ -34,15 +25,26 @@ async function inChunks(work: (limit: number) => Promise<number>): Promise<numbe
   return total;
 }
 
+/**
+ * Deletes events received, and snapshots last fetched, more than RETENTION_DAYS ago. An event past
+ * the cutoff still waiting for its follow-up is settled `failed` first (when its follow-up has been
+ * idle for SWEEP_AFTER_SECONDS; one in progress, e.g. just replayed, is kept until it settles),
+ * handed to forwarding, and purged on a run at least SETTLED_GRACE_MS later; an event settled again
+ * lately (a replay) waits as long, and an event whose forwarding delivery is still pending (retried
+ * for up to 3 days) waits for it. Event ids start with their arrival time, so the cutoff is an id
+ * prefix and the delete walks the primary key; snapshots go by the resources_by_fetched_at index.
+ * Work runs in bounded chunks so one cron run never holds D1 for long; a backlog is finished by
+ * the following runs.
+ */
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
-  const config = readConfig(env);
-  const cutoff = nowMs - config.RETENTION_MS;
+  const { retention, followup } = readConfig(env);
+  const cutoff = nowMs - retention.retentionMs;
   const idBound = encodeIdTime(cutoff);
   const settled = await inChunks(async (limit) => {
-    const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - config.SWEEP_AFTER_MS, nowMs, limit);
+    const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - followup.sweepAfterMs, nowMs, limit);
     if (ids.length > 0) {
       log("warn", "retention_settled_unfinished", { events: ids.length });
-      await enqueueDeliveries(env, ids);
+      await enqueueDeliveries(liveForwardDeps(env), ids);
     }
     return ids.length;
   });

@@ -1,9 +1,4 @@
-/**
- * Cron step: roll the events stored since the last run up into the event counts the stats read,
- * so neither the push nor the stats ever count the events table. It reads only the rows above
- * its watermark, in chunks; rows above it are counted live by the stats (a bounded tail), so the
- * figures are current between runs.
- */
+/** Cron step: roll new events up into the event counts the stats read. */
 import { readConfig } from "../config";
 import { log } from "../lib/log";
 import { dropCountHoursBefore, rollUpEvents } from "../store/event-counts";
@@ -12,6 +7,12 @@ const CHUNK = 5_000;
 const MAX_CHUNKS_PER_RUN = 20;
 const HOUR_MS = 3_600_000;
 
+/**
+ * Rolls the events stored since the last run up into the counts, so neither the push nor the
+ * stats ever count the events table, and drops the hours past retention. It reads only the rows
+ * above its watermark, in chunks; rows above it are counted live by the stats (a bounded tail), so
+ * the figures are current between runs. Returns how many events it rolled up.
+ */
 export async function rollUpEventCounts(env: Env, nowMs: number): Promise<number> {
   let total = 0;
   for (let i = 0; i < MAX_CHUNKS_PER_RUN; i++) {
@@ -19,7 +20,7 @@ export async function rollUpEventCounts(env: Env, nowMs: number): Promise<number
     total += rolled;
     if (rolled < CHUNK) break;
   }
-  const retentionStart = nowMs - readConfig(env).RETENTION_MS;
+  const retentionStart = nowMs - readConfig(env).retention.retentionMs;
   await dropCountHoursBefore(env.DB, Math.floor(retentionStart / HOUR_MS) * HOUR_MS - HOUR_MS);
   if (total > 0) log("info", "event_counts_rolled_up", { events: total });
   return total;

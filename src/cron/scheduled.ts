@@ -1,11 +1,4 @@
-/**
- * Cron work, every minute (wrangler.toml [triggers]): re-enqueue stuck follow-ups, enqueue the
- * next chunks of unfinished bulk replays, purge what is past retention (reconciliation runs
- * included), roll new events up into the stats' counts, re-send overdue forwarding deliveries,
- * and reconcile missed pushes (the periodic run when it
- * is due, then the next windows of manual runs). The jobs are independent: each runs whatever
- * the others do, and a failure is logged under the job's name.
- */
+/** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { continueReplays } from "../followup/bulk-replay";
@@ -25,7 +18,7 @@ const RUN_PURGE_LIMIT = 500;
 
 /** Reconciliation runs older than RETENTION_DAYS, like the events they counted. */
 async function purgeOldRuns(env: Env, now: number): Promise<number> {
-  const cutoff = now - readConfig(env).RETENTION_MS;
+  const cutoff = now - readConfig(env).retention.retentionMs;
   return purgeRunsBefore(env.DB, encodeIdTime(cutoff), RUN_PURGE_LIMIT);
 }
 
@@ -43,6 +36,13 @@ async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<vo
 
 export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
 
+/**
+ * Runs the jobs side by side: re-enqueue stuck follow-ups, the next chunks of unfinished bulk
+ * replays, purge what is past retention (reconciliation runs included), roll new events up into
+ * the stats' counts, forwarding's catch-up, sweep and purge, and reconcile missed pushes (the
+ * periodic run when it is due, then the next windows of manual runs). Each job runs whatever the
+ * others do; a failure is logged under the job's name, and the first one is thrown at the end.
+ */
 export async function runScheduled(
   controller: ScheduledController,
   env: Env,

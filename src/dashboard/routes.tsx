@@ -77,7 +77,7 @@ dashboardRoutes.post(SIGN_IN, async (c) => {
   if (!isSameOriginPost(c)) return render(c, <SignInPage error="This form must be sent from this site." />, 403);
   const form = await c.req.parseBody();
   const token = typeof form.token === "string" ? form.token.trim() : "";
-  if (!(await roleOfToken(readConfig(c.env), token))) {
+  if (!(await roleOfToken(readConfig(c.env).api, token))) {
     log("warn", "dashboard_sign_in_refused", {});
     return render(c, <SignInPage error="That token is not valid." />, 401);
   }

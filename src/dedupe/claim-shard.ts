@@ -1,15 +1,4 @@
-/**
- * ClaimShard: one of a fixed number of Durable Objects that dedupe pushes in front of D1, in
- * memory only. It writes no storage: a durable write here would cost about as much as the D1
- * insert that has to happen anyway, and D1's unique key on `dedupe_key` is what keeps one row
- * per key. What this object adds is speed and calm under retries:
- * - copies in flight are coalesced: the first copy gets a ticket; a copy that arrives while the
- *   ticket is open waits (briefly) for its outcome, and is then told the stored event id, or to
- *   come back later. Nobody is told "seen" before the first copy's row is in D1.
- * - recent keys are answered from memory (a bounded LRU of key → event id), without touching D1.
- * Its memory can vanish at any moment (eviction, restart, deploy): the next copy then goes to D1,
- * whose conflict tells the truth.
- */
+/** ClaimShard: one of a fixed number of Durable Objects that dedupe pushes in front of D1, in memory only. */
 import { DurableObject } from "cloudflare:workers";
 
 export type BeginAnswer =
@@ -30,6 +19,17 @@ export const SEEN_CAPACITY = 20_000;
 /** How long a copy waits for the first copy's outcome before it is told to retry. */
 export const COALESCE_WAIT_MS = 2_000;
 
+/**
+ * It writes no storage: a durable write here would cost about as much as the D1 insert that has
+ * to happen anyway, and D1's unique key on `dedupe_key` is what keeps one row per key. What it
+ * adds is speed and calm under retries:
+ * - copies in flight are coalesced: the first copy gets a ticket; a copy that arrives while the
+ *   ticket is open waits (briefly) for its outcome, and is then told the stored event id, or to
+ *   come back later. Nobody is told "seen" before the first copy's row is in D1.
+ * - recent keys are answered from memory (a bounded LRU of key → event id), without touching D1.
+ * Its memory can vanish at any moment (eviction, restart, deploy): the next copy then goes to D1,
+ * whose conflict tells the truth.
+ */
 export class ClaimShard extends DurableObject<Env> {
   private readonly inFlight = new Map<string, InFlight>();
   /** Insertion order is recency: a hit is moved to the end, the oldest is dropped first. */

@@ -1,15 +1,10 @@
-/**
- * Client side of the in-memory dedupe in front of D1: picks the shard for a dedupe key (FNV-1a
- * hash, fixed shard count) and retries a call once, with a fresh stub, when the runtime marks its
- * error retryable and not overloaded. Every call is idempotent (`begin` is asked under the
- * caller's ticket), so the retry is safe; a call that failed for good may still have taken effect,
- * which at worst makes a later copy wait out the hold, never loses or doubles a row.
- */
+/** The caller's side of the in-memory dedupe in front of D1: which shard, and one safe retry. */
 import type { BeginAnswer, ClaimShard, FinishOutcome } from "./claim-shard";
 
 /** Never change once data exists: a key must always map to the same shard. */
 export const CLAIM_SHARD_COUNT = 16;
 
+/** The shard of a dedupe key: FNV-1a hash, modulo the fixed shard count. */
 export function shardFor(key: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -36,6 +31,12 @@ export function isRetryable(err: unknown): boolean {
   return flags.retryable === true && flags.overloaded !== true;
 }
 
+/**
+ * Calls the key's shard, once more with a fresh stub when the runtime marks the error retryable.
+ * Every call is idempotent (`begin` is asked under the caller's ticket), so the retry is safe; a
+ * call that failed for good may still have taken effect, which at worst makes a later copy wait
+ * out the hold, never loses or doubles a row.
+ */
 async function callShard<T>(
   namespace: DurableObjectNamespace<ClaimShard>,
   key: string,

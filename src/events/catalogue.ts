@@ -1,10 +1,4 @@
-/**
- * The push event names and what they are about. The catalogue is open: a name's category comes
- * from its prefix, so a name Omisell starts sending tomorrow is classified like its neighbours
- * and followed up like any other. The list below only says which names are known, and how:
- * `documented` (Omisell's push documentation lists them) or `observed` (production integrations
- * handle them, Omisell's documentation does not list them). Any other name is `unlisted`.
- */
+/** The push event names and what they are about: categories by prefix, and the names known so far. */
 
 /** Longest prefix first: `order.si.` must win over `order.`. */
 const CATEGORY_PREFIXES = [
@@ -42,7 +36,13 @@ export function categoryOf(event: string): KnownCategory | "unknown" {
 
 export type CatalogueMark = "documented" | "observed" | "unlisted";
 
-/** The names the catalogue knows, each with where it is known from. */
+/**
+ * The names the catalogue knows, each with where it is known from: `documented` (Omisell's push
+ * documentation lists them) or `observed` (production integrations handle them, Omisell's
+ * documentation does not list them); any other name is `unlisted`. The catalogue is open: a
+ * name's category comes from its prefix, so a name Omisell starts sending tomorrow is classified
+ * like its neighbours and followed up like any other.
+ */
 export const EVENT_CATALOGUE = {
   "order.all": "documented",
   "order.created": "documented",

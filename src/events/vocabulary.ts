@@ -1,7 +1,6 @@
 /**
- * The words every layer uses about a stored push: its statuses, the columns of an event row (one
- * list, from which the row type, the SELECT lists and the insert are derived) and the columns the
- * event list filters on. Imports nothing from push, follow-up, API or dashboard.
+ * The words every layer uses about a stored push: statuses, the event row's columns, the list
+ * filters. Imports nothing of ours.
  */
 import { z } from "zod";
 
@@ -20,7 +19,8 @@ export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 /**
- * The columns of an event, in order, with their values as the code sees them. `signature_valid`
+ * The columns of an event, in order, with their values as the code sees them: the one list from
+ * which the row type, the SELECT lists and the insert are derived. `signature_valid`
  * is true (valid), false (invalid, kept in `report` mode) or null (not checked);
  * `signature_scheme` the scheme that matched, or null (not checked, or nothing matched);
  * `headers` the request headers kept for debugging (an allow-list, never a secret), or null.

@@ -1,20 +1,9 @@
-/**
- * Bulk replay: follow up again every event matching list filters (after an Omisell key is fixed,
- * one request brings every failed event back). The request records the replay and how many events
- * it matches; the events are then reopened and enqueued in chunks of REPLAY_CHUNK, walking up the
- * id index from a cursor, never in one unbounded statement. The request does the first chunk, the
- * cron (its own job, whatever the sweeper does) the rest.
- *
- * A replay must not starve new pushes: its messages go at the lowest priority of the rate limiter,
- * and a chunk is only enqueued while fewer than REPLAY_IN_FLIGHT of the replay's events are still
- * waiting for their follow-up, so the queue never holds thousands of replay messages ahead of pushes.
- */
+/** Bulk replay: follow up again every event matching list filters (one request brings every failed event back). */
 import { describeError } from "../errors";
 import { encodeIdTime, newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import { markFollowupsDue } from "../store/followup-state";
 import {
-  advanceReplay,
   countReplayable,
   countReplayOutstanding,
   getReplay,
@@ -35,17 +24,12 @@ const CHUNKS_PER_RUN = 10;
 
 export type StartedReplay = { replayId: string; matched: number; status: "queued" | "scheduled" };
 
-export type ReplayProgress = {
-  replay_id: string;
-  matched: number;
-  queued: number;
-  done: number;
-  created_at: number;
-  finished: boolean;
-  filters: ReplayFilters;
-};
-
-/** Records a replay of the events matching `filters` received before now, and enqueues its first chunk. */
+/**
+ * Records a replay of the events matching `filters` received before now, with how many it
+ * matches, and does its first chunk; the cron does the rest (`continueReplays`). The events are
+ * reopened and enqueued in chunks of REPLAY_CHUNK, walking up the id index from a cursor, never in
+ * one unbounded statement.
+ */
 export async function startReplay(env: Env, filters: ReplayFilters, now: number): Promise<StartedReplay> {
   const upperId = encodeIdTime(Math.min(now + 1, filters.until ?? Number.POSITIVE_INFINITY));
   const minId = minIdOf(filters);
@@ -70,7 +54,13 @@ export async function startReplay(env: Env, filters: ReplayFilters, now: number)
   }
 }
 
-/** Cron: the next chunks of unfinished replays, oldest replay first, each while it has headroom. */
+/**
+ * Cron (its own job, whatever the sweeper does): the next chunks of unfinished replays, oldest
+ * replay first. A replay must not starve new pushes: its messages go at the lowest priority of the
+ * rate limiter, and a chunk is only enqueued while fewer than REPLAY_IN_FLIGHT of the replay's
+ * events are still waiting for their follow-up, so the queue never holds thousands of replay
+ * messages ahead of pushes.
+ */
 export async function continueReplays(env: Env, now: number): Promise<number> {
   let chunks = 0;
   for (const replay of await listUnfinishedReplays(env.DB, CHUNKS_PER_RUN)) {
@@ -86,15 +76,14 @@ export async function continueReplays(env: Env, now: number): Promise<number> {
 }
 
 /**
- * One chunk: reopen, advance the cursor, enqueue. A failed enqueue loses nothing: the reopened
- * events are `received` and marked due, so the sweeper sends them after SWEEP_AFTER_SECONDS (and,
- * should that mark fail too, after SWEEP_LOST_AFTER_SECONDS).
+ * One chunk: reopen and move the cursor (one transaction), then enqueue. A failed enqueue loses
+ * nothing: the reopened events are `received` and marked due, so the sweeper sends them after
+ * SWEEP_AFTER_SECONDS (and, should that mark fail too, after SWEEP_LOST_AFTER_SECONDS).
  */
 async function replayChunk(env: Env, replay: ReplayRow, now: number): Promise<number> {
   const filters = JSON.parse(replay.filters) as ReplayFilters;
   const reopened = await reopenReplayChunk(env.DB, replay, filters, minIdOf(filters), REPLAY_CHUNK, now);
-  const finished = reopened.length < REPLAY_CHUNK ? now : null;
-  await advanceReplay(env.DB, replay.id, reopened.at(-1)?.id ?? null, reopened.length, finished);
+  const finished = reopened.length < REPLAY_CHUNK;
   if (reopened.length > 0) {
     try {
       await enqueueFollowups(
@@ -110,24 +99,8 @@ async function replayChunk(env: Env, replay: ReplayRow, now: number): Promise<nu
       throw err;
     }
   }
-  log("info", "replay_chunk", { replay_id: replay.id, reopened: reopened.length, finished: finished !== null });
+  log("info", "replay_chunk", { replay_id: replay.id, reopened: reopened.length, finished });
   return reopened.length;
-}
-
-/** Progress: `queued` events reopened so far; `done` those of them no longer waiting for a follow-up. */
-export async function replayProgress(env: Env, replayId: string): Promise<ReplayProgress | null> {
-  const replay = await getReplay(env.DB, replayId);
-  if (!replay) return null;
-  const outstanding = await countReplayOutstanding(env.DB, replayId);
-  return {
-    replay_id: replay.id,
-    matched: replay.matched,
-    queued: replay.queued,
-    done: Math.max(0, replay.queued - outstanding),
-    created_at: replay.created_at,
-    finished: replay.finished_at !== null,
-    filters: JSON.parse(replay.filters) as ReplayFilters,
-  };
 }
 
 function minIdOf(filters: ReplayFilters): string | null {

@@ -1,41 +1,70 @@
-/**
- * The consumer of `omisell-followups-dlq`: messages the queue gave up on after its retries. The
- * event ends `failed` (keeping its last error), never silently, and goes to forwarding; one settled
- * meanwhile, or reopened by a replay since the message was sent (a newer generation), is left as
- * it is.
- */
+/** The consumer of `omisell-followups-dlq`: the messages the queue gave up on after its retries. */
 import { describeError } from "../errors";
-import { enqueueDeliveries } from "../forward/enqueue";
 import { log } from "../lib/log";
+import { ACK, resend } from "../queue/fate";
+import { type FollowupEventState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventDeadLettered } from "../store/followup-state";
-import type { FollowupMessage } from "./message";
-import { generationOf } from "./plan";
+import { attemptOf, type DecideBatch, followupConsumer, retryWithBackoff } from "./decision";
+import { eventIdOf } from "./message";
+import { generationOf, triesMade } from "./plan";
 
-export async function consumeDeadLetters(batch: MessageBatch<FollowupMessage>, env: Env): Promise<void> {
+/** Why the event failed, when no try of it recorded an error. */
+const GAVE_UP = "the queue gave up on this follow-up after its retries (no error was recorded)";
+
+/**
+ * The queue's retries count every time a message came back, not how often Omisell was asked, so
+ * the event's own tries decide (`triesMade`: attempts since the follow-up began):
+ * - FOLLOWUP_MAX_RETRIES tries or more: its retries are spent. The event ends `failed` (keeping
+ *   its last error), never silently, and goes to forwarding.
+ * - fewer: it got here by waits and lost writes (D1 down, a consumer that threw), not by tries.
+ *   It goes back to `omisell-followups` as a fresh message after the longest backoff
+ *   (FOLLOWUP_BACKOFF_MAX_SECONDS), for another round of the queue's retries.
+ * An event settled meanwhile, or reopened by a replay since the message was sent (a newer
+ * generation), is left as it is.
+ */
+export const decideDeadLetters: DecideBatch = async (messages, batch) => {
+  const { deps, config, fates } = batch;
+  const named = messages.filter((message) => eventIdOf(message).length > 0);
+  for (const message of messages) {
+    if (eventIdOf(message).length > 0) continue;
+    log("warn", "dead_letter_malformed", { attempts: message.attempts });
+    fates.set(message, ACK);
+  }
+  let events: Map<string, FollowupEventState>;
+  try {
+    const loaded = await loadFollowupBatch(deps.db, [...new Set(named.flatMap(eventIdOf))], deps.now());
+    events = new Map(loaded.events.map((event) => [event.id, event]));
+  } catch (err) {
+    log("error", "dead_letter_load_failed", { error: describeError(err) });
+    retryWithBackoff(batch, named);
+    return;
+  }
   const settled: string[] = [];
-  for (const message of batch.messages) {
-    const eventId = message.body?.eventId;
-    if (typeof eventId !== "string" || eventId.length === 0) {
-      log("warn", "dead_letter_malformed", { attempts: message.attempts });
-      message.ack();
+  for (const message of named) {
+    const event = events.get(eventIdOf(message)[0] ?? "");
+    if (event?.status !== "received" || generationOf(message) !== event.generation) {
+      fates.set(message, ACK);
+      continue;
+    }
+    const tries = triesMade({ message, event });
+    if (tries < config.maxRetries) {
+      log("warn", "dead_letter_sent_back", { event_id: event.id, tries });
+      fates.set(message, resend(config.backoff.maxSeconds));
       continue;
     }
     try {
-      const marked = await markEventDeadLettered(
-        env.DB,
-        { id: eventId, generation: generationOf(message) },
-        "the queue gave up on this follow-up after its retries (no error was recorded)",
-        Date.now(),
-      );
-      if (marked) {
-        log("warn", "followup_dead_lettered", { event_id: eventId });
-        settled.push(eventId);
+      if (await markEventDeadLettered(deps.db, attemptOf({ message, event }), GAVE_UP, deps.now())) {
+        log("warn", "followup_dead_lettered", { event_id: event.id, tries });
+        settled.push(event.id);
       }
-      message.ack();
+      fates.set(message, ACK);
     } catch (err) {
-      log("error", "dead_letter_write_failed", { event_id: eventId, error: describeError(err) });
-      message.retry();
+      log("error", "dead_letter_write_failed", { event_id: event.id, error: describeError(err) });
+      retryWithBackoff(batch, [message]);
     }
   }
-  await enqueueDeliveries(env, settled);
-}
+  await deps.forward(settled);
+};
+
+/** Consumes a batch of `omisell-followups-dlq` (`decideDeadLetters`, carried out by the dispatcher). */
+export const consumeDeadLetters = followupConsumer(decideDeadLetters);

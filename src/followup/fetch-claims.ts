@@ -1,18 +1,8 @@
-/**
- * Which orders of a batch this batch may fetch: the queue runs several batches at once, and
- * events of one order that land in two of them must still cause one fetch. The batch claims its
- * orders in one statement (src/store/fetch-claims.ts) and leaves the others to whoever holds them.
- */
-import type { Config } from "../config";
+/** Which orders of a batch this batch may fetch, when the queue runs several batches at once. */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { LIMITER_WAIT_BOUND_MS } from "../omisell/client";
 import { claimOrderFetches } from "../store/fetch-claims";
-import type { FollowupMessage } from "./message";
-import type { OrderGroup } from "./plan";
-import { sendBack } from "./send-back";
-
-type QueueMessage = Message<FollowupMessage>;
 
 /** Slack on top of the calls themselves: the claim statement, the writes after the fetch. */
 const LEASE_MARGIN_MS = 10_000;
@@ -28,25 +18,26 @@ export function fetchClaimLeaseMs(orders: number, parallelism: number, callTimeo
 }
 
 /** Seconds before the events of an order another batch is fetching look for its snapshot. */
-const CLAIMED_WAIT_SECONDS = 2;
+export const CLAIMED_WAIT_SECONDS = 2;
 
 /**
- * The groups this batch may fetch: those whose order no other batch is fetching. The others'
- * messages come back shortly (a wait, not an attempt) and then find the other batch's snapshot.
- * Should D1 refuse the claim, every group is fetched: a spare fetch beats a stalled follow-up.
+ * Events of one order that land in two batches must still cause one fetch: the batch claims its
+ * orders in one statement (store/fetch-claims.ts) and leaves the others (`elsewhere`) to whoever
+ * holds them. Should D1 refuse the claim, every group is `claimed`: a spare fetch beats a stalled
+ * follow-up.
  */
-export async function claimFetches(
-  env: Env,
-  config: Config,
-  groups: OrderGroup<QueueMessage>[],
+export async function claimFetches<G extends { orderNumber: string }>(
+  db: D1Database,
+  lease: { parallelism: number; callTimeoutMs: number },
+  groups: readonly G[],
   token: string,
   now: number,
-): Promise<OrderGroup<QueueMessage>[]> {
+): Promise<{ claimed: G[]; elsewhere: G[] }> {
   let claimed: Set<string>;
   try {
-    const until = now + fetchClaimLeaseMs(groups.length, config.FOLLOWUP_PARALLELISM, config.OMISELL_API_TIMEOUT_MS);
+    const until = now + fetchClaimLeaseMs(groups.length, lease.parallelism, lease.callTimeoutMs);
     claimed = await claimOrderFetches(
-      env.DB,
+      db,
       groups.map((group) => group.orderNumber),
       token,
       now,
@@ -54,15 +45,10 @@ export async function claimFetches(
     );
   } catch (err) {
     log("error", "followup_claim_failed", { error: describeError(err) });
-    return groups;
+    return { claimed: [...groups], elsewhere: [] };
   }
-  const elsewhere = groups.filter((group) => !claimed.has(group.orderNumber));
-  if (elsewhere.length > 0) {
-    const waits = elsewhere.flatMap((group) =>
-      group.deliveries.map((delivery) => ({ delivery, delaySeconds: CLAIMED_WAIT_SECONDS })),
-    );
-    log("info", "followup_fetch_elsewhere", { orders: elsewhere.map((group) => group.orderNumber) });
-    await sendBack(env, waits);
-  }
-  return groups.filter((group) => claimed.has(group.orderNumber));
+  return {
+    claimed: groups.filter((group) => claimed.has(group.orderNumber)),
+    elsewhere: groups.filter((group) => !claimed.has(group.orderNumber)),
+  };
 }

@@ -1,10 +1,12 @@
-/**
- * The message on the `omisell-followups` queue: which event to follow up, and why. The body is
- * small on purpose; the consumer loads the event from D1, so a message can be repeated or
- * replayed any number of times with the same end state.
- */
+/** The message on the `omisell-followups` queue, and the ways to send it. */
+import { type MessageSender, sendInBatches } from "../queue/send";
+
 export type FollowupReason = "push" | "sweep" | "replay" | "reconcile";
 
+/**
+ * Which event to follow up, and why. Small on purpose: the consumer loads the event from D1, so a
+ * message can be repeated or replayed any number of times with the same end state.
+ */
 export type FollowupMessage = {
   eventId: string;
   reason: FollowupReason;
@@ -21,8 +23,14 @@ export type FollowupMessage = {
   generation?: number;
 };
 
-/** Which follow-up of an event a message is for. */
-export type FollowupAttempt = { id: string; generation: number };
+/** A follow-up message as the consumer receives it. */
+export type FollowupQueueMessage = Message<FollowupMessage>;
+
+/** The event a message names: `[id]`, or `[]` for a malformed body. */
+export function eventIdOf(message: { body?: Partial<FollowupMessage> | null }): string[] {
+  const eventId = message.body?.eventId;
+  return typeof eventId === "string" && eventId.length > 0 ? [eventId] : [];
+}
 
 export function enqueueFollowup(
   queue: Queue<FollowupMessage>,
@@ -49,24 +57,16 @@ export function followupBody(
   };
 }
 
-/**
- * Many follow-ups at once: `sendBatch`, in chunks of 100 (its limit). Items are event ids (first
- * generation) or full bodies.
- */
+/** Many follow-ups at once. Items are event ids (first generation) or full bodies. */
 export async function enqueueFollowups(
-  queue: Queue<FollowupMessage>,
+  queue: MessageSender<FollowupMessage>,
   items: readonly (string | FollowupMessage)[],
   reason: FollowupReason,
 ) {
-  for (let start = 0; start < items.length; start += 100) {
-    const chunk = items.slice(start, start + 100);
-    await queue.sendBatch(
-      chunk.map((item) => ({
-        body: typeof item === "string" ? { eventId: item, reason } : item,
-        contentType: "json" as const,
-      })),
-    );
-  }
+  await sendInBatches(
+    queue,
+    items.map((item) => ({ body: typeof item === "string" ? { eventId: item, reason } : item, contentType: "json" })),
+  );
 }
 
 /** The dead-letter queue is `omisell-followups-dlq` (any queue named `*-dlq` is treated as one). */

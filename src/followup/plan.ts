@@ -1,36 +1,25 @@
 /**
- * The follow-up consumer's decisions, without doing any of them: which messages to acknowledge,
- * which events to skip, which events a stored snapshot already settles, which orders wait for a
- * quiet moment, which to fetch (and at which priority), and after a failed fetch which events
- * fail, which retry after a backoff, and which wait for Omisell's budget. Pure, so the rules are
- * tested directly; consumer.ts carries them out.
- *
- * Fetch coalescing, Omisell's budget being the scarce thing:
- * - A snapshot whose fetch started at or after an event was received (or, for a replayed event,
- *   reopened) already shows that event's change: the event is settled (`processed`) without a call.
- * - Omisell pushes one order in bursts (order.created, shipment.created, a status change within
- *   seconds). An order is fetched once it has been quiet for the quiet window (no event received
- *   for it in that time), or once its oldest waiting event has waited two windows (a busy order
- *   is not starved), and never sooner than one window after its previous fetch. Until then its
- *   messages come back after the remaining time, like a throttled message: no attempt is used.
+ * The follow-up consumer's decisions, pure (no I/O), so the rules are tested directly; consumer.ts
+ * carries them out.
  */
 import type { Priority } from "../omisell/bucket";
 import type { ApiFailure } from "../omisell/failure";
-import type { FollowupEventState } from "../store/followup-batch";
-import { type BackoffPolicy, backoffSeconds, throttledDelaySeconds } from "./backoff";
+import { type BackoffPolicy, backoffSeconds, throttledDelaySeconds } from "../queue/backoff";
+import type { FollowupEventState, OrderFollowupState } from "../store/followup-batch";
 import type { FollowupMessage, FollowupReason } from "./message";
 import { followupTarget } from "./target";
 
 /** The part of a queue message planning looks at. */
 export type PlannedMessage = { body?: Partial<FollowupMessage> | null };
 
+/** A message with the event it is for. */
 export type Delivery<M> = { message: M; event: FollowupEventState };
 
-/** What D1 knows about an order of the batch: its newest event, and its stored snapshot's fetch start. */
-export type OrderState = { lastReceivedAt: number | null; fetchedAt: number | null };
+/** A delivery that comes back after `delaySeconds`. */
+export type Delayed<M> = { delivery: Delivery<M>; delaySeconds: number };
 
 /** The moment of planning and the quiet window; orders without state have no snapshot and no other event. */
-export type BatchContext = { now: number; quietMs: number; orders: ReadonlyMap<string, OrderState> };
+export type BatchContext = { now: number; quietMs: number; orders: ReadonlyMap<string, OrderFollowupState> };
 
 /** The events of one order in this batch, fetched once. */
 export type OrderGroup<M> = {
@@ -48,7 +37,7 @@ export type BatchPlan<M> = {
   /** Settled by the stored snapshot (its fetch started after the event arrived): `processed`, no call. */
   covered: Delivery<M>[];
   /** The order is not quiet yet: back after `delaySeconds` as a fresh message, no attempt used. */
-  quietWaits: { delivery: Delivery<M>; delaySeconds: number }[];
+  quietWaits: Delayed<M>[];
   /** One fetch per order. */
   groups: OrderGroup<M>[];
 };
@@ -75,6 +64,19 @@ export function generationOf(message: PlannedMessage): number {
 
 const NO_CONTEXT: BatchContext = { now: 0, quietMs: 0, orders: new Map() };
 
+/**
+ * What to do with each message of a batch: acknowledge it, skip its event, settle it by the
+ * stored snapshot, let its order wait for a quiet moment, or fetch its order (once per order, at
+ * the most urgent priority of its messages). Fetch coalescing, Omisell's budget being the scarce
+ * thing:
+ * - A snapshot whose fetch started at or after an event was received (or, for a replayed event,
+ *   reopened) already shows that event's change: the event is settled (`processed`) without a call.
+ * - Omisell pushes one order in bursts (order.created, shipment.created, a status change within
+ *   seconds). An order is fetched once it has been quiet for the quiet window (no event received
+ *   for it in that time), or once its oldest waiting event has waited two windows (a busy order
+ *   is not starved), and never sooner than one window after its previous fetch. Until then its
+ *   messages come back after the remaining time, like a throttled message: no attempt is used.
+ */
 export function planBatch<M extends PlannedMessage>(
   messages: readonly M[],
   events: ReadonlyMap<string, FollowupEventState>,
@@ -134,7 +136,7 @@ export function planBatch<M extends PlannedMessage>(
  */
 export function fetchDueAt(
   deliveries: readonly Delivery<unknown>[],
-  order: OrderState | undefined,
+  order: OrderFollowupState | undefined,
   quietMs: number,
 ): number {
   if (quietMs <= 0 || deliveries.length === 0) return Number.NEGATIVE_INFINITY;
@@ -149,9 +151,9 @@ export type FailurePlan<M> = {
   /** Out of tries, or a permanent failure: `failed` now, with the error. */
   fail: Delivery<M>[];
   /** A retryable failure with tries left: recorded as an attempt, back after `delaySeconds`. */
-  retry: { delivery: Delivery<M>; delaySeconds: number }[];
+  retry: Delayed<M>[];
   /** Omisell was busy: no attempt recorded, back after `delaySeconds` as a fresh message. */
-  wait: { delivery: Delivery<M>; delaySeconds: number }[];
+  wait: Delayed<M>[];
 };
 
 export type RetryRules = { maxRetries: number; backoff: BackoffPolicy };
@@ -166,6 +168,11 @@ export function triesMade(delivery: Delivery<PlannedMessage>): number {
   return Math.max(0, delivery.event.attempts - base);
 }
 
+/**
+ * After a failed fetch, for each of its deliveries: fail (a permanent failure, or the last try),
+ * retry after a backoff (a retryable failure), or wait for Omisell's budget (throttled: no
+ * attempt is used, so a busy Omisell never fails an event).
+ */
 export function planFailure<M extends PlannedMessage>(
   failure: ApiFailure,
   deliveries: readonly Delivery<M>[],

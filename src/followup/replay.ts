@@ -1,13 +1,4 @@
-/**
- * Replay: follow an event up again on request (the read API's admin endpoint and the dashboard
- * call this). The event goes back to `received` as its next generation (attempts and last_error
- * stay as history) and a message with reason "replay" is enqueued, carrying that generation and
- * the attempts made so far, so the replay gets a full retry budget of its own and no message of
- * an earlier follow-up can settle it. Replaying twice puts two messages on the queue; the older
- * one is acknowledged unread. If the enqueue fails, the event is still `received` and the cron
- * sweeper sends it after SWEEP_AFTER_SECONDS: the replay is then `scheduled`, not lost.
- * `invalid` events have nothing to follow up and are not replayed.
- */
+/** Replay: follow one event up again on request (the read API's admin endpoint, the dashboard). */
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { markFollowupDue, reopenEventForReplay } from "../store/followup-state";
@@ -23,7 +14,15 @@ export type ReplayOutcome = {
   delivery: "queued" | "scheduled";
 };
 
-/** Null when there is no event with this id. */
+/**
+ * The event goes back to `received` as its next generation (attempts and last_error stay as
+ * history) and a message with reason "replay" is enqueued, carrying that generation and the
+ * attempts made so far, so the replay gets a full retry budget of its own and no message of an
+ * earlier follow-up can settle it. Replaying twice puts two messages on the queue; the older one is
+ * acknowledged unread. If the enqueue fails, the event is still `received` and the cron sweeper
+ * sends it after SWEEP_AFTER_SECONDS: the replay is then `scheduled`, not lost. `invalid` events
+ * have nothing to follow up and are not replayed. Null when there is no event with this id.
+ */
 export async function replayEvent(env: Env, eventId: string): Promise<ReplayOutcome | null> {
   const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
   if (!reopened) return null;

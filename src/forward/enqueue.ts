@@ -1,14 +1,10 @@
-/**
- * The entry points of forwarding for the rest of the worker: create and send the deliveries of
- * settled events, re-send the ones whose message was lost (cron), and retry a failed one by hand.
- * Each is a no-op while forwarding is off (FORWARD_URL unset or refused).
- */
-import { readForwardConfig } from "../config";
+/** Forwarding's entry points for the rest of the worker; each is a no-op while forwarding is off. */
 import { describeError } from "../errors";
 import { newUlid } from "../lib/ids";
 import { log } from "../lib/log";
 import { createDeliveries, type DeliveryStatus, reopenDelivery, takeOverdueDeliveries } from "../store/deliveries";
 import { RETRY_WINDOW_MS } from "./backoff";
+import type { ForwardDeps } from "./deps";
 import { sendForwards } from "./message";
 
 /** A pending delivery whose attempt is this overdue has lost its message: the sweeper re-sends it. */
@@ -21,14 +17,14 @@ const SWEEP_BATCH = 500;
  * failure is logged, and a delivery created but not sent is re-sent by `sweepDeliveries`.
  * Returns the ids of the deliveries created.
  */
-export async function enqueueDeliveries(env: Env, eventIds: string[]): Promise<string[]> {
-  if (eventIds.length === 0 || !readForwardConfig(env)) return [];
-  const now = Date.now();
+export async function enqueueDeliveries(deps: ForwardDeps, eventIds: string[]): Promise<string[]> {
+  if (eventIds.length === 0 || !deps.config.destination) return [];
+  const now = deps.now();
   let created: string[] = [];
   try {
     const items = [...new Set(eventIds)].map((eventId) => ({ id: newUlid(now), eventId }));
-    created = await createDeliveries(env.DB, items, now, now + RETRY_WINDOW_MS);
-    await sendForwards(env.FORWARDS, created);
+    created = await createDeliveries(deps.db, items, now, now + RETRY_WINDOW_MS);
+    await sendForwards(deps.queue, created);
   } catch (err) {
     log("error", "forward_enqueue_failed", {
       events: eventIds.length,
@@ -43,10 +39,10 @@ export async function enqueueDeliveries(env: Env, eventIds: string[]): Promise<s
  * Cron: re-sends pending deliveries whose next attempt is overdue by more than SWEEP_GRACE_MS
  * (a message that was never sent, or an attempt that crashed), oldest first. Returns how many.
  */
-export async function sweepDeliveries(env: Env, now: number): Promise<number> {
-  if (!readForwardConfig(env)) return 0;
-  const ids = await takeOverdueDeliveries(env.DB, now - SWEEP_GRACE_MS, now, SWEEP_BATCH);
-  await sendForwards(env.FORWARDS, ids);
+export async function sweepDeliveries(deps: ForwardDeps, now: number): Promise<number> {
+  if (!deps.config.destination) return 0;
+  const ids = await takeOverdueDeliveries(deps.db, now - SWEEP_GRACE_MS, now, SWEEP_BATCH);
+  await sendForwards(deps.queue, ids);
   if (ids.length > 0) log("warn", "forward_swept", { deliveries: ids.length });
   return ids.length;
 }
@@ -61,14 +57,14 @@ export type RetryOutcome =
  * A manual retry of a `failed` delivery: back to `pending` (attempts and last error kept as
  * history), tried again at once and for another 3 days. Anything but `failed` is left alone.
  */
-export async function retryDelivery(env: Env, id: string): Promise<RetryOutcome> {
-  if (!readForwardConfig(env)) return { kind: "off" };
-  const now = Date.now();
-  const reopened = await reopenDelivery(env.DB, id, now, now + RETRY_WINDOW_MS);
+export async function retryDelivery(deps: ForwardDeps, id: string): Promise<RetryOutcome> {
+  if (!deps.config.destination) return { kind: "off" };
+  const now = deps.now();
+  const reopened = await reopenDelivery(deps.db, id, now, now + RETRY_WINDOW_MS);
   if (!reopened) return { kind: "not_found" };
   if (reopened.previous !== "failed") return { kind: "not_failed", status: reopened.previous };
   try {
-    await sendForwards(env.FORWARDS, [id]);
+    await sendForwards(deps.queue, [id]);
   } catch (err) {
     log("error", "forward_send_failed", { delivery_id: id, error: describeError(err) });
   }

@@ -1,10 +1,12 @@
-/**
- * The message on the `omisell-forwards` queue: which delivery to attempt. The consumer loads the
- * delivery from D1, so a copy of a message, or a message the sweeper re-sent, changes nothing
- * once the delivery has moved on.
- */
+/** The message on the `omisell-forwards` queue: which delivery to attempt. */
+import { type MessageSender, sendInBatches } from "../queue/send";
+
 export const FORWARD_QUEUE = "omisell-forwards";
 
+/**
+ * The consumer loads the delivery from D1, so a copy of a message, or a message the sweeper
+ * re-sent, changes nothing once the delivery has moved on.
+ */
 export type ForwardMessage = { deliveryId: string };
 
 export function isForwardQueue(queueName: string): boolean {
@@ -18,13 +20,11 @@ export function deliveryIdOf(body: unknown): string | null {
   return typeof deliveryId === "string" && deliveryId.length > 0 ? deliveryId : null;
 }
 
-/** One message per delivery, in `sendBatch` chunks of 100 (its limit), after `delaySeconds` if given. */
-export async function sendForwards(queue: Queue<ForwardMessage>, deliveryIds: string[], delaySeconds?: number) {
-  for (let start = 0; start < deliveryIds.length; start += 100) {
-    const chunk = deliveryIds.slice(start, start + 100);
-    await queue.sendBatch(
-      chunk.map((deliveryId) => ({ body: { deliveryId }, contentType: "json" as const })),
-      delaySeconds ? { delaySeconds } : undefined,
-    );
-  }
+/** One message per delivery, after `delaySeconds` if given. */
+export async function sendForwards(queue: MessageSender<ForwardMessage>, deliveryIds: string[], delaySeconds?: number) {
+  await sendInBatches(
+    queue,
+    deliveryIds.map((deliveryId) => ({ body: { deliveryId }, contentType: "json" })),
+    delaySeconds ? { delaySeconds } : undefined,
+  );
 }

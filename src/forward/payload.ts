@@ -1,6 +1,11 @@
+/** The JSON body of a forwarded delivery. Pure. */
+import { publicEventSummary } from "../events/summary";
+import type { EventSummaryRow } from "../events/vocabulary";
+import { parseJsonOr } from "../lib/json";
+
+export type DeliveryBodyInput = { createdAt: number; event: EventSummaryRow; order: string | null };
+
 /**
- * The JSON body of a forwarded delivery. Pure.
- *
  * `{"type": <event name>, "timestamp": <ISO>, "data": {"event": <summary>, "order": <snapshot or null>}}`.
  * `timestamp` is when the event settled (the delivery's creation), the same on every attempt of
  * one delivery; the attempt's own time is the `webhook-timestamp` header. `event` is the event
@@ -8,13 +13,6 @@
  * snapshot, both as they are at the attempt: a retry sends the latest order. The consumer never
  * builds a body for an event that is `received` again (being replayed), so its status is final.
  */
-
-import { publicEventSummary } from "../events/summary";
-import type { EventSummaryRow } from "../events/vocabulary";
-import { parseJsonOr } from "../lib/json";
-
-export type DeliveryBodyInput = { createdAt: number; event: EventSummaryRow; order: string | null };
-
 export function deliveryBody(input: DeliveryBodyInput): string {
   return JSON.stringify({
     type: input.event.event ?? input.event.category,

@@ -1,14 +1,19 @@
-/**
- * One attempt of a delivery: a signed POST to FORWARD_URL, within the configured timeout.
- * Redirects are not followed (a 3xx is a failure: the signed body goes only where it was
- * configured to go). Only a 2xx delivers. The answer's body is not read.
- */
-import type { ForwardConfig } from "../config";
+/** One attempt of a delivery: a signed POST to FORWARD_URL. */
+import type { ForwardDestination } from "../config";
 import { webhookHeaders } from "./signature";
 
 export type SendOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
 
-export async function sendDelivery(config: ForwardConfig, deliveryId: string, body: string): Promise<SendOutcome> {
+/**
+ * POSTs `body` to the destination, signed, within `timeoutMs`. Redirects are not followed (a 3xx
+ * is a failure: the signed body goes only where it was configured to go). Only a 2xx delivers.
+ * The answer's body is not read.
+ */
+export async function sendDelivery(
+  config: ForwardDestination & { timeoutMs: number },
+  deliveryId: string,
+  body: string,
+): Promise<SendOutcome> {
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
     "content-type": "application/json",

@@ -1,15 +1,12 @@
-/**
- * Signing of forwarded deliveries per Standard Webhooks, with the worker's one WebCrypto set-up
- * (lib/crypto.ts). Pure: no I/O.
- *
- * The secret is `whsec_` + base64 of the key bytes; the signature is
- * `v1,<base64 HMAC-SHA256(key, webhook-id + "." + webhook-timestamp + "." + body)>`, so the
- * receiver can check it with any Standard Webhooks library.
- */
+/** Signing of forwarded deliveries per Standard Webhooks, with the worker's one WebCrypto set-up. Pure. */
 import { hmacSha256Bytes } from "../lib/crypto";
 import { toBase64 } from "../lib/webhook-secret";
 
-/** `v1,<base64 signature>` of one attempt: the id, the attempt's unix seconds and the exact body sent. */
+/**
+ * `v1,<base64 HMAC-SHA256(key, webhook-id + "." + webhook-timestamp + "." + body)>` of one attempt
+ * (`key`: the bytes of the `whsec_` secret), so the receiver can check it with any Standard
+ * Webhooks library.
+ */
 export async function signDelivery(key: Uint8Array, id: string, timestampSeconds: number, body: string) {
   const mac = await hmacSha256Bytes(key, `${id}.${timestampSeconds}.${body}`);
   return `v1,${toBase64(mac)}`;

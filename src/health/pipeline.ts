@@ -1,9 +1,5 @@
-/**
- * Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure
- * (the answer is public and must not reveal business volume). The evaluator is pure; the facts
- * come from a few bounded reads (store/pipeline-health.ts).
- */
-import { type PipelineConfig, readPipelineConfig } from "../config";
+/** Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure. */
+import { type Config, readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
@@ -22,17 +18,18 @@ export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: P
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-type Thresholds = Pick<
-  PipelineConfig,
-  "reconcileEveryMs" | "backlogMaxMs" | "failuresWindowMs" | "silenceMs" | "minCoverage" | "minListed"
->;
+/** The health section, and reconciliation's period (a run is stale after three periods). */
+type Thresholds = Config["health"] & { reconcileEveryMs: number };
 
 export type PipelineInputs = PipelineFacts & {
   /** From forwarding: deliveries to the destination keep failing. */
   deliveriesFailing: boolean;
 };
 
-/** The reasons that hold at `now`, in a fixed order. */
+/**
+ * The reasons that hold at `now`, in a fixed order. Pure. Reasons only, never a figure: the answer
+ * is public and must not reveal business volume.
+ */
 export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds, now: number): PipelineHealth {
   const reasons: PipelineReason[] = [];
   if (inputs.oldestReceivedAt !== null && now - inputs.oldestReceivedAt > thresholds.backlogMaxMs) {
@@ -59,17 +56,21 @@ export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds,
   return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
 }
 
-/** Reads the facts and evaluates them; `deliveriesFailing` comes from forwarding. */
+/**
+ * Reads the facts (a few bounded reads, store/pipeline-health.ts) and evaluates them;
+ * `deliveriesFailing` comes from forwarding.
+ */
 export async function checkPipelineHealth(
   env: Env,
   now: number,
   extra: { deliveriesFailing: boolean },
 ): Promise<PipelineHealth> {
-  const config = readPipelineConfig(env);
+  const config = readConfig(env);
+  const thresholds = { ...config.health, reconcileEveryMs: config.reconcile.everyMs };
   const facts = await readPipelineFacts(env.DB, {
-    silenceSinceId: encodeIdTime(now - config.silenceMs),
+    silenceSinceId: encodeIdTime(now - thresholds.silenceMs),
     coverageSinceId: encodeIdTime(now - DAY_MS),
     reconcileEvent: RECONCILE_EVENT,
   });
-  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, config, now);
+  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, thresholds, now);
 }

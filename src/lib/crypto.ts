@@ -1,11 +1,8 @@
-/**
- * The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys (imported once per
- * isolate and secret, text or raw bytes), signing and constant-time verifying with them, and
- * SHA-256 digests.
- */
+/** The WebCrypto set-up the worker needs, in one place: HMAC-SHA256 keys, signing, constant-time checks, SHA-256. */
 import { toHex } from "./hex";
 
 const encoder = new TextEncoder();
+/** HMAC keys, imported once per isolate and secret (text or raw bytes). */
 const keyCache = new Map<string, Promise<CryptoKey>>();
 /** Secrets are configured values (push secrets, API tokens): few, but bound the cache anyway. */
 const MAX_CACHED_KEYS = 64;
@@ -50,4 +47,18 @@ export function sha256(data: string | Uint8Array): Promise<ArrayBuffer> {
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await sha256(data)));
+}
+
+/**
+ * True when `candidate` equals one of `allowed` (API tokens, static push secrets). Digests are
+ * compared with `timingSafeEqual`, never the strings, and the whole list every time: neither a
+ * secret's content, nor its length, nor which one matched shows in the answer time.
+ */
+export async function equalsOneOf(candidate: string, allowed: readonly string[]): Promise<boolean> {
+  const probe = await sha256(candidate);
+  let found = false;
+  for (const secret of allowed) {
+    if (crypto.subtle.timingSafeEqual(probe, await sha256(secret))) found = true;
+  }
+  return found;
 }

@@ -1,12 +1,12 @@
-/**
- * Time-sortable ids (a ULID layout) for every row the worker creates: events, deliveries, runs,
- * replays. Sorting ids sorts by creation time, so a time bound is a prefix bound on the index.
- */
+/** Time-sortable ids (a ULID layout) for every row the worker creates: events, deliveries, runs, replays. */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TIME_LEN = 10;
 const RANDOM_LEN = 16;
 
-/** The 10-character time prefix of every id generated at `ms`. */
+/**
+ * The 10-character time prefix of every id generated at `ms`: sorting ids sorts by creation time,
+ * so a time bound is a prefix bound on the index.
+ */
 export function encodeIdTime(ms: number): string {
   let rest = Math.max(0, Math.floor(ms));
   let out = "";

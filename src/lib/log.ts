@@ -1,7 +1,4 @@
-/**
- * Structured logs: one JSON line per record, picked up by Workers observability. Callers pass
- * facts (ids, statuses, error text), never secrets, tokens or signatures.
- */
+/** Structured logs: one JSON line per record, picked up by Workers observability. */
 type Level = "debug" | "info" | "warn" | "error";
 
 const RANK: Record<Level | "silent", number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
@@ -15,6 +12,7 @@ export function setLogLevel(level: Level | "silent"): void {
   threshold = level;
 }
 
+/** One record. Callers pass facts (ids, statuses, error text), never secrets, tokens or signatures. */
 export function log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
   if (RANK[level] < RANK[threshold]) return;
   const line = JSON.stringify({ level, msg, ...fields });

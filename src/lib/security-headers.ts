@@ -1,8 +1,4 @@
-/**
- * The browser-facing security headers of the HTML the worker serves (the dashboard, /docs):
- * the page's CSP, no framing, no MIME sniffing, a referrer policy, no powerful features, and
- * an own browsing context group. Set after the handler, so they are on every answer, errors too.
- */
+/** The browser-facing security headers of the HTML the worker serves (the dashboard, /docs). */
 import { createMiddleware } from "hono/factory";
 
 export type SecurityHeaderOptions = {
@@ -14,6 +10,11 @@ export type SecurityHeaderOptions = {
   defaultCacheControl?: string;
 };
 
+/**
+ * Middleware setting the page's CSP, no framing, no MIME sniffing, a referrer policy, no powerful
+ * features, and an own browsing context group. Set after the handler, so they are on every
+ * answer, errors too.
+ */
 export function securityHeaders({ csp, referrerPolicy = "same-origin", defaultCacheControl }: SecurityHeaderOptions) {
   return createMiddleware(async (c, next) => {
     await next();

@@ -1,6 +1,6 @@
 /**
- * The key inside a Standard Webhooks secret (`whsec_` + base64 of the key bytes), and base64 of
- * bytes. Here, below config and forwarding both, because config refuses a bad secret at parse time.
+ * The key inside a Standard Webhooks secret, and base64 of bytes: below config, which refuses a
+ * bad secret at parse time.
  */
 const SECRET_PREFIX = "whsec_";
 /** Standard Webhooks asks for a key of at least 24 bytes. */

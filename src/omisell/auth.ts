@@ -1,12 +1,5 @@
-/**
- * The three ways omisell-push can authenticate to the Omisell API (OMISELL_AUTH_MODE):
- * - `account`: `Authorization: Account <OMISELL_ACCOUNT_KEY>`;
- * - `partner`: `Authorization: Partner <OMISELL_PARTNER_KEY>` with `Seller-ID` (the event's
- *   seller, else OMISELL_SELLER_ID) and `Country` (OMISELL_COUNTRY);
- * - `token`: `Authorization: Omi <token>`, the token held by the OmisellTokenHolder object.
- * A missing key is a permanent failure with a message naming the variable.
- */
-import type { Config } from "../config";
+/** The three ways omisell-push authenticates to the Omisell API (OMISELL_AUTH_MODE). */
+import type { OmisellConfig } from "../config";
 import { describeError } from "../errors";
 import { fail, ok } from "../lib/result";
 import type { OmisellAuth, OmisellResult } from "./client";
@@ -22,24 +15,30 @@ function staticAuth(headers: OmisellResult<Record<string, string>>): OmisellAuth
   return { headers: async () => headers, reauthenticate: async () => false };
 }
 
-export function omisellAuth(env: Env, config: Config, sellerId: string | null): OmisellAuth {
-  switch (config.OMISELL_AUTH_MODE) {
+/**
+ * The credentials of a call:
+ * - `account`: `Authorization: Account <OMISELL_ACCOUNT_KEY>`;
+ * - `partner`: `Authorization: Partner <OMISELL_PARTNER_KEY>` with `Seller-ID` (the event's
+ *   seller, else OMISELL_SELLER_ID) and `Country` (OMISELL_COUNTRY);
+ * - `token`: `Authorization: Omi <token>`, the token held by the OmisellTokenHolder object.
+ * A missing key is a permanent failure with a message naming the variable.
+ */
+export function omisellAuth(env: Env, config: OmisellConfig, sellerId: string | null): OmisellAuth {
+  switch (config.authMode) {
     case "account":
       return staticAuth(
-        config.OMISELL_ACCOUNT_KEY
-          ? ok({ authorization: `Account ${config.OMISELL_ACCOUNT_KEY}` })
-          : missing("OMISELL_ACCOUNT_KEY"),
+        config.accountKey ? ok({ authorization: `Account ${config.accountKey}` }) : missing("OMISELL_ACCOUNT_KEY"),
       );
     case "partner": {
-      const seller = sellerId ?? config.OMISELL_SELLER_ID;
-      if (!config.OMISELL_PARTNER_KEY) return staticAuth(missing("OMISELL_PARTNER_KEY"));
+      const seller = sellerId ?? config.sellerId;
+      if (!config.partnerKey) return staticAuth(missing("OMISELL_PARTNER_KEY"));
       if (!seller) return staticAuth(missing("OMISELL_SELLER_ID (and the push has no seller_id)"));
-      if (!config.OMISELL_COUNTRY) return staticAuth(missing("OMISELL_COUNTRY"));
+      if (!config.country) return staticAuth(missing("OMISELL_COUNTRY"));
       return staticAuth(
         ok({
-          authorization: `Partner ${config.OMISELL_PARTNER_KEY}`,
+          authorization: `Partner ${config.partnerKey}`,
           "seller-id": seller,
-          country: config.OMISELL_COUNTRY,
+          country: config.country,
         }),
       );
     }

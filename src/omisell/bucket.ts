@@ -1,15 +1,4 @@
-/**
- * The arithmetic of our copy of Omisell's rate limit: a leaky bucket per credential (or seller)
- * that fills by one per call and drains at `capacity` calls per `windowMs`. Pure (state in, state
- * out, `now` passed in), so the OmisellRateLimiter object only stores and serves it.
- *
- * - Priorities: a push follow-up may fill the bucket to the brim; reconciliation only to
- *   RECONCILE_SHARE of it and a replay only to REPLAY_SHARE, so a bulk replay always leaves
- *   room for new pushes.
- * - Omisell's `X-Omisell-Api-Call-Limit: <used>/<capacity>` is the truth: each answer sets the
- *   level (up or down) to `used`, plus the calls we granted that have not answered yet.
- * - A 429 fills the bucket and pauses every caller until Omisell's wait is over.
- */
+/** The arithmetic of our copy of Omisell's rate limit: a leaky bucket per credential (or seller). Pure. */
 export type Priority = "push" | "reconcile" | "replay";
 
 /** `<calls>/<seconds>` as parsed by the config. */
@@ -34,6 +23,15 @@ export const PRIORITY_SHARE: Record<Priority, number> = { push: 1, reconcile: 0.
 /** A granted call never reported (its caller died) stops counting as in flight after this. */
 export const IN_FLIGHT_TTL_MS = 60_000;
 
+/**
+ * The bucket fills by one per call and drains at `capacity` calls per `windowMs`; state in, state
+ * out, `now` passed in, so the OmisellRateLimiter object only stores and serves it.
+ * - Priorities: a push follow-up may fill the bucket to the brim; reconciliation and a replay only
+ *   to their PRIORITY_SHARE of it, so a bulk replay always leaves room for new pushes.
+ * - Omisell's `X-Omisell-Api-Call-Limit: <used>/<capacity>` is the truth: each answer sets the
+ *   level (up or down) to `used`, plus the calls we granted that have not answered yet (`report`).
+ * - A 429 fills the bucket and pauses every caller until Omisell's wait is over.
+ */
 export function emptyBucket(limit: RateLimit, now: number): BucketState {
   return { level: 0, capacity: limit.capacity, updatedAt: now, pausedUntil: 0, inFlight: [] };
 }

@@ -1,9 +1,6 @@
 /**
- * The Omisell API client: every call asks the rate limiter for a slot first and reports Omisell's
- * answer (call-limit header, 429 pause) back to it, has a timeout, reads Omisell's envelope, and
- * turns every failure into an `ApiFailure` (retryable, permanent or throttled, see failure.ts)
- * instead of a throw. An envelope `{ error: true, error_code, messages }` is a failure even on
- * HTTP 200.
+ * The Omisell API client: every call through the rate limiter, with a timeout, read from Omisell's
+ * envelope, never a throw.
  */
 
 import { z } from "zod";
@@ -74,7 +71,12 @@ async function takeSlot(connection: OmisellConnection): Promise<ApiFailure | nul
   }
 }
 
-/** One request to the Omisell API, through the rate limiter; never throws. */
+/**
+ * One request to the Omisell API; never throws. It asks the rate limiter for a slot first and
+ * reports Omisell's answer (call-limit header, 429 pause) back to it, and turns every failure into
+ * an `ApiFailure` (retryable, permanent or throttled, see failure.ts). An envelope
+ * `{ error: true, error_code, messages }` is a failure even on HTTP 200.
+ */
 export async function requestOmisell(
   connection: OmisellConnection,
   path: string,

@@ -1,14 +1,13 @@
+/** What a failed call to the Omisell API means for whoever made it. Pure. */
 /**
- * What a failed call to the Omisell API means for whoever made it. Pure: no I/O, so every rule is
- * tested directly.
- *
- * Throttled: Omisell answered 429 (HTTP, or an `error: true` envelope with `error_code` 429), or
- * our own rate limiter said to wait. Omisell was busy, nothing is wrong with the request: the
- * caller comes back later without counting it as an attempt.
- * Retryable: network errors, timeouts, HTTP 408 and 5xx, a 2xx whose body is not Omisell's JSON
- * envelope (a proxy or gateway glitch), and an `error: true` envelope whose `error_code` is 408
- * or 5xx. Everything else (other 4xx, other `error: true` answers) is permanent: asking again
- * would get the same answer.
+ * - `throttled`: Omisell answered 429 (HTTP, or an `error: true` envelope with `error_code` 429),
+ *   or our own rate limiter said to wait. Omisell was busy, nothing is wrong with the request: the
+ *   caller comes back later without counting it as an attempt.
+ * - `retryable`: network errors, timeouts, HTTP 408 and 5xx, a 2xx whose body is not Omisell's
+ *   JSON envelope (a proxy or gateway glitch), and an `error: true` envelope whose `error_code` is
+ *   408 or 5xx.
+ * - `permanent`: everything else (other 4xx, other `error: true` answers): asking again would get
+ *   the same answer.
  */
 export type FailureKind = "retryable" | "permanent" | "throttled";
 

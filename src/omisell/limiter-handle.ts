@@ -1,28 +1,30 @@
-/**
- * The caller's side of the rate limiter: which OmisellRateLimiter a call belongs to (one per
- * credential, or per seller in partner mode, as Omisell counts them), and a handle the client
- * asks for a slot and reports answers to. The client (client.ts) takes this handle in its
- * connection, so no call to Omisell can skip the limiter.
- */
-import type { Config } from "../config";
+/** The caller's side of the rate limiter: which OmisellRateLimiter a call belongs to, and a handle to it. */
+import type { OmisellConfig } from "../config";
 import { describeError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { log } from "../lib/log";
 import type { CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
 
+/**
+ * What the client asks for a slot and reports answers to. The client (client.ts) takes it in its
+ * connection, so no call to Omisell can skip the limiter.
+ */
 export type OmisellLimiter = {
   acquire(priority: Priority): Promise<SlotAnswer>;
   report(call: CallReport): Promise<void>;
 };
 
-/** The bucket a call counts against. Keys are hashed: an object's name must not carry a secret. */
-export async function limiterName(config: Config, sellerId: string | null): Promise<string> {
+/**
+ * The bucket a call counts against: one per credential, or per seller in partner mode, as Omisell
+ * counts them. Keys are hashed: an object's name must not carry a secret.
+ */
+export async function limiterName(config: OmisellConfig, sellerId: string | null): Promise<string> {
   const credential =
-    config.OMISELL_AUTH_MODE === "account"
-      ? `account:${config.OMISELL_ACCOUNT_KEY ?? ""}`
-      : config.OMISELL_AUTH_MODE === "partner"
-        ? `partner:${config.OMISELL_PARTNER_KEY ?? ""}:${sellerId ?? config.OMISELL_SELLER_ID ?? ""}`
-        : `token:${config.OMISELL_API_KEY ?? ""}`;
+    config.authMode === "account"
+      ? `account:${config.accountKey ?? ""}`
+      : config.authMode === "partner"
+        ? `partner:${config.partnerKey ?? ""}:${sellerId ?? config.sellerId ?? ""}`
+        : `token:${config.apiKey ?? ""}`;
   return `omisell-limit:${(await sha256Hex(credential)).slice(0, 32)}`;
 }
 
@@ -31,8 +33,8 @@ export async function limiterName(config: Config, sellerId: string | null): Prom
  * goes ahead (logged): Omisell's own 429 still protects the budget, and a limiter outage must not
  * stop every follow-up.
  */
-export function durableLimiter(env: Env, config: Config, sellerId: string | null): OmisellLimiter {
-  const limit: RateLimit = config.OMISELL_RATE_LIMIT;
+export function durableLimiter(env: Env, config: OmisellConfig, sellerId: string | null): OmisellLimiter {
+  const limit: RateLimit = config.rateLimit;
   const stub = limiterName(config, sellerId).then((name) =>
     env.OMISELL_LIMITER.get(env.OMISELL_LIMITER.idFromName(name)),
   );

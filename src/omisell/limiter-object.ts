@@ -1,12 +1,4 @@
-/**
- * OmisellRateLimiter: one Durable Object per Omisell credential (or seller, in partner mode)
- * holding the leaky bucket of bucket.ts, so every isolate, queue consumer and cron run shares one
- * view of how much of Omisell's budget is left. The bucket lives in memory and in the object's
- * storage: a restart or eviction does not forget a 429's pause or a full bucket.
- *
- * Callers pass the configured `<calls>/<seconds>` with each request (they parse the config; the
- * object has nothing to parse), ask for a slot with `acquire`, and `report` Omisell's answer.
- */
+/** OmisellRateLimiter: the Durable Object holding one credential's (or seller's) leaky bucket of bucket.ts. */
 import { DurableObject } from "cloudflare:workers";
 import {
   acquire,
@@ -21,6 +13,13 @@ import {
 
 const STORAGE_KEY = "bucket";
 
+/**
+ * One per Omisell credential (or seller, in partner mode), so every isolate, queue consumer and
+ * cron run shares one view of how much of Omisell's budget is left. The bucket lives in memory and
+ * in the object's storage: a restart or eviction does not forget a 429's pause or a full bucket.
+ * Callers pass the configured `<calls>/<seconds>` with each request (they parse the config; the
+ * object has nothing to parse), ask for a slot with `acquire`, and `report` Omisell's answer.
+ */
 export class OmisellRateLimiter extends DurableObject<Env> {
   /** The bucket in memory; undefined until first read from storage after a (re)start. */
   private state: BucketState | undefined;

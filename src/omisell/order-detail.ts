@@ -1,7 +1,4 @@
-/**
- * GET /api/v2/public/order/{omisell_order_number}: the current order, its parcels (shipments)
- * included. Only the fields we index are typed; the rest is kept as Omisell sent it.
- */
+/** GET /api/v2/public/order/{omisell_order_number}: the current order, its parcels (shipments) included. */
 import { z } from "zod";
 import { fail, ok } from "../lib/result";
 import { type OmisellAuth, type OmisellConnection, type OmisellResult, requestOmisellAuthorized } from "./client";

@@ -1,12 +1,4 @@
-/**
- * GET /api/v2/public/order/list: one page of the orders updated in a time window, through the
- * client (rate limiter, timeout, envelope, one re-authentication after a 401). The walk over the
- * pages and the reading of each page are reconciliation's (src/reconcile/order-list.ts).
- *
- * The limiter may ask for a wait longer than the client waits out on its own (pushes took the
- * budget): the call then waits here too, a few times, because a reconciliation window that fails
- * only because Omisell's budget was busy would be listed again anyway, at the same cost.
- */
+/** GET /api/v2/public/order/list: one page of the orders updated in a time window (the walk is reconciliation's). */
 import { type OmisellAuth, type OmisellConnection, type OmisellResult, requestOmisellAuthorized } from "./client";
 
 /** How many times a throttled page is waited for before the window fails. */
@@ -17,7 +9,13 @@ const MAX_THROTTLE_WAIT_MS = 20_000;
 export type Sleep = (ms: number) => Promise<void>;
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One page: `pathAndQuery` is the list path with its query string. */
+/**
+ * One page, through the client (rate limiter, timeout, envelope, one re-authentication after a
+ * 401); `pathAndQuery` is the list path with its query string. The limiter may ask for a wait
+ * longer than the client waits out on its own (pushes took the budget): the call then waits here
+ * too, a few times, because a reconciliation window that fails only because Omisell's budget was
+ * busy would be listed again anyway, at the same cost.
+ */
 export async function fetchOrderListPage(
   connection: OmisellConnection,
   auth: OmisellAuth,

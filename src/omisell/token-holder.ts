@@ -1,11 +1,4 @@
-/**
- * OmisellTokenHolder: the one place that holds the Omisell API token in `token` auth mode, so
- * every isolate uses the same token and only one renewal runs at a time (TokenKeeper). The token
- * lives in the object's storage, so it survives restarts and evictions; it is renewed
- * REFRESH_MARGIN_MS before `expired_time`, or at once when a caller reports a 401 for it. Its
- * calls to Omisell count against the same rate limiter as the calls the token is used for, at
- * push priority: every caller is waiting for the token.
- */
+/** OmisellTokenHolder: the one place that holds the Omisell API token in `token` auth mode. */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../config";
 import type { OmisellResult } from "./client";
@@ -16,6 +9,13 @@ const STORAGE_KEY = "token";
 
 export type TokenAnswer = OmisellResult<string>;
 
+/**
+ * Every isolate uses the same token and only one renewal runs at a time (TokenKeeper). The token
+ * lives in the object's storage, so it survives restarts and evictions; it is renewed
+ * REFRESH_MARGIN_MS before `expired_time`, or at once when a caller reports a 401 for it. Its calls
+ * to Omisell count against the same rate limiter as the calls the token is used for, at push
+ * priority: every caller is waiting for the token.
+ */
 export class OmisellTokenHolder extends DurableObject<Env> {
   private readonly keeper = new TokenKeeper(
     {
@@ -23,7 +23,7 @@ export class OmisellTokenHolder extends DurableObject<Env> {
       put: (token) => this.ctx.storage.put(STORAGE_KEY, token),
     },
     (stored) => {
-      const config = readConfig(this.env);
+      const config = readConfig(this.env).omisell;
       return renewToken(omisellConnection(this.env, config, null, "push"), config, stored);
     },
   );

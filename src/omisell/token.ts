@@ -1,19 +1,9 @@
 /**
- * Omisell's token auth, the parts without state: obtaining a token with the API key, refreshing
- * it with the refresh token, and reading `expired_time`. The durable, single-flight holder of the
- * token is the Durable Object in token-holder.ts.
- *
- * Integrations in production get a token with `POST /api/v2/auth/token/get/` and
- * `{"api_key","api_secret"}`; the refresh (`POST /api/v1/auth/token/refresh/` with
- * `{"refresh"}`) is unverified, so any failed refresh falls back to getting a new token. Both
- * paths stay configurable (OMISELL_TOKEN_PATH, OMISELL_REFRESH_PATH). Answers are read
- * tolerantly: the token from `data.token`, `data.access_token` or `data.access`, the refresh
- * token from `data.refresh_token` or `data.refresh` (else the one we had), the expiry from
- * `data.expired_time` (epoch seconds, epoch ms, an ISO date, or a lifetime in seconds); answers
- * without it have been seen, and such a token is taken as good for 30 minutes.
+ * Omisell's token auth without state: obtain, refresh, read the expiry, and the single-flight
+ * keeper (held by token-holder.ts).
  */
 import { z } from "zod";
-import type { Config } from "../config";
+import type { OmisellConfig } from "../config";
 import { fail, ok } from "../lib/result";
 import { type OmisellConnection, type OmisellResult, requestOmisell } from "./client";
 
@@ -58,7 +48,13 @@ const TokenData = z.looseObject({
   expired_time: z.unknown().optional(),
 });
 
-/** `previousRefresh`: the refresh token we had, kept when a refresh answer carries no new one. */
+/**
+ * The token of an answer, read tolerantly: the token from `data.token`, `data.access_token` or
+ * `data.access`, the refresh token from `data.refresh_token` or `data.refresh` (else
+ * `previousRefresh`, the one we had), the expiry from `data.expired_time` (epoch seconds, epoch ms,
+ * an ISO date, or a lifetime in seconds); answers without it have been seen, and such a token is
+ * taken as good for DEFAULT_LIFETIME_MS.
+ */
 export function readTokenData(data: unknown, nowMs: number, previousRefresh: string | null = null): StoredToken | null {
   const parsed = TokenData.safeParse(data);
   if (!parsed.success) return null;
@@ -84,22 +80,30 @@ function toToken(
   return ok(token);
 }
 
-export async function obtainToken(connection: OmisellConnection, config: Config): Promise<OmisellResult<StoredToken>> {
-  if (!config.OMISELL_API_KEY) {
+/**
+ * A new token with the API key: integrations in production use `POST /api/v2/auth/token/get/`
+ * with `{"api_key","api_secret"}` (OMISELL_TOKEN_PATH).
+ */
+export async function obtainToken(
+  connection: OmisellConnection,
+  config: OmisellConfig,
+): Promise<OmisellResult<StoredToken>> {
+  if (!config.apiKey) {
     return fail({ kind: "permanent", error: "token auth: OMISELL_API_KEY is not set" });
   }
-  const body: Record<string, string> = { api_key: config.OMISELL_API_KEY };
-  if (config.OMISELL_API_SECRET) body.api_secret = config.OMISELL_API_SECRET;
-  const result = await requestOmisell(connection, config.OMISELL_TOKEN_PATH, { method: "POST", body });
+  const body: Record<string, string> = { api_key: config.apiKey };
+  if (config.apiSecret) body.api_secret = config.apiSecret;
+  const result = await requestOmisell(connection, config.tokenPath, { method: "POST", body });
   return toToken(result, Date.now(), "getting an Omisell token");
 }
 
+/** `POST /api/v1/auth/token/refresh/` with `{"refresh"}` (OMISELL_REFRESH_PATH): unverified, see `renewToken`. */
 export async function refreshToken(
   connection: OmisellConnection,
-  config: Config,
+  config: OmisellConfig,
   refresh: string,
 ): Promise<OmisellResult<StoredToken>> {
-  const result = await requestOmisell(connection, config.OMISELL_REFRESH_PATH, {
+  const result = await requestOmisell(connection, config.refreshPath, {
     method: "POST",
     body: { refresh },
   });
@@ -113,7 +117,7 @@ export async function refreshToken(
  */
 export async function renewToken(
   connection: OmisellConnection,
-  config: Config,
+  config: OmisellConfig,
   stored: StoredToken | undefined,
 ): Promise<OmisellResult<StoredToken>> {
   const refreshed = stored?.refreshToken ? await refreshToken(connection, config, stored.refreshToken) : null;

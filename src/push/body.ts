@@ -1,10 +1,10 @@
-/**
- * Reads a request body as raw bytes, refusing more than `limit` bytes without buffering them:
- * a declared Content-Length over the limit fails at once, a stream that runs over fails as
- * soon as it does.
- */
+/** Reading a request body as raw bytes within a size limit. */
 export class BodyTooLarge extends Error {}
 
+/**
+ * The body's bytes, refusing more than `limit` bytes without buffering them: a declared
+ * Content-Length over the limit fails at once, a stream that runs over fails as soon as it does.
+ */
 export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();

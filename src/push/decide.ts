@@ -1,10 +1,4 @@
-/**
- * What to do with one push, decided without I/O from its bytes, headers and the configuration:
- * answer a console URL check, refuse it (no secret in `enforce` mode, a bad signature), keep it as
- * `invalid` (signed but unusable), or accept it. The order is the push contract's: URL checks
- * first (saving the callback URL must work before the secret is set), then the signature, then
- * the envelope. The route around it does the reading, storing and answering.
- */
+/** What to do with one push, decided without I/O from its bytes, headers and the configuration. */
 
 import type { PushConfig } from "../config";
 import type { NewEvent } from "../events/vocabulary";
@@ -47,20 +41,26 @@ function parseJson(text: string | null): Result<unknown, "not_utf8" | "not_json"
   return value === NOT_JSON ? fail("not_json") : ok(value);
 }
 
+/**
+ * Answer a console URL check, refuse the push (no secret in `enforce` mode, a bad signature), keep
+ * it as `invalid` (signed but unusable), or accept it. The order is the push contract's: URL checks
+ * first (saving the callback URL must work before the secret is set), then the signature, then the
+ * envelope. The route around it does the reading, storing and answering.
+ */
 export async function decidePush(request: PushRequest, config: PushConfig, now: number): Promise<PushDecision> {
   const { bytes, headers } = request;
   if (isBlank(bytes)) return { kind: "ping", trigger: "empty_body", signed: null, signature: null };
 
-  const callbackUrl = config.PUBLIC_CALLBACK_URL ?? request.url;
+  const callbackUrl = config.publicCallbackUrl ?? request.url;
   const check =
-    config.SIGNATURE_MODE === "off"
+    config.signatureMode === "off"
       ? null
       : await checkPushSignature(
-          config.OMISELL_PUSH_SECRET,
+          config.secrets,
           callbackUrl,
           bytes,
           headers.get("authorization"),
-          config.SIGNATURE_SCHEME,
+          config.signatureScheme,
         );
   // No secret means "not checked", as in `off` mode; `enforce` refuses it below.
   const checked = check !== null && (check.ok || check.reason !== "not_configured");
@@ -74,7 +74,7 @@ export async function decidePush(request: PushRequest, config: PushConfig, now: 
   if (json.ok && isVerificationPing(json.value))
     return { kind: "ping", trigger: "verify_info", signed: signatureValid, signature: null };
 
-  if (config.SIGNATURE_MODE === "enforce") {
+  if (config.signatureMode === "enforce") {
     if (!checked) return { kind: "rejected", reason: "not_configured", signature: null };
     if (signature) return { kind: "rejected", reason: "invalid_signature", signature };
   }

@@ -1,10 +1,4 @@
-/**
- * Reads what a push is about from its JSON body, tolerantly: the request id from the top level,
- * `data`, or a header; the event name with its fallbacks; identifiers from the top level or
- * `data`, the seller id also from the `Seller-ID` header. The category follows the name's prefix
- * (`events/catalogue`), and the resource the category's identifier. Pure: no I/O, so it is tested
- * directly.
- */
+/** Reads what a push is about from its JSON body, tolerantly. Pure. */
 import { z } from "zod";
 import { type Category, categoryOf, RESOURCE_OF_CATEGORY } from "../events/catalogue";
 import { fail, ok, type Result } from "../lib/result";
@@ -93,8 +87,11 @@ function readEventName(body: Record<string, unknown>): string | null {
 }
 
 /**
- * `headerRequestId` and `headerSellerId` are the `Request-Id` and `Seller-ID` headers: used only
- * when the body has no request id, or no seller id.
+ * The request id from the top level, `data`, or the `Request-Id` header (`headerRequestId`); the
+ * event name with its fallbacks; identifiers from the top level or `data`, the seller id also from
+ * the `Seller-ID` header (`headerSellerId`). The headers are used only when the body has no request
+ * id, or no seller id. The category follows the name's prefix (`events/catalogue`), and the
+ * resource the category's identifier.
  */
 export function parsePushEnvelope(
   body: unknown,

@@ -1,8 +1,4 @@
-/**
- * The one builder of the row a push is stored as, for usable and unusable pushes alike. It is
- * also the one place that mints the dedupe key (the push's request id, or `sha256:` and the hex
- * of the raw body) and the event id (time-sortable, from the arrival time).
- */
+/** The one builder of the row a push is stored as, usable or not, with its dedupe key and event id. */
 import type { NewEvent, SignatureScheme } from "../events/vocabulary";
 import { sha256Hex } from "../lib/crypto";
 import { newUlid } from "../lib/ids";

@@ -1,15 +1,4 @@
-/**
- * Stores one verified push exactly once and gets its follow-up on the way. One durable write on
- * the way to an accepted 200 (the D1 insert), none for a duplicate:
- *   1. ask the push's claim shard (memory only): first copy, already seen, or wait;
- *   2. insert the row (`ON CONFLICT (dedupe_key) DO NOTHING`): D1 is the durable truth;
- *   3. send the follow-up; 4. answer 200; then tell the shard the outcome.
- * A 200 is only ever given for a row that is in D1 and whose follow-up is on the queue or left,
- * `received`, for the cron sweeper.
- *
- * The steps are passed in (`PushSteps`; the app uses `livePushSteps`), so tests hand in fakes
- * that fail at any one of them and check that a retry converges to one row and one follow-up.
- */
+/** Stores one verified push exactly once and gets its follow-up on the way. */
 import type { BeginAnswer } from "../dedupe/claim-shard";
 import { beginPush, finishPush } from "../dedupe/claims";
 import { describeError, HttpError, storageUnavailable } from "../errors";
@@ -19,6 +8,10 @@ import { log } from "../lib/log";
 import { type InsertOutcome, insertEvent } from "../store/event-writes";
 import { markFollowupDue } from "../store/followup-state";
 
+/**
+ * The steps of storing a push, passed in (the app uses `livePushSteps`), so tests hand in fakes
+ * that fail at any one of them and check that a retry converges to one row and one follow-up.
+ */
 export type PushSteps = {
   begin: typeof beginPush;
   insert: typeof insertEvent;
@@ -50,6 +43,14 @@ function retryLater(retryAfterMs: number): HttpError {
   });
 }
 
+/**
+ * One durable write on the way to an accepted 200 (the D1 insert), none for a duplicate:
+ *   1. ask the push's claim shard (memory only): first copy, already seen, or wait;
+ *   2. insert the row (`ON CONFLICT (dedupe_key) DO NOTHING`): D1 is the durable truth;
+ *   3. send the follow-up; 4. answer 200; then tell the shard the outcome.
+ * A 200 is only ever given for a row that is in D1 and whose follow-up is on the queue or left,
+ * `received`, for the cron sweeper.
+ */
 export async function ingestPush(
   steps: PushSteps,
   env: Env,

@@ -1,9 +1,4 @@
-/**
- * The request headers a push is stored with, to debug what Omisell really sends: an allow-list of
- * headers that say who sent it and how (content type, user agent, seller, country, request ids,
- * Omisell's own `x-omisell-*`), never a credential. Each value and the whole are capped, so a
- * hostile sender cannot grow a row with headers. Pure.
- */
+/** The request headers a push is stored with, to debug what Omisell really sends. Pure. */
 
 /** Headers kept by exact (lower-case) name. */
 const KEPT_NAMES = new Set(["content-type", "user-agent", "seller-id", "country", "request-id", "x-request-id"]);
@@ -32,6 +27,11 @@ export function isKeptHeader(name: string): boolean {
  * The kept headers as an object of lower-case names to values (each cut at MAX_HEADER_VALUE),
  * in name order, stopping before MAX_KEPT_HEADERS or MAX_HEADERS_TOTAL would be passed; null
  * when none is kept.
+ */
+/**
+ * An allow-list of headers that say who sent the push and how (content type, user agent, seller,
+ * country, request ids, Omisell's own `x-omisell-*`), never a credential. Each value and the whole
+ * are capped, so a hostile sender cannot grow a row with headers. Null when none is kept.
  */
 export function keptHeaders(headers: Headers): Record<string, string> | null {
   const kept: [string, string][] = [];

@@ -1,12 +1,6 @@
-/**
- * POST /webhooks/omisell — the HTTP around `decidePush`: read the body within the size limit,
- * decide, then store and answer. Every 200 has an empty body; what happened is in `Push-Status`
- * (`accepted`, `duplicate`, `ignored`, `invalid`) and `Push-Event-Id`. Errors (a refused
- * signature, a body too large, storage down) are thrown as `HttpError` and answered by
- * `renderError`.
- */
+/** POST /webhooks/omisell: the HTTP around `decidePush`. */
 import { Hono } from "hono";
-import { readPushConfig } from "../config";
+import { readConfig } from "../config";
 import { HttpError } from "../errors";
 import { log } from "../lib/log";
 import { BodyTooLarge, readBodyLimited } from "./body";
@@ -33,12 +27,18 @@ async function readPushBody(request: Request): Promise<Uint8Array> {
   }
 }
 
-/** The push routes, storing through `steps` (the real ones unless a test hands in fakes). */
+/**
+ * The push routes, storing through `steps` (the real ones unless a test hands in fakes): read the
+ * body within the size limit, decide, then store and answer. Every 200 has an empty body; what
+ * happened is in `Push-Status` (`accepted`, `duplicate`, `ignored`, `invalid`) and
+ * `Push-Event-Id`. Errors (a refused signature, a body too large, storage down) are thrown as
+ * `HttpError` and answered by `renderError`.
+ */
 export function createPushRoutes(steps: PushSteps = livePushSteps) {
   const routes = new Hono<{ Bindings: Env }>();
 
   routes.on("POST", PUSH_PATHS, async (c) => {
-    const config = readPushConfig(c.env);
+    const config = readConfig(c.env).push;
     const receivedAt = Date.now();
     const bytes = await readPushBody(c.req.raw);
     const decision = await decidePush({ bytes, url: c.req.url, headers: c.req.raw.headers }, config, receivedAt);
@@ -46,7 +46,7 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
     if (decision.signature) {
       // Refused in `enforce` mode, stored with signature_valid = false in `report` mode.
       const { signature: reason } = decision;
-      log("warn", "push_signature_invalid", { reason, mode: config.SIGNATURE_MODE, bytes: bytes.byteLength });
+      log("warn", "push_signature_invalid", { reason, mode: config.signatureMode, bytes: bytes.byteLength });
     }
     switch (decision.kind) {
       case "ping":
@@ -66,7 +66,7 @@ export function createPushRoutes(steps: PushSteps = livePushSteps) {
         return pushAnswer("invalid", stored.id);
       }
       case "accepted": {
-        const durations = { leaseMs: config.CLAIM_LEASE_MS, retainMs: config.RETENTION_MS };
+        const durations = { leaseMs: config.claimLeaseMs };
         const outcome = await ingestPush(steps, c.env, c.executionCtx, decision.row, durations);
         return pushAnswer(outcome.status, outcome.eventId);
       }

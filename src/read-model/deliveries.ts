@@ -1,6 +1,6 @@
 /** Forwarding's deliveries as the API and the dashboard show them, never with the internal `settlement`. */
 import { z } from "zod";
-import { readForwardConfig } from "../config";
+import { readConfig } from "../config";
 import { DELIVERY_STATUSES, type DeliveryRow, listDeliveries, listRetryingDeliveries } from "../store/deliveries";
 import { encodeCursor } from "./event-query";
 import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
@@ -58,7 +58,7 @@ export const DeliveryPage = z
 export type DeliveryPage = z.infer<typeof DeliveryPage>;
 
 function forwardingOf(env: Env): Forwarding {
-  return readForwardConfig(env) ? "on" : "off";
+  return readConfig(env).forward.destination ? "on" : "off";
 }
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */

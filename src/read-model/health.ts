@@ -1,6 +1,6 @@
 /** What the health checks show: whether D1 answers (/health), and whether the pipeline keeps up. */
 import { z } from "zod";
-import { readForwardConfig } from "../config";
+import { readConfig } from "../config";
 import { checkPipelineHealth, PIPELINE_REASONS, type PipelineHealth } from "../health/pipeline";
 import { deliveriesFailing } from "../store/deliveries";
 import { pingDatabase } from "../store/health";
@@ -34,6 +34,6 @@ export const PipelineHealthView = z
  * failures of a former destination do not count.
  */
 export async function readPipelineHealth(env: Env, now: number): Promise<PipelineHealth> {
-  const failing = readForwardConfig(env) ? await deliveriesFailing(env.DB, now) : false;
+  const failing = readConfig(env).forward.destination ? await deliveriesFailing(env.DB, now) : false;
   return checkPipelineHealth(env, now, { deliveriesFailing: failing });
 }

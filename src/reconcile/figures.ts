@@ -1,8 +1,4 @@
-/**
- * What reconciliation tells people: push coverage over the last 24 hours (the share of listed
- * order changes that came with a push) and the pushes missed per day, for the stats and the
- * dashboard.
- */
+/** What reconciliation tells people: push coverage over 24 hours and the pushes missed per day. */
 import { encodeIdTime } from "../lib/ids";
 import { countEventPerDay } from "../store/event-counts";
 import { listRuns, type ReconcileRun, sumCronRunsSince } from "../store/reconcile";

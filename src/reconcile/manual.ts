@@ -1,15 +1,4 @@
-/**
- * Manual reconciliation runs: `POST /api/reconcile` records the run `running` with its range and
- * answers at once; every cron invocation then lists the next few windows of each running manual
- * run, oldest run first, until its range is done. A range of 15 days is 360 windows, more than one
- * invocation (or one request) should hold, so the run's progress (`listed_to`) is kept in D1 after
- * each window and the next invocation continues from there. The checkpoint never moves for a
- * manual run.
- *
- * Two invocations advancing the same run at once (an invocation cut off and the next one, say)
- * list the same window twice: the events are deduplicated by key, and the window's counts are
- * added only by the invocation that records its progress first.
- */
+/** Manual reconciliation runs (`POST /api/reconcile`): recorded at once, listed by the cron window by window. */
 import { describeError } from "../errors";
 import { newUlid } from "../lib/ids";
 import { log } from "../lib/log";
@@ -81,8 +70,13 @@ async function advanceRun(
 
 /**
  * The cron's step for manual runs: the next windows of the running ones, oldest first, at most
- * MANUAL_WINDOWS_PER_INVOCATION in all. A run whose range is listed ends `done`; a failed window
- * ends it `failed` with the error (ask again for the range: nothing is stored twice).
+ * MANUAL_WINDOWS_PER_INVOCATION in all. A range of 15 days is 360 windows, more than one invocation
+ * (or one request) should hold, so a run's progress (`listed_to`) is kept in D1 after each window
+ * and the next invocation continues from there; the checkpoint never moves for a manual run. A run
+ * whose range is listed ends `done`; a failed window ends it `failed` with the error (ask again for
+ * the range: nothing is stored twice). Two invocations advancing the same run at once list the same
+ * window twice: the events are deduplicated by key, and the window's counts are added only by the
+ * invocation that records its progress first.
  */
 export async function advanceManualRuns(
   env: Env,

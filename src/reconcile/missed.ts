@@ -1,14 +1,14 @@
-/**
- * The rule of reconciliation: a listed order change was missed when no push about that order
- * was received at or after the change's `updated_time`, less a minute for the difference between
- * Omisell's clock and ours. Pure; the store supplies the latest push per order.
- */
+/** The rule of reconciliation: which listed order changes no push told us about. Pure. */
 import type { OrderChange } from "./order-list";
 
 export const PUSH_CLOCK_SKEW_MS = 60_000;
 export const RECONCILE_EVENT = "reconcile.order_changed";
 
 /** `latestPushAt`: ms of the newest push received about the order, undefined when there is none. */
+/**
+ * A listed change was missed when no push about its order was received at or after the change's
+ * `updated_time`, less PUSH_CLOCK_SKEW_MS for the difference between Omisell's clock and ours.
+ */
 export function isMissedChange(updatedTimeSeconds: number, latestPushAt: number | undefined): boolean {
   return latestPushAt === undefined || latestPushAt < updatedTimeSeconds * 1000 - PUSH_CLOCK_SKEW_MS;
 }

@@ -1,13 +1,4 @@
-/**
- * Omisell's order list, `GET /api/v2/public/order/list`: the orders updated in a time window,
- * page after page, following `next` until it is null. The HTTP call is injected, so the same
- * walk runs over any client (with or without a rate limiter) and is tested without I/O.
- *
- * `updated_time` is read as epoch seconds (a number or a numeric string; a number too large to
- * be seconds is taken as milliseconds) or as an ISO 8601 string (read as UTC when it carries no
- * offset). Every change comes out in epoch seconds, so the same change gives the same dedupe key
- * whichever form Omisell used.
- */
+/** Walking Omisell's order list (`GET /api/v2/public/order/list`) over a time window, the call injected. */
 import { z } from "zod";
 import type { Result } from "../lib/result";
 
@@ -35,7 +26,12 @@ export type ListWalk = { ok: true; listed: number; pages: number } | { ok: false
 const SECONDS_CEILING = 1e11;
 const ISO_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
-/** Epoch seconds from either form Omisell uses, or null when the value is neither. */
+/**
+ * Epoch seconds from either form Omisell uses, or null when the value is neither: epoch seconds (a
+ * number or a numeric string; a number too large to be seconds is taken as milliseconds) or an ISO
+ * 8601 string (read as UTC when it carries no offset). The same change gives the same dedupe key
+ * whichever form Omisell used.
+ */
 export function readUpdatedTime(value: unknown): number | null {
   let seconds: number;
   if (typeof value === "number") seconds = value >= SECONDS_CEILING ? value / 1000 : value;

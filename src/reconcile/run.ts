@@ -1,11 +1,5 @@
-/**
- * Reconciliation runs: list the orders Omisell changed in a window, store each change no push
- * told us about as a `reconcile.order_changed` event, and send it the normal follow-up. The cron
- * lists from the checkpoint on, one recorded run per window, and moves the checkpoint only past
- * a window that completed (manual runs: manual.ts). Repeating a window stores nothing twice
- * (dedupe key per change).
- */
-import { readPipelineConfig } from "../config";
+/** Reconciliation runs of the cron: list a window, store the changes no push told us about, follow them up. */
+import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { enqueueFollowups, type FollowupReason } from "../followup/message";
 import { encodeIdTime, newUlid } from "../lib/ids";
@@ -122,11 +116,13 @@ async function finish(
 
 /**
  * The cron's step, called every minute: nothing when reconciliation is off or not yet due;
- * otherwise the planned windows, oldest first, each its own run. A failed window ends the step
- * and leaves the checkpoint where it was, so the next period lists it again.
+ * otherwise the planned windows from the checkpoint on, oldest first, each its own recorded run.
+ * Each change no push told us about is stored as a `reconcile.order_changed` event and sent the
+ * normal follow-up; repeating a window stores nothing twice (a dedupe key per change). A failed
+ * window ends the step and leaves the checkpoint where it was, so the next period lists it again.
  */
 export async function runReconciliation(env: Env, deps: ReconcileDeps, now: number): Promise<CronOutcome> {
-  const { reconcileEveryMs } = readPipelineConfig(env);
+  const reconcileEveryMs = readConfig(env).reconcile.everyMs;
   if (reconcileEveryMs === 0) return { ran: false, reason: "off" };
   await failAbandonedRuns(env.DB, encodeIdTime(now - ABANDONED_RUN_MS), now);
   if (!isReconcileDue(await latestCronRunStartedAt(env.DB), now, reconcileEveryMs)) {

@@ -1,13 +1,4 @@
-/**
- * Which time windows reconciliation lists, and when. Pure: the cron and the manual request
- * plan with these, the store only keeps the checkpoint.
- *
- * Windows are inclusive ms bounds of at most one hour. Consecutive windows share their boundary
- * and each cron run starts 10 minutes before the checkpoint: Omisell does not say whether the
- * list's bounds are inclusive, and a change listed twice is stored once (dedupe key), so
- * overlapping is free while a gap would lose changes. The end stays 2 minutes behind now, so a
- * change Omisell is still writing is listed by the next run rather than half-seen.
- */
+/** Which time windows reconciliation lists, and when. Pure. */
 export const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
@@ -25,6 +16,13 @@ export const ABANDONED_RUN_MS = HOUR_MS;
 /** Cron invocations land on whole minutes, a little late or early: a run this close to due is due. */
 const DUE_TOLERANCE_MS = 30_000;
 
+/**
+ * Inclusive ms bounds of at most one hour. Consecutive windows share their boundary and each cron
+ * run starts WINDOW_OVERLAP_MS before the checkpoint: Omisell does not say whether the list's
+ * bounds are inclusive, and a change listed twice is stored once (dedupe key), so overlapping is
+ * free while a gap would lose changes. The end stays SETTLE_LAG_MS behind now, so a change Omisell
+ * is still writing is listed by the next run rather than half-seen.
+ */
 export type TimeWindow = { fromMs: number; toMs: number };
 
 /** [from, to] cut into windows of at most MAX_WINDOW_MS, oldest first, at most `limit` of them. */

@@ -1,8 +1,4 @@
-/**
- * All SQL on the `deliveries` table: one row per delivery of a settled event to FORWARD_URL.
- * Every write of an attempt's outcome is guarded by `status = 'pending'`, so a repeated or late
- * queue message cannot undo a delivery already decided.
- */
+/** All SQL on the `deliveries` table: one row per delivery of a settled event to FORWARD_URL. */
 import type { EventSummaryRow } from "../events/vocabulary";
 import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event-columns";
 
@@ -10,6 +6,10 @@ import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event
 export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/**
+ * A delivery as stored. Every write of an attempt's outcome is guarded by `status = 'pending'`, so
+ * a repeated or late queue message cannot undo a delivery already decided.
+ */
 export type DeliveryRow = {
   id: string;
   event_id: string;
@@ -220,7 +220,6 @@ export type DeliveryListQuery = {
   cursor?: string | undefined;
 };
 
-/** One page, newest first; `next_cursor` is the last id when more follow, else null. */
 /** The SQL of one list page (one row more than the page, to tell whether another follows). */
 export function deliveryListStatement(query: DeliveryListQuery): { sql: string; params: (string | number)[] } {
   const where: string[] = [];

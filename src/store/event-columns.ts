@@ -1,11 +1,12 @@
-/**
- * How an event row is kept in D1 and read back: the SELECT lists come from the one column list of
- * the vocabulary. Two values are stored differently from how the code sees them, and are encoded
- * and decoded here and nowhere else: `signature_valid` (1 / 0 / NULL) and `headers` (JSON text).
- */
+/** How an event row is kept in D1 and read back, encoded and decoded here and nowhere else. */
 import { EVENT_COLUMNS, type EventRow, NEW_EVENT_COLUMNS, type NewEvent, SUMMARY_COLUMNS } from "../events/vocabulary";
 
 /** A row as D1 returns it. */
+/**
+ * An event row as D1 holds it: two values are stored differently from how the code sees them,
+ * `signature_valid` (1 / 0 / NULL) and `headers` (JSON text). The SELECT lists come from the one
+ * column list of the vocabulary.
+ */
 export type StoredEventRow = Omit<EventRow, "signature_valid" | "headers"> & {
   signature_valid: number | null;
   headers: string | null;

@@ -1,12 +1,4 @@
-/**
- * Event counts kept off the push path (migrations/0008): the cron rolls new events up into
- * `event_counts` (all time) and `event_counts_hourly` (by arrival hour), reading only rows above
- * its watermark, a rowid (rowids grow in insert order, so a row stored late with an old id is
- * still above it); triggers keep both right when a rolled-up event changes status or is purged,
- * and lower the watermark when the purge deletes the largest rowids (migrations/0010), since a
- * new row then takes the largest rowid left plus one.
- * Stats read these small tables plus the tail of events not rolled up yet (bounded by a cap).
- */
+/** Event counts kept off the push path (migrations/0008), for the stats: the roll-up and its reads. */
 import { TAIL_CAP } from "./stats";
 
 /** Hours and days are counted in ms since epoch, as `received_at`; days are UTC days. */
@@ -17,6 +9,14 @@ const DAY_MS = 86_400_000;
 const CHUNK = `SELECT rowid AS position, received_at, category, COALESCE(event, '') AS event, status FROM events
   WHERE rowid > (SELECT watermark FROM event_rollup WHERE singleton = 1) ORDER BY rowid LIMIT ?1`;
 
+/**
+ * The cron rolls new events up into `event_counts` (all time) and `event_counts_hourly` (by
+ * arrival hour), reading only rows above its watermark, a rowid (rowids grow in insert order, so a
+ * row stored late with an old id is still above it); triggers keep both right when a rolled-up
+ * event changes status or is purged, and lower the watermark when the purge deletes the largest
+ * rowids (migrations/0010), since a new row then takes the largest rowid left plus one. Stats read
+ * these small tables plus the tail of events not rolled up yet (bounded by TAIL_CAP).
+ */
 export const ROLLUP_SQL = {
   count: `SELECT COUNT(*) AS n FROM (${CHUNK})`,
   hourly: `INSERT INTO event_counts_hourly (hour, category, event, status, n)

@@ -1,8 +1,4 @@
-/**
- * Reads of the `events` table for the read API and the dashboard: one event, a page of the list,
- * an order's timeline. Each is answered from an index and reads a bounded number of rows; rows
- * come back decoded.
- */
+/** Reads of the `events` table for the read API and the dashboard, each from an index, bounded, decoded. */
 import { type EventRow, type EventSummaryRow, LIST_FILTER_COLUMNS, type ListFilterColumn } from "../events/vocabulary";
 import {
   decodeEventRow,

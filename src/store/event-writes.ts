@@ -1,8 +1,4 @@
-/**
- * The push path's write on the `events` table: insert once per dedupe key. Other modules call
- * this and never write SQL; statements are plain `prepare().bind()`, which D1 caches by text.
- * (The retention purge lives in retention.ts.)
- */
+/** The push path's write on the `events` table: insert once per dedupe key. */
 import type { EventStatus, NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 

@@ -1,10 +1,9 @@
-/**
- * All SQL of order fetch claims: while one consumer batch fetches an order, another batch holding
- * events of the same order (the queue runs several at once) leaves the fetch to it and finds the
- * snapshot afterwards. Claims are short leases; a dead consumer's lapse at `until`.
- */
+/** All SQL of order fetch claims: one consumer batch fetches an order, the others leave it to it. */
 
-/** Claims the orders not claimed by anyone else (or whose claim lapsed); returns those it got. */
+/**
+ * Claims the orders not claimed by anyone else (or whose claim lapsed at its `until`: claims are
+ * short leases, so a dead consumer's lapse); returns those it got.
+ */
 export async function claimOrderFetches(
   db: D1Database,
   orderNumbers: readonly string[],

@@ -1,11 +1,10 @@
-/**
- * What the follow-up consumer reads before it decides: the events of a batch with their
- * `attempts` (real calls to Omisell that failed or succeeded; waits for rate-limit budget are
- * never counted) and `generation`, and for their orders the newest event received lately and the
- * stored snapshot's fetch start (fetch coalescing and the quiet window). One round trip.
- */
+/** What the follow-up consumer reads before it decides, in one round trip. */
 import { encodeIdTime } from "../lib/ids";
 
+/**
+ * An event of the batch: `attempts` counts real calls to Omisell that failed or succeeded (waits
+ * for rate-limit budget are never counted), `generation` which follow-up is current.
+ */
 export type FollowupEventState = {
   id: string;
   event: string | null;
@@ -20,6 +19,10 @@ export type FollowupEventState = {
   reopened_at: number | null;
 };
 
+/**
+ * What D1 knows about an order of the batch: its newest event lately, and its stored snapshot's
+ * fetch start (fetch coalescing, the quiet window).
+ */
 export type OrderFollowupState = { lastReceivedAt: number | null; fetchedAt: number | null };
 
 export type FollowupBatchState = {

@@ -1,13 +1,15 @@
 /**
- * The follow-up state machine on the `events` table, for the consumer, the dead-letter consumer,
- * replay and the sweeper. Every write of a follow-up's outcome is guarded by `status = 'received'`
- * and by the event's `generation` the follow-up was sent for, so a repeated or late message cannot
- * undo a decision already taken, nor settle an event a replay has reopened since (at-least-once
- * delivery converges).
+ * The follow-up state machine on the `events` table, for the consumers, replay and the sweeper.
+ * Every write of an outcome is guarded by `status = 'received'` and the generation it was sent for.
  */
 import type { EventRow, EventStatus } from "../events/vocabulary";
+import { rowsOf } from "./rows";
 
-/** One follow-up of one event: the event id and the generation it was sent for. */
+/**
+ * One follow-up of one event: the event id and the generation it was sent for. The writes take it
+ * so that a repeated or late message cannot undo a decision already taken, nor settle an event a
+ * replay has reopened since (at-least-once delivery converges).
+ */
 export type AttemptRef = { id: string; generation: number };
 
 /**
@@ -118,8 +120,9 @@ export async function markEventDeadLettered(
  * have nothing to follow up and are left alone. Returns the status it had and what the replay's
  * message must carry, or null when there is no such event. Like a new push it is not scheduled
  * (next_attempt_at NULL): the sweeper counts its wait from `reopened_at` and leaves it alone while
- * it may only be waiting in a queue backlog; a failed enqueue marks it due (markFollowupsDue). The read, the update and the read
- * back run in one batch (one transaction), so the status returned is the one the update replaced.
+ * it may only be waiting in a queue backlog; a failed enqueue marks it due (markFollowupsDue). The
+ * read, the update and the read back run in one batch (one transaction), so the status returned is
+ * the one the update replaced.
  */
 export async function reopenEventForReplay(
   db: D1Database,
@@ -185,17 +188,17 @@ export async function listOverdueFollowups(
   bounds: OverdueBounds,
   limit: number,
 ): Promise<OverdueFollowup[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, generation, attempts, source, reopened_at, reopen_attempts FROM events
-       WHERE status = 'received' AND id < ?1
-         AND CASE WHEN next_attempt_at IS NULL THEN COALESCE(reopened_at, received_at) < ?3
-             ELSE next_attempt_at < ?2 END
-       ORDER BY id LIMIT ?4`,
-    )
-    .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit)
-    .all<OverdueFollowup>();
-  return results;
+  return rowsOf<OverdueFollowup>(
+    db
+      .prepare(
+        `SELECT id, generation, attempts, source, reopened_at, reopen_attempts FROM events
+         WHERE status = 'received' AND id < ?1
+           AND CASE WHEN next_attempt_at IS NULL THEN COALESCE(reopened_at, received_at) < ?3
+               ELSE next_attempt_at < ?2 END
+         ORDER BY id LIMIT ?4`,
+      )
+      .bind(bounds.receivedBeforeId, bounds.scheduledBefore, bounds.neverScheduledBefore, limit),
+  );
 }
 
 /**

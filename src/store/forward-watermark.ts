@@ -1,10 +1,6 @@
-/**
- * The SQL of forwarding's catch-up: the watermark (`forward_watermark`, one row) and the walk of
- * the change feed past it that finds settled events without a delivery for their settlement.
- * The walk uses `events_by_seq`; `seq` order is commit order (docs/change-feed.md), so every
- * change up to the highest seq read has committed and the watermark can never pass one unseen.
- */
+/** The SQL of forwarding's catch-up: its watermark, and the walk of the change feed past it. */
 import { createDeliveryStatements, SETTLED, SETTLEMENT_OF_E } from "./deliveries";
+import { rowsOf } from "./rows";
 
 /** The highest seq handled, or null when the catch-up has not started (or forwarding was off). */
 export async function readForwardWatermark(db: D1Database): Promise<number | null> {
@@ -45,11 +41,12 @@ export type CatchUpRow = { id: string; seq: number; missing: number };
 
 /**
  * Up to `limit` events past `after` in seq order, each flagged `missing` when it is settled and
- * has no delivery for its current settlement.
+ * has no delivery for its current settlement. The walk uses `events_by_seq`; `seq` order is commit
+ * order (docs/change-feed.md), so every change up to the highest seq read has committed and the
+ * watermark can never pass one unseen.
  */
 export async function readCatchUpPage(db: D1Database, after: number, limit: number): Promise<CatchUpRow[]> {
-  const { results } = await db.prepare(CATCH_UP_SQL.page).bind(after, limit).all<CatchUpRow>();
-  return results;
+  return rowsOf<CatchUpRow>(db.prepare(CATCH_UP_SQL.page).bind(after, limit));
 }
 
 /**

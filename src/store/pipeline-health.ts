@@ -1,8 +1,4 @@
-/**
- * The reads behind /health/pipeline: a few single-row lookups, each an index seek or a bounded
- * range (events_by_status, events_by_event, events_waiting_since, events_failed_by_time, the
- * primary key, the reconcile_runs indexes).
- */
+/** The reads behind /health/pipeline: a few single-row lookups, each an index seek or a bounded range. */
 
 export type PipelineFacts = {
   /**

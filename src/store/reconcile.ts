@@ -1,10 +1,7 @@
-/**
- * All SQL of reconciliation: the latest push per order, the events it adds, its runs and its
- * checkpoint. Every query walks an index or the primary key (run and event ids start with their
- * time, so a time bound is an id bound).
- */
+/** All SQL of reconciliation: the latest push per order, the events it adds, its runs, its checkpoint. */
 import type { NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
+import { rowsOf } from "./rows";
 
 /** The statements that read, by name, so the query-plan test explains exactly what runs. */
 export const RECONCILE_SQL = {
@@ -145,11 +142,7 @@ export async function finishRun(
 
 /** Newest first; `beforeId` (exclusive) pages on. */
 export async function listRuns(db: D1Database, limit: number, beforeId?: string): Promise<ReconcileRun[]> {
-  const { results } = await db
-    .prepare(RECONCILE_SQL.listRuns)
-    .bind(beforeId ?? "~", limit)
-    .all<ReconcileRun>();
-  return results;
+  return rowsOf<ReconcileRun>(db.prepare(RECONCILE_SQL.listRuns).bind(beforeId ?? "~", limit));
 }
 
 export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null> {
@@ -158,8 +151,7 @@ export function getRun(db: D1Database, id: string): Promise<ReconcileRun | null>
 
 /** Manual runs waiting to be listed further, oldest first. */
 export async function listRunningManualRuns(db: D1Database, limit: number): Promise<ReconcileRun[]> {
-  const { results } = await db.prepare(RECONCILE_SQL.runningManualRuns).bind(limit).all<ReconcileRun>();
-  return results;
+  return rowsOf<ReconcileRun>(db.prepare(RECONCILE_SQL.runningManualRuns).bind(limit));
 }
 
 /**

@@ -1,10 +1,11 @@
-/**
- * All SQL of bulk replays: the `replays` table, and the walk that reopens a replay's events in
- * chunks. Filters are the list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds
- * as id bounds), so each chunk walks one (filter, id) index upward from the replay's cursor.
- */
+/** All SQL of bulk replays: the `replays` table, and the walk that reopens a replay's events in chunks. */
 import type { ListFilterColumn } from "../events/vocabulary";
+import { rowsOf } from "./rows";
 
+/**
+ * The list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds as id bounds), so
+ * each chunk walks one (filter, id) index upward from the replay's cursor.
+ */
 export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & { since?: number; until?: number };
 
 export type ReplayRow = {
@@ -78,11 +79,9 @@ export function getReplay(db: D1Database, id: string) {
 
 /** Replays whose walk has not reached the end, oldest first. */
 export async function listUnfinishedReplays(db: D1Database, limit: number): Promise<ReplayRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1")
-    .bind(limit)
-    .all<ReplayRow>();
-  return results;
+  return rowsOf<ReplayRow>(
+    db.prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1").bind(limit),
+  );
 }
 
 /** Events a replay reopened that are still waiting for their follow-up (events_by_replay). */
@@ -95,8 +94,11 @@ export async function countReplayOutstanding(db: D1Database, replayId: string): 
 }
 
 /**
- * Reopens the next `limit` events of the replay above its cursor, as their next generation, marked
- * with the replay. Like new pushes they are not scheduled: the sweeper counts their wait from
+ * The next `limit` events of the replay above its cursor, in one transaction: the replay's cursor
+ * moves past them (`queued` counts them; a short chunk ends the walk), and they are reopened as
+ * their next generation, marked with the replay. Neither happens without the other, so a chunk is
+ * never reopened twice (two generations, counted twice) nor its cursor moved over events left
+ * as they were. Like new pushes the events are not scheduled: the sweeper counts their wait from
  * `reopened_at` (a failed enqueue marks them due). `minId` is the inclusive bound of `since`.
  */
 export async function reopenReplayChunk(
@@ -110,29 +112,27 @@ export async function reopenReplayChunk(
   const lower = replay.cursor !== null && (minId === null || replay.cursor >= minId) ? replay.cursor : null;
   const where = whereOf(filters, lower === null ? minId : null, replay.upper_id, 4);
   const afterCursor = lower === null ? "" : ` AND id > ${`?${4 + where.params.length}`}`;
-  const params = [...where.params, ...(lower === null ? [] : [lower])];
-  const { results } = await db
-    .prepare(
-      `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
-         generation = generation + 1, replay_id = ?1, reopened_at = ?2, reopen_attempts = attempts
-       WHERE id IN (SELECT id FROM events WHERE ${where.sql}${afterCursor} ORDER BY id LIMIT ?3)
-       RETURNING id, generation, attempts`,
-    )
-    .bind(replay.id, now, limit, ...params)
-    .all<ReopenedEvent>();
-  return results.toSorted((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-/** Moves the replay's cursor past a chunk; a short chunk ends the walk. */
-export async function advanceReplay(
-  db: D1Database,
-  replayId: string,
-  cursor: string | null,
-  reopened: number,
-  finishedAt: number | null,
-): Promise<void> {
-  await db
-    .prepare(`UPDATE replays SET cursor = COALESCE(?2, cursor), queued = queued + ?3, finished_at = ?4 WHERE id = ?1`)
-    .bind(replayId, cursor, reopened, finishedAt)
-    .run();
+  const params = [replay.id, now, limit, ...where.params, ...(lower === null ? [] : [lower])];
+  // The same chunk in both statements (?1 replay, ?2 now, ?3 limit): read before the reopen changes it.
+  const chunk = `SELECT id FROM events WHERE ${where.sql}${afterCursor} ORDER BY id LIMIT ?3`;
+  const [, reopened] = await db.batch<ReopenedEvent>([
+    db
+      .prepare(
+        `WITH chunk AS (${chunk})
+         UPDATE replays SET cursor = COALESCE((SELECT MAX(id) FROM chunk), cursor),
+           queued = queued + (SELECT COUNT(*) FROM chunk),
+           finished_at = CASE WHEN (SELECT COUNT(*) FROM chunk) < ?3 THEN ?2 ELSE NULL END
+         WHERE id = ?1`,
+      )
+      .bind(...params),
+    db
+      .prepare(
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
+           generation = generation + 1, replay_id = ?1, reopened_at = ?2, reopen_attempts = attempts
+         WHERE id IN (${chunk})
+         RETURNING id, generation, attempts`,
+      )
+      .bind(...params),
+  ]);
+  return (reopened?.results ?? []).toSorted((a, b) => (a.id < b.id ? -1 : 1));
 }

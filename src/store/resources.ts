@@ -1,7 +1,4 @@
-/**
- * All SQL on the `resources` table: the latest snapshot of each Omisell resource as the API
- * returned it. A snapshot is only ever replaced by one from a fetch that started later.
- */
+/** All SQL on the `resources` table: the latest snapshot of each Omisell resource as the API returned it. */
 export type ResourceRow = {
   type: string;
   id: string;

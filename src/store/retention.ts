@@ -1,15 +1,14 @@
-/**
- * The SQL of event retention. An event is never purged unseen: one still waiting for its
- * follow-up past the cutoff is first settled `failed` (when its follow-up shows no sign of life)
- * and only purged on a later run, a day after it settled, so the feed, forwarding and the
- * dashboard get to show it. Event ids start with their arrival time: the cutoff is an id bound
- * and each chunk walks the primary key.
- */
+/** The SQL of event retention: settle what never finished, then purge, by id bound along the primary key. */
+
+import { rowsOf } from "./rows";
 
 /** Why retention settled an event. */
 export const RETENTION_FAILURE = "retention: follow-up never completed before the event's retention ended";
 
 /**
+ * An event is never purged unseen: one still waiting for its follow-up past the cutoff is first
+ * settled `failed` here, and only purged on a later run, a day after it settled, so the feed,
+ * forwarding and the dashboard get to show it.
  * Settles up to `limit` events received before `idBound` still `received` whose follow-up was last
  * scheduled before `idleBefore` (a follow-up in progress, e.g. just replayed, is left to finish).
  * `processed_at` records when it settled. Returns their ids.
@@ -21,16 +20,17 @@ export async function settleExpiredFollowups(
   at: number,
   limit: number,
 ): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
-       WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
-                      AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
-       RETURNING id`,
-    )
-    .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+  const settled = await rowsOf<{ id: string }>(
+    db
+      .prepare(
+        `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
+         WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
+                        AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
+         RETURNING id`,
+      )
+      .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit),
+  );
+  return settled.map((row) => row.id);
 }
 
 /**

@@ -1,8 +1,6 @@
 /**
- * The stats figures of the read API and the dashboard overview, read in one round trip from the
- * event counts (src/store/event-counts.ts), never by counting the events table: what they read is
- * bounded by the vocabulary (categories x event names x statuses) and by the tail of events not
- * rolled up yet (at most TAIL_CAP rows), whatever the number of stored events.
+ * The stats figures of the read API and the dashboard overview, in one round trip, never by
+ * counting the events table.
  */
 import { EVENT_STATUSES, type EventStatus, type EventSummaryRow } from "../events/vocabulary";
 import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event-columns";
@@ -48,7 +46,12 @@ function add<K>(map: Map<K, number>, key: K, n: number) {
   map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** All stats figures in one round trip; `windowStart` (ms) is the start of the 24 hourly buckets. */
+/**
+ * All stats figures in one round trip; `windowStart` (ms) is the start of the 24 hourly buckets.
+ * Read from the event counts (store/event-counts.ts): what they read is bounded by the vocabulary
+ * (categories x event names x statuses) and by the tail of events not rolled up yet (at most
+ * TAIL_CAP rows), whatever the number of stored events.
+ */
 export async function readEventStats(db: D1Database, windowStart: number): Promise<EventStatsRows> {
   const [byStatus, byEvent, hourly, tail, recentFailures, oldestBacklog, lastReceived] = await db.batch([
     db.prepare(STATS_SQL.byStatus),

@@ -7,6 +7,9 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
+import { consumeFollowups } from "../../src/followup/consumer";
+import { consumeDeadLetters } from "../../src/followup/dead-letters";
+import { type FollowupDeps, liveFollowupDeps } from "../../src/followup/deps";
 import type { FollowupMessage } from "../../src/followup/message";
 import { newUlid } from "../../src/lib/ids";
 import type { OmisellLimiter } from "../../src/omisell/limiter-handle";
@@ -101,9 +104,30 @@ export function stubOmisell(answer: (call: StubCall) => Response | Promise<Respo
   return calls;
 }
 
+export type SentBack = { body: FollowupMessage; delaySeconds?: number };
+
+/**
+ * A follow-up queue for the consumer's `queue` step that records what is sent back instead of
+ * sending it; `failing` makes every send throw instead.
+ */
+export function recordingFollowupQueue(options: { failing?: boolean } = {}) {
+  const sent: SentBack[] = [];
+  const queue: FollowupDeps["queue"] = {
+    async sendBatch(messages) {
+      if (options.failing) throw new Error("queue unavailable");
+      for (const message of messages) sent.push({ body: message.body, delaySeconds: message.delaySeconds });
+    },
+  };
+  return { sent, queue };
+}
+
 export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeconds: number | undefined }[] };
 
-/** Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars` override config. */
+/**
+ * Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars`
+ * override config, and `steps` replace steps of the consumer's live deps (then the consumer is
+ * called directly, with those deps).
+ */
 export async function deliver(
   messages: {
     eventId: string;
@@ -114,6 +138,7 @@ export async function deliver(
   }[],
   queueName = "omisell-followups",
   vars: Record<string, string> = {},
+  steps: Partial<FollowupDeps> = {},
 ): Promise<DeliveryResult> {
   const batch = createMessageBatch<FollowupMessage>(
     queueName,
@@ -138,9 +163,16 @@ export async function deliver(
     });
   }
   const ctx = createExecutionContext();
-  // Imported here so the client tests do not load the whole app.
-  const { default: worker } = await import("../../src/index");
-  await worker.queue(batch, Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env);
+  const workerEnv = Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env;
+  if (Object.keys(steps).length > 0) {
+    const deps = { ...liveFollowupDeps(workerEnv), ...steps };
+    if (queueName.endsWith("-dlq")) await consumeDeadLetters(batch, deps);
+    else await consumeFollowups(batch, deps);
+  } else {
+    // Imported here so the client tests do not load the whole app.
+    const { default: worker } = await import("../../src/index");
+    await worker.queue(batch, workerEnv);
+  }
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks, retried };
 }

@@ -8,6 +8,8 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { EventStatus } from "../../src/events/vocabulary";
 import type { FollowupMessage } from "../../src/followup/message";
+import { consumeForwards } from "../../src/forward/consumer";
+import { type ForwardDeps, liveForwardDeps } from "../../src/forward/deps";
 import type { ForwardMessage } from "../../src/forward/message";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import { insertReceivedEvent } from "./followup";
@@ -43,8 +45,9 @@ export function recordingQueue(): { queue: Queue<ForwardMessage>; sent: SentMess
       sent.push({ deliveryId: body.deliveryId, delaySeconds: options?.delaySeconds });
     },
     async sendBatch(messages: Iterable<MessageSendRequest<ForwardMessage>>, options?: QueueSendBatchOptions) {
-      for (const message of messages)
-        sent.push({ deliveryId: message.body.deliveryId, delaySeconds: options?.delaySeconds });
+      for (const message of messages) {
+        sent.push({ deliveryId: message.body.deliveryId, delaySeconds: message.delaySeconds ?? options?.delaySeconds });
+      }
     },
   } as unknown as Queue<ForwardMessage>;
   return { queue, sent };
@@ -73,8 +76,11 @@ export async function makeDue(id: string): Promise<void> {
   await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1").bind(id, Date.now()).run();
 }
 
-/** Delivers messages to the worker's `queue` handler as `omisell-forwards` would. */
-export async function runForwards(deliveryIds: string[], workerEnv: Env) {
+/**
+ * Delivers messages to the worker's `queue` handler as `omisell-forwards` would; `steps` replace
+ * steps of the consumer's live deps (then the consumer is called directly, with those deps).
+ */
+export async function runForwards(deliveryIds: string[], workerEnv: Env, steps: Partial<ForwardDeps> = {}) {
   const batch = createMessageBatch<ForwardMessage>(
     "omisell-forwards",
     deliveryIds.map((deliveryId, index) => ({
@@ -93,9 +99,13 @@ export async function runForwards(deliveryIds: string[], workerEnv: Env) {
     });
   }
   const ctx = createExecutionContext();
-  const { default: worker } = await import("../../src/index");
-  // The worker's handler is typed for follow-up messages; it dispatches on the queue name.
-  await worker.queue(batch as unknown as MessageBatch<FollowupMessage>, workerEnv);
+  if (Object.keys(steps).length > 0) {
+    await consumeForwards(batch, { ...liveForwardDeps(workerEnv), ...steps });
+  } else {
+    const { default: worker } = await import("../../src/index");
+    // The worker's handler is typed for follow-up messages; it dispatches on the queue name.
+    await worker.queue(batch as unknown as MessageBatch<FollowupMessage>, workerEnv);
+  }
   const result = await getQueueResult(batch, ctx);
   return { acked: result.explicitAcks, retried };
 }

@@ -4,6 +4,7 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { HttpError } from "../../errors";
+import { liveForwardDeps } from "../../forward/deps";
 import { retryDelivery } from "../../forward/enqueue";
 import { DeliveryIdParam, DeliveryPage, ListDeliveriesQuery, readDeliveryPage } from "../../read-model/deliveries";
 import { adminAccess, apiRouter, errorAnswers, firstOfRepeated, jsonAnswer } from "../route-kit";
@@ -47,7 +48,7 @@ export const retryDeliveryRoute = createRoute({
 // While forwarding is off a retry has nowhere to go: 409 `forwarding_off`.
 deliveryRoutes.openapi(retryDeliveryRoute, async (c) => {
   const deliveryId = c.req.valid("param").id;
-  const outcome = await retryDelivery(c.env, deliveryId);
+  const outcome = await retryDelivery(liveForwardDeps(c.env), deliveryId);
   if (outcome.kind === "off") throw new HttpError(409, "forwarding_off", "FORWARD_URL is not set or not usable");
   if (outcome.kind === "not_found") throw new HttpError(404, "not_found", "no delivery with this id");
   if (outcome.kind === "not_failed") {

@@ -1,6 +1,6 @@
-/** The pure backoff rules of the follow-up queue: the retry curve, and the wait of a throttled follow-up. */
+/** The one backoff of both queues (pure): the retry curve, and the wait of a throttled message. */
 import { describe, expect, it } from "vitest";
-import { backoffSeconds, MAX_QUEUE_DELAY_SECONDS, throttledDelaySeconds } from "../src/followup/backoff";
+import { backoffSeconds, MAX_QUEUE_DELAY_SECONDS, throttledDelaySeconds } from "../src/queue/backoff";
 
 const policy = { baseSeconds: 10, maxSeconds: 3600 };
 
