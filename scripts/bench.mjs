@@ -34,8 +34,8 @@ import { createPushSource } from "./bench/pushes.mjs";
 import { explainListQueries, timeListQueries } from "./bench/queries.mjs";
 import { fmt, median, percentile, table } from "./bench/report.mjs";
 import { executeSqlFile, writeSeedSql } from "./bench/seed.mjs";
-import { applyLocalMigrations, freePort, ROOT, startWorker, wrangler } from "./lib/local-stack.mjs";
-import { startOmisellStandin } from "./omisell-standin.mjs";
+import { applyLocalMigrations, freePort, ROOT, startWorker, wrangler } from "./lib/local-stack.ts";
+import { startOmisellStandin } from "./omisell-standin.ts";
 
 const knob = (name, fallback) => Number(process.env[name] ?? fallback);
 const SETTINGS = {

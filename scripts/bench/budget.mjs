@@ -15,8 +15,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyLocalMigrations, freePort, startWorker } from "../lib/local-stack.mjs";
-import { startOmisellStandin } from "../omisell-standin.mjs";
+import { applyLocalMigrations, freePort, startWorker } from "../lib/local-stack.ts";
+import { startOmisellStandin } from "../omisell-standin.ts";
 import { signPush } from "./pushes.mjs";
 
 const knob = (name, fallback) => process.env[name] ?? fallback;

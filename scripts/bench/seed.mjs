@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { wrangler } from "../lib/local-stack.mjs";
+import { wrangler } from "../lib/local-stack.ts";
 
 const EVENTS = [
   ["order.all", "order"],

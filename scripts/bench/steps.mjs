@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startWorker, wrangler } from "../lib/local-stack.mjs";
+import { freePort, startWorker, wrangler } from "../lib/local-stack.ts";
 import { cpuByName, cpuPerRequest } from "./cpu.mjs";
 import { runLoad } from "./load.mjs";
 import { createPushSource } from "./pushes.mjs";

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * `npm run reconcile -- [--url http://localhost:8787] [--token dev-admin-token] [--minutes 60]`:
  * asks a running omisell-push to reconcile the last N minutes now (`POST /api/reconcile` with an
@@ -11,30 +10,33 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { workerBase } from "./lib/worker-url.mjs";
+import { workerBase } from "./lib/worker-url.ts";
 
-/** @typedef {{ id: string | number, status: string, orders_listed?: number, missed?: number, error?: string | null, listed_to?: number | null }} Run */
+/** A reconciliation run as `GET /api/reconcile/runs` lists it (the fields this script reads). */
+export type Run = {
+  id: string | number;
+  status: string;
+  orders_listed?: number;
+  missed?: number;
+  error?: string | null;
+  listed_to?: number | null;
+};
 
 /** A field of a JSON object, or undefined. */
-const field = (/** @type {unknown} */ body, /** @type {string} */ name) =>
-  body !== null && typeof body === "object" ? /** @type {Record<string, unknown>} */ (body)[name] : undefined;
+const field = (body: unknown, name: string): unknown =>
+  body !== null && typeof body === "object" ? (body as Record<string, unknown>)[name] : undefined;
 
-/**
- * The runs of `GET /api/reconcile/runs`, whether listed bare or under `runs`.
- * @param {unknown} body
- * @returns {Run[]}
- */
-function runsOf(body) {
+/** The runs of `GET /api/reconcile/runs`, whether listed bare or under `runs`. */
+function runsOf(body: unknown): Run[] {
   const runs = Array.isArray(body) ? body : field(body, "runs");
   if (Array.isArray(runs)) return runs;
   throw new Error(`GET /api/reconcile/runs answered without a list of runs: ${JSON.stringify(body).slice(0, 200)}`);
 }
 
 /** The JSON (or text) of an answer; throws, with what the worker said, unless it is 2xx. */
-async function answer(/** @type {Response} */ res, /** @type {string} */ what) {
+async function answer(res: Response, what: string): Promise<unknown> {
   const text = await res.text();
-  /** @type {unknown} */
-  let body = text;
+  let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {
@@ -45,12 +47,17 @@ async function answer(/** @type {Response} */ res, /** @type {string} */ what) {
   return body;
 }
 
-/**
- * Starts a reconciliation of [now − minutes, now] and waits for its run to end.
- * @param {{ url: string, token: string, minutes?: number, intervalMs?: number, timeoutMs?: number,
- *   now?: () => number, log?: (line: string) => void }} options
- * @returns {Promise<Run>} the finished run
- */
+export type ReconcileOptions = {
+  url: string;
+  token: string;
+  minutes?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+};
+
+/** Starts a reconciliation of [now − minutes, now] and waits for its run to end; returns the finished run. */
 export async function reconcile({
   url,
   token,
@@ -59,7 +66,7 @@ export async function reconcile({
   timeoutMs = 120_000,
   now = Date.now,
   log = console.log,
-}) {
+}: ReconcileOptions): Promise<Run> {
   const base = workerBase(url);
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const to = now();
@@ -75,8 +82,7 @@ export async function reconcile({
   );
 
   const deadline = Date.now() + timeoutMs;
-  /** @type {number | null | undefined} */
-  let progress;
+  let progress: number | null | undefined;
   for (;;) {
     // A page of 200: periodic runs started meanwhile (up to 8 a minute while catching up) cannot push it off.
     const runs = runsOf(

@@ -41,7 +41,7 @@ if (args.help) {
   console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
   process.exit(0);
 }
-function fail(message) {
+function fail(message: string): never {
   console.error(message);
   process.exit(2);
 }
@@ -58,7 +58,9 @@ const url = args.url;
 const signUrl = args["sign-url"] ?? url;
 const runId = randomUUID().slice(0, 8);
 const pushDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "pushes");
-const readPushes = (dir) =>
+/** A sample push as the fixtures hold it (the fields this script reads; the rest is sent as is). */
+type SamplePush = { request_id: string; event: string; [field: string]: unknown };
+const readPushes = (dir: string): SamplePush[] =>
   readdirSync(dir)
     .filter((name) => name.endsWith(".json"))
     .sort()
@@ -66,15 +68,42 @@ const readPushes = (dir) =>
 // The published catalogue first (the burst and retry phases pick from it), then the names seen in production.
 const samples = [...readPushes(pushDir), ...readPushes(join(pushDir, "observed"))];
 
-const sign = (body, secret = args.secret) =>
+/** The sample the burst, retry and forged phases pick, by its place in the catalogue. */
+function sample(index: number): SamplePush {
+  const push = samples[index];
+  if (!push) fail(`test/fixtures/pushes holds fewer than ${index + 1} sample pushes`);
+  return push;
+}
+
+const sign = (body: string, secret = args.secret) =>
   args.scheme === "static" ? secret : createHmac("sha256", secret).update(`${signUrl}|`).update(body).digest("hex");
-const withFreshId = (push, tag) =>
+const withFreshId = (push: SamplePush, tag?: string): SamplePush =>
   args["fixed-ids"] ? push : { ...push, request_id: `${push.request_id}-${runId}${tag ?? ""}` };
 
-const results = [];
-async function send(phase, body, { label, authorization } = {}) {
+/** What a failed fetch says: the network error's code (ECONNREFUSED, …) or its message. */
+function failureCode(err: unknown): string {
+  const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
+  return String(cause?.code ?? (err instanceof Error ? err.message : err));
+}
+
+/** One push sent and what came back (status "ERR": no answer). */
+type SendResult = {
+  phase: string;
+  label: string;
+  status: number | "ERR";
+  pushStatus: string;
+  eventId: string;
+  ms: number;
+};
+
+const results: SendResult[] = [];
+async function send(
+  phase: string,
+  body: string,
+  { label, authorization }: { label: string; authorization?: string },
+): Promise<SendResult> {
   const started = performance.now();
-  let line;
+  let line: SendResult;
   try {
     const res = await fetch(url, {
       method: "POST",
@@ -96,7 +125,7 @@ async function send(phase, body, { label, authorization } = {}) {
       label,
       status: "ERR",
       pushStatus: "-",
-      eventId: String(err.cause?.code ?? err.message),
+      eventId: failureCode(err),
       ms: performance.now() - started,
     };
   }
@@ -107,7 +136,7 @@ async function send(phase, body, { label, authorization } = {}) {
   return line;
 }
 
-const short = (push) => `${push.event} ${String(push.request_id).slice(0, 18)}`;
+const short = (push: SamplePush) => `${push.event} ${String(push.request_id).slice(0, 18)}`;
 console.log(`omisell-push simulate → ${url} (run ${runId}, ${args.scheme} signature)`);
 console.log(
   `${"phase".padEnd(10)} ${"push".padEnd(50)} ${"HTTP".padEnd(4)} ${"Push-Status".padEnd(10)} ${"event id".padEnd(28)} latency`,
@@ -122,7 +151,7 @@ if (phases.has("duplicate")) {
 
 // 3. A burst of concurrent copies of one new push.
 if (phases.has("burst")) {
-  const burstPush = withFreshId(samples[3], "-burst");
+  const burstPush = withFreshId(sample(3), "-burst");
   const burstBody = JSON.stringify(burstPush);
   await Promise.all(
     Array.from({ length: Number(args.burst) }, (_, i) =>
@@ -134,7 +163,7 @@ if (phases.has("burst")) {
 // 4. Omisell's retry pattern: first try, then 2 min, 30 min and 3 h later (time-compressed).
 if (phases.has("retry")) {
   const scale = Number(args["time-scale"]);
-  const retryPush = withFreshId(samples[4], "-retry");
+  const retryPush = withFreshId(sample(4), "-retry");
   const retryBody = JSON.stringify(retryPush);
   let elapsed = 0;
   for (const [i, at] of [0, 120, 1800, 10_800].entries()) {
@@ -148,7 +177,7 @@ if (phases.has("retry")) {
 // 5. The console's URL check, and a push signed with the wrong secret.
 if (phases.has("verify")) await send("verify", "", { label: "empty body (console URL check)", authorization: "" });
 if (phases.has("forged")) {
-  const forged = JSON.stringify(withFreshId(samples[0], "-forged"));
+  const forged = JSON.stringify(withFreshId(sample(0), "-forged"));
   await send("forged", forged, {
     label: `order.all signed with a wrong secret`,
     authorization: sign(forged, "not-the-secret"),
@@ -156,26 +185,26 @@ if (phases.has("forged")) {
 }
 
 // 6. Order changes in the stand-in, only some of them pushed: the lost pushes reconciliation finds.
-let dropped = [];
+let dropped: string[] = [];
 if (phases.has("drop")) {
-  const steps = [
+  const steps: [string, string][] = [
     ["order.processing", "Processing"],
     ["order.ready_to_ship", "Ready To Ship"],
     ["order.shipped", "Shipped"],
     ["order.completed", "Completed"],
     ["order.cancelled", "Cancelled"],
   ];
-  const dropCount = Math.round(changes * dropShare);
+  const dropCount = Math.round(changes * (dropShare ?? 0));
   const order = Array.from({ length: changes }, (_, i) => i).sort(() => Math.random() - 0.5);
   const droppedIndexes = new Set(order.slice(0, dropCount));
   for (let i = 0; i < changes; i++) {
-    const [event, statusName] = steps[i % steps.length];
+    const [event, statusName] = steps[i % steps.length] as [string, string];
     const number = `OMSIM${runId}${String(i).padStart(3, "0")}`;
     const updatedTime = Math.floor(Date.now() / 1000);
     const made = await fetch(`${args.standin}/__standin/orders`, {
       method: "POST",
       body: JSON.stringify({ omisell_order_number: number, status_name: statusName, updated_time: updatedTime }),
-    }).catch((err) => ({ ok: false, status: err.cause?.code ?? err.message }));
+    }).catch((err: unknown) => ({ ok: false, status: failureCode(err) }));
     if (!made.ok)
       fail(`the stand-in at ${args.standin} did not take the order change (${made.status}); check --standin`);
     if (droppedIndexes.has(i)) {
@@ -195,8 +224,9 @@ if (phases.has("drop")) {
   dropped = dropped.sort();
 }
 
-const count = (predicate) => results.filter(predicate).length;
-const isError = (r) => r.status === "ERR" || (typeof r.status === "number" && r.status >= 500 && r.status !== 503);
+const count = (predicate: (r: SendResult) => boolean) => results.filter(predicate).length;
+const isError = (r: SendResult) =>
+  r.status === "ERR" || (typeof r.status === "number" && r.status >= 500 && r.status !== 503);
 console.log(
   `\n${results.length} pushes: ${count((r) => r.pushStatus === "accepted")} accepted, ${count((r) => r.pushStatus === "duplicate")} duplicate, ` +
     `${count((r) => r.pushStatus === "ignored")} ignored, ${count((r) => r.status === 409 || r.status === 503)} asked to retry, ` +

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * The stand-in's own orders: created or changed over `POST /__standin/orders` (no push is sent),
  * listed by update time the way Omisell's order list pages them, and merged into the order
@@ -6,7 +5,7 @@
  */
 
 /** Status ids the stand-in gives well-known status names (Omisell's own ids are not published). */
-const STATUS_IDS = /** @type {Record<string, number>} */ ({
+const STATUS_IDS: Record<string, number> = {
   Pending: 1,
   Created: 1,
   Processing: 2,
@@ -18,21 +17,28 @@ const STATUS_IDS = /** @type {Record<string, number>} */ ({
   Returned: 8,
   "Return Received": 9,
   Reconciled: 10,
-});
+};
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
-/**
- * @typedef {{ omisell_order_number: string, order_number: string, status_id: number,
- *   status_name: string, created_time: number, updated_time: number }} OrderHeader
- */
+/** An order as Omisell's order list shows it. */
+export type OrderHeader = {
+  omisell_order_number: string;
+  order_number: string;
+  status_id: number;
+  status_name: string;
+  created_time: number;
+  updated_time: number;
+};
+
+/** One page of the order list, in Omisell's shape; `next` and `previous` are full URLs. */
+export type OrderPage = { count: number; next: string | null; previous: string | null; results: OrderHeader[] };
 
 /** A 400 the stand-in answers in Omisell's envelope. */
 export class BadRequest extends Error {}
 
-/** @param {unknown} value @param {string} name */
-function epochSeconds(value, name) {
+function epochSeconds(value: unknown, name: string): number {
   const number = Number(value);
   if (value === "" || value === null || !Number.isInteger(number) || number < 0) {
     throw new BadRequest(`${name} must be whole epoch seconds`);
@@ -40,29 +46,24 @@ function epochSeconds(value, name) {
   return number;
 }
 
-/** @param {OrderHeader} a @param {OrderHeader} b */
-const byUpdate = (a, b) =>
+const byUpdate = (a: OrderHeader, b: OrderHeader) =>
   a.updated_time - b.updated_time || a.omisell_order_number.localeCompare(b.omisell_order_number);
 
+export type OrderBook = ReturnType<typeof createOrderBook>;
+
 export function createOrderBook() {
-  /** @type {Map<string, OrderHeader>} */
-  const orders = new Map();
+  const orders = new Map<string, OrderHeader>();
 
   return {
-    /**
-     * Creates the order, or changes its status and update time.
-     * @param {Record<string, unknown>} input
-     * @param {number} nowSeconds
-     */
-    upsert(input, nowSeconds) {
+    /** Creates the order, or changes its status and update time. */
+    upsert(input: Record<string, unknown>, nowSeconds: number): OrderHeader {
       const number = input.omisell_order_number;
       if (typeof number !== "string" || number === "") throw new BadRequest("omisell_order_number is required");
       const updated = input.updated_time === undefined ? nowSeconds : epochSeconds(input.updated_time, "updated_time");
       const before = orders.get(number);
       const statusName =
         input.status_name === undefined ? (before?.status_name ?? "Pending") : String(input.status_name);
-      /** @type {OrderHeader} */
-      const order = {
+      const order: OrderHeader = {
         omisell_order_number: number,
         order_number:
           typeof input.order_number === "string" ? input.order_number : (before?.order_number ?? `SO-${number}`),
@@ -75,28 +76,25 @@ export function createOrderBook() {
       return { ...order };
     },
 
-    /** @param {string} number */
-    get(number) {
+    get(number: string): OrderHeader | undefined {
       const order = orders.get(number);
       return order ? { ...order } : undefined;
     },
 
     /** Every order, oldest change first. */
-    all() {
+    all(): OrderHeader[] {
       return [...orders.values()].sort(byUpdate).map((o) => ({ ...o }));
     },
 
-    clear() {
+    clear(): void {
       orders.clear();
     },
 
     /**
      * One page of orders updated in [updated_from, updated_to] (both inclusive), oldest change
      * first. `pageUrl(n)` builds the full URL of page n for `next` / `previous`.
-     * @param {URLSearchParams} query
-     * @param {(page: number) => string} pageUrl
      */
-    list(query, pageUrl) {
+    list(query: URLSearchParams, pageUrl: (page: number) => string): OrderPage {
       const from = epochSeconds(query.get("updated_from"), "updated_from");
       const to = epochSeconds(query.get("updated_to"), "updated_to");
       if (from > to) throw new BadRequest("updated_from must not be after updated_to");

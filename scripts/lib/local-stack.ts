@@ -3,9 +3,10 @@
  * D1 migrations applied to local state, the Omisell stand-in, then `wrangler dev` on loopback.
  * Used by `npm start`, the end-to-end tests and the benchmark, so all three run the same thing.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,14 +15,40 @@ const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 /** Quiet, reproducible wrangler: no telemetry, no update checks. */
-export const WRANGLER_ENV = {
+export const WRANGLER_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
   NO_UPDATE_NOTIFIER: "1",
   CI: process.env.CI ?? "",
 };
 
-export function ensureDevVars() {
+export type WranglerOptions = {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** `inherit` (default) prints wrangler's output; `pipe` keeps it in the result's stdout/stderr. */
+  stdio?: "inherit" | "pipe";
+};
+
+/** A `wrangler dev` started by `startWorker`. */
+export type LocalWorker = {
+  url: string;
+  child: ChildProcess;
+  /** The last lines wrangler printed (quiet workers only). */
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+export type StartWorkerOptions = {
+  port?: number;
+  /** The folder of local state (D1, Durable Objects); wrangler's own `.wrangler/state` when left out. */
+  persistTo?: string;
+  vars?: Record<string, string>;
+  config?: string;
+  quiet?: boolean;
+  extraArgs?: string[];
+};
+
+export function ensureDevVars(): void {
   const target = join(ROOT, ".dev.vars");
   if (!existsSync(target)) {
     copyFileSync(join(ROOT, ".dev.vars.example"), target);
@@ -29,7 +56,8 @@ export function ensureDevVars() {
   }
 }
 
-export function wrangler(args, options = {}) {
+/** Runs wrangler to the end, with the project's Node and quiet settings. */
+export function wrangler(args: string[], options: WranglerOptions = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [WRANGLER, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...WRANGLER_ENV, ...options.env },
@@ -38,7 +66,7 @@ export function wrangler(args, options = {}) {
   });
 }
 
-export function applyLocalMigrations(persistTo, options = {}) {
+export function applyLocalMigrations(persistTo?: string, options: { quiet?: boolean } = {}): void {
   const args = ["d1", "migrations", "apply", "DB", "--local"];
   if (persistTo) args.push("--persist-to", persistTo);
   const result = wrangler(args, { stdio: options.quiet ? "pipe" : "inherit" });
@@ -47,7 +75,7 @@ export function applyLocalMigrations(persistTo, options = {}) {
   }
 }
 
-export async function waitForHealth(url, timeoutMs = 60_000) {
+export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
@@ -63,10 +91,7 @@ export async function waitForHealth(url, timeoutMs = 60_000) {
   throw new Error(`worker at ${url} not healthy after ${timeoutMs} ms: ${lastError}`);
 }
 
-/**
- * Starts `wrangler dev`. `vars` become `--var KEY:VALUE` (they override .dev.vars and wrangler.toml).
- * Returns { url, child, stop }.
- */
+/** Starts `wrangler dev` and resolves once it answers /health. `vars` become `--var KEY:VALUE` (they override .dev.vars and wrangler.toml). */
 export async function startWorker({
   port = 8787,
   persistTo,
@@ -74,7 +99,7 @@ export async function startWorker({
   config = "wrangler.toml",
   quiet = false,
   extraArgs = [],
-} = {}) {
+}: StartWorkerOptions = {}): Promise<LocalWorker> {
   const args = [
     "dev",
     "--config",
@@ -97,16 +122,16 @@ export async function startWorker({
     stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     detached: process.platform !== "win32",
   });
-  const output = [];
+  const output: string[] = [];
   if (quiet) {
-    const keep = (chunk) => {
+    const keep = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
     };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
   }
-  const exited = new Promise((resolveExit) => child.once("exit", resolveExit));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", resolveExit));
   const url = `http://127.0.0.1:${port}`;
   try {
     await Promise.race([
@@ -133,9 +158,10 @@ export async function startWorker({
   };
 }
 
-function killTree(child, signal = "SIGKILL") {
+/** Signals wrangler and everything it started (workerd, esbuild): it runs in its own process group. */
+function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): void {
   try {
-    if (process.platform !== "win32") process.kill(-child.pid, signal);
+    if (process.platform !== "win32" && child.pid !== undefined) process.kill(-child.pid, signal);
     else child.kill(signal);
   } catch {
     // already gone
@@ -143,13 +169,12 @@ function killTree(child, signal = "SIGKILL") {
 }
 
 /** A TCP port nobody listens on right now (loopback). */
-export async function freePort() {
-  const { createServer } = await import("node:net");
+export async function freePort(): Promise<number> {
   return await new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
+      const { port } = server.address() as AddressInfo;
       server.close(() => resolvePort(port));
     });
   });

@@ -38,17 +38,38 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createLeakyBucket, parseRateLimit } from "./lib/leaky-bucket.mjs";
-import { BadRequest, createOrderBook } from "./lib/standin-orders.mjs";
+import { createLeakyBucket, type LeakyBucket, parseRateLimit } from "./lib/leaky-bucket.ts";
+import { BadRequest, createOrderBook, type OrderHeader } from "./lib/standin-orders.ts";
 
 const TEMPLATE = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), "order-detail-template.json"), "utf8"),
-);
+) as { data: Record<string, unknown> };
 
-export const DEFAULT_KNOBS = Object.freeze({
+/** How the stand-in behaves; see the file header for each. */
+export type StandinKnobs = {
+  latencyMs: number;
+  errorRate: number;
+  errorStatus: number;
+  rate429: number;
+  retryAfterSeconds: number;
+  malformedRate: number;
+  envelopeErrorRate: number;
+  envelopeErrorCode: number;
+  unauthorizedRate: number;
+  tokenTtlSeconds: number;
+  tokenOmitExpiry: boolean;
+  refreshFails: boolean;
+  accountKey: string | null;
+  apiKey: string | null;
+  apiSecret: string | null;
+  rateLimit: string | null;
+};
+
+export const DEFAULT_KNOBS: Readonly<StandinKnobs> = Object.freeze({
   latencyMs: 0,
   errorRate: 0,
   errorStatus: 500,
@@ -67,26 +88,41 @@ export const DEFAULT_KNOBS = Object.freeze({
   rateLimit: null,
 });
 
-const NUMERIC_KNOBS = Object.keys(DEFAULT_KNOBS).filter((key) => typeof DEFAULT_KNOBS[key] === "number");
-const BOOLEAN_KNOBS = Object.keys(DEFAULT_KNOBS).filter((key) => typeof DEFAULT_KNOBS[key] === "boolean");
-const TEXT_KNOBS = ["accountKey", "apiKey", "apiSecret"];
+type KnobOf<T> = { [K in keyof StandinKnobs]: StandinKnobs[K] extends T ? K : never }[keyof StandinKnobs];
+const NUMERIC_KNOBS: readonly KnobOf<number>[] = [
+  "latencyMs",
+  "errorRate",
+  "errorStatus",
+  "rate429",
+  "retryAfterSeconds",
+  "malformedRate",
+  "envelopeErrorRate",
+  "envelopeErrorCode",
+  "unauthorizedRate",
+  "tokenTtlSeconds",
+];
+const BOOLEAN_KNOBS: readonly KnobOf<boolean>[] = ["tokenOmitExpiry", "refreshFails"];
+const TEXT_KNOBS: readonly KnobOf<string | null>[] = ["accountKey", "apiKey", "apiSecret"];
+
+const isOneOf = <T extends string>(names: readonly T[], name: string): name is T =>
+  (names as readonly string[]).includes(name);
 
 /**
  * Known knobs only, numbers as numbers. Strict (over HTTP): an unknown name throws, so a typo is
  * noticed; lenient (options of startOmisellStandin): other options are not knobs and are ignored.
  */
-function readKnobs(input, strict = true) {
-  const knobs = {};
+function readKnobs(input: object | null | undefined, strict = true): Partial<StandinKnobs> {
+  const knobs: Partial<StandinKnobs> = {};
   for (const [key, value] of Object.entries(input ?? {})) {
-    if (TEXT_KNOBS.includes(key)) {
+    if (isOneOf(TEXT_KNOBS, key)) {
       knobs[key] = value === null || value === "" ? null : String(value);
     } else if (key === "rateLimit") {
       const limit = parseRateLimit(value);
       knobs.rateLimit = limit ? `${limit.capacity}/${limit.seconds}` : null;
-    } else if (BOOLEAN_KNOBS.includes(key)) {
+    } else if (isOneOf(BOOLEAN_KNOBS, key)) {
       if (![true, false, "true", "false"].includes(value)) throw new Error(`knob ${key} must be true or false`);
       knobs[key] = value === true || value === "true";
-    } else if (NUMERIC_KNOBS.includes(key)) {
+    } else if (isOneOf(NUMERIC_KNOBS, key)) {
       const number = Number(value);
       if (!Number.isFinite(number) || number < 0) throw new Error(`knob ${key} must be a number >= 0`);
       knobs[key] = number;
@@ -97,7 +133,7 @@ function readKnobs(input, strict = true) {
   return knobs;
 }
 
-function envelope(data, { error = false, code = 200, messages = "" } = {}) {
+function envelope(data: unknown, { error = false, code = 200, messages = "" } = {}) {
   return {
     data,
     error,
@@ -110,8 +146,14 @@ function envelope(data, { error = false, code = 200, messages = "" } = {}) {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+type Route =
+  | { name: "token"; needsSecret: boolean }
+  | { name: "refresh" }
+  | { name: "order_list" }
+  | { name: "order"; number: string };
+
 /** Which API route a request is, or null for anything else. */
-function routeOf(method, path) {
+function routeOf(method: string | undefined, path: string): Route | null {
   const bare = path.endsWith("/") ? path.slice(0, -1) : path;
   if (method === "POST") {
     if (["/api/v2/auth/token/get", "/api/v1/auth/token/get", "/api/v2/public/token/get"].includes(bare)) {
@@ -122,35 +164,61 @@ function routeOf(method, path) {
   if (method === "GET") {
     if (bare === "/api/v2/public/order/list") return { name: "order_list" };
     const order = bare.match(/^\/api\/v2\/public\/order\/([^/]+)$/);
-    if (order) return { name: "order", number: decodeURIComponent(order[1]) };
+    if (order) return { name: "order", number: decodeURIComponent(order[1] ?? "") };
   }
   return null;
 }
 
-export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...options } = {}) {
-  let knobs = { ...DEFAULT_KNOBS };
-  let bucket = null;
-  const tokens = new Map(); // token -> expiry ms
-  const refreshTokens = new Set();
+/** API calls counted by route (`order`, `order_list`, `token`, `refresh`, `other`) and by outcome (`ok`, `429`, …). */
+export type StandinStats = { requests: number; routes: Record<string, number>; outcomes: Record<string, number> };
+
+/** Where to listen, and knobs to start with (strings as the command line gives them are read too). */
+export type StandinOptions = { port?: number; host?: string } & {
+  [K in keyof StandinKnobs]?: StandinKnobs[K] | string | undefined;
+};
+
+export type OmisellStandin = {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Changes knobs as `POST /__standin/knobs` does; returns all of them. */
+  setKnobs(next: Record<string, unknown>): StandinKnobs;
+  /** Creates or changes an order, as `POST /__standin/orders` does. */
+  setOrder(input: Record<string, unknown>): OrderHeader;
+  stats(): StandinStats;
+};
+
+type Headers = Record<string, string>;
+type Reply = (status: number, body: unknown, headers?: Headers) => void;
+
+export async function startOmisellStandin({
+  port = 8788,
+  host = "127.0.0.1",
+  ...options
+}: StandinOptions = {}): Promise<OmisellStandin> {
+  let knobs: StandinKnobs = { ...DEFAULT_KNOBS };
+  let bucket: LeakyBucket | null = null;
+  const tokens = new Map<string, number>(); // token -> expiry ms
+  const refreshTokens = new Set<string>();
   const orders = createOrderBook();
   let counts = emptyCounts();
 
   /** Merges knobs; a new rateLimit starts an empty bucket. */
-  function applyKnobs(next) {
+  function applyKnobs(next: Partial<StandinKnobs>): StandinKnobs {
     knobs = { ...knobs, ...next };
     if ("rateLimit" in next) resetBucket();
     return { ...knobs };
   }
-  function resetBucket() {
+  function resetBucket(): void {
     const limit = parseRateLimit(knobs.rateLimit);
     bucket = limit ? createLeakyBucket(limit, Date.now()) : null;
   }
   applyKnobs(readKnobs(options, false));
 
-  function emptyCounts() {
+  function emptyCounts(): StandinStats {
     return { requests: 0, routes: {}, outcomes: {} };
   }
-  function count(route, outcome) {
+  function count(route: string, outcome: string): void {
     counts.requests += 1;
     counts.routes[route] = (counts.routes[route] ?? 0) + 1;
     counts.outcomes[outcome] = (counts.outcomes[outcome] ?? 0) + 1;
@@ -162,12 +230,16 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
     const expiresAt = Date.now() + knobs.tokenTtlSeconds * 1000;
     tokens.set(token, expiresAt);
     refreshTokens.add(refresh);
-    const data = { token, refresh_token: refresh, expired_time: Math.floor(expiresAt / 1000) };
+    const data: { token: string; refresh_token: string; expired_time?: number } = {
+      token,
+      refresh_token: refresh,
+      expired_time: Math.floor(expiresAt / 1000),
+    };
     if (knobs.tokenOmitExpiry) delete data.expired_time;
     return data;
   }
 
-  function authorized(req) {
+  function authorized(req: IncomingMessage): boolean {
     const header = req.headers.authorization ?? "";
     const [scheme, ...rest] = header.split(" ");
     const credential = rest.join(" ").trim();
@@ -179,7 +251,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
   }
 
   /** Picks the outcome of one order call from the knobs (shares are cumulative, in this order). */
-  function drawOutcome() {
+  function drawOutcome(): "429" | "error" | "malformed" | "envelope_error" | "401" | "ok" {
     const roll = Math.random();
     let edge = 0;
     for (const [outcome, share] of [
@@ -188,30 +260,30 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
       ["malformed", knobs.malformedRate],
       ["envelope_error", knobs.envelopeErrorRate],
       ["401", knobs.unauthorizedRate],
-    ]) {
+    ] as const) {
       edge += share;
       if (roll < edge) return outcome;
     }
     return "ok";
   }
 
-  async function readJson(req) {
+  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     if (!raw.trim()) return {};
-    const body = JSON.parse(raw);
+    const body: unknown = JSON.parse(raw);
     if (body === null || typeof body !== "object" || Array.isArray(body))
       throw new BadRequest("expected a JSON object");
-    return body;
+    return body as Record<string, unknown>;
   }
 
-  function send(res, status, body, headers = {}) {
+  function send(res: ServerResponse, status: number, body: unknown, headers: Headers = {}): void {
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(typeof body === "string" ? body : JSON.stringify(body));
   }
 
   /** The stand-in's own controls, under /__standin/. */
-  async function control(req, res, path) {
+  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === "/__standin/knobs") {
       if (req.method === "POST") applyKnobs(readKnobs(await readJson(req)));
       return send(res, 200, knobs);
@@ -235,10 +307,10 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
   }
 
   /** An API call that passed the rate limit; `reply` adds the call-limit header. */
-  async function api(req, route, url, reply) {
+  async function api(req: IncomingMessage, route: Route, url: URL, reply: Reply): Promise<void> {
     if (route.name === "token") {
       const body = await readJson(req);
-      const refused = (messages) => {
+      const refused = (messages: string) => {
         count("token", "401");
         return reply(401, envelope(null, { error: true, code: 401, messages }));
       };
@@ -254,7 +326,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
     if (route.name === "refresh") {
       const body = await readJson(req);
       const given = body.refresh ?? body.refresh_token;
-      if (knobs.refreshFails || !refreshTokens.delete(given)) {
+      if (knobs.refreshFails || typeof given !== "string" || !refreshTokens.delete(given)) {
         count("refresh", "401");
         return reply(401, envelope(null, { error: true, code: 401, messages: "invalid refresh token" }));
       }
@@ -290,7 +362,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
     }
     if (route.name === "order_list") {
       const base = `http://${req.headers.host ?? `${host}:${port}`}${url.pathname}`;
-      const pageUrl = (page) => {
+      const pageUrl = (page: number) => {
         const query = new URLSearchParams(url.searchParams);
         query.set("page", String(page));
         return `${base}?${query}`;
@@ -304,7 +376,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
     return reply(200, envelope(detail));
   }
 
-  async function handle(req, res) {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://standin");
     if (url.pathname.startsWith("/__standin/")) return control(req, res, url.pathname);
 
@@ -315,7 +387,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
       count("other", "404");
       return send(res, 404, envelope(null, { error: true, code: 404, messages: "not found" }));
     }
-    let limitHeader = {};
+    let limitHeader: Headers = {};
     if (bucket) {
       const taken = bucket.take(Date.now());
       limitHeader = { "x-omisell-api-call-limit": `${taken.used}/${bucket.capacity}` };
@@ -330,7 +402,7 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
         );
       }
     }
-    const reply = (status, body, headers = {}) => send(res, status, body, { ...limitHeader, ...headers });
+    const reply: Reply = (status, body, headers = {}) => send(res, status, body, { ...limitHeader, ...headers });
     try {
       return await api(req, route, url, reply);
     } catch (err) {
@@ -341,33 +413,34 @@ export async function startOmisellStandin({ port = 8788, host = "127.0.0.1", ...
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => send(res, 400, { error: true, error_code: 400, messages: String(err.message) }));
+    handle(req, res).catch((err: unknown) =>
+      send(res, 400, { error: true, error_code: 400, messages: err instanceof Error ? err.message : String(err) }),
+    );
   });
-  await new Promise((resolveListen) => server.listen(port, host, resolveListen));
-  const address = server.address();
+  await new Promise<void>((resolveListen) => server.listen(port, host, resolveListen));
+  const address = server.address() as AddressInfo;
   const url = `http://${host}:${address.port}`;
   return {
     url,
     port: address.port,
     close: () =>
-      new Promise((resolveClose) => {
+      new Promise<void>((resolveClose) => {
         server.closeAllConnections?.();
         server.close(() => resolveClose());
       }),
     setKnobs: (next) => applyKnobs(readKnobs(next)),
-    /** Creates or changes an order, as `POST /__standin/orders` does. */
     setOrder: (input) => orders.upsert(input, nowSeconds()),
     stats: () => structuredClone(counts),
   };
 }
 
 /** `--latency-ms 50 --error-rate 0.1` -> { latencyMs: 50, errorRate: 0.1 } */
-function knobsFromArgv(argv) {
-  const knobs = {};
+function knobsFromArgv(argv: string[]): Record<string, string | undefined> {
+  const knobs: Record<string, string | undefined> = {};
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
+    const flag = argv[i] ?? "";
     if (!flag.startsWith("--")) continue;
-    const key = flag.slice(2).replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+    const key = flag.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
     knobs[key.replace(/^latency$/, "latencyMs")] = argv[++i];
   }
   return knobs;

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * `npm run tail -- --url <worker> --token <read token>`: the smallest real consumer of the change
  * feed. Polls `GET /api/feed?after=<seq>&limit=100`, prints each change (seq, event id, event,
@@ -10,30 +9,42 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { workerBase } from "./lib/worker-url.mjs";
+import { workerBase } from "./lib/worker-url.ts";
 
-/**
- * @typedef {{ seq: number, id: string, event: string | null, category?: string, status: string,
- *   order_number?: string | null, resource_id?: string | null }} Change
- */
+/** A change of the feed (the fields this script reads). */
+export type Change = {
+  seq: number;
+  id: string;
+  event: string | null;
+  category?: string;
+  status: string;
+  order_number?: string | null;
+  resource_id?: string | null;
+};
 
 /** Wide enough for the longest event name Omisell sends (shipment.failed_delivery_attempt). */
 const EVENT_WIDTH = 32;
 
 /** One line for a change of the feed. */
-export function formatChange(/** @type {Change} */ change) {
+export function formatChange(change: Change): string {
   const order = change.order_number ?? change.resource_id ?? "-";
   // An invalid push has no event name: show its category instead of "null".
   const event = change.event ?? `(${change.category ?? "no event name"})`;
   return `${String(change.seq).padStart(8)}  ${String(change.id).padEnd(28)} ${event.padEnd(EVENT_WIDTH)} ${String(change.status).padEnd(10)} ${order}`;
 }
 
-/**
- * One page of the feed after `after`.
- * @param {{ url: string, token: string, after: number | string, limit?: number }} options
- * @returns {Promise<{ changes: Change[], nextAfter: number | string }>}
- */
-export async function fetchFeedPage({ url, token, after, limit = 100 }) {
+/** One page of the feed after `after`. */
+export async function fetchFeedPage({
+  url,
+  token,
+  after,
+  limit = 100,
+}: {
+  url: string;
+  token: string;
+  after: number | string;
+  limit?: number;
+}): Promise<{ changes: Change[]; nextAfter: number | string }> {
   const res = await fetch(`${workerBase(url)}/api/feed?after=${encodeURIComponent(after)}&limit=${limit}`, {
     headers: { authorization: `Bearer ${token}` },
   });
@@ -46,31 +57,37 @@ export async function fetchFeedPage({ url, token, after, limit = 100 }) {
   return { changes: body.changes, nextAfter };
 }
 
-/** @param {string} file @returns {number | null} */
-function readState(file) {
+function readState(file: string): number | null {
   try {
     const after = JSON.parse(readFileSync(file, "utf8")).after;
     return after ?? null;
   } catch (err) {
-    const problem = /** @type {NodeJS.ErrnoException} */ (err);
+    const problem = err as NodeJS.ErrnoException;
     if (problem.code === "ENOENT") return null;
     throw new Error(`cannot read --state ${file}: ${problem.message}`);
   }
 }
 
-/** @param {string} file @param {number | string} after */
-function writeState(file, after) {
+function writeState(file: string, after: number | string): void {
   // Written whole then renamed, so a Ctrl-C mid-write never leaves a broken position behind.
   writeFileSync(`${file}.tmp`, `${JSON.stringify({ after })}\n`);
   renameSync(`${file}.tmp`, file);
 }
 
-/**
- * Follows the feed until `signal` aborts (or, with `once`, until caught up); returns the position.
- * @param {{ url: string, token: string, after?: number | string, limit?: number, intervalMs?: number,
- *   stateFile?: string, once?: boolean, signal?: AbortSignal, onChange?: (change: Change) => void,
- *   log?: (line: string) => void }} options
- */
+export type TailOptions = {
+  url: string;
+  token: string;
+  after?: number | string;
+  limit?: number;
+  intervalMs?: number;
+  stateFile?: string | undefined;
+  once?: boolean;
+  signal?: AbortSignal;
+  onChange?: (change: Change) => void;
+  log?: (line: string) => void;
+};
+
+/** Follows the feed until `signal` aborts (or, with `once`, until caught up); returns the position. */
 export async function tailFeed({
   url,
   token,
@@ -82,20 +99,20 @@ export async function tailFeed({
   signal,
   onChange = (change) => console.log(formatChange(change)),
   log = console.error,
-}) {
-  let position = stateFile ? (readState(stateFile) ?? after) : after;
-  const sleep = (/** @type {number} */ ms) =>
-    new Promise((resolveSleep) => {
+}: TailOptions): Promise<number | string> {
+  let position: number | string = stateFile ? (readState(stateFile) ?? after) : after;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolveSleep) => {
       const wake = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", wake);
-        resolveSleep(undefined);
+        resolveSleep();
       };
       const timer = setTimeout(wake, ms);
       signal?.addEventListener("abort", wake);
     });
   while (!signal?.aborted) {
-    let page;
+    let page: Awaited<ReturnType<typeof fetchFeedPage>>;
     try {
       page = await fetchFeedPage({ url, token, after: position, limit });
     } catch (err) {

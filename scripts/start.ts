@@ -3,8 +3,8 @@
  * Durable Objects come from wrangler's local mode; dev secrets from .dev.vars; the Omisell API
  * from the stand-in on :8788. The worker listens on http://localhost:8787. Ctrl-C stops both.
  */
-import { applyLocalMigrations, ensureDevVars, startWorker } from "./lib/local-stack.mjs";
-import { startOmisellStandin } from "./omisell-standin.mjs";
+import { applyLocalMigrations, ensureDevVars, startWorker } from "./lib/local-stack.ts";
+import { startOmisellStandin } from "./omisell-standin.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const STANDIN_PORT = Number(process.env.STANDIN_PORT ?? 8788);
@@ -17,10 +17,11 @@ console.log(
   `Omisell stand-in on ${standin.url}${process.env.STANDIN_RATE_LIMIT ? ` (rate limit ${process.env.STANDIN_RATE_LIMIT})` : ""}`,
 );
 // Forwarding is on when FORWARD_URL and FORWARD_SECRET are in the environment (or in .dev.vars).
-const forwarding = Object.fromEntries(
-  ["FORWARD_URL", "FORWARD_SECRET", "FORWARD_BACKOFF_BASE_SECONDS"].flatMap((name) =>
-    process.env[name] ? [[name, process.env[name]]] : [],
-  ),
+const forwarding: Record<string, string> = Object.fromEntries(
+  ["FORWARD_URL", "FORWARD_SECRET", "FORWARD_BACKOFF_BASE_SECONDS"].flatMap((name) => {
+    const value = process.env[name];
+    return value ? [[name, value]] : [];
+  }),
 );
 const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url, ...forwarding } });
 console.log(`
