@@ -5,7 +5,7 @@
  * reported as a fraction of this worker too, measured in the same run on the same runtime.
  */
 import { Hono } from "hono";
-import { newUlid } from "../../src/lib/ids";
+import { newUlid } from "../../../src/lib/ids";
 
 const app = new Hono<{ Bindings: Env }>();
 const INSERT_SQL = `INSERT INTO events (id, dedupe_key, request_id, event, category, resource_type, resource_id,

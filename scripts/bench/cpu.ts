@@ -7,7 +7,10 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function stat(pid) {
+/** CPU ms by process name (`workerd`, `node`). */
+export type CpuByName = Record<string, number>;
+
+function stat(pid: number | string): { name: string; ppid: number; cpuMs: number } {
   const text = readFileSync(`/proc/${pid}/stat`, "utf8");
   const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -15,9 +18,9 @@ function stat(pid) {
 }
 
 /** The pid and every descendant of it. */
-export function processTree(rootPid) {
-  const children = new Map();
-  let entries = [];
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
   try {
     entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {
@@ -26,25 +29,26 @@ export function processTree(rootPid) {
   for (const entry of entries) {
     try {
       const { ppid } = stat(entry);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
+      const siblings = children.get(ppid) ?? [];
+      siblings.push(Number(entry));
+      children.set(ppid, siblings);
     } catch {
       // exited meanwhile
     }
   }
-  const out = [];
+  const out: number[] = [];
   const stack = [rootPid];
-  while (stack.length) {
-    const pid = stack.pop();
+  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
     out.push(pid);
     stack.push(...(children.get(pid) ?? []));
   }
   return out;
 }
 
-/** CPU ms so far, summed by process name (`workerd`, `node`), over the tree of `rootPid`. */
-export function cpuByName(rootPid) {
-  const total = {};
+/** CPU ms so far, summed by process name (`workerd`, `node`), over the tree of `rootPid` (none without a pid). */
+export function cpuByName(rootPid: number | undefined): CpuByName {
+  const total: CpuByName = {};
+  if (rootPid === undefined) return total;
   for (const pid of processTree(rootPid)) {
     try {
       const { name, cpuMs } = stat(pid);
@@ -58,8 +62,8 @@ export function cpuByName(rootPid) {
 }
 
 /** Per-request CPU ms by process name between two `cpuByName` readings. */
-export function cpuPerRequest(before, after, requests) {
-  const out = {};
+export function cpuPerRequest(before: CpuByName, after: CpuByName, requests: number): CpuByName {
+  const out: CpuByName = {};
   for (const [name, ms] of Object.entries(after)) out[name] = requests > 0 ? (ms - (before[name] ?? 0)) / requests : 0;
   return out;
 }

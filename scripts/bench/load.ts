@@ -3,8 +3,39 @@
  * signed push from a push source. Returns the figures the report prints.
  */
 import autocannon from "autocannon";
+import type { PushSource } from "./pushes.ts";
 
-export async function runLoad({ url, path = "/webhooks/omisell", source, connections, durationSec, signal }) {
+export type LoadOptions = {
+  url: string;
+  path?: string;
+  source: PushSource;
+  connections: number;
+  durationSec: number;
+  signal?: AbortSignal;
+};
+
+/** One load run, as the report prints it (latencies in ms). */
+export type LoadResult = {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+};
+
+export async function runLoad({
+  url,
+  path = "/webhooks/omisell",
+  source,
+  connections,
+  durationSec,
+  signal,
+}: LoadOptions): Promise<LoadResult> {
   const instance = autocannon({
     url: `${url}${path}`,
     connections,

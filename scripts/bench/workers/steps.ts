@@ -1,25 +1,25 @@
 /**
- * The push path taken apart, for `scripts/bench/steps.mjs`: one route that runs only the steps
+ * The push path taken apart, for the bench's `steps` scenario: one route that runs only the steps
  * named in `?steps=` (verify, begin, insert, enqueue, finish, plus bare runtime probes), with the
  * project's own step functions and the same bindings as wrangler.toml. Comparing the CPU each
  * combination costs shows where a push spends its time. Never deployed.
  */
 import { DurableObject } from "cloudflare:workers";
 import { Hono } from "hono";
-import { beginPush, finishPush } from "../../src/dedupe/claims";
-import { enqueueFollowup } from "../../src/followup/message";
-import { newUlid } from "../../src/lib/ids";
-import { parsePushEnvelope } from "../../src/push/envelope";
-import { verifyPushSignature } from "../../src/push/signature";
-import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "../../src/store/event-columns";
-import { rollUpEvents } from "../../src/store/event-counts";
-import { eventListStatement } from "../../src/store/event-reads";
-import { insertEvent } from "../../src/store/event-writes";
-import { STATS_SQL } from "../../src/store/stats";
+import { beginPush, finishPush } from "../../../src/dedupe/claims";
+import { enqueueFollowup } from "../../../src/followup/message";
+import { newUlid } from "../../../src/lib/ids";
+import { parsePushEnvelope } from "../../../src/push/envelope";
+import { verifyPushSignature } from "../../../src/push/signature";
+import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "../../../src/store/event-columns";
+import { rollUpEvents } from "../../../src/store/event-counts";
+import { eventListStatement } from "../../../src/store/event-reads";
+import { insertEvent } from "../../../src/store/event-writes";
+import { STATS_SQL } from "../../../src/store/stats";
 
-export { ClaimShard } from "../../src/dedupe/claim-shard";
-export { OmisellRateLimiter } from "../../src/omisell/limiter-object";
-export { OmisellTokenHolder } from "../../src/omisell/token-holder";
+export { ClaimShard } from "../../../src/dedupe/claim-shard";
+export { OmisellRateLimiter } from "../../../src/omisell/limiter-object";
+export { OmisellTokenHolder } from "../../../src/omisell/token-holder";
 
 type StepsEnv = Env & { PROBE: DurableObjectNamespace<Probe> };
 

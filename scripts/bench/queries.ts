@@ -5,14 +5,15 @@
  * src/store/event-reads.ts and src/store/stats.ts (bundled by esbuild).
  */
 import { fileURLToPath } from "node:url";
-import { howItReads, percentile } from "./report.mjs";
-import { querySql } from "./seed.mjs";
+import type { EventStore, Statement } from "./event-store.ts";
+import { howItReads, percentile } from "./report.ts";
+import { querySql } from "./seed.ts";
 
 /**
  * The list queries a user makes, by name: path and query string of the read API. Order
- * OMS00000108 exists at every seeded size (row 108 is an `order.all` event; see seed.mjs).
+ * OMS00000108 exists at every seeded size (row 108 is an `order.all` event; see seed.ts).
  */
-export function listQueries(now) {
+export function listQueries(now: number): [name: string, path: string][] {
   return [
     ["newest", "/api/events"],
     ["event", "/api/events?event=order.created"],
@@ -28,16 +29,36 @@ export function listQueries(now) {
   ];
 }
 
-export async function timeListQueries({ url, token, samples, now }) {
+/** One list query's timing: its last status, the rows of its first answer, p50/p95 ms. */
+export type QueryTiming = {
+  name: string;
+  path: string;
+  status: number;
+  rows: number | null;
+  p50: number | null;
+  p95: number | null;
+};
+
+export async function timeListQueries({
+  url,
+  token,
+  samples,
+  now,
+}: {
+  url: string;
+  token: string;
+  samples: number;
+  now: number;
+}): Promise<QueryTiming[]> {
   const headers = { authorization: `Bearer ${token}` };
   const first = await fetch(`${url}/api/events?event=order.created`, { headers });
-  const cursor = first.ok ? ((await first.json()).next_cursor ?? "") : "";
-  const rows = [];
+  const cursor = first.ok ? (((await first.json()) as { next_cursor?: string }).next_cursor ?? "") : "";
+  const rows: QueryTiming[] = [];
   for (const [name, pathTemplate] of listQueries(now)) {
     const path = pathTemplate.replace("{cursor}", encodeURIComponent(cursor));
-    const times = [];
+    const times: number[] = [];
     let status = 0;
-    let count = null;
+    let count: number | null = null;
     for (let i = 0; i < samples + 3; i++) {
       const started = performance.now();
       const res = await fetch(`${url}${path}`, { headers });
@@ -55,8 +76,8 @@ export async function timeListQueries({ url, token, samples, now }) {
 }
 
 /** `?1`, `?2`… replaced by SQL literals, so the statement can be explained from the command line. */
-function inline(sql, params) {
-  return sql.replace(/\?(\d+)/g, (_, n) => {
+function inline(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\?(\d+)/g, (_, n: string) => {
     const value = params[Number(n) - 1];
     return typeof value === "number" ? String(value) : `'${String(value).replace(/'/g, "''")}'`;
   });
@@ -64,57 +85,58 @@ function inline(sql, params) {
 
 /**
  * The statements of src/store/event-reads.ts and src/store/stats.ts as a module Node can import:
- * bundled with esbuild (wrangler's own bundler, already installed), since their imports have no
- * file extensions.
+ * workers/event-store.ts bundled with esbuild (wrangler's own bundler, already installed), since
+ * the imports of src/ have no file extensions.
  */
-async function loadEventStore() {
+async function loadEventStore(): Promise<EventStore> {
   const { build } = await import("esbuild");
   const bundled = await build({
-    stdin: {
-      contents: [
-        'export { eventListStatement, ORDER_TIMELINE_SQL } from "./store/event-reads";',
-        'export { STATS_SQL } from "./store/stats";',
-        'export { LIST_FILTER_COLUMNS } from "./events/vocabulary";',
-      ].join("\n"),
-      resolveDir: fileURLToPath(new URL("../../src/", import.meta.url)),
-      loader: "ts",
-    },
+    entryPoints: [fileURLToPath(new URL("./workers/event-store.ts", import.meta.url))],
     bundle: true,
     format: "esm",
     platform: "neutral",
     write: false,
     logLevel: "silent",
   });
-  const code = bundled.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  const code = bundled.outputFiles[0]?.text ?? "";
+  const bundle = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as {
+    eventStore: EventStore;
+  };
+  return bundle.eventStore;
 }
 
+/** The plan SQLite picks for one statement; `fullScan` null when plans could not be read. */
+export type QueryPlan = { name: string; plan: string; fullScan: boolean | null; reads?: string };
+
 /** EXPLAIN QUERY PLAN of every list statement the read API can run on one filter, plus timeline and stats. */
-export async function explainListQueries(persistTo) {
-  let store;
+export async function explainListQueries(persistTo: string): Promise<QueryPlan[]> {
+  let store: EventStore;
   try {
     store = await loadEventStore();
   } catch (err) {
     return [
       {
         name: "(plans)",
-        plan: `not checked: could not load the event store statements: ${err.message}`,
+        plan: `not checked: could not load the event store statements: ${err instanceof Error ? err.message : err}`,
         fullScan: null,
       },
     ];
   }
   const cursor = "01ZZZZZZZZZZZZZZZZZZZZZZZZ";
   const since = "0000000000";
-  const statements = [
+  const statements: [name: string, statement: Statement][] = [
     ["newest", store.eventListStatement({ filters: {}, limit: 51 })],
-    ...store.LIST_FILTER_COLUMNS.map((column) => [
+    ...store.LIST_FILTER_COLUMNS.map((column): [string, Statement] => [
       column,
       store.eventListStatement({ filters: { [column]: "x" }, maxId: cursor, limit: 51 }),
     ]),
     ["since+until", store.eventListStatement({ filters: {}, minId: since, maxId: cursor, limit: 51 })],
     ["status+seller", store.eventListStatement({ filters: { status: "processed", seller_id: "S7" }, limit: 201 })],
     ["order timeline", { sql: store.ORDER_TIMELINE_SQL, params: ["OMS00000108", 500] }],
-    ...Object.entries(store.STATS_SQL ?? {}).map(([name, sql]) => [`stats.${name}`, { sql, params: [since] }]),
+    ...Object.entries(store.STATS_SQL ?? {}).map(([name, sql]): [string, Statement] => [
+      `stats.${name}`,
+      { sql, params: [since] },
+    ]),
   ];
   const plans = querySql(
     persistTo,

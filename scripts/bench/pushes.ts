@@ -6,7 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 
-const EVENTS = [
+const EVENTS: readonly [event: string, idField: string][] = [
   ["order.created", "omisell_order_number"],
   ["order.ready_to_ship", "omisell_order_number"],
   ["order.shipped", "omisell_order_number"],
@@ -14,13 +14,16 @@ const EVENTS = [
   ["shipment.created", "omisell_shipment_number"],
 ];
 
-export function signPush(secret, callbackUrl, body) {
+/** A push ready to send: its raw body and the Authorization header that signs it. */
+export type SignedPush = { body: Buffer; authorization: string };
+
+export function signPush(secret: string, callbackUrl: string, body: string | Buffer): string {
   return createHmac("sha256", secret).update(`${callbackUrl}|`).update(body).digest("hex");
 }
 
 /** One push body of about `payloadBytes` bytes (padded with a `note` field, as sellers' notes are). */
-export function pushBody(runId, n, payloadBytes) {
-  const [event, idField] = EVENTS[n % EVENTS.length];
+export function pushBody(runId: string, n: number, payloadBytes: number): Buffer {
+  const [event, idField] = EVENTS[n % EVENTS.length] ?? EVENTS[0]!;
   const order = `OMB${runId}${String(n).padStart(8, "0")}`;
   const data = {
     omisell_order_number: order,
@@ -35,25 +38,55 @@ export function pushBody(runId, n, payloadBytes) {
   return Buffer.from(JSON.stringify(envelope));
 }
 
+export type PushSourceOptions = {
+  /** Part of every request_id and order number: pushes of another run id never collide. */
+  runId: string;
+  secret: string;
+  /** The exact URL the target sees, as it is part of the signature. */
+  callbackUrl: string;
+  payloadBytes: number;
+  /** Pushes made before the run starts. */
+  prefill: number;
+  memoryBytes?: number;
+};
+
+export type PushSource = {
+  readonly runId: string;
+  next(): SignedPush;
+  /** Pushes made so far. */
+  readonly made: number;
+  /** Pushes made during the run, past the prefilled ones. */
+  readonly madeOnDemand: number;
+};
+
 /**
  * A stream of signed pushes. `prefill` bodies are made at once (bounded by `memoryBytes`); if a
  * run needs more, further ones are made on demand, which both targets of a comparison then pay.
+ * A second source with the same run id makes the same pushes again: duplicates.
  */
-export function createPushSource({ runId, secret, callbackUrl, payloadBytes, prefill, memoryBytes = 256 * 2 ** 20 }) {
+export function createPushSource({
+  runId,
+  secret,
+  callbackUrl,
+  payloadBytes,
+  prefill,
+  memoryBytes = 256 * 2 ** 20,
+}: PushSourceOptions): PushSource {
   let counter = 0;
-  const make = () => {
+  const make = (): SignedPush => {
     const body = pushBody(runId, counter++, payloadBytes);
     return { body, authorization: signPush(secret, callbackUrl, body) };
   };
-  const ready = [];
+  const ready: (SignedPush | undefined)[] = [];
   const count = Math.min(prefill, Math.max(1, Math.floor(memoryBytes / Math.max(payloadBytes, 1))));
   for (let i = 0; i < count; i++) ready.push(make());
   let taken = 0;
   return {
+    runId,
     next() {
-      if (taken < ready.length) {
-        const push = ready[taken];
-        ready[taken++] = undefined;
+      const push = taken < ready.length ? ready[taken] : undefined;
+      if (push) {
+        ready[taken++] = undefined; // sent pushes are not kept
         return push;
       }
       return make();
