@@ -97,7 +97,8 @@ export function createBench(settings: BenchSettings, print: (line: string) => vo
       return dir;
     },
     async startWorker(options) {
-      const worker = await startWorker({ port: await freePort(), quiet: true, ...options });
+      // The signal kills a worker still starting when the run is stopped (Ctrl-C, deadline).
+      const worker = await startWorker({ port: await freePort(), quiet: true, signal: abort.signal, ...options });
       const stop = () => worker.stop();
       stoppers.set(worker, stop);
       cleanups.push(stop);

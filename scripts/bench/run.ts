@@ -95,7 +95,10 @@ try {
   await bench.cleanUp();
   process.exit(0);
 } catch (err) {
-  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
-  await bench.cleanUp();
-  process.exit(1);
+  // Stopped by Ctrl-C or the deadline, whose handler cleans up and exits: nothing failed.
+  if (!bench.signal.aborted) {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    await bench.cleanUp();
+    process.exit(1);
+  }
 }

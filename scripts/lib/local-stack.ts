@@ -46,6 +46,8 @@ export type StartWorkerOptions = {
   config?: string;
   quiet?: boolean;
   extraArgs?: string[];
+  /** Stops a start still under way: wrangler (and all it started) is killed and the start rejects. */
+  signal?: AbortSignal;
 };
 
 export function ensureDevVars(): void {
@@ -75,10 +77,10 @@ export function applyLocalMigrations(persistTo?: string, options: { quiet?: bool
   }
 }
 
-export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForHealth(url: string, timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return;
@@ -99,7 +101,9 @@ export async function startWorker({
   config = "wrangler.toml",
   quiet = false,
   extraArgs = [],
+  signal,
 }: StartWorkerOptions = {}): Promise<LocalWorker> {
+  signal?.throwIfAborted();
   const args = [
     "dev",
     "--config",
@@ -133,16 +137,24 @@ export async function startWorker({
   }
   const exited = new Promise<number | null>((resolveExit) => child.once("exit", resolveExit));
   const url = `http://127.0.0.1:${port}`;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error(`start of wrangler dev on ${url} aborted`));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
     await Promise.race([
-      waitForHealth(url),
+      waitForHealth(url, 60_000, signal),
       exited.then((code) => {
         throw new Error(`wrangler dev exited early (${code}):\n${output.join("")}`);
       }),
+      aborted,
     ]);
   } catch (err) {
     killTree(child);
     throw err;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
   return {
     url,
