@@ -7,7 +7,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { runDoctor } from "./doctor/report.ts";
-import { workerBase } from "./lib/worker-url.mjs";
+import { workerBase } from "./lib/worker-url.ts";
 
 const HELP = `npm run doctor -- --url <worker> --admin-token <token> [--push-secret <secret>] [--callback-url <url>]
 

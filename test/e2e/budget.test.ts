@@ -7,26 +7,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
+import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 import { readApi, sendSignedPush } from "./reliability-client";
-
-type Standin = {
-  url: string;
-  close(): Promise<void>;
-  stats(): { routes: Record<string, number>; outcomes: Record<string, number> };
-};
 
 const ORDERS = 12;
 const PER_ORDER = 5;
 const BURST = ["order.created", "shipment.created", "order.ready_to_ship", "order.shipped", "order.completed"];
 
 let persistTo: string;
-let standin: Standin;
-let worker: { url: string; stop(): Promise<void> };
+let standin: OmisellStandin;
+let worker: LocalWorker;
 
 beforeAll(async () => {
   persistTo = mkdtempSync(join(tmpdir(), "omisell-push-budget-"));

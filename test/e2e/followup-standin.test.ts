@@ -1,17 +1,8 @@
 /** The Omisell stand-in on its own: shapes, auth, token endpoints, knobs (options and HTTP) and stats. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 
-type Standin = {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-  setKnobs(knobs: Record<string, unknown>): Record<string, unknown>;
-  stats(): { requests: number; routes: Record<string, number>; outcomes: Record<string, number> };
-};
-
-let standin: Standin;
+let standin: OmisellStandin;
 
 beforeAll(async () => {
   standin = await startOmisellStandin({ port: 0, accountKey: "dev-account-key" });

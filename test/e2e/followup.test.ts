@@ -6,8 +6,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { afterEach, expect, inject, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { wrangler } from "../../scripts/lib/local-stack.mjs";
+import { wrangler } from "../../scripts/lib/local-stack.ts";
 import { E2E_VARS } from "./config";
 
 const workerUrl = inject("workerUrl");

@@ -1,6 +1,6 @@
 /**
  * Forwarding and the change feed against the real thing: its own `wrangler dev` with FORWARD_URL
- * pointing at the local receiver (scripts/receiver.mjs) and a short forward backoff. A receiver
+ * pointing at the local receiver (scripts/receiver.ts) and a short forward backoff. A receiver
  * that refuses the first two attempts gets one delivery in three attempts under one webhook-id; a
  * receiver down for 30 s gets it afterwards; a receiver with another secret refuses everything,
  * and the deliveries show as failing with attempts growing. The feed shows every event's last status.
@@ -10,29 +10,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
-// @ts-expect-error plain ESM script without types
-import { startReceiver } from "../../scripts/receiver.mjs";
+import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
+import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
+import { type Receiver, startReceiver } from "../../scripts/receiver.ts";
 import { E2E_VARS } from "./config";
 
 const SECRET = `whsec_${Buffer.from("e2e forwarding secret, 32 bytes!").toString("base64")}`;
 const OTHER_SECRET = `whsec_${Buffer.from("not the secret the worker signs w").toString("base64")}`;
 const READ = { authorization: `Bearer ${E2E_VARS.READ_API_TOKENS}` };
 
-type Receiver = {
-  url: string;
-  port: number;
-  setKnobs: (knobs: Record<string, number>) => unknown;
-  deliveries: () => { eventId: string; webhookId: string; attempt: number; status: number; valid: boolean }[];
-  close: () => Promise<void>;
-};
 type Delivery = { id: string; event_id: string; status: string; attempts: number; last_status_code: number | null };
 
-let worker: { url: string; stop: () => Promise<void> };
-let standin: { url: string; close: () => Promise<void> };
+let worker: LocalWorker;
+let standin: OmisellStandin;
 let receiver: Receiver;
 let persistTo: string;
 const pushed: string[] = [];

@@ -7,10 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, ensureDevVars, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { applyLocalMigrations, ensureDevVars, freePort, startWorker } from "../../scripts/lib/local-stack.ts";
+import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 
 declare module "vitest" {

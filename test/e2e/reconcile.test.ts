@@ -13,15 +13,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
+import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 import { type ApiEvent, pushBody, readApi, sendSignedPush } from "./reliability-client";
 
-type Worker = { url: string; stop(): Promise<void> };
-type Standin = { url: string; close(): Promise<void> };
 type Run = { id: string; status: string; orders_listed: number; missed: number; error: string | null };
 type OrderView = { order: unknown; status_name: string | null; fetched_at: number | null };
 
@@ -31,11 +27,11 @@ const MINUTE = 60_000;
 
 let persistTo: string;
 let port: number;
-let standin: Standin;
-let worker: Worker;
+let standin: OmisellStandin;
+let worker: LocalWorker;
 let vars: Record<string, string>;
 
-const start = async () => (await startWorker({ port, persistTo, quiet: true, vars })) as Worker;
+const start = () => startWorker({ port, persistTo, quiet: true, vars });
 
 /** Creates or changes an order in the stand-in; no push is sent. */
 async function changeOrder(omisellOrderNumber: string, statusName: string, updatedTime: number) {
@@ -120,7 +116,7 @@ let changedAt: number;
 beforeAll(async () => {
   persistTo = mkdtempSync(join(tmpdir(), "omisell-push-reconcile-"));
   applyLocalMigrations(persistTo, { quiet: true });
-  standin = (await startOmisellStandin({ port: 0 })) as Standin;
+  standin = await startOmisellStandin({ port: 0 });
   port = await freePort();
   vars = { ...E2E_VARS, OMISELL_API_BASE: standin.url, RECONCILE_EVERY_MINUTES: "0" };
   worker = await start();

@@ -14,10 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.ts";
+import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 import {
   type ApiEvent,

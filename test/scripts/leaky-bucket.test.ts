@@ -1,6 +1,6 @@
 /** The stand-in's leaky bucket on its own, with the clock passed in. */
 import { describe, expect, it } from "vitest";
-import { createLeakyBucket, parseRateLimit } from "../../scripts/lib/leaky-bucket.mjs";
+import { createLeakyBucket, parseRateLimit } from "../../scripts/lib/leaky-bucket.ts";
 
 describe("parseRateLimit", () => {
   it("reads <calls>/<seconds>", () => {

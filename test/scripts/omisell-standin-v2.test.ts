@@ -3,7 +3,7 @@
  * leaky-bucket rate limit, orders made without a push and Omisell's order list, and the stats.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
 
 let standin: Awaited<ReturnType<typeof startOmisellStandin>>;
 const ACCOUNT = { authorization: "Account any-key" };

@@ -1,11 +1,12 @@
 /**
- * The local forwarding receiver, in-process: its Standard Webhooks check against deliveries signed
- * by the independent `standardwebhooks` package, its output, and the failures it can be told to play.
+ * The local forwarding receiver, in-process: its Standard Webhooks check (the `standardwebhooks`
+ * package, as a destination would verify) on deliveries signed by that package, its output, and
+ * the failures it can be told to play.
  */
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { startReceiver } from "../../scripts/receiver.mjs";
+import { startReceiver } from "../../scripts/receiver.ts";
 
 const SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 const signer = new Webhook(SECRET);
@@ -90,6 +91,23 @@ describe("the receiver's signature check", () => {
   it("rejects a timestamp older than the tolerance", async () => {
     const { url } = await start();
     expect((await send(url, delivery(), { at: new Date(Date.now() - 600_000) })).status).toBe(401);
+  });
+
+  it("rejects a timestamp older than a tolerance set below the package's five minutes", async () => {
+    const { url } = await start({ toleranceSeconds: 60 });
+    expect((await send(url, delivery(), { at: new Date(Date.now() - 120_000) })).status).toBe(401);
+    expect((await send(url, delivery(), { id: "msg_2" })).status).toBe(204);
+  });
+
+  it("refuses a tolerance the package cannot honour", async () => {
+    await expect(start({ toleranceSeconds: 0 })).rejects.toThrow(/toleranceSeconds/);
+    await expect(start({ toleranceSeconds: 301 })).rejects.toThrow(/toleranceSeconds/);
+  });
+
+  it("accepts a signed body that is not JSON, and says so", async () => {
+    const { url } = await start();
+    expect((await send(url, "not json")).status).toBe(204);
+    expect(receiver?.deliveries()).toMatchObject([{ type: "(not JSON)", valid: true }]);
   });
 
   it("accepts when one of several signatures matches, as during a secret rotation", async () => {

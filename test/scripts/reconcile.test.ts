@@ -1,6 +1,6 @@
 /** `npm run reconcile`: starts a run over the last N minutes and waits for it, against a fake worker. */
 import { afterEach, describe, expect, it } from "vitest";
-import { reconcile } from "../../scripts/reconcile.mjs";
+import { reconcile } from "../../scripts/reconcile.ts";
 import { json, startFakeWorker } from "./fake-worker";
 
 let worker: Awaited<ReturnType<typeof startFakeWorker>> | undefined;

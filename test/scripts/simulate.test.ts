@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { startFakeWorker } from "./fake-worker";
 
 const run = promisify(execFile);
@@ -31,7 +31,7 @@ async function simulate(args: string[]) {
   });
   const url = `${endpoint.url}/webhooks/omisell`;
   const { stdout } = await run(process.execPath, [
-    "scripts/simulate.mjs",
+    "scripts/simulate.ts",
     "--url",
     url,
     "--standin",

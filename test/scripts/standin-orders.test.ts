@@ -1,6 +1,6 @@
 /** The stand-in's order book on its own: orders made and changed, listed by update time in pages. */
 import { describe, expect, it } from "vitest";
-import { createOrderBook } from "../../scripts/lib/standin-orders.mjs";
+import { createOrderBook } from "../../scripts/lib/standin-orders.ts";
 
 const query = (params: Record<string, string | number>) =>
   new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatChange, tailFeed } from "../../scripts/tail.mjs";
+import { formatChange, tailFeed } from "../../scripts/tail.ts";
 import { json, startFakeWorker } from "./fake-worker";
 
 type Change = {
