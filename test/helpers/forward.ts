@@ -1,5 +1,5 @@
 /**
- * Helpers for the forwarding tests: the scripted destination (the forward.test stand-in of vitest.config.ts), an env
+ * Helpers for the forwarding tests: the scripted destination (test/helpers/standin-forward.ts), an env
  * with forwarding on, a recording stand-in for the FORWARDS queue (to see the delay of re-sent
  * messages), settled events, and a runner that hands a batch to the worker's real `queue` handler.
  */
@@ -11,15 +11,13 @@ import type { FollowupMessage } from "../../src/followup/message";
 import type { ForwardMessage } from "../../src/forward/message";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import { insertReceivedEvent } from "./followup";
+import type { RecordedCall, ScriptedAnswer } from "./standin-forward";
 
 /** 32 fixed bytes (0..31), base64: a valid Standard Webhooks secret. */
 export const TEST_FORWARD_SECRET = `whsec_${btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i)))}`;
 
-type Answer = { status: number; delayMs?: number; location?: string };
-export type RecordedCall = { url: string; method: string; headers: Record<string, string>; body: string };
-
 /** A fresh destination path answering `answers` in turn (then the last one again). */
-export async function newScenario(answers: Answer[] = []): Promise<string> {
+export async function newScenario(answers: ScriptedAnswer[] = []): Promise<string> {
   const scenario = crypto.randomUUID();
   await fetch(`https://forward.test/__script/${scenario}`, { method: "POST", body: JSON.stringify(answers) });
   return scenario;
