@@ -7,11 +7,32 @@
  * - `scripts`: the local tools of scripts/ (stand-in, receiver, tail, …) tested in node, in-process.
  */
 
+import { existsSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { FORWARD_HOST, forwardStandIn } from "./test/helpers/standin-forward.ts";
 import { omisellStandIn } from "./test/helpers/standin-omisell.ts";
-import { TEST_VARS } from "./test/helpers/test-vars.ts";
+import { NO_ENV_FILE, TEST_VARS } from "./test/helpers/test-vars.ts";
+
+/**
+ * The Worker under test, from wrangler.toml, with wrangler.toml's [vars] and TEST_VARS as its only
+ * vars. Not the plugin's `wrangler: { configPath }`: through it wrangler adds the developer's
+ * `.dev.vars` (else `.env`) beside wrangler.toml, and plugin 1.5 has no way to stop that: it gives
+ * wrangler no env files; CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=false skips only `.env`;
+ * `environment: "x"` reads `.dev.vars.x` yet falls back to `.dev.vars`, and needs an `[env.x]`
+ * repeating every binding. So this asks wrangler for the Miniflare options as the plugin does, with
+ * NO_ENV_FILE as the env file (given one, wrangler reads no `.dev.vars` or `.env`), and sets the
+ * vars itself, so nothing wrangler loads (CLOUDFLARE_INCLUDE_PROCESS_ENV's process.env too) reaches the tests.
+ */
+function workerUnderTest() {
+  if (existsSync(NO_ENV_FILE)) throw new Error(`${NO_ENV_FILE} must not exist: it would give the tests its vars`);
+  const config = unstable_readConfig({ config: "wrangler.toml" });
+  // Wrangler reads `envFiles` here (as getPlatformProxy does) though its declared options omit it.
+  const options = { envFiles: [NO_ENV_FILE], overrides: { enableContainers: false } };
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config, undefined, options);
+  return { main, workerOptions: { ...workerOptions, bindings: { ...config.vars, ...TEST_VARS } } };
+}
 
 /** Outbound requests of the Worker under test: the forwarding destination's, else the Omisell API's. */
 function standIns(request: Request): Promise<Response> {
@@ -20,15 +41,17 @@ function standIns(request: Request): Promise<Response> {
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const { main, workerOptions } = workerUnderTest();
   return {
     test: {
       projects: [
         {
           plugins: [
             cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
+              main,
               miniflare: {
-                bindings: { ...TEST_VARS, TEST_MIGRATIONS: migrations },
+                ...workerOptions,
+                bindings: { ...workerOptions.bindings, TEST_MIGRATIONS: migrations },
                 // The queue consumer really runs in these tests: every outbound request it makes
                 // (there is no internet) is answered by a stand-in of test/helpers.
                 outboundService: standIns,
