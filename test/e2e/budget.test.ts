@@ -3,48 +3,28 @@
  * leaky bucket on (20 calls per 4 s), the worker told the same. 60 pushes about 12 orders arrive in
  * bursts; every event ends processed, none failed, and the orders are fetched about once each.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-// @ts-expect-error plain ESM script without types
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
-// @ts-expect-error plain ESM script without types
-import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
 import { E2E_VARS } from "./config";
 import { readApi, sendSignedPush } from "./reliability-client";
-
-type Standin = {
-  url: string;
-  close(): Promise<void>;
-  stats(): { routes: Record<string, number>; outcomes: Record<string, number> };
-};
+import { type LocalStack, type LocalWorker, type Standin, startLocalStack } from "./stack";
 
 const ORDERS = 12;
 const PER_ORDER = 5;
 const BURST = ["order.created", "shipment.created", "order.ready_to_ship", "order.shipped", "order.completed"];
 
-let persistTo: string;
+let stack: LocalStack;
 let standin: Standin;
-let worker: { url: string; stop(): Promise<void> };
+let worker: LocalWorker;
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-budget-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  standin = await startOmisellStandin({ port: 0, rateLimit: "20/4" });
-  worker = await startWorker({
-    port: await freePort(),
-    persistTo,
-    quiet: true,
-    vars: { ...E2E_VARS, OMISELL_API_BASE: standin.url, OMISELL_RATE_LIMIT: "20/4", FOLLOWUP_QUIET_MS: "1000" },
+  stack = await startLocalStack("budget", {
+    standin: { rateLimit: "20/4" },
+    vars: { OMISELL_RATE_LIMIT: "20/4", FOLLOWUP_QUIET_MS: "1000" },
   });
+  ({ standin, worker } = stack);
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await standin?.close();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 type Stats = { by_status: Record<string, number>; backlog: { received: number } };
 

@@ -1,0 +1,92 @@
+/**
+ * The local stack an e2e file runs against, started as `npm start` starts it (fresh persisted
+ * state with the migrations, the Omisell stand-in, `wrangler dev` on a free loopback port), with
+ * E2E_VARS and none of the developer's `.dev.vars` or `.env`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+// @ts-expect-error plain ESM script without types
+import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.mjs";
+// @ts-expect-error plain ESM script without types
+import { startOmisellStandin } from "../../scripts/omisell-standin.mjs";
+import { E2E_VARS } from "./config";
+
+/** A free loopback port (for a receiver of the file's own). */
+export const freeLoopbackPort: () => Promise<number> = freePort;
+
+/** A running `wrangler dev`; `child` is its process group leader (SIGKILL it to crash the stack). */
+export type LocalWorker = {
+  url: string;
+  child: { pid: number; exitCode: number | null; once(event: "exit", listener: () => void): void };
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+/** The Omisell stand-in of scripts/omisell-standin.mjs, in this process. */
+export type Standin = {
+  url: string;
+  close(): Promise<void>;
+  stats(): { requests: number; routes: Record<string, number>; outcomes: Record<string, number> };
+};
+
+export type LocalStack = {
+  persistTo: string;
+  standin: Standin;
+  /** The vars the worker runs with: E2E_VARS, the stand-in as OMISELL_API_BASE, the file's own. */
+  vars: Record<string, string>;
+  /** The worker started last. */
+  worker: LocalWorker;
+  /** Starts the worker again on the same port and state (after a stop or a kill); it becomes `worker`. */
+  startWorker(): Promise<LocalWorker>;
+  /** Stops the worker and the stand-in and removes the state. */
+  close(): Promise<void>;
+};
+
+/**
+ * Starts a stack of the file's own. `vars` come on top of E2E_VARS; `standin` are the stand-in's
+ * options (e.g. `{ rateLimit: "20/4" }`). `wrangler dev` reads `.dev.vars` (else `.env`) unless it
+ * is given an env file: it gets an empty one of the stack's own, so its vars are exactly these
+ * (`--var`). The file must exist: Node 22 itself reads `--env-file` wherever it stands in argv.
+ *
+ * @example
+ * const stack = await startLocalStack("reconcile", { vars: { RECONCILE_EVERY_MINUTES: "0" } });
+ */
+export async function startLocalStack(
+  name: string,
+  options: { vars?: Record<string, string>; standin?: Record<string, unknown> } = {},
+): Promise<LocalStack> {
+  const persistTo = mkdtempSync(join(tmpdir(), `omisell-push-${name}-`));
+  applyLocalMigrations(persistTo, { quiet: true });
+  const standin = (await startOmisellStandin({ port: 0, ...options.standin })) as Standin;
+  const port = await freePort();
+  const vars = { ...E2E_VARS, OMISELL_API_BASE: standin.url, ...options.vars };
+  const envFile = join(persistTo, "no-vars.env");
+  writeFileSync(envFile, "# Stands in for .dev.vars: the e2e worker's vars are its --var flags.\n");
+  const extraArgs = ["--env-file", envFile];
+  const start = async () => (await startWorker({ port, persistTo, quiet: true, vars, extraArgs })) as LocalWorker;
+  let first: LocalWorker;
+  try {
+    first = await start();
+  } catch (err) {
+    await standin.close();
+    rmSync(persistTo, { recursive: true, force: true });
+    throw err;
+  }
+  const stack: LocalStack = {
+    persistTo,
+    standin,
+    vars,
+    worker: first,
+    async startWorker() {
+      stack.worker = await start();
+      return stack.worker;
+    },
+    async close() {
+      await stack.worker.stop();
+      await standin.close();
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
