@@ -13,7 +13,7 @@ import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { FORWARD_HOST, forwardStandIn } from "./test/helpers/standin-forward.ts";
 import { omisellStandIn } from "./test/helpers/standin-omisell.ts";
-import { NO_ENV_FILE, TEST_VARS } from "./test/helpers/test-vars.ts";
+import { TEST_VARS } from "./test/helpers/test-vars.ts";
 
 /**
  * The Worker under test, from wrangler.toml, with wrangler.toml's [vars] and TEST_VARS as its only
@@ -22,9 +22,12 @@ import { NO_ENV_FILE, TEST_VARS } from "./test/helpers/test-vars.ts";
  * wrangler no env files; CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=false skips only `.env`;
  * `environment: "x"` reads `.dev.vars.x` yet falls back to `.dev.vars`, and needs an `[env.x]`
  * repeating every binding. So this asks wrangler for the Miniflare options as the plugin does, with
- * NO_ENV_FILE as the env file (given one, wrangler reads no `.dev.vars` or `.env`), and sets the
- * vars itself, so nothing wrangler loads (CLOUDFLARE_INCLUDE_PROCESS_ENV's process.env too) reaches the tests.
+ * NO_ENV_FILE as the env file (given one, wrangler reads no `.dev.vars` or `.env`; this one is
+ * nowhere, so it reads no file at all), and sets the vars itself, so nothing wrangler loads
+ * (CLOUDFLARE_INCLUDE_PROCESS_ENV's process.env too) reaches the tests.
  */
+const NO_ENV_FILE = "test/helpers/no-env-file.env";
+
 function workerUnderTest() {
   if (existsSync(NO_ENV_FILE)) throw new Error(`${NO_ENV_FILE} must not exist: it would give the tests its vars`);
   const config = unstable_readConfig({ config: "wrangler.toml" });

@@ -1,11 +1,6 @@
 /**
- * The vars the tests run with, and nothing of the developer's: wrangler adds `.dev.vars` (else
- * `.env`, `.env.local`) beside wrangler.toml to a Worker's vars unless it is given env files of its own.
- */
-
-/**
- * The workers project's vars on top of wrangler.toml's [vars] (vitest.config.ts), and the only
- * ones: test/test-vars.test.ts checks that a `.dev.vars` changes none of them.
+ * The vars of the workers project's Worker on top of wrangler.toml's [vars], and the only ones: no
+ * `.dev.vars` or `.env` of the developer's adds to them (vitest.config.ts; test/test-vars.test.ts checks it).
  */
 export const TEST_VARS = {
   OMISELL_PUSH_SECRET: "test-push-secret",
@@ -21,10 +16,3 @@ export const TEST_VARS = {
   // Follow-ups go at once; tests of the quiet window set their own.
   FOLLOWUP_QUIET_MS: "0",
 } as const;
-
-/**
- * The env file the tests give wrangler, in place of `.dev.vars`/`.env`: `envFiles` of its API for
- * the workers project, `--env-file` of `wrangler dev` for e2e. Relative to wrangler.toml, and no
- * file is there, so wrangler reads no file at all (vitest.config.ts refuses to start if one appears).
- */
-export const NO_ENV_FILE = "test/helpers/no-env-file.env";
