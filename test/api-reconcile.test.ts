@@ -6,8 +6,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
-import { finishRun, getRun, startRun } from "../src/store/reconcile";
+import { getRun, startRun } from "../src/store/reconcile";
 import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
+import { recordCronRun } from "./helpers/reconcile";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -180,22 +181,19 @@ describe("GET /api/reconcile/runs", () => {
 });
 
 describe("GET /api/stats push_coverage", () => {
-  async function recordCronRun(listed: number, missed: number, at: number) {
-    const id = newUlid(at);
-    await startRun(env.DB, { id, trigger: "cron", window_from: at - HOUR, window_to: at, started_at: at });
-    await finishRun(env.DB, id, { status: "done", ordersListed: listed, missed, error: null, finishedAt: at });
-  }
+  const recordDoneRun = (ordersListed: number, missed: number, at: number) =>
+    recordCronRun({ status: "done", ordersListed, missed, at, windowFrom: at - HOUR });
 
   it("is null while reconciliation has listed nothing in the last 24 hours", async () => {
-    await recordCronRun(50, 5, Date.now() - 25 * HOUR);
+    await recordDoneRun(50, 5, Date.now() - 25 * HOUR);
     const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
     expect(stats.push_coverage).toBeNull();
   });
 
   it("is the share of the order changes listed in the last 24 hours that came with a push", async () => {
-    await recordCronRun(30, 10, Date.now() - 2 * HOUR);
-    await recordCronRun(10, 0, Date.now() - HOUR);
-    await recordCronRun(100, 100, Date.now() - 25 * HOUR);
+    await recordDoneRun(30, 10, Date.now() - 2 * HOUR);
+    await recordDoneRun(10, 0, Date.now() - HOUR);
+    await recordDoneRun(100, 100, Date.now() - 25 * HOUR);
     const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
     expect(stats.push_coverage).toBeCloseTo(30 / 40);
   });
