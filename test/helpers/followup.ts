@@ -3,7 +3,6 @@
  * Omisell API in place of the global fetch, and a runner that hands a batch to the worker's real
  * `queue` handler and reports, per message, whether it was acknowledged or retried (with delay).
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
@@ -11,6 +10,7 @@ import type { FollowupMessage } from "../../src/followup/message";
 import { newUlid } from "../../src/lib/ids";
 import type { OmisellLimiter } from "../../src/omisell/limiter-handle";
 import { insertEvent } from "../../src/store/event-writes";
+import { type BatchOutcome, runBatch } from "./queue";
 
 let counter = 0;
 
@@ -101,7 +101,7 @@ export function stubOmisell(answer: (call: StubCall) => Response | Promise<Respo
   return calls;
 }
 
-export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeconds: number | undefined }[] };
+export type DeliveryResult = BatchOutcome;
 
 /** Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars` override config. */
 export async function deliver(
@@ -115,32 +115,15 @@ export async function deliver(
   queueName = "omisell-followups",
   vars: Record<string, string> = {},
 ): Promise<DeliveryResult> {
-  const batch = createMessageBatch<FollowupMessage>(
-    queueName,
-    messages.map((message, index) => ({
-      id: `msg-${index}`,
-      timestamp: new Date(),
-      attempts: message.attempts ?? 1,
-      body: {
-        eventId: message.eventId,
-        reason: message.reason ?? "push",
-        ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
-        ...(message.generation === undefined ? {} : { generation: message.generation }),
-      },
-    })),
-  );
-  const retried: DeliveryResult["retried"] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ id: message.id, delaySeconds: options?.delaySeconds });
-      original(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  // Imported here so the client tests do not load the whole app.
-  const { default: worker } = await import("../../src/index");
-  await worker.queue(batch, Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env);
-  const result = await getQueueResult(batch, ctx);
-  return { acked: result.explicitAcks, retried };
+  const batch = messages.map((message, index) => ({
+    id: `msg-${index}`,
+    attempts: message.attempts ?? 1,
+    body: {
+      eventId: message.eventId,
+      reason: message.reason ?? "push",
+      ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
+      ...(message.generation === undefined ? {} : { generation: message.generation }),
+    } satisfies FollowupMessage,
+  }));
+  return runBatch(queueName, batch, Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env);
 }

@@ -3,14 +3,12 @@
  * with forwarding on, a recording stand-in for the FORWARDS queue (to see the delay of re-sent
  * messages), settled events, and a runner that hands a batch to the worker's real `queue` handler.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
 import type { EventStatus } from "../../src/events/vocabulary";
-import type { FollowupMessage } from "../../src/followup/message";
 import type { ForwardMessage } from "../../src/forward/message";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import { insertReceivedEvent } from "./followup";
+import { runBatch } from "./queue";
 import type { RecordedCall, ScriptedAnswer } from "./standin-forward";
 
 /** 32 fixed bytes (0..31), base64: a valid Standard Webhooks secret. */
@@ -72,28 +70,7 @@ export async function makeDue(id: string): Promise<void> {
 }
 
 /** Delivers messages to the worker's `queue` handler as `omisell-forwards` would. */
-export async function runForwards(deliveryIds: string[], workerEnv: Env) {
-  const batch = createMessageBatch<ForwardMessage>(
-    "omisell-forwards",
-    deliveryIds.map((deliveryId, index) => ({
-      id: `fwd-${index}`,
-      timestamp: new Date(),
-      attempts: 1,
-      body: { deliveryId },
-    })),
-  );
-  const retried: { id: string; delaySeconds: number | undefined }[] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ id: message.id, delaySeconds: options?.delaySeconds });
-      original(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  const { default: worker } = await import("../../src/index");
-  // The worker's handler is typed for follow-up messages; it dispatches on the queue name.
-  await worker.queue(batch as unknown as MessageBatch<FollowupMessage>, workerEnv);
-  const result = await getQueueResult(batch, ctx);
-  return { acked: result.explicitAcks, retried };
+export function runForwards(deliveryIds: string[], workerEnv: Env) {
+  const messages = deliveryIds.map((deliveryId, index) => ({ id: `fwd-${index}`, attempts: 1, body: { deliveryId } }));
+  return runBatch<ForwardMessage>("omisell-forwards", messages, workerEnv);
 }

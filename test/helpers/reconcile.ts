@@ -5,6 +5,7 @@
  */
 
 import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, vi } from "vitest";
 import { newUlid } from "../../src/lib/ids";
 import { fail, ok } from "../../src/lib/result";
 import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
@@ -79,6 +80,39 @@ export async function clearReconciliation(): Promise<void> {
     env.DB.prepare("DELETE FROM reconcile_runs"),
     env.DB.prepare("DELETE FROM reconcile_checkpoint"),
   ]);
+}
+
+/** Called at the top of a file: each of its tests starts with no runs, no checkpoint and no mocks. */
+export function cleanReconciliationEachTest(): void {
+  beforeEach(clearReconciliation);
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+}
+
+/** An event reconciliation stored, as D1 holds it. */
+export type ReconciledRow = {
+  id: string;
+  dedupe_key: string;
+  event: string;
+  category: string;
+  status: string;
+  source: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  order_number: string | null;
+  payload: string;
+};
+
+/** The events reconciliation stored for these orders. */
+export async function reconciledEventsOf(orderNumbers: string[]): Promise<ReconciledRow[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT id, dedupe_key, event, category, status, source, resource_type, resource_id, order_number, payload
+     FROM events WHERE source = 'reconcile' AND order_number IN (SELECT value FROM json_each(?1))`,
+  )
+    .bind(JSON.stringify(orderNumbers))
+    .all<ReconciledRow>();
+  return results;
 }
 
 /** A cron run recorded as it ends: started and finished at `at`, over the 20 minutes before. */
