@@ -11,8 +11,7 @@ import { deliver, insertReceivedEvent, stubOmisell } from "./helpers/followup";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
 import { BASE } from "./helpers/read-api";
 import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
-
-const MINUTE = 60_000;
+import { MINUTE } from "./helpers/time";
 
 async function health(on?: Env): Promise<{ status: number; body: unknown; cache: string | null }> {
   const request = new Request(`${BASE}/health/pipeline`);

@@ -9,10 +9,7 @@ import { newUlid } from "../src/lib/ids";
 import { getRun, startRun } from "../src/store/reconcile";
 import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
 import { recordCronRun } from "./helpers/reconcile";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
 function postReconcile(body: unknown, token: string | null = ADMIN_TOKEN) {
   const headers = new Headers({ "content-type": "application/json" });

@@ -6,8 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
-
-const MINUTE = 60_000;
+import { MINUTE } from "./helpers/time";
 
 async function overview(): Promise<string> {
   const res = await exports.default.fetch(

@@ -8,13 +8,14 @@ import { checkPipelineHealth, evaluatePipeline, type PipelineInputs } from "../s
 import { reopenEventForReplay } from "../src/store/followup-state";
 import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
 import { deliver, insertReceivedEvent, readEvent, stubOmisell } from "./helpers/followup";
+import { planOf } from "./helpers/query-plan";
 import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
+import { MINUTE } from "./helpers/time";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const THRESHOLDS = {
   reconcileEveryMs: 15 * MINUTE,
@@ -229,19 +230,16 @@ describe("pipeline health read from D1", () => {
 });
 
 describe("the pipeline reads", () => {
-  const planOf = async (sql: string) => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).all<{ detail: string }>();
-    return results.map((row) => row.detail).join(" | ");
-  };
+  const planText = async (sql: string) => (await planOf(sql)).join(" | ");
 
   it("find the longest-waiting event with one seek on events_waiting_since, no sort", async () => {
-    const plan = await planOf(PIPELINE_HEALTH_SQL.oldestReceived);
+    const plan = await planText(PIPELINE_HEALTH_SQL.oldestReceived);
     expect(plan).toContain("events_waiting_since");
     expect(plan).not.toContain("TEMP B-TREE");
   });
 
   it("find the newest failure with one seek on events_failed_by_time, no sort", async () => {
-    const plan = await planOf(PIPELINE_HEALTH_SQL.lastFailure);
+    const plan = await planText(PIPELINE_HEALTH_SQL.lastFailure);
     expect(plan).toContain("events_failed_by_time");
     expect(plan).not.toContain("TEMP B-TREE");
   });

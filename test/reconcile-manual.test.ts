@@ -5,25 +5,18 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FollowupMessage } from "../src/followup/message";
 import { advanceManualRuns, startManualRun } from "../src/reconcile/manual";
 import { advanceCheckpoint, getCheckpoint, getRun } from "../src/store/reconcile";
-import { recordSends } from "./helpers/queue";
 import {
   cleanReconciliationEachTest,
   orderListStub,
   reconciledEventsOf,
+  recordFollowups,
   thirtyChangesTwentyPushed,
 } from "./helpers/reconcile";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
 cleanReconciliationEachTest();
-
-/** What is sent to the follow-up queue, which delivers none of it. */
-const muteFollowups = () => recordSends<FollowupMessage>(env.FOLLOWUPS);
 
 describe("a manual reconciliation", () => {
   it("is recorded running with its range before anything is listed", async () => {
@@ -44,7 +37,7 @@ describe("a manual reconciliation", () => {
     const now = Date.now();
     // Not on a window boundary: a change there is listed by both windows (bounds are inclusive).
     const { orders, numbers } = await thirtyChangesTwentyPushed(now - 2 * HOUR - 17 * MINUTE);
-    muteFollowups();
+    recordFollowups();
     const stub = orderListStub(orders);
     const id = await startManualRun(env, now - 30 * HOUR, now, now);
 
@@ -70,7 +63,7 @@ describe("a manual reconciliation", () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);
     const { orders, numbers } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
-    const sent = muteFollowups();
+    const sent = recordFollowups();
     const stub = orderListStub(orders);
 
     const first = await startManualRun(env, now - 3 * HOUR, now, now);
@@ -87,7 +80,7 @@ describe("a manual reconciliation", () => {
 
   it("ends failed with the error when a window cannot be listed", async () => {
     const now = Date.now();
-    muteFollowups();
+    recordFollowups();
     const id = await startManualRun(env, now - 3 * HOUR, now, now);
 
     await advanceManualRuns(env, orderListStub([], { failOnPage: 1 }), now);
@@ -103,7 +96,7 @@ describe("a manual reconciliation", () => {
   it("counts a window once when two invocations list it at the same time", async () => {
     const now = Date.now();
     const { orders } = await thirtyChangesTwentyPushed(now - 20 * MINUTE);
-    muteFollowups();
+    recordFollowups();
     const stub = orderListStub(orders);
     const id = await startManualRun(env, now - HOUR, now, now);
 

@@ -5,7 +5,6 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FollowupMessage } from "../src/followup/message";
 import { newUlid } from "../src/lib/ids";
 import { fail } from "../src/lib/result";
 import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
@@ -13,22 +12,16 @@ import { startManualRun } from "../src/reconcile/manual";
 import { runReconciliation } from "../src/reconcile/run";
 import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
 import { advanceCheckpoint, getCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
-import { recordSends } from "./helpers/queue";
 import {
   cleanReconciliationEachTest,
   orderListStub,
   reconciledEventsOf,
+  recordFollowups,
   thirtyChangesTwentyPushed,
 } from "./helpers/reconcile";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
 cleanReconciliationEachTest();
-
-/** Records what is sent to the follow-up queue, without delivering it. */
-const recordFollowups = () => recordSends<FollowupMessage>(env.FOLLOWUPS);
 
 describe("the cron's reconciliation", () => {
   it("stores exactly the 10 changes no push told us about, each sent to the follow-up", async () => {

@@ -6,13 +6,14 @@
 
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, vi } from "vitest";
+import type { FollowupMessage } from "../../src/followup/message";
 import { newUlid } from "../../src/lib/ids";
 import { fail, ok } from "../../src/lib/result";
 import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
 import { finishRun, insertReconciledEvents, startRun } from "../../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./followup";
-
-const MINUTE = 60_000;
+import { recordSends } from "./queue";
+import { MINUTE } from "./time";
 
 export type ListedOrder = {
   omisell_order_number: string;
@@ -89,6 +90,9 @@ export function cleanReconciliationEachTest(): void {
     vi.restoreAllMocks();
   });
 }
+
+/** Records what reconciliation sends to the follow-up queue, which delivers none of it. */
+export const recordFollowups = () => recordSends<FollowupMessage>(env.FOLLOWUPS);
 
 /** An event reconciliation stored, as D1 holds it. */
 export type ReconciledRow = {
