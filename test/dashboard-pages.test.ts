@@ -5,8 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { formToken } from "../src/auth/session";
-import { upsertSnapshot } from "../src/store/resources";
-import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
+import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, storeOrderSnapshot, uniqueSeller } from "./helpers/read-api";
 
 const ORIGIN = BASE;
 
@@ -209,38 +208,19 @@ describe("replay from the dashboard", () => {
     expect(await statusOf(row.id)).toBe("invalid");
   });
 
-  it("refuses a replay without the form token (CSRF)", async () => {
+  it.each<{ name: string; csrf: () => Promise<string | null>; by?: { token?: string | null; origin?: string } }>([
+    { name: "refuses a replay without the form token (CSRF)", csrf: async () => null },
+    { name: "refuses a replay whose form token belongs to another session", csrf: () => formToken(READ_TOKEN) },
+    {
+      name: "refuses a replay posted from another site even with the right form token",
+      csrf: () => formToken(ADMIN_TOKEN),
+      by: { origin: "https://evil.example" },
+    },
+    { name: "refuses a replay by a read-only viewer", csrf: () => formToken(READ_TOKEN), by: { token: READ_TOKEN } },
+  ])("$name", async ({ csrf, by }) => {
     const row = await storeEvent({ status: "failed" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, {});
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay whose form token belongs to another session", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(READ_TOKEN) });
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay posted from another site even with the right form token", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(
-      `/dashboard/events/${row.id}/replay`,
-      { csrf: await formToken(ADMIN_TOKEN) },
-      { origin: "https://evil.example" },
-    );
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay by a read-only viewer", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(
-      `/dashboard/events/${row.id}/replay`,
-      { csrf: await formToken(READ_TOKEN) },
-      { token: READ_TOKEN },
-    );
+    const token = await csrf();
+    const res = await post(`/dashboard/events/${row.id}/replay`, token === null ? {} : { csrf: token }, by);
     expect(res.status).toBe(403);
     expect(await statusOf(row.id)).toBe("failed");
   });
@@ -257,14 +237,10 @@ describe("order page", () => {
   it("shows the snapshot and the timeline", async () => {
     const order = `OM-DASH-${crypto.randomUUID().slice(0, 8)}`;
     const created = await storeEvent({ order_number: order, resource_id: order, event: "order.created" });
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: order,
-      seller_id: "1001",
-      status_name: "Ready to ship",
-      data: JSON.stringify({ omisell_order_number: order, status_name: "Ready to ship", total: 120000 }),
-      fetched_at: Date.now(),
-      last_event_id: created.id,
+    await storeOrderSnapshot(order, {
+      statusName: "Ready to ship",
+      detail: { total: 120000 },
+      lastEventId: created.id,
     });
     const res = await page(`/dashboard/orders/${order}`);
     expect(res.status).toBe(200);

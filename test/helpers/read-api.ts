@@ -1,11 +1,13 @@
-/** Calls the read API like a client, and stores events directly so filters can be tested exactly. */
+/** Calls the read API like a client, and stores events and snapshots directly so reads can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
 import type { EventRow } from "../../src/events/vocabulary";
 import { newUlid } from "../../src/lib/ids";
 import { insertEvent } from "../../src/store/event-writes";
+import { upsertSnapshot } from "../../src/store/resources";
+import { TEST_VARS } from "./test-vars";
 
-export const READ_TOKEN = "test-read-token";
-export const ADMIN_TOKEN = "test-admin-token";
+export const READ_TOKEN: string = TEST_VARS.READ_API_TOKENS;
+export const ADMIN_TOKEN: string = TEST_VARS.ADMIN_API_TOKENS;
 export const BASE = "https://omisell-push.example.workers.dev";
 
 export function apiGet(path: string, token: string | null = READ_TOKEN, headers: Record<string, string> = {}) {
@@ -62,6 +64,26 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
     source: row.source ?? "push",
     headers: row.headers ?? null,
   };
+}
+
+/**
+ * Stores the order's snapshot as a follow-up leaves it: Omisell's order detail (`detail`, with
+ * the order number and status added) fetched at `fetchedAt`, last refreshed by `lastEventId`.
+ */
+export async function storeOrderSnapshot(
+  orderNumber: string,
+  options: { statusName: string; detail?: Record<string, unknown>; fetchedAt?: number; lastEventId?: string | null },
+): Promise<void> {
+  const { statusName, detail = {}, fetchedAt = Date.now(), lastEventId = null } = options;
+  await upsertSnapshot(env.DB, {
+    type: "order",
+    id: orderNumber,
+    seller_id: "1001",
+    status_name: statusName,
+    data: JSON.stringify({ omisell_order_number: orderNumber, status_name: statusName, ...detail }),
+    fetched_at: fetchedAt,
+    last_event_id: lastEventId,
+  });
 }
 
 /** A seller id no other test uses, to isolate a test's rows in a shared database. */
