@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { apiGet, json, storeEvent, uniqueSeller } from "./helpers/read-api";
+import { apiGet, expectInvalidField, json, storeEvent, uniqueSeller } from "./helpers/read-api";
 
 type Change = { id: string; seq: number; status: string; seller_id: string | null };
 type FeedAnswer = { changes: Change[]; next_after: number };
@@ -91,11 +91,7 @@ describe("GET /api/feed", () => {
     ["limit=501", "limit"],
     ["since=5", "since"],
   ])("answers 400 naming the field for %s", async (query, field) => {
-    const res = await apiGet(`/api/feed?${query}`);
-    expect(res.status).toBe(400);
-    const body = await json<{ error: string; fields: Record<string, string> }>(res);
-    expect(body.error).toBe("invalid_request");
-    expect(Object.keys(body.fields)).toContain(field);
+    await expectInvalidField(await apiGet(`/api/feed?${query}`), field);
   });
 });
 

@@ -7,7 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
 import { getRun, startRun } from "../src/store/reconcile";
-import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
+import { ADMIN_TOKEN, apiGet, BASE, expectInvalidField, READ_TOKEN } from "./helpers/read-api";
 import { recordCronRun } from "./helpers/reconcile";
 import { DAY, HOUR, MINUTE } from "./helpers/time";
 
@@ -80,11 +80,7 @@ describe("POST /api/reconcile", () => {
     ["the range exceeds 15 days", { from: 0, to: 15 * DAY + 1 }, "to"],
     ["an unknown field is sent", { from: 1_000, to: 2_000, seller_id: "1" }, "seller_id"],
   ])("answers 400 naming the field when %s", async (_case, body, field) => {
-    const res = await postReconcile(body);
-    expect(res.status).toBe(400);
-    const answer = (await res.json()) as { error: string; fields: Record<string, string> };
-    expect(answer.error).toBe("invalid_request");
-    expect(Object.keys(answer.fields)).toContain(field);
+    await expectInvalidField(await postReconcile(body), field);
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
   });
 
@@ -170,10 +166,7 @@ describe("GET /api/reconcile/runs", () => {
     ["cursor=not-a-cursor!", "cursor"],
     ["status=done", "status"],
   ])("answers 400 naming the parameter for %s", async (query, field) => {
-    const res = await apiGet(`/api/reconcile/runs?${query}`);
-    expect(res.status).toBe(400);
-    const answer = (await res.json()) as { fields: Record<string, string> };
-    expect(Object.keys(answer.fields)).toContain(field);
+    await expectInvalidField(await apiGet(`/api/reconcile/runs?${query}`), field);
   });
 });
 

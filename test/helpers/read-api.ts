@@ -1,5 +1,6 @@
 /** Calls the read API like a client, and stores events and snapshots directly so reads can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
 import { newUlid } from "../../src/lib/ids";
 import { insertEvent } from "../../src/store/event-writes";
@@ -89,6 +90,14 @@ export async function storeOrderSnapshot(
 /** A seller id no other test uses, to isolate a test's rows in a shared database. */
 export function uniqueSeller(): string {
   return `seller-${crypto.randomUUID().slice(0, 12)}`;
+}
+
+/** Expects the answer to be 400 `invalid_request` with `field` among its `fields`. */
+export async function expectInvalidField(res: Response, field: string): Promise<void> {
+  expect(res.status).toBe(400);
+  const body = await json<{ error: string; fields: Record<string, string> }>(res);
+  expect(body.error).toBe("invalid_request");
+  expect(Object.keys(body.fields)).toContain(field);
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
