@@ -1,6 +1,6 @@
 /** Calls the read API like a client, and stores events and snapshots directly so reads can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
 import { newUlid } from "../../src/lib/ids";
 import { insertEvent } from "../../src/store/event-writes";
@@ -98,6 +98,20 @@ export async function expectInvalidField(res: Response, field: string): Promise<
   const body = await json<{ error: string; fields: Record<string, string> }>(res);
   expect(body.error).toBe("invalid_request");
   expect(Object.keys(body.fields)).toContain(field);
+}
+
+/**
+ * The two tests every read endpoint gets, declared in its describe: it needs a token, and each of
+ * `badQueries` (`[query, field]`) is 400 `invalid_request` naming the field.
+ */
+export function itRefusesWithoutTokenOrWithBadQueries(path: string, badQueries: [string, string][]): void {
+  it("needs a token", async () => {
+    expect((await apiGet(path, null)).status).toBe(401);
+  });
+
+  it.each(badQueries)("answers 400 naming the field for %s", async (query, field) => {
+    await expectInvalidField(await apiGet(`${path}?${query}`), field);
+  });
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
