@@ -37,6 +37,14 @@ function expectSecurityHeaders(res: Response) {
   expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
 }
 
+/** The page's HTML, once it answered 200 with the security headers. */
+async function securePage(path: string): Promise<string> {
+  const res = await page(path);
+  expect(res.status).toBe(200);
+  expectSecurityHeaders(res);
+  return res.text();
+}
+
 describe("signing in", () => {
   it("sends a visitor without a session to the sign-in page", async () => {
     const res = await page("/dashboard", null);
@@ -112,10 +120,7 @@ describe("overview", () => {
   it("shows the tiles, the hourly chart and the stored events, without any script", async () => {
     const seller = uniqueSeller();
     const row = await storeEvent({ seller_id: seller, event: "order.completed" });
-    const res = await page(`/dashboard?seller_id=${seller}`);
-    expect(res.status).toBe(200);
-    expectSecurityHeaders(res);
-    const html = await res.text();
+    const html = await securePage(`/dashboard?seller_id=${seller}`);
     expect(html).toContain("Backlog");
     expect(html).toContain("<svg");
     expect(html).toContain(`/dashboard/events/${row.id}`);
@@ -242,10 +247,7 @@ describe("order page", () => {
       detail: { total: 120000 },
       lastEventId: created.id,
     });
-    const res = await page(`/dashboard/orders/${order}`);
-    expect(res.status).toBe(200);
-    expectSecurityHeaders(res);
-    const html = await res.text();
+    const html = await securePage(`/dashboard/orders/${order}`);
     expect(html).toContain("Ready to ship");
     expect(html).toContain("&quot;total&quot;: 120000");
     expect(html).toContain(`/dashboard/events/${created.id}`);
