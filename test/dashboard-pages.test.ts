@@ -213,16 +213,17 @@ describe("replay from the dashboard", () => {
     expect(await statusOf(row.id)).toBe("invalid");
   });
 
-  it.each<{ name: string; csrf: () => Promise<string | null>; by?: { token?: string | null; origin?: string } }>([
-    { name: "refuses a replay without the form token (CSRF)", csrf: async () => null },
-    { name: "refuses a replay whose form token belongs to another session", csrf: () => formToken(READ_TOKEN) },
-    {
-      name: "refuses a replay posted from another site even with the right form token",
-      csrf: () => formToken(ADMIN_TOKEN),
-      by: { origin: "https://evil.example" },
-    },
-    { name: "refuses a replay by a read-only viewer", csrf: () => formToken(READ_TOKEN), by: { token: READ_TOKEN } },
-  ])("$name", async ({ csrf, by }) => {
+  // `%s`, not `$name`: vitest quotes and shortens `$` values in a test's name.
+  it.each<[string, () => Promise<string | null>, { token?: string | null; origin?: string }?]>([
+    ["refuses a replay without the form token (CSRF)", async () => null],
+    ["refuses a replay whose form token belongs to another session", () => formToken(READ_TOKEN)],
+    [
+      "refuses a replay posted from another site even with the right form token",
+      () => formToken(ADMIN_TOKEN),
+      { origin: "https://evil.example" },
+    ],
+    ["refuses a replay by a read-only viewer", () => formToken(READ_TOKEN), { token: READ_TOKEN }],
+  ])("%s", async (_name, csrf, by) => {
     const row = await storeEvent({ status: "failed" });
     const token = await csrf();
     const res = await post(`/dashboard/events/${row.id}/replay`, token === null ? {} : { csrf: token }, by);
