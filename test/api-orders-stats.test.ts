@@ -1,8 +1,5 @@
-/** GET /api/orders/{omisell_order_number} (snapshot and timeline) and GET /api/stats. */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { upsertSnapshot } from "../src/store/resources";
-import { apiGet, json, storeEvent } from "./helpers/read-api";
+import { apiGet, json, storeEvent, storeOrderSnapshot } from "./helpers/read-api";
 
 describe("order", () => {
   it("answers the latest snapshot and the timeline oldest first, across categories", async () => {
@@ -17,15 +14,7 @@ describe("order", () => {
       category: "shipment",
       at: t + 1000,
     });
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: order,
-      seller_id: "1001",
-      status_name: "Shipped",
-      data: JSON.stringify({ omisell_order_number: order, status_name: "Shipped" }),
-      fetched_at: t + 2000,
-      last_event_id: shipment.id,
-    });
+    await storeOrderSnapshot(order, { statusName: "Shipped", fetchedAt: t + 2000, lastEventId: shipment.id });
     const res = await apiGet(`/api/orders/${order}`);
     expect(res.status).toBe(200);
     const body = await json(res);

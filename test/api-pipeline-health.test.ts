@@ -7,12 +7,11 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
 import { newUlid } from "../src/lib/ids";
-import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
 import { deliver, insertReceivedEvent, stubOmisell } from "./helpers/followup";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
 import { BASE } from "./helpers/read-api";
-
-const MINUTE = 60_000;
+import { insertReconciledEvent, type RecordedRun, recordCronRun } from "./helpers/reconcile";
+import { MINUTE } from "./helpers/time";
 
 async function health(on?: Env): Promise<{ status: number; body: unknown; cache: string | null }> {
   const request = new Request(`${BASE}/health/pipeline`);
@@ -22,12 +21,6 @@ async function health(on?: Env): Promise<{ status: number; body: unknown; cache:
 
 const ok = { status: 200, body: { status: "ok" } };
 const degraded = (...reasons: string[]) => ({ status: 503, body: { status: "degraded", reasons } });
-
-async function recordCronRun(status: "done" | "failed", listed: number, missed: number, at: number) {
-  const id = newUlid(at);
-  await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
-  await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
-}
 
 beforeEach(async () => {
   await env.DB.batch([
@@ -70,39 +63,33 @@ describe("GET /health/pipeline", () => {
   });
 
   it("turns 503 silence when only reconciliation adds events, and 200 once a push arrives", async () => {
-    const now = Date.now();
-    await insertReconciledEvents(env.DB, [
-      {
-        id: newUlid(now - 10 * MINUTE),
-        dedupe_key: `reconcile:OM-SILENT:${now}`,
-        event: "reconcile.order_changed",
-        order_number: "OM-SILENT",
-        received_at: now - 10 * MINUTE,
-        payload: "{}",
-      },
-    ]);
-    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE source = 'reconcile'").run();
+    await insertReconciledEvent("OM-SILENT", Date.now() - 10 * MINUTE, "processed");
     expect(await health()).toMatchObject(degraded("silence"));
 
     await insertReceivedEvent({ receivedAt: Date.now(), status: "processed" });
     expect(await health()).toMatchObject(ok);
   });
 
-  it("turns 503 missed_pushes below 90 % coverage, and 200 once coverage is back", async () => {
+  // `%s`, not `$name`: vitest quotes and shortens `$` values in a test's name.
+  it.each<[string, string, Omit<RecordedRun, "at">, Omit<RecordedRun, "at">]>([
+    [
+      "turns 503 missed_pushes below 90 % coverage, and 200 once coverage is back",
+      "missed_pushes",
+      { status: "done", ordersListed: 40, missed: 10 },
+      { status: "done", ordersListed: 400 },
+    ],
+    [
+      "turns 503 reconcile_stale when the last cron run failed, and 200 after one succeeds",
+      "reconcile_stale",
+      { status: "failed" },
+      { status: "done" },
+    ],
+  ])("%s", async (_name, reason, bad, good) => {
     await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
-    await recordCronRun("done", 40, 10, Date.now() - 2 * MINUTE);
-    expect(await health()).toMatchObject(degraded("missed_pushes"));
+    await recordCronRun({ ...bad, at: Date.now() - 2 * MINUTE });
+    expect(await health()).toMatchObject(degraded(reason));
 
-    await recordCronRun("done", 400, 0, Date.now() - MINUTE);
-    expect(await health()).toMatchObject(ok);
-  });
-
-  it("turns 503 reconcile_stale when the last cron run failed, and 200 after one succeeds", async () => {
-    await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
-    await recordCronRun("failed", 0, 0, Date.now() - 2 * MINUTE);
-    expect(await health()).toMatchObject(degraded("reconcile_stale"));
-
-    await recordCronRun("done", 0, 0, Date.now() - MINUTE);
+    await recordCronRun({ ...good, at: Date.now() - MINUTE });
     expect(await health()).toMatchObject(ok);
   });
 

@@ -6,12 +6,10 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
-import { finishRun, getRun, startRun } from "../src/store/reconcile";
-import { ADMIN_TOKEN, apiGet, BASE, READ_TOKEN } from "./helpers/read-api";
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { getRun, startRun } from "../src/store/reconcile";
+import { ADMIN_TOKEN, apiGet, BASE, expectInvalidField, READ_TOKEN } from "./helpers/read-api";
+import { recordCronRun } from "./helpers/reconcile";
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
 function postReconcile(body: unknown, token: string | null = ADMIN_TOKEN) {
   const headers = new Headers({ "content-type": "application/json" });
@@ -82,11 +80,7 @@ describe("POST /api/reconcile", () => {
     ["the range exceeds 15 days", { from: 0, to: 15 * DAY + 1 }, "to"],
     ["an unknown field is sent", { from: 1_000, to: 2_000, seller_id: "1" }, "seller_id"],
   ])("answers 400 naming the field when %s", async (_case, body, field) => {
-    const res = await postReconcile(body);
-    expect(res.status).toBe(400);
-    const answer = (await res.json()) as { error: string; fields: Record<string, string> };
-    expect(answer.error).toBe("invalid_request");
-    expect(Object.keys(answer.fields)).toContain(field);
+    await expectInvalidField(await postReconcile(body), field);
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
   });
 
@@ -172,30 +166,24 @@ describe("GET /api/reconcile/runs", () => {
     ["cursor=not-a-cursor!", "cursor"],
     ["status=done", "status"],
   ])("answers 400 naming the parameter for %s", async (query, field) => {
-    const res = await apiGet(`/api/reconcile/runs?${query}`);
-    expect(res.status).toBe(400);
-    const answer = (await res.json()) as { fields: Record<string, string> };
-    expect(Object.keys(answer.fields)).toContain(field);
+    await expectInvalidField(await apiGet(`/api/reconcile/runs?${query}`), field);
   });
 });
 
 describe("GET /api/stats push_coverage", () => {
-  async function recordCronRun(listed: number, missed: number, at: number) {
-    const id = newUlid(at);
-    await startRun(env.DB, { id, trigger: "cron", window_from: at - HOUR, window_to: at, started_at: at });
-    await finishRun(env.DB, id, { status: "done", ordersListed: listed, missed, error: null, finishedAt: at });
-  }
+  const recordDoneRun = (ordersListed: number, missed: number, at: number) =>
+    recordCronRun({ status: "done", ordersListed, missed, at, windowFrom: at - HOUR });
 
   it("is null while reconciliation has listed nothing in the last 24 hours", async () => {
-    await recordCronRun(50, 5, Date.now() - 25 * HOUR);
+    await recordDoneRun(50, 5, Date.now() - 25 * HOUR);
     const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
     expect(stats.push_coverage).toBeNull();
   });
 
   it("is the share of the order changes listed in the last 24 hours that came with a push", async () => {
-    await recordCronRun(30, 10, Date.now() - 2 * HOUR);
-    await recordCronRun(10, 0, Date.now() - HOUR);
-    await recordCronRun(100, 100, Date.now() - 25 * HOUR);
+    await recordDoneRun(30, 10, Date.now() - 2 * HOUR);
+    await recordDoneRun(10, 0, Date.now() - HOUR);
+    await recordDoneRun(100, 100, Date.now() - 25 * HOUR);
     const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
     expect(stats.push_coverage).toBeCloseTo(30 / 40);
   });

@@ -5,8 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { formToken } from "../src/auth/session";
-import { upsertSnapshot } from "../src/store/resources";
-import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
+import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, storeOrderSnapshot, uniqueSeller } from "./helpers/read-api";
 
 const ORIGIN = BASE;
 
@@ -36,6 +35,14 @@ function expectSecurityHeaders(res: Response) {
   expect(res.headers.get("X-Frame-Options")).toBe("DENY");
   expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
   expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
+}
+
+/** The page's HTML, once it answered 200 with the security headers. */
+async function securePage(path: string): Promise<string> {
+  const res = await page(path);
+  expect(res.status).toBe(200);
+  expectSecurityHeaders(res);
+  return res.text();
 }
 
 describe("signing in", () => {
@@ -113,10 +120,7 @@ describe("overview", () => {
   it("shows the tiles, the hourly chart and the stored events, without any script", async () => {
     const seller = uniqueSeller();
     const row = await storeEvent({ seller_id: seller, event: "order.completed" });
-    const res = await page(`/dashboard?seller_id=${seller}`);
-    expect(res.status).toBe(200);
-    expectSecurityHeaders(res);
-    const html = await res.text();
+    const html = await securePage(`/dashboard?seller_id=${seller}`);
     expect(html).toContain("Backlog");
     expect(html).toContain("<svg");
     expect(html).toContain(`/dashboard/events/${row.id}`);
@@ -209,38 +213,20 @@ describe("replay from the dashboard", () => {
     expect(await statusOf(row.id)).toBe("invalid");
   });
 
-  it("refuses a replay without the form token (CSRF)", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, {});
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay whose form token belongs to another session", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(READ_TOKEN) });
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay posted from another site even with the right form token", async () => {
-    const row = await storeEvent({ status: "failed" });
-    const res = await post(
-      `/dashboard/events/${row.id}/replay`,
-      { csrf: await formToken(ADMIN_TOKEN) },
+  // `%s`, not `$name`: vitest quotes and shortens `$` values in a test's name.
+  it.each<[string, () => Promise<string | null>, { token?: string | null; origin?: string }?]>([
+    ["refuses a replay without the form token (CSRF)", async () => null],
+    ["refuses a replay whose form token belongs to another session", () => formToken(READ_TOKEN)],
+    [
+      "refuses a replay posted from another site even with the right form token",
+      () => formToken(ADMIN_TOKEN),
       { origin: "https://evil.example" },
-    );
-    expect(res.status).toBe(403);
-    expect(await statusOf(row.id)).toBe("failed");
-  });
-
-  it("refuses a replay by a read-only viewer", async () => {
+    ],
+    ["refuses a replay by a read-only viewer", () => formToken(READ_TOKEN), { token: READ_TOKEN }],
+  ])("%s", async (_name, csrf, by) => {
     const row = await storeEvent({ status: "failed" });
-    const res = await post(
-      `/dashboard/events/${row.id}/replay`,
-      { csrf: await formToken(READ_TOKEN) },
-      { token: READ_TOKEN },
-    );
+    const token = await csrf();
+    const res = await post(`/dashboard/events/${row.id}/replay`, token === null ? {} : { csrf: token }, by);
     expect(res.status).toBe(403);
     expect(await statusOf(row.id)).toBe("failed");
   });
@@ -257,19 +243,12 @@ describe("order page", () => {
   it("shows the snapshot and the timeline", async () => {
     const order = `OM-DASH-${crypto.randomUUID().slice(0, 8)}`;
     const created = await storeEvent({ order_number: order, resource_id: order, event: "order.created" });
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: order,
-      seller_id: "1001",
-      status_name: "Ready to ship",
-      data: JSON.stringify({ omisell_order_number: order, status_name: "Ready to ship", total: 120000 }),
-      fetched_at: Date.now(),
-      last_event_id: created.id,
+    await storeOrderSnapshot(order, {
+      statusName: "Ready to ship",
+      detail: { total: 120000 },
+      lastEventId: created.id,
     });
-    const res = await page(`/dashboard/orders/${order}`);
-    expect(res.status).toBe(200);
-    expectSecurityHeaders(res);
-    const html = await res.text();
+    const html = await securePage(`/dashboard/orders/${order}`);
     expect(html).toContain("Ready to ship");
     expect(html).toContain("&quot;total&quot;: 120000");
     expect(html).toContain(`/dashboard/events/${created.id}`);

@@ -4,11 +4,9 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { newUlid } from "../src/lib/ids";
-import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
-
-const MINUTE = 60_000;
+import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
+import { MINUTE } from "./helpers/time";
 
 async function overview(): Promise<string> {
   const res = await exports.default.fetch(
@@ -41,47 +39,16 @@ describe("the overview's reconciliation card", () => {
 
   it("shows the newest run with its status, error and counts, the coverage and today's missed pushes", async () => {
     const now = Date.now();
-    const done = newUlid(now - 20 * MINUTE);
-    await startRun(env.DB, {
-      id: done,
-      trigger: "cron",
-      window_from: now - 80 * MINUTE,
-      window_to: now - 20 * MINUTE,
-      started_at: now - 20 * MINUTE,
-    });
-    await finishRun(env.DB, done, {
+    await recordCronRun({
       status: "done",
+      at: now - 20 * MINUTE,
+      windowFrom: now - 80 * MINUTE,
       ordersListed: 40,
       missed: 10,
-      error: null,
       finishedAt: now - 19 * MINUTE,
     });
-    const failed = newUlid(now - 5 * MINUTE);
-    await startRun(env.DB, {
-      id: failed,
-      trigger: "cron",
-      window_from: now - 25 * MINUTE,
-      window_to: now - 5 * MINUTE,
-      started_at: now - 5 * MINUTE,
-    });
-    await finishRun(env.DB, failed, {
-      status: "failed",
-      ordersListed: 0,
-      missed: 0,
-      error: "order list page 1: HTTP 503 from Omisell",
-      finishedAt: now - 5 * MINUTE,
-    });
-    await insertReconciledEvents(
-      env.DB,
-      [1, 2, 3].map((n) => ({
-        id: newUlid(now - n * 1000),
-        dedupe_key: `reconcile:OM-DASH-${n}:${now}`,
-        event: "reconcile.order_changed",
-        order_number: `OM-DASH-${n}`,
-        received_at: now - n * 1000,
-        payload: "{}",
-      })),
-    );
+    await recordCronRun({ status: "failed", at: now - 5 * MINUTE, error: "order list page 1: HTTP 503 from Omisell" });
+    for (const n of [1, 2, 3]) await insertReconciledEvent(`OM-DASH-${n}`, now - n * 1000);
 
     const html = card(await overview());
 

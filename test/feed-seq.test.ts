@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { FEED_SQL } from "../src/store/feed";
 import { reopenEventForReplay } from "../src/store/followup-state";
 import { insertReceivedEvent } from "./helpers/followup";
+import { planOf } from "./helpers/query-plan";
 
 async function seqOf(id: string): Promise<number> {
   const row = await env.DB.prepare("SELECT seq FROM events WHERE id = ?1").bind(id).first<{ seq: number | null }>();
@@ -25,12 +26,7 @@ function setStatus(id: string, status: string) {
   return env.DB.prepare("UPDATE events SET status = ?2 WHERE id = ?1").bind(id, status).run();
 }
 
-async function planOf(sql: string, params: (string | number)[] = []): Promise<string> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail).join(" | ");
-}
+const planText = async (sql: string, params: (string | number)[] = []) => (await planOf(sql, params)).join(" | ");
 
 describe("seq on insert", () => {
   it("a new event takes a seq higher than every stored one", async () => {
@@ -120,13 +116,13 @@ describe("seq after a delete", () => {
 
 describe("query plans", () => {
   it("the triggers' MAX(seq) is read from the end of the seq index", async () => {
-    const plan = await planOf("SELECT MAX(seq) FROM events");
+    const plan = await planText("SELECT MAX(seq) FROM events");
     expect(plan).toContain("events_by_seq");
     expect(plan).not.toMatch(/^SCAN events$/m);
   });
 
   it("a feed page walks the seq index without sorting", async () => {
-    const plan = await planOf(FEED_SQL.page, [0, 100]);
+    const plan = await planText(FEED_SQL.page, [0, 100]);
     expect(plan).toContain("events_by_seq");
     expect(plan).not.toContain("TEMP B-TREE");
   });

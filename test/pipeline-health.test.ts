@@ -5,17 +5,17 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkPipelineHealth, evaluatePipeline, type PipelineInputs } from "../src/health/pipeline";
-import { newUlid } from "../src/lib/ids";
 import { reopenEventForReplay } from "../src/store/followup-state";
 import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
-import { finishRun, insertReconciledEvents, startRun } from "../src/store/reconcile";
 import { deliver, insertReceivedEvent, readEvent, stubOmisell } from "./helpers/followup";
+import { planOf } from "./helpers/query-plan";
+import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
+import { MINUTE } from "./helpers/time";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const THRESHOLDS = {
   reconcileEveryMs: 15 * MINUTE,
@@ -208,17 +208,7 @@ describe("pipeline health read from D1", () => {
   it("reads silence from the pushes and the events reconciliation added", async () => {
     const now = Date.now();
     await insertReceivedEvent({ receivedAt: now - 3 * 60 * MINUTE, status: "processed" });
-    await insertReconciledEvents(env.DB, [
-      {
-        id: newUlid(now - 10 * MINUTE),
-        dedupe_key: `reconcile:OM-H:${now}`,
-        event: "reconcile.order_changed",
-        order_number: "OM-H",
-        received_at: now - 10 * MINUTE,
-        payload: "{}",
-      },
-    ]);
-    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE source = 'reconcile'").run();
+    await insertReconciledEvent("OM-H", now - 10 * MINUTE, "processed");
     expect(await check(now)).toEqual({ status: "degraded", reasons: ["silence"] });
 
     await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
@@ -228,36 +218,28 @@ describe("pipeline health read from D1", () => {
   it("reads coverage and the last run from the recorded cron runs", async () => {
     const now = Date.now();
     await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
-    const record = async (status: "done" | "failed", listed: number, missed: number, at: number) => {
-      const id = newUlid(at);
-      await startRun(env.DB, { id, trigger: "cron", window_from: at - 20 * MINUTE, window_to: at, started_at: at });
-      await finishRun(env.DB, id, { status, ordersListed: listed, missed, error: null, finishedAt: at });
-    };
-    await record("done", 40, 10, now - 30 * MINUTE);
+    await recordCronRun({ status: "done", ordersListed: 40, missed: 10, at: now - 30 * MINUTE });
     expect(await check(now)).toEqual({ status: "degraded", reasons: ["missed_pushes"] });
 
-    await record("failed", 0, 0, now - 15 * MINUTE);
+    await recordCronRun({ status: "failed", at: now - 15 * MINUTE });
     expect(await check(now)).toEqual({ status: "degraded", reasons: ["missed_pushes", "reconcile_stale"] });
 
-    await record("done", 400, 0, now - MINUTE);
+    await recordCronRun({ status: "done", ordersListed: 400, at: now - MINUTE });
     expect(await check(now)).toEqual({ status: "ok" });
   });
 });
 
 describe("the pipeline reads", () => {
-  const planOf = async (sql: string) => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).all<{ detail: string }>();
-    return results.map((row) => row.detail).join(" | ");
-  };
+  const planText = async (sql: string) => (await planOf(sql)).join(" | ");
 
   it("find the longest-waiting event with one seek on events_waiting_since, no sort", async () => {
-    const plan = await planOf(PIPELINE_HEALTH_SQL.oldestReceived);
+    const plan = await planText(PIPELINE_HEALTH_SQL.oldestReceived);
     expect(plan).toContain("events_waiting_since");
     expect(plan).not.toContain("TEMP B-TREE");
   });
 
   it("find the newest failure with one seek on events_failed_by_time, no sort", async () => {
-    const plan = await planOf(PIPELINE_HEALTH_SQL.lastFailure);
+    const plan = await planText(PIPELINE_HEALTH_SQL.lastFailure);
     expect(plan).toContain("events_failed_by_time");
     expect(plan).not.toContain("TEMP B-TREE");
   });

@@ -32,6 +32,21 @@ function flipBit(bytes: Uint8Array, index: number, bit: number): Uint8Array {
   return copy;
 }
 
+/**
+ * Asserts `holds` over RUNS pushes: a body (from `bodies`), a callback URL, a secret, and a value
+ * of each of `more`.
+ */
+function forEveryPush<Ts extends unknown[]>(
+  more: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  holds: (b: Uint8Array, url: string, s: string, ...rest: Ts) => Promise<boolean>,
+  bodies: fc.Arbitrary<Uint8Array> = body,
+): Promise<void> {
+  return fc.assert(fc.asyncProperty(bodies, callbackUrl, secret, ...more, holds), RUNS);
+}
+
+/** A bit to flip: a byte index (wrapped to the length) and a bit of it. */
+const aBit = [fc.nat(), fc.integer({ min: 0, max: 7 })] as [fc.Arbitrary<number>, fc.Arbitrary<number>];
+
 describe("readSignatureHeader, for any header", () => {
   it("never throws and yields either nothing or exactly 32 bytes", () => {
     fc.assert(
@@ -87,39 +102,21 @@ describe("verifyPushSignature, for any push", () => {
     );
   });
 
-  it("fails when any bit of the body changed after signing", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        body.filter((b) => b.length > 0),
-        callbackUrl,
-        secret,
-        fc.nat(),
-        fc.integer({ min: 0, max: 7 }),
-        async (b, url, s, index, bit) => {
-          const signature = await signPush(s, url, b);
-          return !(await verifyPushSignature([s], url, flipBit(b, index, bit), signature));
-        },
-      ),
-      RUNS,
-    );
-  });
+  it("fails when any bit of the body changed after signing", () =>
+    forEveryPush(
+      aBit,
+      async (b, url, s, index, bit) => {
+        const signature = await signPush(s, url, b);
+        return !(await verifyPushSignature([s], url, flipBit(b, index, bit), signature));
+      },
+      body.filter((b) => b.length > 0),
+    ));
 
-  it("fails when any bit of the digest changed", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        body,
-        callbackUrl,
-        secret,
-        fc.nat(),
-        fc.integer({ min: 0, max: 7 }),
-        async (b, url, s, i, bit) => {
-          const digest = readSignatureHeader(await signPush(s, url, b)) as Uint8Array;
-          return !(await verifyPushSignature([s], url, b, toHex(flipBit(digest, i, bit))));
-        },
-      ),
-      RUNS,
-    );
-  });
+  it("fails when any bit of the digest changed", () =>
+    forEveryPush(aBit, async (b, url, s, i, bit) => {
+      const digest = readSignatureHeader(await signPush(s, url, b)) as Uint8Array;
+      return !(await verifyPushSignature([s], url, b, toHex(flipBit(digest, i, bit))));
+    }));
 
   it("fails for a signature made with another secret or for another callback URL", async () => {
     await fc.assert(
@@ -133,29 +130,13 @@ describe("verifyPushSignature, for any push", () => {
     );
   });
 
-  it("fails closed with no secret configured, even for a well-formed digest", async () => {
-    await fc.assert(
-      fc.asyncProperty(body, callbackUrl, secret, async (b, url, s) => {
-        return !(await verifyPushSignature([], url, b, await signPush(s, url, b)));
-      }),
-      RUNS,
-    );
-  });
+  it("fails closed with no secret configured, even for a well-formed digest", () =>
+    forEveryPush([], async (b, url, s) => !(await verifyPushSignature([], url, b, await signPush(s, url, b)))));
 
-  it("fails for a random digest: guessing does not work", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        body,
-        callbackUrl,
-        secret,
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        async (b, url, s, guess) => {
-          return !(await verifyPushSignature([s], url, b, toHex(guess)));
-        },
-      ),
-      RUNS,
-    );
-  });
+  it("fails for a random digest: guessing does not work", () =>
+    forEveryPush([fc.uint8Array({ minLength: 32, maxLength: 32 })], async (b, url, s, guess) => {
+      return !(await verifyPushSignature([s], url, b, toHex(guess)));
+    }));
 });
 
 describe("the static scheme, for any secrets and header", () => {

@@ -14,20 +14,7 @@ import { readEventPage } from "../src/read-model/event-reads";
 import { rollUpEvents } from "../src/store/event-counts";
 import { eventListStatement, ORDER_TIMELINE_SQL } from "../src/store/event-reads";
 import { readEventStats, STATS_SQL } from "../src/store/stats";
-
-type PlanRow = { id: number; parent: number; notused: number; detail: string };
-
-async function planOf(sql: string, params: (string | number)[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(...params)
-    .all<PlanRow>();
-  return results.map((row) => row.detail);
-}
-
-/** A full scan of the table: `SCAN events` with no index named after it. */
-function fullScans(plan: string[]): string[] {
-  return plan.filter((step) => /^SCAN events\b/.test(step) && !/USING (COVERING )?INDEX/.test(step));
-}
+import { fullScans, planOf } from "./helpers/query-plan";
 
 const INDEX_OF = {
   event: "events_by_event",

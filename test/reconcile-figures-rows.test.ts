@@ -10,6 +10,7 @@ import { encodeIdTime } from "../src/lib/ids";
 import { readMissedPushesPerDay } from "../src/reconcile/figures";
 import { RECONCILE_EVENT } from "../src/reconcile/missed";
 import { DAILY_COUNT_SQL, rollUpEvents } from "../src/store/event-counts";
+import { planOf } from "./helpers/query-plan";
 
 const DAY_MS = 86_400_000;
 let serial = 0;
@@ -48,20 +49,18 @@ async function missedWithRowsRead(now: number) {
   return { days, rowsRead };
 }
 
-async function planOf(sql: string): Promise<string> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-    .bind(RECONCILE_EVENT, Date.now() - 7 * DAY_MS, Date.now())
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail).join(" | ");
+/** The plan of a statement over the last 7 days of reconciled events, one line. */
+async function planText(sql: string): Promise<string> {
+  return (await planOf(sql, [RECONCILE_EVENT, Date.now() - 7 * DAY_MS, Date.now()])).join(" | ");
 }
 
 describe("the statements of an event's count per day", () => {
   it("seek the event's hourly counts down their (event, hour) index", async () => {
-    expect(await planOf(DAILY_COUNT_SQL.rolledUp)).toContain("USING COVERING INDEX event_counts_hourly_by_event");
+    expect(await planText(DAILY_COUNT_SQL.rolledUp)).toContain("USING COVERING INDEX event_counts_hourly_by_event");
   });
 
   it("read the tail by rowid above the watermark, never scanning the events table", async () => {
-    const plan = await planOf(DAILY_COUNT_SQL.tail);
+    const plan = await planText(DAILY_COUNT_SQL.tail);
     expect(plan).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
     expect(plan).not.toMatch(/SCAN events(?! USING)/);
   });

@@ -4,8 +4,7 @@
  * that the checkpoint moves only past completed windows, and the runs recorded.
  */
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FollowupMessage } from "../src/followup/message";
+import { describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
 import { fail } from "../src/lib/result";
 import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figures";
@@ -13,48 +12,16 @@ import { startManualRun } from "../src/reconcile/manual";
 import { runReconciliation } from "../src/reconcile/run";
 import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
 import { advanceCheckpoint, getCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
-import { clearReconciliation, orderListStub, thirtyChangesTwentyPushed } from "./helpers/reconcile";
+import {
+  cleanReconciliationEachTest,
+  orderListStub,
+  reconciledEventsOf,
+  recordFollowups,
+  thirtyChangesTwentyPushed,
+} from "./helpers/reconcile";
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-type ReconciledRow = {
-  id: string;
-  dedupe_key: string;
-  event: string;
-  category: string;
-  status: string;
-  source: string;
-};
-
-/** Records what is sent to the follow-up queue, without delivering it. */
-function recordFollowups() {
-  const sent: FollowupMessage[] = [];
-  vi.spyOn(env.FOLLOWUPS, "sendBatch").mockImplementation(async (messages) => {
-    for (const message of messages) sent.push(message.body as FollowupMessage);
-    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as QueueSendBatchResponse;
-  });
-  return sent;
-}
-
-async function reconciledEventsOf(orderNumbers: string[]) {
-  const { results } = await env.DB.prepare(
-    `SELECT id, dedupe_key, event, category, status, source, resource_type, resource_id, order_number, payload
-     FROM events WHERE source = 'reconcile' AND order_number IN (SELECT value FROM json_each(?1))`,
-  )
-    .bind(JSON.stringify(orderNumbers))
-    .all<ReconciledRow & Record<string, unknown>>();
-  return results;
-}
-
-beforeEach(async () => {
-  await clearReconciliation();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+cleanReconciliationEachTest();
 
 describe("the cron's reconciliation", () => {
   it("stores exactly the 10 changes no push told us about, each sent to the follow-up", async () => {

@@ -13,10 +13,8 @@ import {
   planCronWindows,
   splitIntoWindows,
 } from "../src/reconcile/windows";
+import { DAY, HOUR, MINUTE } from "./helpers/time";
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 
 describe("cron windows", () => {

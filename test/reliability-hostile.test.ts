@@ -60,6 +60,11 @@ type PushCase = {
   statuses: number[];
 };
 
+/** An unsigned push sent to `path` instead of the push path. */
+function unsignedPushAt(name: string, path: string, statuses: number[]): PushCase {
+  return { name, body: () => pushBytes(), auth: "none", path, statuses };
+}
+
 const HUGE = 300 * 1024;
 const deepArray = "[".repeat(200_000);
 const deepObject = `{"event":"order.created","request_id":"deep-${crypto.randomUUID()}","data":${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}}`;
@@ -274,34 +279,10 @@ const PUSH_CASES: PushCase[] = [
     statuses: [200],
   },
   // Paths and methods
-  {
-    name: "a trailing slash on the push path",
-    body: () => pushBytes(),
-    auth: "none",
-    path: "/webhooks/omisell/",
-    statuses: [401, 404],
-  },
-  {
-    name: "an encoded dot-dot path",
-    body: () => pushBytes(),
-    auth: "none",
-    path: "/webhooks/%2e%2e/api/events",
-    statuses: [401, 404],
-  },
-  {
-    name: "the push path in capitals",
-    body: () => pushBytes(),
-    auth: "none",
-    path: "/WEBHOOKS/OMISELL",
-    statuses: [401, 404],
-  },
-  {
-    name: "a query string on the push path",
-    body: () => pushBytes(),
-    auth: "none",
-    path: "/webhooks/omisell?debug=1&sql=' OR 1=1",
-    statuses: [401],
-  },
+  unsignedPushAt("a trailing slash on the push path", "/webhooks/omisell/", [401, 404]),
+  unsignedPushAt("an encoded dot-dot path", "/webhooks/%2e%2e/api/events", [401, 404]),
+  unsignedPushAt("the push path in capitals", "/WEBHOOKS/OMISELL", [401, 404]),
+  unsignedPushAt("a query string on the push path", "/webhooks/omisell?debug=1&sql=' OR 1=1", [401]),
   ...["PUT", "PATCH", "DELETE"].map(
     (method): PushCase => ({
       name: `${method} on the push path`,

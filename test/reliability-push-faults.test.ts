@@ -35,61 +35,33 @@ type Scenario = {
 
 const tally = { scenarios: 0, pushesSent: 0, lost: 0, duplicates: 0 };
 
-function single(step: Step, mode: FaultMode, times: number): Scenario {
-  return { name: `${step} fails ${mode} its call, ${times}x`, faults: [{ step, mode, times }] };
+/** A fault written `step mode` (once) or `step mode xN` (the first N calls). */
+type FaultSpec = `${Step} ${FaultMode}` | `${Step} ${FaultMode} x${number}`;
+
+function scenario(name: string, faults: FaultSpec[], between?: Scenario["between"]): Scenario {
+  const parsed = faults.map((spec) => {
+    const [step, mode, times = "x1"] = spec.split(" ") as [Step, FaultMode, string?];
+    return { step, mode, times: Number(times.slice(1)) };
+  });
+  return between ? { name, faults: parsed, between } : { name, faults: parsed };
 }
+
+const single = (step: Step, mode: FaultMode, times: number) =>
+  scenario(`${step} fails ${mode} its call, ${times}x`, [`${step} ${mode} x${times}`]);
 
 const SCENARIOS: Scenario[] = [
   // Every step alone, every way of failing, once and for three of Omisell's four attempts.
   ...(["begin", "insert", "enqueue", "finish"] as const).flatMap((step) =>
     (["before", "after", "sync", "reset"] as const).flatMap((mode) => [single(step, mode, 1), single(step, mode, 3)]),
   ),
-  {
-    name: "begin taken but its answer lost, then the insert fails",
-    faults: [
-      { step: "begin", mode: "after", times: 1 },
-      { step: "insert", mode: "before", times: 1 },
-    ],
-  },
-  {
-    name: "row written but its answer lost, then finish fails",
-    faults: [
-      { step: "insert", mode: "after", times: 1 },
-      { step: "finish", mode: "before", times: 1 },
-    ],
-  },
-  {
-    name: "enqueue and finish both fail",
-    faults: [
-      { step: "enqueue", mode: "before", times: 1 },
-      { step: "finish", mode: "before", times: 1 },
-    ],
-  },
-  {
-    name: "enqueue and finish both fail on every attempt",
-    faults: [
-      { step: "enqueue", mode: "before", times: 8 },
-      { step: "finish", mode: "before", times: 8 },
-    ],
-  },
-  {
-    name: "claim shards unreachable and the enqueue lost",
-    faults: [
-      { step: "begin", mode: "before", times: 8 },
-      { step: "enqueue", mode: "after", times: 1 },
-    ],
-  },
-  { name: "the claim shard forgets the key between attempts", faults: [], between: "forget-key" },
-  {
-    name: "the claim shard forgets the key after a failed finish",
-    faults: [{ step: "finish", mode: "before", times: 1 }],
-    between: "forget-key",
-  },
-  {
-    name: "claim shards reset between attempts after a failed insert",
-    faults: [{ step: "insert", mode: "after", times: 1 }],
-    between: "reset-shards",
-  },
+  scenario("begin taken but its answer lost, then the insert fails", ["begin after", "insert before"]),
+  scenario("row written but its answer lost, then finish fails", ["insert after", "finish before"]),
+  scenario("enqueue and finish both fail", ["enqueue before", "finish before"]),
+  scenario("enqueue and finish both fail on every attempt", ["enqueue before x8", "finish before x8"]),
+  scenario("claim shards unreachable and the enqueue lost", ["begin before x8", "enqueue after"]),
+  scenario("the claim shard forgets the key between attempts", [], "forget-key"),
+  scenario("the claim shard forgets the key after a failed finish", ["finish before"], "forget-key"),
+  scenario("claim shards reset between attempts after a failed insert", ["insert after"], "reset-shards"),
 ];
 
 beforeEach(() => restoreSteps());

@@ -3,40 +3,28 @@
  * leaky bucket on (20 calls per 4 s), the worker told the same. 60 pushes about 12 orders arrive in
  * bursts; every event ends processed, none failed, and the orders are fetched about once each.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
-import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 import { readApi, sendSignedPush } from "./reliability-client";
+import { type LocalStack, type LocalWorker, type Standin, startLocalStack } from "./stack";
 
 const ORDERS = 12;
 const PER_ORDER = 5;
 const BURST = ["order.created", "shipment.created", "order.ready_to_ship", "order.shipped", "order.completed"];
 
-let persistTo: string;
-let standin: OmisellStandin;
+let stack: LocalStack;
+let standin: Standin;
 let worker: LocalWorker;
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-budget-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  standin = await startOmisellStandin({ port: 0, rateLimit: "20/4" });
-  worker = await startWorker({
-    port: await freePort(),
-    persistTo,
-    quiet: true,
-    vars: { ...E2E_VARS, OMISELL_API_BASE: standin.url, OMISELL_RATE_LIMIT: "20/4", FOLLOWUP_QUIET_MS: "1000" },
+  stack = await startLocalStack("budget", {
+    standin: { rateLimit: "20/4" },
+    vars: { OMISELL_RATE_LIMIT: "20/4", FOLLOWUP_QUIET_MS: "1000" },
   });
+  ({ standin, worker } = stack);
 });
 
-afterAll(async () => {
-  await worker?.stop();
-  await standin?.close();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 type Stats = { by_status: Record<string, number>; backlog: { received: number } };
 

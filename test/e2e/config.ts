@@ -1,4 +1,4 @@
-/** Secrets and tokens the e2e worker runs with (passed as --var, overriding .dev.vars). */
+/** Secrets and tokens the e2e worker runs with (passed as --var; no .dev.vars is read: test/e2e/stack.ts). */
 export const E2E_VARS = {
   OMISELL_PUSH_SECRET: "e2e-push-secret",
   READ_API_TOKENS: "e2e-read-token",

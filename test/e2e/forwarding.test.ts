@@ -6,14 +6,10 @@
  * and the deliveries show as failing with attempts growing. The feed shows every event's last status.
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
-import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { type Receiver, startReceiver } from "../../scripts/receiver.ts";
 import { E2E_VARS } from "./config";
+import { freeLoopbackPort, type LocalStack, type LocalWorker, startLocalStack } from "./stack";
 
 const SECRET = `whsec_${Buffer.from("e2e forwarding secret, 32 bytes!").toString("base64")}`;
 const OTHER_SECRET = `whsec_${Buffer.from("not the secret the worker signs w").toString("base64")}`;
@@ -21,36 +17,22 @@ const READ = { authorization: `Bearer ${E2E_VARS.READ_API_TOKENS}` };
 
 type Delivery = { id: string; event_id: string; status: string; attempts: number; last_status_code: number | null };
 
+let stack: LocalStack;
 let worker: LocalWorker;
-let standin: OmisellStandin;
 let receiver: Receiver;
-let persistTo: string;
 const pushed: string[] = [];
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-forward-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  standin = await startOmisellStandin({ port: 0 });
-  receiver = await startReceiver({ port: await freePort(), secret: SECRET, log: () => {} });
-  worker = await startWorker({
-    port: await freePort(),
-    persistTo,
-    quiet: true,
-    vars: {
-      ...E2E_VARS,
-      OMISELL_API_BASE: standin.url,
-      FORWARD_URL: `${receiver.url}/hook`,
-      FORWARD_SECRET: SECRET,
-      FORWARD_BACKOFF_BASE_SECONDS: "1",
-    },
+  receiver = await startReceiver({ port: await freeLoopbackPort(), secret: SECRET, log: () => {} });
+  stack = await startLocalStack("forward", {
+    vars: { FORWARD_URL: `${receiver.url}/hook`, FORWARD_SECRET: SECRET, FORWARD_BACKOFF_BASE_SECONDS: "1" },
   });
+  worker = stack.worker;
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.stop();
+  await stack?.close();
   await receiver?.close();
-  await standin?.close();
-  if (persistTo) rmSync(persistTo, { recursive: true, force: true });
 });
 
 async function push(): Promise<string> {
@@ -87,24 +69,29 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
+/** Waits until the event's delivery is `delivered`, and returns it. */
+function delivered(what: string, eventId: string, timeoutMs: number): Promise<Delivery> {
+  return waitFor(
+    what,
+    async () => {
+      const [delivery] = await deliveriesOf(eventId);
+      return delivery?.status === "delivered" ? delivery : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 const attemptsAt = (eventId: string) => receiver.deliveries().filter((d) => d.eventId === eventId);
 
 describe("forwarding to the local receiver", () => {
   it("delivers once, in three attempts under one webhook-id, when the first two are refused", async () => {
     receiver.setKnobs({ failStatus: 500, failFirst: 2 });
     const eventId = await push();
-    const delivered = await waitFor(
-      "delivered",
-      async () => {
-        const [delivery] = await deliveriesOf(eventId);
-        return delivery?.status === "delivered" ? delivery : undefined;
-      },
-      60_000,
-    );
+    const delivery = await delivered("delivered", eventId, 60_000);
     const seen = attemptsAt(eventId);
     expect(seen.map((d) => d.status)).toEqual([500, 500, 204]);
-    expect(new Set(seen.map((d) => d.webhookId))).toEqual(new Set([delivered.id]));
-    expect(delivered).toMatchObject({ attempts: 3, last_status_code: 204 });
+    expect(new Set(seen.map((d) => d.webhookId))).toEqual(new Set([delivery.id]));
+    expect(delivery).toMatchObject({ attempts: 3, last_status_code: 204 });
     receiver.setKnobs({ failFirst: 0 });
   }, 90_000);
 
@@ -112,16 +99,9 @@ describe("forwarding to the local receiver", () => {
     receiver.setKnobs({ failFirst: 0, downForSeconds: 30 });
     const downAt = Date.now();
     const eventId = await push();
-    const delivered = await waitFor(
-      "delivered after the outage",
-      async () => {
-        const [delivery] = await deliveriesOf(eventId);
-        return delivery?.status === "delivered" ? delivery : undefined;
-      },
-      110_000,
-    );
+    const delivery = await delivered("delivered after the outage", eventId, 110_000);
     expect(Date.now() - downAt).toBeGreaterThanOrEqual(30_000);
-    expect(delivered.attempts).toBeGreaterThan(1);
+    expect(delivery.attempts).toBeGreaterThan(1);
     expect(attemptsAt(eventId).map((d) => d.status)).toEqual([204]);
   }, 150_000);
 

@@ -3,13 +3,8 @@
  * a fresh persisted state folder, the Omisell stand-in, `wrangler dev` on a free loopback port.
  * Tests read the addresses with `inject("workerUrl")` etc.; restart tests may start their own.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { applyLocalMigrations, ensureDevVars, freePort, startWorker } from "../../scripts/lib/local-stack.ts";
-import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
-import { E2E_VARS } from "./config";
+import { startLocalStack } from "./stack";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,22 +15,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  ensureDevVars();
-  const persistTo = mkdtempSync(join(tmpdir(), "omisell-push-e2e-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  const standin = await startOmisellStandin({ port: 0 });
-  const worker = await startWorker({
-    port: await freePort(),
-    persistTo,
-    quiet: true,
-    vars: { ...E2E_VARS, OMISELL_API_BASE: standin.url },
-  });
-  project.provide("workerUrl", worker.url);
-  project.provide("standinUrl", standin.url);
-  project.provide("persistTo", persistTo);
-  return async () => {
-    await worker.stop();
-    await standin.close();
-    rmSync(persistTo, { recursive: true, force: true });
-  };
+  const stack = await startLocalStack("e2e");
+  project.provide("workerUrl", stack.worker.url);
+  project.provide("standinUrl", stack.standin.url);
+  project.provide("persistTo", stack.persistTo);
+  return () => stack.close();
 }

@@ -9,14 +9,10 @@
  * The periodic run is off here (RECONCILE_EVERY_MINUTES=0) so each run is the one the test asked
  * for; the cron, called as the every-minute trigger would (`/__scheduled`), lists manual runs.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
-import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 import { type ApiEvent, pushBody, readApi, sendSignedPush } from "./reliability-client";
+import { type LocalStack, type LocalWorker, type Standin, startLocalStack } from "./stack";
 
 type Run = { id: string; status: string; orders_listed: number; missed: number; error: string | null };
 type OrderView = { order: unknown; status_name: string | null; fetched_at: number | null };
@@ -25,13 +21,9 @@ const READ = E2E_VARS.READ_API_TOKENS;
 const ADMIN = E2E_VARS.ADMIN_API_TOKENS;
 const MINUTE = 60_000;
 
-let persistTo: string;
-let port: number;
-let standin: OmisellStandin;
+let stack: LocalStack;
+let standin: Standin;
 let worker: LocalWorker;
-let vars: Record<string, string>;
-
-const start = () => startWorker({ port, persistTo, quiet: true, vars });
 
 /** Creates or changes an order in the stand-in; no push is sent. */
 async function changeOrder(omisellOrderNumber: string, statusName: string, updatedTime: number) {
@@ -114,19 +106,11 @@ const unpushed = orders.slice(20);
 let changedAt: number;
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-reconcile-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  standin = await startOmisellStandin({ port: 0 });
-  port = await freePort();
-  vars = { ...E2E_VARS, OMISELL_API_BASE: standin.url, RECONCILE_EVERY_MINUTES: "0" };
-  worker = await start();
+  stack = await startLocalStack("reconcile", { vars: { RECONCILE_EVERY_MINUTES: "0" } });
+  ({ standin, worker } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await standin?.close();
-  if (persistTo) rmSync(persistTo, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 describe("reconciliation against a real worker", () => {
   it("stores exactly the 10 changes no push told about, and every order gets a fresh snapshot", async () => {
@@ -162,7 +146,7 @@ describe("reconciliation against a real worker", () => {
       const answer = await sendSignedPush(worker.url, E2E_VARS.OMISELL_PUSH_SECRET, pushAbout(n, "Shipped"));
       expect(answer.status, "a push to a stopped worker gets no answer").toBe(0);
     }
-    worker = await start();
+    worker = await stack.startWorker();
     const restartedAt = Date.now();
 
     const run = await reconcile(changedAt - 20 * MINUTE, downAt + MINUTE);

@@ -7,6 +7,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { E2E_VARS } from "./config";
 
 export type PushAnswer = { status: number; pushStatus: string | null; eventId: string | null; body: string };
 
@@ -85,6 +86,46 @@ export async function waitForEvent(
 }
 
 export const FINAL_STATUSES = ["processed", "skipped", "failed"];
+
+/**
+ * The worker at `workerUrl()` as Omisell and a reader see it, with the e2e push secret and read
+ * token. The URL is asked on each call: a restart may replace the worker.
+ */
+export function e2eClient(workerUrl: () => string) {
+  return {
+    push: (body: string) => sendSignedPush(workerUrl(), E2E_VARS.OMISELL_PUSH_SECRET, body),
+    read: <T>(path: string) => readApi<T>(workerUrl(), path, E2E_VARS.READ_API_TOKENS),
+    waitForEvent: (id: string, done: (event: ApiEvent) => boolean, timeoutMs?: number) =>
+      waitForEvent(workerUrl(), E2E_VARS.READ_API_TOKENS, id, done, timeoutMs),
+  };
+}
+
+/** One copy of a push that Omisell sends, with every answer it got. */
+export type Delivery = { push: { body: string; orderNumber: string }; answers: PushAnswer[] };
+
+const unanswered = (delivery: Delivery) => delivery.answers.at(-1)?.status !== 200;
+
+/**
+ * A storm as Omisell makes one: `copies` deliveries of each push, sent with `send`. `retry` is
+ * Omisell's retrying: every `pauseMs`, at most `rounds` times, it sends again each delivery whose
+ * last answer was not 200, and returns those still unanswered.
+ */
+export function storm(pushes: Delivery["push"][], send: (body: string) => Promise<PushAnswer>, copies = 10) {
+  const deliveries: Delivery[] = pushes.flatMap((push) =>
+    Array.from({ length: copies }, () => ({ push, answers: [] })),
+  );
+  const sendAll = (list: Delivery[]) => Promise.all(list.map(async (d) => d.answers.push(await send(d.push.body))));
+  async function retry({ rounds, pauseMs }: { rounds: number; pauseMs: number }): Promise<Delivery[]> {
+    let pending = deliveries.filter(unanswered);
+    for (let round = 0; round < rounds && pending.length > 0; round++) {
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await sendAll(pending);
+      pending = pending.filter(unanswered);
+    }
+    return pending;
+  }
+  return { deliveries, sendAll, retry };
+}
 
 /** Figures for RELIABILITY.md, merged across the e2e files of one run. */
 export function recordFigures(section: string, figures: Record<string, number>): void {

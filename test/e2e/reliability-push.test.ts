@@ -5,36 +5,22 @@
  * 20 events and 20 follow-ups.
  */
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { E2E_VARS } from "./config";
-import {
-  type ApiEvent,
-  FINAL_STATUSES,
-  type PushAnswer,
-  pushBody,
-  readApi,
-  recordFigures,
-  sendSignedPush,
-  waitForEvent,
-} from "./reliability-client";
+import { type ApiEvent, e2eClient, FINAL_STATUSES, pushBody, recordFigures, storm } from "./reliability-client";
 
-const workerUrl = inject("workerUrl");
 const standinUrl = inject("standinUrl");
-const SECRET = E2E_VARS.OMISELL_PUSH_SECRET;
-const TOKEN = E2E_VARS.READ_API_TOKENS;
+const client = e2eClient(() => inject("workerUrl"));
 const figures = { pushesSent: 0, eventsLost: 0, duplicatesStored: 0, fiveHundreds: 0, followupsDone: 0 };
 
-async function send(body: string): Promise<PushAnswer> {
-  const answer = await sendSignedPush(workerUrl, SECRET, body);
+async function send(body: string) {
+  const answer = await client.push(body);
   figures.pushesSent += 1;
   if (answer.status >= 500) figures.fiveHundreds += 1;
   return answer;
 }
 
 async function eventsOfOrder(orderNumber: string): Promise<ApiEvent[]> {
-  const { status, body } = await readApi<{ events: ApiEvent[] }>(
-    workerUrl,
+  const { status, body } = await client.read<{ events: ApiEvent[] }>(
     `/api/events?resource_id=${encodeURIComponent(orderNumber)}&limit=200`,
-    TOKEN,
   );
   expect(status).toBe(200);
   return body.events;
@@ -56,19 +42,15 @@ describe("push → stored → followed up → queryable", () => {
     expect(answer).toMatchObject({ status: 200, pushStatus: "accepted", body: "" });
     const id = answer.eventId as string;
 
-    const final = await waitForEvent(workerUrl, TOKEN, id, (e) => FINAL_STATUSES.includes(e.status));
+    const final = await client.waitForEvent(id, (e) => FINAL_STATUSES.includes(e.status));
     figures.followupsDone += 1;
     if (expected !== "final") expect(final.status).toBe(expected);
     if (final.status === "failed") expect(final.last_error).toBeTruthy();
 
-    const listed = await readApi<{ events: ApiEvent[] }>(workerUrl, `/api/events?event=${event}&limit=200`, TOKEN);
+    const listed = await client.read<{ events: ApiEvent[] }>(`/api/events?event=${event}&limit=200`);
     expect(listed.body.events.map((e) => e.id)).toContain(id);
     if (expected === "processed") {
-      const order = await readApi<{ order: unknown; events: ApiEvent[] }>(
-        workerUrl,
-        `/api/orders/${orderNumber}`,
-        TOKEN,
-      );
+      const order = await client.read<{ order: unknown; events: ApiEvent[] }>(`/api/orders/${orderNumber}`);
       expect(order.status).toBe(200);
       expect(order.body.order).not.toBeNull();
       expect(order.body.events.map((e) => e.id)).toContain(id);
@@ -80,17 +62,9 @@ describe("a storm over HTTP", () => {
   it("200 concurrent pushes over 20 request ids, retried like Omisell, leave 20 events and 20 follow-ups", async () => {
     await fetch(`${standinUrl}/__standin/reset`, { method: "POST", body: "{}" });
     const pushes = Array.from({ length: 20 }, () => pushBody("order.created"));
-    const deliveries = pushes.flatMap((push) =>
-      Array.from({ length: 10 }, () => ({ push, answers: [] as PushAnswer[] })),
-    );
-
-    let pending = deliveries;
-    for (let round = 0; round < 6 && pending.length > 0; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, 500));
-      await Promise.all(pending.map(async (d) => d.answers.push(await send(d.push.body))));
-      pending = pending.filter((d) => d.answers.at(-1)?.status !== 200);
-    }
-    expect(pending).toHaveLength(0);
+    const { deliveries, sendAll, retry } = storm(pushes, send);
+    await sendAll(deliveries);
+    expect(await retry({ rounds: 5, pauseMs: 500 })).toHaveLength(0);
 
     for (const push of pushes) {
       const ids = new Set(
@@ -110,7 +84,7 @@ describe("a storm over HTTP", () => {
 
     for (const push of pushes) {
       const [event] = await eventsOfOrder(push.orderNumber);
-      const final = await waitForEvent(workerUrl, TOKEN, event?.id as string, (e) => e.status === "processed");
+      const final = await client.waitForEvent(event?.id as string, (e) => e.status === "processed");
       expect(final.attempts).toBeGreaterThanOrEqual(1);
       figures.followupsDone += 1;
     }

@@ -10,33 +10,11 @@
  *   ends processed, skipped or failed with a reason, never stuck, and a replay of a failed one
  *   succeeds once the fault is gone.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, freePort, startWorker } from "../../scripts/lib/local-stack.ts";
-import { startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
-import {
-  type ApiEvent,
-  FINAL_STATUSES,
-  type PushAnswer,
-  pushBody,
-  readApi,
-  recordFigures,
-  sendSignedPush,
-  waitForEvent,
-} from "./reliability-client";
+import { type ApiEvent, e2eClient, FINAL_STATUSES, pushBody, recordFigures, storm } from "./reliability-client";
+import { type LocalStack, type LocalWorker, startLocalStack } from "./stack";
 
-type Worker = {
-  url: string;
-  child: { pid: number; exitCode: number | null; once(e: "exit", f: () => void): void };
-  stop(): Promise<void>;
-};
-type Standin = { url: string; close(): Promise<void> };
-
-const SECRET = E2E_VARS.OMISELL_PUSH_SECRET;
-const READ = E2E_VARS.READ_API_TOKENS;
 const ADMIN = E2E_VARS.ADMIN_API_TOKENS;
 const figures = {
   pushesSent: 0,
@@ -54,19 +32,13 @@ const figures = {
   replaysSucceeded: 0,
 };
 
-let persistTo: string;
-let port: number;
-let standin: Standin;
-let worker: Worker;
-let vars: Record<string, string>;
-
-async function start(): Promise<Worker> {
-  return (await startWorker({ port, persistTo, quiet: true, vars })) as Worker;
-}
+let stack: LocalStack;
+let worker: LocalWorker;
+const client = e2eClient(() => worker.url);
 
 async function restart(): Promise<void> {
   await worker.stop();
-  worker = await start();
+  worker = await stack.startWorker();
   figures.restarts += 1;
 }
 
@@ -75,30 +47,30 @@ async function killAndStart(): Promise<void> {
   const { child } = worker;
   const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
   try {
-    process.kill(-child.pid, "SIGKILL");
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
   } catch {
     // already gone
   }
   await exited;
   figures.killedWithSigkill += 1;
-  worker = await start();
+  worker = await stack.startWorker();
   figures.restarts += 1;
 }
 
-async function send(body: string): Promise<PushAnswer> {
-  const answer = await sendSignedPush(worker.url, SECRET, body);
+async function send(body: string) {
+  const answer = await client.push(body);
   figures.pushesSent += 1;
   return answer;
 }
 
 async function allEvents(): Promise<ApiEvent[]> {
-  const { status, body } = await readApi<{ events: ApiEvent[] }>(worker.url, "/api/events?limit=200", READ);
+  const { status, body } = await client.read<{ events: ApiEvent[] }>("/api/events?limit=200");
   expect(status).toBe(200);
   return body.events;
 }
 
 async function setKnobs(knobs: Record<string, number>) {
-  const res = await fetch(`${standin.url}/__standin/knobs`, { method: "POST", body: JSON.stringify(knobs) });
+  const res = await fetch(`${stack.standin.url}/__standin/knobs`, { method: "POST", body: JSON.stringify(knobs) });
   expect(res.status).toBe(200);
 }
 
@@ -115,7 +87,7 @@ async function waitAllProcessed(ids: string[], timeoutMs = 40_000) {
   let lastCron = Date.now();
   while (pending.length > 0 && Date.now() < deadline) {
     const states = await Promise.all(
-      pending.map(async (id) => (await readApi<ApiEvent>(worker.url, `/api/events/${id}`, READ)).body),
+      pending.map(async (id) => (await client.read<ApiEvent>(`/api/events/${id}`)).body),
     );
     pending = states.filter((e) => e.status !== "processed").map((e) => e.id);
     if (pending.length > 0 && Date.now() - lastCron > 3_000) {
@@ -132,27 +104,21 @@ async function waitAllProcessed(ids: string[], timeoutMs = 40_000) {
 }
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "omisell-push-reliability-"));
-  applyLocalMigrations(persistTo, { quiet: true });
-  standin = (await startOmisellStandin({ port: 0 })) as Standin;
-  port = await freePort();
-  vars = {
-    ...E2E_VARS,
-    OMISELL_API_BASE: standin.url,
-    // Omisell's first retry comes 2 minutes later; a 1 s lease lets these retries stand in for it.
-    CLAIM_LEASE_SECONDS: "1",
-    OMISELL_API_TIMEOUT_MS: "400",
-    FOLLOWUP_MAX_RETRIES: "0",
-    FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
-    FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
-  };
-  worker = await start();
+  stack = await startLocalStack("reliability", {
+    vars: {
+      // Omisell's first retry comes 2 minutes later; a 1 s lease lets these retries stand in for it.
+      CLAIM_LEASE_SECONDS: "1",
+      OMISELL_API_TIMEOUT_MS: "400",
+      FOLLOWUP_MAX_RETRIES: "0",
+      FOLLOWUP_BACKOFF_BASE_SECONDS: "1",
+      FOLLOWUP_BACKOFF_MAX_SECONDS: "1",
+    },
+  });
+  worker = stack.worker;
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await standin?.close();
-  if (persistTo) rmSync(persistTo, { recursive: true, force: true });
+  await stack?.close();
   recordFigures("e2e_restart_and_followup_faults", figures);
 });
 
@@ -161,23 +127,19 @@ describe("restarts", () => {
   const idOfRequest = new Map<string, string>();
 
   it("a storm of 200 pushes over 20 request ids with a SIGKILL in the middle leaves 20 events, all followed up", async () => {
-    const deliveries = pushes.flatMap((push) =>
-      Array.from({ length: 10 }, () => ({ push, answers: [] as PushAnswer[] })),
-    );
+    const { deliveries, sendAll, retry } = storm(pushes, send);
     // Ten waves of 20: four answered before the kill, the rest sent while the stack dies, is
     // down, or starts again.
     const waves = Array.from({ length: 10 }, (_, i) => deliveries.filter((_, j) => j % 10 === i));
-    const sendWave = (wave: typeof deliveries) =>
-      Promise.all(wave.map(async (d) => d.answers.push(await send(d.push.body))));
     // A slow Omisell keeps follow-ups queued or in flight when the kill comes: the local queue
     // loses them with the process, and the cron sweeper must find their rows still `received`.
     await setKnobs({ latencyMs: 300 });
-    for (const wave of waves.slice(0, 4)) await sendWave(wave);
+    for (const wave of waves.slice(0, 4)) await sendAll(wave);
     const restarting = killAndStart();
     const killedAt = Date.now();
     const inFlight: Promise<unknown>[] = [];
     for (const wave of waves.slice(4)) {
-      inFlight.push(sendWave(wave));
+      inFlight.push(sendAll(wave));
       await new Promise((r) => setTimeout(r, 30));
     }
     await Promise.all([...inFlight, restarting]);
@@ -188,13 +150,7 @@ describe("restarts", () => {
     }
 
     // Omisell retries whatever was not answered 200.
-    let pending = deliveries.filter((d) => d.answers.at(-1)?.status !== 200);
-    for (let round = 0; round < 8 && pending.length > 0; round++) {
-      await new Promise((r) => setTimeout(r, 1_100));
-      await Promise.all(pending.map(async (d) => d.answers.push(await send(d.push.body))));
-      pending = pending.filter((d) => d.answers.at(-1)?.status !== 200);
-    }
-    expect(pending).toHaveLength(0);
+    expect(await retry({ rounds: 8, pauseMs: 1_100 })).toHaveLength(0);
 
     const events = await allEvents();
     const byRequest = new Map<string, ApiEvent[]>();
@@ -215,7 +171,7 @@ describe("restarts", () => {
     expect(events).toHaveLength(20);
     figures.followedUpOnlyAfterSweep += await waitAllProcessed([...idOfRequest.values()], 70_000);
     // Every event followed up within SWEEP_AFTER_SECONDS plus a minute of the kill.
-    expect(Date.now() - killedAt).toBeLessThanOrEqual((Number(vars.SWEEP_AFTER_SECONDS) + 60) * 1000);
+    expect(Date.now() - killedAt).toBeLessThanOrEqual((Number(stack.vars.SWEEP_AFTER_SECONDS) + 60) * 1000);
   }, 150_000);
 
   it("after another stop and start nothing is lost and earlier pushes are still duplicates", async () => {
@@ -239,16 +195,14 @@ describe("a SIGKILL right after the answers", () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => send(pushBody("order.shipped").body)));
     expect(answers.every((a) => a.status === 200 && a.pushStatus === "accepted")).toBe(true);
     const ids = answers.map((a) => a.eventId as string);
-    const states = await Promise.all(
-      ids.map(async (id) => (await readApi<ApiEvent>(worker.url, `/api/events/${id}`, READ)).body),
-    );
+    const states = await Promise.all(ids.map(async (id) => (await client.read<ApiEvent>(`/api/events/${id}`)).body));
     figures.receivedWhenKilled += states.filter((e) => e.status === "received").length;
     const killedAt = Date.now();
     await killAndStart();
     await setKnobs({ latencyMs: 0 });
     // Nothing but the cron sweeper can follow these up now: Omisell has its 200s and sends no copy.
     figures.recoveredBySweeperAfterKill += await waitAllProcessed(ids, 70_000);
-    expect(Date.now() - killedAt).toBeLessThanOrEqual((Number(vars.SWEEP_AFTER_SECONDS) + 60) * 1000);
+    expect(Date.now() - killedAt).toBeLessThanOrEqual((Number(stack.vars.SWEEP_AFTER_SECONDS) + 60) * 1000);
   }, 150_000);
 });
 
@@ -273,7 +227,7 @@ describe("follow-up faults from the Omisell API", () => {
 
     let final: ApiEvent;
     try {
-      final = await waitForEvent(worker.url, READ, id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
+      final = await client.waitForEvent(id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
     } catch (err) {
       figures.stuckEvents += 1;
       throw err;
@@ -292,11 +246,11 @@ describe("follow-up faults from the Omisell API", () => {
 
     // Throttled for a few seconds: several waits, none of them an attempt or a failure.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    const waiting = await waitForEvent(worker.url, READ, id, () => true, 5_000);
+    const waiting = await client.waitForEvent(id, () => true, 5_000);
     expect(waiting).toMatchObject({ status: "received", attempts: 0 });
 
     await setKnobs(CLEAR);
-    const final = await waitForEvent(worker.url, READ, id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
+    const final = await client.waitForEvent(id, (e) => FINAL_STATUSES.includes(e.status), 20_000);
     expect(final).toMatchObject({ status: "processed", attempts: 1 });
   });
 
@@ -311,7 +265,7 @@ describe("follow-up faults from the Omisell API", () => {
       expect(replay.status).toBe(202);
     }
     for (const id of failedIds) {
-      const replayed = await waitForEvent(worker.url, READ, id, (e) => e.status === "processed", 20_000);
+      const replayed = await client.waitForEvent(id, (e) => e.status === "processed", 20_000);
       expect(replayed.last_error).toBeNull();
       figures.replaysSucceeded += 1;
     }

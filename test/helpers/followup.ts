@@ -3,7 +3,6 @@
  * Omisell API in place of the global fetch, and a runner that hands a batch to the worker's real
  * `queue` handler and reports, per message, whether it was acknowledged or retried (with delay).
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
@@ -14,6 +13,7 @@ import type { FollowupMessage } from "../../src/followup/message";
 import { newUlid } from "../../src/lib/ids";
 import type { OmisellLimiter } from "../../src/omisell/limiter-handle";
 import { insertEvent } from "../../src/store/event-writes";
+import { type BatchOutcome, runBatch } from "./queue";
 
 let counter = 0;
 
@@ -121,7 +121,7 @@ export function recordingFollowupQueue(options: { failing?: boolean } = {}) {
   return { sent, queue };
 }
 
-export type DeliveryResult = { acked: string[]; retried: { id: string; delaySeconds: number | undefined }[] };
+export type DeliveryResult = BatchOutcome;
 
 /**
  * Delivers messages to the worker's `queue` handler as the queue named `queueName` would; `vars`
@@ -140,39 +140,20 @@ export async function deliver(
   vars: Record<string, string> = {},
   steps: Partial<FollowupDeps> = {},
 ): Promise<DeliveryResult> {
-  const batch = createMessageBatch<FollowupMessage>(
-    queueName,
-    messages.map((message, index) => ({
-      id: `msg-${index}`,
-      timestamp: new Date(),
-      attempts: message.attempts ?? 1,
-      body: {
-        eventId: message.eventId,
-        reason: message.reason ?? "push",
-        ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
-        ...(message.generation === undefined ? {} : { generation: message.generation }),
-      },
-    })),
-  );
-  const retried: DeliveryResult["retried"] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ id: message.id, delaySeconds: options?.delaySeconds });
-      original(options);
-    });
-  }
-  const ctx = createExecutionContext();
+  const batch = messages.map((message, index) => ({
+    id: `msg-${index}`,
+    attempts: message.attempts ?? 1,
+    body: {
+      eventId: message.eventId,
+      reason: message.reason ?? "push",
+      ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
+      ...(message.generation === undefined ? {} : { generation: message.generation }),
+    } satisfies FollowupMessage,
+  }));
   const workerEnv = Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env;
-  if (Object.keys(steps).length > 0) {
-    const deps = { ...liveFollowupDeps(workerEnv), ...steps };
-    if (queueName.endsWith("-dlq")) await consumeDeadLetters(batch, deps);
-    else await consumeFollowups(batch, deps);
-  } else {
-    // Imported here so the client tests do not load the whole app.
-    const { default: worker } = await import("../../src/index");
-    await worker.queue(batch, workerEnv);
-  }
-  const result = await getQueueResult(batch, ctx);
-  return { acked: result.explicitAcks, retried };
+  if (Object.keys(steps).length === 0) return runBatch(queueName, batch, workerEnv);
+  const deps = { ...liveFollowupDeps(workerEnv), ...steps };
+  return runBatch(queueName, batch, workerEnv, (received) =>
+    queueName.endsWith("-dlq") ? consumeDeadLetters(received, deps) : consumeFollowups(received, deps),
+  );
 }

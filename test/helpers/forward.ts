@@ -1,27 +1,23 @@
 /**
- * Helpers for the forwarding tests: the scripted destination (the forward.test stand-in of vitest.config.ts), an env
+ * Helpers for the forwarding tests: the scripted destination (test/helpers/standin-forward.ts), an env
  * with forwarding on, a recording stand-in for the FORWARDS queue (to see the delay of re-sent
  * messages), settled events, and a runner that hands a batch to the worker's real `queue` handler.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
 import type { EventStatus } from "../../src/events/vocabulary";
-import type { FollowupMessage } from "../../src/followup/message";
 import { consumeForwards } from "../../src/forward/consumer";
 import { type ForwardDeps, liveForwardDeps } from "../../src/forward/deps";
 import type { ForwardMessage } from "../../src/forward/message";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import { insertReceivedEvent } from "./followup";
+import { runBatch } from "./queue";
+import type { RecordedCall, ScriptedAnswer } from "./standin-forward";
 
 /** 32 fixed bytes (0..31), base64: a valid Standard Webhooks secret. */
 export const TEST_FORWARD_SECRET = `whsec_${btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i)))}`;
 
-type Answer = { status: number; delayMs?: number; location?: string };
-export type RecordedCall = { url: string; method: string; headers: Record<string, string>; body: string };
-
 /** A fresh destination path answering `answers` in turn (then the last one again). */
-export async function newScenario(answers: Answer[] = []): Promise<string> {
+export async function newScenario(answers: ScriptedAnswer[] = []): Promise<string> {
   const scenario = crypto.randomUUID();
   await fetch(`https://forward.test/__script/${scenario}`, { method: "POST", body: JSON.stringify(answers) });
   return scenario;
@@ -80,32 +76,9 @@ export async function makeDue(id: string): Promise<void> {
  * Delivers messages to the worker's `queue` handler as `omisell-forwards` would; `steps` replace
  * steps of the consumer's live deps (then the consumer is called directly, with those deps).
  */
-export async function runForwards(deliveryIds: string[], workerEnv: Env, steps: Partial<ForwardDeps> = {}) {
-  const batch = createMessageBatch<ForwardMessage>(
-    "omisell-forwards",
-    deliveryIds.map((deliveryId, index) => ({
-      id: `fwd-${index}`,
-      timestamp: new Date(),
-      attempts: 1,
-      body: { deliveryId },
-    })),
-  );
-  const retried: { id: string; delaySeconds: number | undefined }[] = [];
-  for (const message of batch.messages) {
-    const original = message.retry.bind(message);
-    vi.spyOn(message, "retry").mockImplementation((options) => {
-      retried.push({ id: message.id, delaySeconds: options?.delaySeconds });
-      original(options);
-    });
-  }
-  const ctx = createExecutionContext();
-  if (Object.keys(steps).length > 0) {
-    await consumeForwards(batch, { ...liveForwardDeps(workerEnv), ...steps });
-  } else {
-    const { default: worker } = await import("../../src/index");
-    // The worker's handler is typed for follow-up messages; it dispatches on the queue name.
-    await worker.queue(batch as unknown as MessageBatch<FollowupMessage>, workerEnv);
-  }
-  const result = await getQueueResult(batch, ctx);
-  return { acked: result.explicitAcks, retried };
+export function runForwards(deliveryIds: string[], workerEnv: Env, steps: Partial<ForwardDeps> = {}) {
+  const messages = deliveryIds.map((deliveryId, index) => ({ id: `fwd-${index}`, attempts: 1, body: { deliveryId } }));
+  if (Object.keys(steps).length === 0) return runBatch<ForwardMessage>("omisell-forwards", messages, workerEnv);
+  const deps = { ...liveForwardDeps(workerEnv), ...steps };
+  return runBatch<ForwardMessage>("omisell-forwards", messages, workerEnv, (batch) => consumeForwards(batch, deps));
 }

@@ -1,11 +1,14 @@
-/** Calls the read API like a client, and stores events directly so filters can be tested exactly. */
+/** Calls the read API like a client, and stores events and snapshots directly so reads can be tested exactly. */
 import { env, exports } from "cloudflare:workers";
+import { expect, it } from "vitest";
 import type { EventRow } from "../../src/events/vocabulary";
 import { newUlid } from "../../src/lib/ids";
 import { insertEvent } from "../../src/store/event-writes";
+import { upsertSnapshot } from "../../src/store/resources";
+import { TEST_VARS } from "./test-vars";
 
-export const READ_TOKEN = "test-read-token";
-export const ADMIN_TOKEN = "test-admin-token";
+export const READ_TOKEN: string = TEST_VARS.READ_API_TOKENS;
+export const ADMIN_TOKEN: string = TEST_VARS.ADMIN_API_TOKENS;
 export const BASE = "https://omisell-push.example.workers.dev";
 
 export function apiGet(path: string, token: string | null = READ_TOKEN, headers: Record<string, string> = {}) {
@@ -64,9 +67,51 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
   };
 }
 
+/**
+ * Stores the order's snapshot as a follow-up leaves it: Omisell's order detail (`detail`, with
+ * the order number and status added) fetched at `fetchedAt`, last refreshed by `lastEventId`.
+ */
+export async function storeOrderSnapshot(
+  orderNumber: string,
+  options: { statusName: string; detail?: Record<string, unknown>; fetchedAt?: number; lastEventId?: string | null },
+): Promise<void> {
+  const { statusName, detail = {}, fetchedAt = Date.now(), lastEventId = null } = options;
+  await upsertSnapshot(env.DB, {
+    type: "order",
+    id: orderNumber,
+    seller_id: "1001",
+    status_name: statusName,
+    data: JSON.stringify({ omisell_order_number: orderNumber, status_name: statusName, ...detail }),
+    fetched_at: fetchedAt,
+    last_event_id: lastEventId,
+  });
+}
+
 /** A seller id no other test uses, to isolate a test's rows in a shared database. */
 export function uniqueSeller(): string {
   return `seller-${crypto.randomUUID().slice(0, 12)}`;
+}
+
+/** Expects the answer to be 400 `invalid_request` with `field` among its `fields`. */
+export async function expectInvalidField(res: Response, field: string): Promise<void> {
+  expect(res.status).toBe(400);
+  const body = await json<{ error: string; fields: Record<string, string> }>(res);
+  expect(body.error).toBe("invalid_request");
+  expect(Object.keys(body.fields)).toContain(field);
+}
+
+/**
+ * The two tests every read endpoint gets, declared in its describe: it needs a token, and each of
+ * `badQueries` (`[query, field]`) is 400 `invalid_request` naming the field.
+ */
+export function itRefusesWithoutTokenOrWithBadQueries(path: string, badQueries: [string, string][]): void {
+  it("needs a token", async () => {
+    expect((await apiGet(path, null)).status).toBe(401);
+  });
+
+  it.each(badQueries)("answers 400 naming the field for %s", async (query, field) => {
+    await expectInvalidField(await apiGet(`${path}?${query}`), field);
+  });
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {

@@ -1,15 +1,19 @@
 /**
  * Helpers for the reconciliation tests: an in-memory Omisell order list behind the injected list
- * call (filtering by updated_from/updated_to, paging with a `next` link like Omisell's), and
- * order headers as Omisell lists them.
+ * call (filtering by updated_from/updated_to, paging with a `next` link like Omisell's), order
+ * headers as Omisell lists them, and runs and reconciled events recorded straight into D1.
  */
 
 import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, vi } from "vitest";
+import type { FollowupMessage } from "../../src/followup/message";
+import { newUlid } from "../../src/lib/ids";
 import { fail, ok } from "../../src/lib/result";
 import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
+import { finishRun, insertReconciledEvents, startRun } from "../../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./followup";
-
-const MINUTE = 60_000;
+import { recordSends } from "./queue";
+import { MINUTE } from "./time";
 
 export type ListedOrder = {
   omisell_order_number: string;
@@ -77,4 +81,93 @@ export async function clearReconciliation(): Promise<void> {
     env.DB.prepare("DELETE FROM reconcile_runs"),
     env.DB.prepare("DELETE FROM reconcile_checkpoint"),
   ]);
+}
+
+/** Called at the top of a file: each of its tests starts with no runs, no checkpoint and no mocks. */
+export function cleanReconciliationEachTest(): void {
+  beforeEach(clearReconciliation);
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+}
+
+/** Records what reconciliation sends to the follow-up queue, which delivers none of it. */
+export const recordFollowups = () => recordSends<FollowupMessage>(env.FOLLOWUPS);
+
+/** An event reconciliation stored, as D1 holds it. */
+export type ReconciledRow = {
+  id: string;
+  dedupe_key: string;
+  event: string;
+  category: string;
+  status: string;
+  source: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  order_number: string | null;
+  payload: string;
+};
+
+/** The events reconciliation stored for these orders. */
+export async function reconciledEventsOf(orderNumbers: string[]): Promise<ReconciledRow[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT id, dedupe_key, event, category, status, source, resource_type, resource_id, order_number, payload
+     FROM events WHERE source = 'reconcile' AND order_number IN (SELECT value FROM json_each(?1))`,
+  )
+    .bind(JSON.stringify(orderNumbers))
+    .all<ReconciledRow>();
+  return results;
+}
+
+/** A cron run recorded as it ends: started and finished at `at`, over the 20 minutes before. */
+export type RecordedRun = {
+  status: "done" | "failed";
+  at: number;
+  ordersListed?: number;
+  missed?: number;
+  error?: string | null;
+  /** When it ended, if not at `at`. */
+  finishedAt?: number;
+  /** The start of its window, if not 20 minutes before `at`. */
+  windowFrom?: number;
+};
+
+/** Records a finished cron run in D1, as the reconciliation does. Returns its id. */
+export async function recordCronRun(run: RecordedRun): Promise<string> {
+  const id = newUlid(run.at);
+  const windowFrom = run.windowFrom ?? run.at - 20 * MINUTE;
+  await startRun(env.DB, { id, trigger: "cron", window_from: windowFrom, window_to: run.at, started_at: run.at });
+  await finishRun(env.DB, id, {
+    status: run.status,
+    ordersListed: run.ordersListed ?? 0,
+    missed: run.missed ?? 0,
+    error: run.error ?? null,
+    finishedAt: run.finishedAt ?? run.at,
+  });
+  return id;
+}
+
+/**
+ * Stores the event a reconciliation adds for a change of `orderNumber` found at `at`, left
+ * `received` for its follow-up, or `processed` as after it. Returns its id.
+ */
+export async function insertReconciledEvent(
+  orderNumber: string,
+  at: number,
+  status: "received" | "processed" = "received",
+): Promise<string> {
+  const id = newUlid(at);
+  await insertReconciledEvents(env.DB, [
+    {
+      id,
+      dedupe_key: `reconcile:${orderNumber}:${at}`,
+      event: "reconcile.order_changed",
+      order_number: orderNumber,
+      received_at: at,
+      payload: "{}",
+    },
+  ]);
+  if (status === "processed")
+    await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(id).run();
+  return id;
 }
