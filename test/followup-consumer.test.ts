@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MAX_DEAD_LETTER_ROUNDS } from "../src/followup/dead-letters";
 import { getSnapshot } from "../src/store/resources";
 import {
   deliver,
@@ -286,7 +287,25 @@ describe("the dead-letter queue", () => {
     expect(result.retried).toEqual([]);
     expect(await readEvent(id)).toMatchObject({ status: "received", attempts: 3, last_error: null });
     // After the longest backoff (FOLLOWUP_BACKOFF_MAX_SECONDS), for a new round of the queue's retries.
-    expect(sent).toEqual([{ body: { eventId: id, reason: "push" }, delaySeconds: 3600 }]);
+    expect(sent).toEqual([{ body: { eventId: id, reason: "push", deadLetterRounds: 1 }, delaySeconds: 3600 }]);
+  });
+
+  it("fails a follow-up that came back from the dead-letter queue MAX_DEAD_LETTER_ROUNDS times without a try", async () => {
+    const id = await insertReceivedEvent({ attempts: 0 });
+    const { sent, queue } = recordingFollowupQueue();
+
+    const result = await deliver(
+      [{ eventId: id, attempts: 9, deadLetterRounds: MAX_DEAD_LETTER_ROUNDS }],
+      "omisell-followups-dlq",
+      {},
+      { queue },
+    );
+
+    expect(result.acked).toEqual(["msg-0"]);
+    expect(sent).toEqual([]);
+    const event = await readEvent(id);
+    expect(event?.status).toBe("failed");
+    expect(event?.last_error).toContain(`${MAX_DEAD_LETTER_ROUNDS} rounds`);
   });
 
   it("counts a replay's tries from the attempts it was reopened with", async () => {
@@ -296,7 +315,9 @@ describe("the dead-letter queue", () => {
     await deliver([{ eventId: id, reason: "replay", attemptsBefore: 9 }], "omisell-followups-dlq", {}, { queue });
 
     expect((await readEvent(id))?.status).toBe("received");
-    expect(sent.map((message) => message.body)).toEqual([{ eventId: id, reason: "replay", attemptsBefore: 9 }]);
+    expect(sent.map((message) => message.body)).toEqual([
+      { eventId: id, reason: "replay", attemptsBefore: 9, deadLetterRounds: 1 },
+    ]);
   });
 
   it("marks the event due for the sweeper when the fresh message cannot be sent", async () => {

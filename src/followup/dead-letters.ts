@@ -5,11 +5,19 @@ import { ACK, resend } from "../queue/fate";
 import { type FollowupEventState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventDeadLettered } from "../store/followup-state";
 import { attemptOf, type DecideBatch, followupConsumer, retryWithBackoff } from "./decision";
-import { eventIdOf } from "./message";
+import { eventIdOf, type FollowupQueueMessage } from "./message";
 import { generationOf, triesMade } from "./plan";
 
 /** Why the event failed, when no try of it recorded an error. */
 const GAVE_UP = "the queue gave up on this follow-up after its retries (no error was recorded)";
+
+/**
+ * Rounds of the queue's retries a follow-up gets without a try being recorded before it fails:
+ * each round is FOLLOWUP_MAX_RETRIES retries with backoff (hours), so only a follow-up that kept
+ * its consumer from deciding for that long (a poison message, a long D1 outage) gets here.
+ */
+export const MAX_DEAD_LETTER_ROUNDS = 3;
+const STUCK = `the follow-up never completed in ${MAX_DEAD_LETTER_ROUNDS} rounds of the queue's retries (no try was recorded)`;
 
 /**
  * The queue's retries count every time a message came back, not how often Omisell was asked, so
@@ -18,7 +26,8 @@ const GAVE_UP = "the queue gave up on this follow-up after its retries (no error
  *   its last error), never silently, and goes to forwarding.
  * - fewer: it got here by waits and lost writes (D1 down, a consumer that threw), not by tries.
  *   It goes back to `omisell-followups` as a fresh message after the longest backoff
- *   (FOLLOWUP_BACKOFF_MAX_SECONDS), for another round of the queue's retries.
+ *   (FOLLOWUP_BACKOFF_MAX_SECONDS), for another round of the queue's retries, at most
+ *   MAX_DEAD_LETTER_ROUNDS times; after that it ends `failed` too, saying so.
  * An event settled meanwhile, or reopened by a replay since the message was sent (a newer
  * generation), is left as it is.
  */
@@ -47,13 +56,15 @@ export const decideDeadLetters: DecideBatch = async (messages, batch) => {
       continue;
     }
     const tries = triesMade({ message, event });
-    if (tries < config.maxRetries) {
-      log("warn", "dead_letter_sent_back", { event_id: event.id, tries });
-      fates.set(message, resend(config.backoff.maxSeconds));
+    const rounds = deadLetterRoundsOf(message);
+    if (tries < config.maxRetries && rounds < MAX_DEAD_LETTER_ROUNDS) {
+      log("warn", "dead_letter_sent_back", { event_id: event.id, tries, rounds: rounds + 1 });
+      fates.set(message, resend(config.backoff.maxSeconds, { ...message.body, deadLetterRounds: rounds + 1 }));
       continue;
     }
+    const reason = tries < config.maxRetries ? STUCK : GAVE_UP;
     try {
-      if (await markEventDeadLettered(deps.db, attemptOf({ message, event }), GAVE_UP, deps.now())) {
+      if (await markEventDeadLettered(deps.db, attemptOf({ message, event }), reason, deps.now())) {
         log("warn", "followup_dead_lettered", { event_id: event.id, tries });
         settled.push(event.id);
       }
@@ -65,6 +76,11 @@ export const decideDeadLetters: DecideBatch = async (messages, batch) => {
   }
   await deps.forward(settled);
 };
+
+function deadLetterRoundsOf(message: FollowupQueueMessage): number {
+  const rounds = message.body?.deadLetterRounds;
+  return typeof rounds === "number" && Number.isInteger(rounds) && rounds > 0 ? rounds : 0;
+}
 
 /** Consumes a batch of `omisell-followups-dlq` (`decideDeadLetters`, carried out by the dispatcher). */
 export const consumeDeadLetters = followupConsumer(decideDeadLetters);

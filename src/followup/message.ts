@@ -21,6 +21,12 @@ export type FollowupMessage = {
    * and none of their writes can land.
    */
   generation?: number;
+  /**
+   * How many times the dead-letter consumer has sent this follow-up back for another round of the
+   * queue's retries without a try being recorded (absent: 0). Bounded, so a message that keeps
+   * its consumer from deciding cannot cycle until retention.
+   */
+  deadLetterRounds?: number;
 };
 
 /** A follow-up message as the consumer receives it. */

@@ -48,15 +48,29 @@ export async function startLocalStack(
   const persistTo = mkdtempSync(join(tmpdir(), `omisell-push-${name}-`));
   applyLocalMigrations(persistTo, { quiet: true });
   const standin = await startOmisellStandin({ port: 0, ...options.standin });
-  const port = await freePort();
+  let port = await freePort();
   const vars = { ...E2E_VARS, OMISELL_API_BASE: standin.url, ...options.vars };
   const envFile = join(persistTo, "no-vars.env");
   writeFileSync(envFile, "# Stands in for .dev.vars: the e2e worker's vars are its --var flags.\n");
   const extraArgs = ["--env-file", envFile];
   const start = async () => startWorker({ port, persistTo, quiet: true, vars, extraArgs });
+  /**
+   * The first start: a port found free can be taken by another process (a workerd of the workers
+   * project) before wrangler binds it; then another port is tried. Restarts keep the port.
+   */
+  const startOnAFreePort = async (): Promise<LocalWorker> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await start();
+      } catch (err) {
+        if (tries >= 3 || !String(err).includes("Address already in use")) throw err;
+        port = await freePort();
+      }
+    }
+  };
   let first: LocalWorker;
   try {
-    first = await start();
+    first = await startOnAFreePort();
   } catch (err) {
     await standin.close();
     rmSync(persistTo, { recursive: true, force: true });

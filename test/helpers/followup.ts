@@ -135,6 +135,7 @@ export async function deliver(
     reason?: FollowupMessage["reason"];
     attemptsBefore?: number;
     generation?: number;
+    deadLetterRounds?: number;
   }[],
   queueName = "omisell-followups",
   vars: Record<string, string> = {},
@@ -148,6 +149,7 @@ export async function deliver(
       reason: message.reason ?? "push",
       ...(message.attemptsBefore === undefined ? {} : { attemptsBefore: message.attemptsBefore }),
       ...(message.generation === undefined ? {} : { generation: message.generation }),
+      ...(message.deadLetterRounds === undefined ? {} : { deadLetterRounds: message.deadLetterRounds }),
     } satisfies FollowupMessage,
   }));
   const workerEnv = Object.keys(vars).length ? ({ ...env, ...vars } as Env) : env;
