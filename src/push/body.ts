@@ -1,36 +1,4 @@
-/** Reading a request body as raw bytes within a size limit. */
-export class BodyTooLarge extends Error {}
-
-/**
- * The body's bytes, refusing more than `limit` bytes without buffering them: a declared
- * Content-Length over the limit fails at once, a stream that runs over fails as soon as it does.
- */
-export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
+/** What the push endpoint reads in a body before anything else: whether it is blank. */
 
 /** True for a body of nothing but JSON whitespace: the console's empty URL check. */
 export function isBlank(bytes: Uint8Array): boolean {

@@ -2,8 +2,8 @@
 import { Hono } from "hono";
 import { readConfig } from "../config";
 import { HttpError } from "../errors";
+import { BodyTooLarge, readBodyLimited } from "../lib/body";
 import { log } from "../lib/log";
-import { BodyTooLarge, readBodyLimited } from "./body";
 import { decidePush } from "./decide";
 import { ingestPush, livePushSteps, type PushSteps, storeInvalidPush } from "./ingest";
 
