@@ -71,6 +71,14 @@ const SECTIONS = {
     corsOrigins: vars.CORS_ORIGINS,
   })),
 
+  /**
+   * Dashboard sessions: the key they are signed with. Unset, sessions are signed with a key
+   * derived from the token lists (auth/session-seal.ts), and any change of a token list ends them.
+   */
+  session: z
+    .object({ SESSION_SECRET: optionalText.pipe(z.string().min(16, "at least 16 characters").optional()) })
+    .transform((vars) => ({ secret: vars.SESSION_SECRET })),
+
   /** The Omisell API: where, with which credentials (see omisell/auth.ts), how fast. */
   omisell: z
     .object({
@@ -218,7 +226,7 @@ type Sections = { [Name in keyof typeof SECTIONS]: z.output<(typeof SECTIONS)[Na
 /**
  * The whole configuration, one section per concern:
  * - `push` {secrets, signatureMode, signatureScheme, publicCallbackUrl, claimLeaseMs}
- * - `api` {readTokens, adminTokens, corsOrigins}
+ * - `api` {readTokens, adminTokens, corsOrigins}; `session` {secret}
  * - `omisell` {apiBase, authMode, accountKey, partnerKey, sellerId, country, apiKey, apiSecret,
  *   tokenPath, refreshPath, rateLimit: {capacity, windowMs}, timeoutMs}
  * - `followup` {parallelism, maxRetries, backoff: {baseSeconds, maxSeconds}, quietMs, sweepAfterMs, sweepLostAfterMs}

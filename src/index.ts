@@ -12,6 +12,7 @@ import { consumeForwards } from "./forward/consumer";
 import { liveForwardDeps } from "./forward/deps";
 import { isForwardQueue } from "./forward/message";
 
+export { SignInGuard } from "./auth/sign-in-guard";
 export { ClaimShard } from "./dedupe/claim-shard";
 export { OmisellRateLimiter } from "./omisell/limiter-object";
 export { OmisellTokenHolder } from "./omisell/token-holder";

@@ -9,9 +9,10 @@ import { newUlid } from "../src/lib/ids";
 import { createDeliveries } from "../src/store/deliveries";
 import { insertSettledEvent } from "./helpers/forward";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
+import { sessionCookie } from "./helpers/session";
 
-function page(path: string) {
-  const headers = new Headers({ cookie: `omisell_session=${READ_TOKEN}` });
+async function page(path: string) {
+  const headers = new Headers({ cookie: await sessionCookie(READ_TOKEN) });
   return exports.default.fetch(new Request(`${BASE}${path}`, { headers }));
 }
 

@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { CALLBACK_URL, fetchWithEnv, samplePush, sendPush, toBytes } from "./helpers/push";
-import { apiGet, storeEvent } from "./helpers/read-api";
+import { apiGet, READ_TOKEN, storeEvent } from "./helpers/read-api";
+import { sessionCookie } from "./helpers/session";
 
 async function eventPage(id: string): Promise<string> {
-  const res = await apiGet(`/dashboard/events/${id}`, null, { cookie: "omisell_session=test-read-token" });
+  const res = await apiGet(`/dashboard/events/${id}`, null, { cookie: await sessionCookie(READ_TOKEN) });
   expect(res.status).toBe(200);
   return res.text();
 }

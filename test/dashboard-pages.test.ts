@@ -4,24 +4,33 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { formToken } from "../src/auth/session";
 import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, storeOrderSnapshot, uniqueSeller } from "./helpers/read-api";
+import { csrfOf, SESSION_COOKIE, sessionCookie } from "./helpers/session";
 
 const ORIGIN = BASE;
 
-function page(path: string, token: string | null = READ_TOKEN) {
+/** The session cookie of a configured token; any other value is sent as the cookie's raw value. */
+async function cookieFor(token: string): Promise<string> {
+  return token === READ_TOKEN || token === ADMIN_TOKEN ? sessionCookie(token) : `${SESSION_COOKIE}=${token}`;
+}
+
+async function page(path: string, token: string | null = READ_TOKEN) {
   const headers = new Headers();
-  if (token) headers.set("cookie", `omisell_session=${token}`);
+  if (token) headers.set("cookie", await cookieFor(token));
   return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
 }
 
-function post(path: string, fields: Record<string, string>, options: { token?: string | null; origin?: string } = {}) {
+async function post(
+  path: string,
+  fields: Record<string, string>,
+  options: { token?: string | null; origin?: string } = {},
+) {
   const headers = new Headers({
     "content-type": "application/x-www-form-urlencoded",
     origin: options.origin ?? ORIGIN,
   });
   const token = options.token === undefined ? ADMIN_TOKEN : options.token;
-  if (token) headers.set("cookie", `omisell_session=${token}`);
+  if (token) headers.set("cookie", await cookieFor(token));
   return exports.default.fetch(
     new Request(`${BASE}${path}`, { method: "POST", headers, body: new URLSearchParams(fields), redirect: "manual" }),
   );
@@ -63,16 +72,19 @@ describe("signing in", () => {
     expectSecurityHeaders(res);
   });
 
-  it("keeps a valid token in an HttpOnly, Secure, SameSite=Strict cookie", async () => {
+  it("exchanges a valid token for a sealed session in an HttpOnly, Secure, SameSite=Strict __Host- cookie", async () => {
     const res = await post("/dashboard/sign-in", { token: READ_TOKEN }, { token: null });
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/dashboard");
     const cookie = res.headers.get("Set-Cookie") ?? "";
-    expect(cookie).toContain(`omisell_session=${READ_TOKEN}`);
+    expect(cookie).toMatch(/^__Host-omisell_session=1\.read\.\d+\.[0-9a-f]{32}\.[0-9a-f]{32}\.[0-9a-f]{64};/);
+    expect(cookie).not.toContain(READ_TOKEN);
+    expect(cookie).toContain("Max-Age=43200");
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("Secure");
     expect(cookie).toContain("SameSite=Strict");
-    expect(cookie).toContain("Path=/dashboard");
+    expect(cookie).toContain("Path=/;");
+    expect(cookie).not.toContain("Domain");
   });
 
   it("refuses a wrong token with 401 and sets no cookie", async () => {
@@ -98,15 +110,19 @@ describe("signing in", () => {
     expect(res.headers.get("Set-Cookie")).toBeNull();
   });
 
-  it("treats a cookie with a token that is no longer configured as signed out", async () => {
-    const res = await page("/dashboard", "revoked-token");
-    expect(res.status).toBe(303);
+  it("treats a cookie that holds a token, not a sealed session, as signed out", async () => {
+    for (const value of ["revoked-token", READ_TOKEN]) {
+      const res = exports.default.fetch(
+        new Request(`${BASE}/dashboard`, { headers: { cookie: `${SESSION_COOKIE}=${value}` }, redirect: "manual" }),
+      );
+      expect((await res).status, value).toBe(303);
+    }
   });
 
   it("signs out with the form token and clears the cookie", async () => {
-    const res = await post("/dashboard/sign-out", { csrf: await formToken(ADMIN_TOKEN) });
+    const res = await post("/dashboard/sign-out", { csrf: await csrfOf(ADMIN_TOKEN) });
     expect(res.status).toBe(303);
-    expect(res.headers.get("Set-Cookie")).toMatch(/omisell_session=;.*Max-Age=0/);
+    expect(res.headers.get("Set-Cookie")).toMatch(/^__Host-omisell_session=;.*Max-Age=0/);
   });
 
   it("does not sign out on a post without the form token", async () => {
@@ -179,7 +195,7 @@ describe("event page", () => {
     const row = await storeEvent({ status: "failed" });
     const html = await (await page(`/dashboard/events/${row.id}`, ADMIN_TOKEN)).text();
     expect(html).toContain(`action="/dashboard/events/${row.id}/replay"`);
-    expect(html).toContain(`value="${await formToken(ADMIN_TOKEN)}"`);
+    expect(html).toContain(`value="${await csrfOf(ADMIN_TOKEN)}"`);
   });
 
   it("shows no replay button to a read-only viewer", async () => {
@@ -199,7 +215,7 @@ describe("replay from the dashboard", () => {
 
   it("an admin's replay with the form token queues the follow-up and comes back to the event", async () => {
     const row = await storeEvent({ status: "failed" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(ADMIN_TOKEN) });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await csrfOf(ADMIN_TOKEN) });
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe(`/dashboard/events/${row.id}?replayed=1`);
     expect(await statusOf(row.id)).toBe("received");
@@ -207,7 +223,7 @@ describe("replay from the dashboard", () => {
 
   it("refuses to replay an invalid push with 409 and says why", async () => {
     const row = await storeEvent({ status: "invalid", category: "invalid" });
-    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await formToken(ADMIN_TOKEN) });
+    const res = await post(`/dashboard/events/${row.id}/replay`, { csrf: await csrfOf(ADMIN_TOKEN) });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("An invalid push has no follow-up");
     expect(await statusOf(row.id)).toBe("invalid");
@@ -216,13 +232,13 @@ describe("replay from the dashboard", () => {
   // `%s`, not `$name`: vitest quotes and shortens `$` values in a test's name.
   it.each<[string, () => Promise<string | null>, { token?: string | null; origin?: string }?]>([
     ["refuses a replay without the form token (CSRF)", async () => null],
-    ["refuses a replay whose form token belongs to another session", () => formToken(READ_TOKEN)],
+    ["refuses a replay whose form token belongs to another session", () => csrfOf(READ_TOKEN)],
     [
       "refuses a replay posted from another site even with the right form token",
-      () => formToken(ADMIN_TOKEN),
+      () => csrfOf(ADMIN_TOKEN),
       { origin: "https://evil.example" },
     ],
-    ["refuses a replay by a read-only viewer", () => formToken(READ_TOKEN), { token: READ_TOKEN }],
+    ["refuses a replay by a read-only viewer", () => csrfOf(READ_TOKEN), { token: READ_TOKEN }],
   ])("%s", async (_name, csrf, by) => {
     const row = await storeEvent({ status: "failed" });
     const token = await csrf();

@@ -6,11 +6,12 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
+import { sessionCookie } from "./helpers/session";
 import { MINUTE } from "./helpers/time";
 
 async function overview(): Promise<string> {
   const res = await exports.default.fetch(
-    new Request(`${BASE}/dashboard`, { headers: { cookie: `omisell_session=${READ_TOKEN}` }, redirect: "manual" }),
+    new Request(`${BASE}/dashboard`, { headers: { cookie: await sessionCookie(READ_TOKEN) }, redirect: "manual" }),
   );
   expect(res.status).toBe(200);
   return res.text();

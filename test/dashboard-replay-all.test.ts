@@ -4,23 +4,23 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formToken } from "../src/auth/session";
 import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent } from "./helpers/read-api";
+import { csrfOf, sessionCookie } from "./helpers/session";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function page(path: string, token: string) {
-  const headers = new Headers({ cookie: `omisell_session=${token}` });
+async function page(path: string, token: string) {
+  const headers = new Headers({ cookie: await sessionCookie(token) });
   return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
 }
 
-function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN) {
+async function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN) {
   const headers = new Headers({
     "content-type": "application/x-www-form-urlencoded",
     origin: BASE,
-    cookie: `omisell_session=${token}`,
+    cookie: await sessionCookie(token),
   });
   return exports.default.fetch(
     new Request(`${BASE}${path}`, { method: "POST", headers, body: new URLSearchParams(fields), redirect: "manual" }),
@@ -35,7 +35,7 @@ describe("Replay all on the Failures page", () => {
     await storeEvent({ status: "failed" });
     const admin = await (await page("/dashboard?status=failed", ADMIN_TOKEN)).text();
     expect(admin).toContain('action="/dashboard/replays"');
-    expect(admin).toContain(await formToken(ADMIN_TOKEN));
+    expect(admin).toContain(await csrfOf(ADMIN_TOKEN));
     const reader = await (await page("/dashboard?status=failed", READ_TOKEN)).text();
     expect(reader).not.toContain('action="/dashboard/replays"');
   });
@@ -44,7 +44,7 @@ describe("Replay all on the Failures page", () => {
     const failed = await storeEvent({ status: "failed" });
     vi.spyOn(env.FOLLOWUPS, "sendBatch").mockResolvedValue(undefined as never);
 
-    const res = await post("/dashboard/replays", { csrf: await formToken(ADMIN_TOKEN) });
+    const res = await post("/dashboard/replays", { csrf: await csrfOf(ADMIN_TOKEN) });
 
     expect(res.status).toBe(303);
     const location = res.headers.get("Location") ?? "";
@@ -58,7 +58,7 @@ describe("Replay all on the Failures page", () => {
   it("refuses the form without the CSRF token, and a read-only viewer", async () => {
     const failed = await storeEvent({ status: "failed" });
     expect((await post("/dashboard/replays", {})).status).toBe(403);
-    expect((await post("/dashboard/replays", { csrf: await formToken(READ_TOKEN) }, READ_TOKEN)).status).toBe(403);
+    expect((await post("/dashboard/replays", { csrf: await csrfOf(READ_TOKEN) }, READ_TOKEN)).status).toBe(403);
     expect(await statusOf(failed.id)).toBe("failed");
   });
 

@@ -14,7 +14,8 @@ import {
 import { signPush } from "../src/push/signature";
 import { decodeHeaders, encodeHeaders } from "../src/store/event-columns";
 import { CALLBACK_URL, eventRow, fetchWithEnv, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
-import { apiGet, json } from "./helpers/read-api";
+import { apiGet, json, READ_TOKEN } from "./helpers/read-api";
+import { sessionCookie } from "./helpers/session";
 
 describe("which headers are kept", () => {
   it.each([
@@ -138,7 +139,7 @@ describe("a push with Omisell's headers", () => {
   it("shows them on the dashboard event page", async () => {
     const res = await sendPush(samplePush(), { headers: OMISELL_HEADERS });
     const page = await apiGet(`/dashboard/events/${res.headers.get("Push-Event-Id")}`, null, {
-      cookie: "omisell_session=test-read-token",
+      cookie: await sessionCookie(READ_TOKEN),
     });
     const html = await page.text();
     expect(html).toContain("Request headers");

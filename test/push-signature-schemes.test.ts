@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { equalsOneOf } from "../src/lib/crypto";
 import { checkPushSignature, signPush } from "../src/push/signature";
 import { CALLBACK_URL, eventRow, fetchWithEnv, samplePush, toBytes } from "./helpers/push";
-import { apiGet, json } from "./helpers/read-api";
+import { apiGet, json, READ_TOKEN } from "./helpers/read-api";
+import { sessionCookie } from "./helpers/session";
 
 const OLD = "old-static-secret-1f2e";
 const NEW = "new-static-secret-9a8b";
@@ -186,7 +187,7 @@ describe("the push endpoint under SIGNATURE_SCHEME", () => {
     const stored = await env.DB.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first();
     expect(JSON.stringify(stored)).not.toContain(OLD);
     expect(await (await apiGet(`/api/events/${id}`)).text()).not.toContain(OLD);
-    const page = await apiGet(`/dashboard/events/${id}`, null, { cookie: "omisell_session=test-read-token" });
+    const page = await apiGet(`/dashboard/events/${id}`, null, { cookie: await sessionCookie(READ_TOKEN) });
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain(OLD);
   });

@@ -11,6 +11,7 @@ import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
 import { ListEventsQuery } from "../src/read-model/event-shapes";
 import { CALLBACK_URL, PUSH_SECRET, samplePush, sendPush, toBytes } from "./helpers/push";
+import { sessionCookie } from "./helpers/session";
 
 const ORIGIN = new URL(CALLBACK_URL).origin;
 const READ = "Bearer test-read-token";
@@ -500,7 +501,6 @@ describe("hostile read API requests", () => {
 });
 
 describe("hostile dashboard requests", () => {
-  const cookie = "omisell_session=test-admin-token";
   const pages = [
     ...LIST_PARAMS.flatMap((param) =>
       HOSTILE_VALUES.map((value) => `/dashboard?${param}=${encodeURIComponent(value)}`),
@@ -515,6 +515,7 @@ describe("hostile dashboard requests", () => {
   ];
 
   it("answers every hostile page request of a signed-in viewer without a 5xx or an escaped script", async () => {
+    const cookie = await sessionCookie("test-admin-token");
     for (const path of pages) {
       const res = await send(new Request(`${ORIGIN}${path}`, { headers: { cookie } }));
       expect(res.status, path).toBeLessThan(500);
@@ -539,7 +540,8 @@ describe("hostile dashboard requests", () => {
           body,
         }),
       );
-      expect([400, 401, 403, 413], body.slice(0, 30)).toContain(res.status);
+      // 429 once this address has failed too often: a refusal like the others.
+      expect([400, 401, 403, 413, 429], body.slice(0, 30)).toContain(res.status);
     }
   });
 });

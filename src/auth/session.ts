@@ -1,51 +1,62 @@
-/** The dashboard session: the token a person signed in with, and the CSRF token of its forms. */
+/**
+ * The dashboard session in its cookie: opened and checked on each request, started at sign-in,
+ * cleared at sign-out; and the same-origin check of form posts.
+ */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readConfig } from "../config";
-import { equalsOneOf, hmacSha256Hex } from "../lib/crypto";
-import { type Role, roleOfToken } from "./tokens";
+import {
+  isSessionFormToken,
+  openSession,
+  SESSION_TTL_MS,
+  type Session,
+  type SessionSettings,
+  sealSession,
+  sessionFormToken,
+} from "./session-seal";
+import type { Role } from "./tokens";
 
-const SESSION_COOKIE = "omisell_session";
-const COOKIE_PATH = "/dashboard";
-const SESSION_SECONDS = 8 * 3600;
+/**
+ * `__Host-omisell_session`: the `__Host-` prefix makes browsers keep it only when it is Secure,
+ * has Path=/ and no Domain, so no other host of the domain can set or shadow it. Browsers treat
+ * http://localhost and http://127.0.0.1 as secure for cookies, so `npm start` signs in too.
+ */
+const COOKIE_NAME = "omisell_session";
+const COOKIE = { prefix: "host", path: "/", httpOnly: true, secure: true, sameSite: "Strict" } as const;
 
-type Session = { token: string; role: Role };
+export type { Session };
 
-/** The session of the request's cookie, when its token still has a role. */
-export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
-  const token = getCookie(c, SESSION_COOKIE);
-  if (!token) return null;
-  const role = await roleOfToken(readConfig(c.env).api, token);
-  return role ? { token, role } : null;
+/** The settings sessions are sealed and checked with: the token lists and SESSION_SECRET. */
+export function sessionSettings(env: object): SessionSettings {
+  const config = readConfig(env);
+  return { ...config.api, secret: config.session.secret };
 }
 
-/** Keeps the token in an HttpOnly, Secure, SameSite=Strict cookie scoped to /dashboard. */
-export function startSession(c: Context, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, {
-    path: COOKIE_PATH,
-    httpOnly: true,
-    secure: true,
-    sameSite: "Strict",
-    maxAge: SESSION_SECONDS,
-  });
+/** The request's session, when its cookie holds one that is sealed by us, unexpired and whose token is still configured. */
+export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<Session | null> {
+  const value = getCookie(c, COOKIE_NAME, "host");
+  if (!value) return null;
+  return openSession(sessionSettings(c.env), value, Date.now());
+}
+
+/** Seals a new session for `token` (already checked to be of `role`) into the cookie; 12 hours. */
+export async function startSession<E extends { Bindings: Env }>(c: Context<E>, token: string, role: Role) {
+  const value = await sealSession(sessionSettings(c.env), token, role, Date.now());
+  setCookie(c, COOKIE_NAME, value, { ...COOKIE, maxAge: SESSION_TTL_MS / 1000 });
 }
 
 export function endSession(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: COOKIE_PATH, httpOnly: true, secure: true, sameSite: "Strict" });
+  deleteCookie(c, COOKIE_NAME, COOKIE);
 }
 
-/**
- * The CSRF token of the session's forms: HMAC-SHA256(key = session token, "dashboard-form") in
- * hex. A page that can submit forms cross-site cannot read the cookie, so it cannot compute it.
- */
-export function formToken(sessionToken: string): Promise<string> {
-  return hmacSha256Hex(sessionToken, "dashboard-form");
+/** The CSRF token of the session's forms (derived from the session, not the token). */
+export function formToken(env: object, session: Session): Promise<string> {
+  return sessionFormToken(sessionSettings(env), session);
 }
 
-/** Compared like bearer tokens: as digests, in constant time. */
-export async function isValidFormToken(sessionToken: string, submitted: unknown): Promise<boolean> {
-  if (typeof submitted !== "string") return false;
-  return equalsOneOf(submitted, [await formToken(sessionToken)]);
+/** Whether a form's `csrf` field is the session's form token (constant time). */
+export function isValidFormToken(env: object, session: Session, submitted: unknown): Promise<boolean> {
+  return isSessionFormToken(sessionSettings(env), session, submitted);
 }
 
 /**

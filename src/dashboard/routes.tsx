@@ -2,17 +2,11 @@
  * /dashboard: pages for people, server-rendered from the read model and usable without JavaScript;
  * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
-import { type Context, Hono } from "hono";
-import { raw } from "hono/html";
-import type { Child } from "hono/jsx";
-import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
-import { roleOfToken } from "../auth/tokens";
-import { readConfig } from "../config";
+import { Hono } from "hono";
 import { fieldErrors } from "../errors";
 import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { startReplay } from "../followup/bulk-replay";
 import { replayEvent } from "../followup/replay";
-import { log } from "../lib/log";
 import { readEventDeliveries, readFailingDeliveries } from "../read-model/deliveries";
 import { readEvent, readEventPage, readOrder } from "../read-model/event-reads";
 import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../read-model/event-shapes";
@@ -21,39 +15,20 @@ import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
 import { readStats } from "../read-model/stats";
 import { FailingDeliveriesPage } from "./deliveries";
 import { EventPage, OrderPage } from "./detail-pages";
-import type { Viewer } from "./layout";
-import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
+import { type FilterValues, OverviewPage } from "./pages";
 import { ReconcilePanel } from "./reconcile-panel";
+import { type Ctx, type DashboardEnv, render, showMessage } from "./render";
 import { ReplayPage } from "./replay-pages";
 import { dashboardSecurityHeaders } from "./security";
+import { addSessionRoutes, checkFormPost } from "./session-routes";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
-
-type DashboardEnv = { Bindings: Env; Variables: { viewer: Viewer; sessionToken: string } };
-type Ctx = Context<DashboardEnv>;
-
-const SIGN_IN = "/dashboard/sign-in";
-
-async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) {
-  return c.html(
-    <>
-      {raw("<!doctype html>")}
-      {page}
-    </>,
-    status,
-  );
-}
-
-/** A page that only says something (an error, a refusal), to the signed-in viewer. */
-function showMessage(c: Ctx, status: 403 | 404 | 409, title: string, message: string) {
-  return render(c, <MessagePage title={title} message={message} viewer={c.get("viewer")} />, status);
-}
 
 const noSuchEvent = (c: Ctx) => showMessage(c, 404, "No such event", "Nothing is stored under this id.");
 
 /**
- * Every /dashboard page. Signing in puts the token in an HttpOnly, Secure, SameSite=Strict cookie;
- * every answer gets the security headers; pages read through `read-model/` only, and the forms that
- * change something (replays) call the same actions as the API.
+ * Every /dashboard page. Signing in exchanges the token for a sealed session cookie
+ * (session-routes.tsx); every answer gets the security headers; pages read through `read-model/`
+ * only, and the forms that change something (replays) call the same actions as the API.
  */
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
@@ -68,54 +43,7 @@ dashboardRoutes.get("/dashboard/favicon.svg", (c) =>
   c.body(FAVICON_SVG, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400" }),
 );
 
-dashboardRoutes.get(SIGN_IN, async (c) => {
-  if (await readSession(c)) return c.redirect("/dashboard", 303);
-  return render(c, <SignInPage />);
-});
-
-dashboardRoutes.post(SIGN_IN, async (c) => {
-  if (!isSameOriginPost(c)) return render(c, <SignInPage error="This form must be sent from this site." />, 403);
-  const form = await c.req.parseBody();
-  const token = typeof form.token === "string" ? form.token.trim() : "";
-  if (!(await roleOfToken(readConfig(c.env).api, token))) {
-    log("warn", "dashboard_sign_in_refused", {});
-    return render(c, <SignInPage error="That token is not valid." />, 401);
-  }
-  startSession(c, token);
-  return c.redirect("/dashboard", 303);
-});
-
-/** Every page below needs a signed-in viewer; without one, the sign-in page. */
-const PUBLIC_PATHS = new Set([SIGN_IN, "/dashboard/style.css", "/dashboard/favicon.svg"]);
-dashboardRoutes.use("/dashboard/*", async (c, next) => {
-  if (PUBLIC_PATHS.has(c.req.path)) return next();
-  return withViewer(c, next);
-});
-
-async function withViewer(c: Ctx, next: () => Promise<void>) {
-  const session = await readSession(c);
-  if (!session) {
-    if (c.req.method === "GET") return c.redirect(SIGN_IN, 303);
-    return render(c, <MessagePage title="Signed out" message="Sign in again to do this." />, 401);
-  }
-  c.set("viewer", { role: session.role, formToken: await formToken(session.token) });
-  c.set("sessionToken", session.token);
-  await next();
-}
-
-/** A form post that changes something: same origin, and the session's CSRF token. */
-async function checkFormPost(c: Ctx): Promise<boolean> {
-  const form = await c.req.parseBody();
-  return isSameOriginPost(c) && (await isValidFormToken(c.get("sessionToken"), form.csrf));
-}
-
-dashboardRoutes.post("/dashboard/sign-out", async (c) => {
-  if (!(await checkFormPost(c))) {
-    return showMessage(c, 403, "Not signed out", "The form was not valid; reload and retry.");
-  }
-  endSession(c);
-  return c.redirect(SIGN_IN, 303);
-});
+addSessionRoutes(dashboardRoutes);
 
 /** The list filters the overview keeps in its links: the API's, so a new API filter is one here too. */
 const FILTER_NAMES = [...LIST_FILTER_COLUMNS, "since", "until"] as const;
