@@ -5,14 +5,16 @@ import { enqueueDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
 import { purgeSnapshotsBefore } from "../store/resources";
-import { purgeSettledEventsBefore, settleExpiredFollowups } from "../store/retention";
+import { purgeSelftestEventsBefore, purgeSettledEventsBefore, settleExpiredFollowups } from "../store/retention";
 
 const CHUNK = 500;
 const MAX_CHUNKS_PER_RUN = 10;
 /** How long a settled event is kept past the cutoff after it settled. */
 export const SETTLED_GRACE_MS = 86_400_000;
+/** How long the doctor's self-test pushes are kept: a day, whatever RETENTION_DAYS says. */
+export const SELFTEST_KEEP_MS = 86_400_000;
 
-type PurgeCounts = { events: number; snapshots: number; settled: number };
+type PurgeCounts = { events: number; snapshots: number; settled: number; selftests: number };
 
 /** Runs chunk after chunk until one comes back short or the run's budget is spent. */
 async function inChunks(work: (limit: number) => Promise<number>): Promise<number> {
@@ -34,7 +36,7 @@ async function inChunks(work: (limit: number) => Promise<number>): Promise<numbe
  * for up to 3 days) waits for it. Event ids start with their arrival time, so the cutoff is an id
  * prefix and the delete walks the primary key; snapshots go by the resources_by_fetched_at index.
  * Work runs in bounded chunks so one cron run never holds D1 for long; a backlog is finished by
- * the following runs.
+ * the following runs. The doctor's self-test pushes go a day after they arrived (SELFTEST_KEEP_MS).
  */
 export async function purgePastRetention(env: Env, nowMs: number): Promise<PurgeCounts> {
   const { retention, followup } = readConfig(env);
@@ -52,7 +54,10 @@ export async function purgePastRetention(env: Env, nowMs: number): Promise<Purge
     settled,
     events: await inChunks((limit) => purgeSettledEventsBefore(env.DB, idBound, nowMs - SETTLED_GRACE_MS, limit)),
     snapshots: await inChunks((limit) => purgeSnapshotsBefore(env.DB, cutoff, limit)),
+    selftests: await inChunks((limit) =>
+      purgeSelftestEventsBefore(env.DB, encodeIdTime(nowMs - SELFTEST_KEEP_MS), limit),
+    ),
   };
-  if (counts.events + counts.snapshots > 0) log("info", "retention_purged", { ...counts, cutoff });
+  if (counts.events + counts.snapshots + counts.selftests > 0) log("info", "retention_purged", { ...counts, cutoff });
   return counts;
 }

@@ -7,6 +7,7 @@ import { log } from "../lib/log";
 import { liveReconcileDeps } from "../reconcile/deps";
 import { advanceManualRuns } from "../reconcile/manual";
 import { type ReconcileDeps, runReconciliation } from "../reconcile/run";
+import { recordCronTick } from "../store/cron-tick";
 import { purgeRunsBefore } from "../store/reconcile";
 import { runForwardingCron } from "./forwarding";
 import { purgePastRetention } from "./retention";
@@ -37,10 +38,11 @@ async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<vo
 export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
 
 /**
- * Runs the jobs side by side: re-enqueue stuck follow-ups, the next chunks of unfinished bulk
- * replays, purge what is past retention (reconciliation runs included), roll new events up into
- * the stats' counts, forwarding's catch-up, sweep and purge, and reconcile missed pushes (the
- * periodic run when it is due, then the next windows of manual runs). Each job runs whatever the
+ * Runs the jobs side by side: note the run's tick (when it started: the doctor's proof that the
+ * cron runs), re-enqueue stuck follow-ups, the next chunks of unfinished bulk replays, purge what
+ * is past retention (reconciliation runs included), roll new events up into the stats' counts,
+ * forwarding's catch-up, sweep and purge, and reconcile missed pushes (the periodic run when it
+ * is due, then the next windows of manual runs). Each job runs whatever the
  * others do; a failure is logged under the job's name, and the first one is thrown at the end.
  */
 export async function runScheduled(
@@ -51,6 +53,7 @@ export async function runScheduled(
   const now = controller.scheduledTime;
   // Async, so a job that throws before its first await still lets the others run.
   const jobs: [string, () => Promise<unknown>][] = [
+    ["tick", async () => recordCronTick(env.DB, { tickedAt: Date.now(), scheduledTime: now })],
     ["sweep", async () => sweepStuckFollowups(env, now)],
     ["replays", async () => continueReplays(env, now)],
     ["purge", async () => purgePastRetention(env, now)],

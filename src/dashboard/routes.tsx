@@ -110,8 +110,11 @@ dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
   const id = EventIdParam.safeParse(c.req.param());
   const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
   if (!replayed) return noSuchEvent(c);
-  // Like the API's 409: an invalid push was never followed up, so there is nothing to replay.
-  if (!replayed.enqueued) return showMessage(c, 409, "Not replayed", "An invalid push has no follow-up.");
+  // Like the API's 409: an invalid or self-test push was never followed up, so there is nothing to replay.
+  if (!replayed.enqueued) {
+    const what = replayed.previousStatus === "invalid" ? "An invalid push" : "A self-test push";
+    return showMessage(c, 409, "Not replayed", `${what} has no follow-up.`);
+  }
   return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=1`, 303);
 });
 

@@ -12,8 +12,16 @@ const text = z.string();
 const optionalText = z.string().nullable();
 const ms = z.int();
 
-/** Where an event came from: Omisell pushed it, or reconciliation found a change no push told. */
-export const EVENT_SOURCES = ["push", "reconcile"] as const;
+/**
+ * Where an event came from: Omisell pushed it, reconciliation found a change no push told, or the
+ * doctor sent a signed self-test push (`SELFTEST_EVENT`): stored and deduplicated like a push, but
+ * settled `skipped` on arrival, never followed up, forwarded or counted, and purged after a day.
+ */
+export const EVENT_SOURCES = ["push", "reconcile", "selftest"] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** The event name of the doctor's self-test push (`npm run doctor -- --push-secret …`). */
+export const SELFTEST_EVENT = "omisell_push.selftest";
 /** Which signature scheme a push matched: HMAC of `url|body`, or a static secret in the header. */
 export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
@@ -67,15 +75,15 @@ export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter(
 
 /**
  * Columns a new row may leave out: the store writes null, and `push` as the source. `last_error`
- * is set only for an `invalid` push (why it could not be used).
+ * is set only for an `invalid` push (why it could not be used) and a self-test push (why it is
+ * skipped); `processed_at` only for a self-test push, settled as it arrives.
  */
-type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error";
+type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error" | "processed_at";
 
 /** What a new event stores; the follow-up columns start empty and a trigger assigns `seq`. */
-export type NewEvent = Omit<EventRow, "attempts" | "processed_at" | "seq" | DefaultedColumn> &
-  Partial<Pick<EventRow, DefaultedColumn>>;
+export type NewEvent = Omit<EventRow, "attempts" | "seq" | DefaultedColumn> & Partial<Pick<EventRow, DefaultedColumn>>;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "processed_at" && column !== "seq",
+  (column): column is keyof NewEvent => column !== "attempts" && column !== "seq",
 );
 
 /**

@@ -8,7 +8,7 @@ export type ReplayOutcome = {
   eventId: string;
   /** The status the event had before the replay. */
   previousStatus: string;
-  /** False only for `invalid` events, which are left as they are. */
+  /** False only for `invalid` events and self-test pushes, which are left as they are. */
   enqueued: boolean;
   /** `queued`: the message is on the queue; `scheduled`: the enqueue failed, the sweeper will send it. */
   delivery: "queued" | "scheduled";
@@ -21,12 +21,13 @@ export type ReplayOutcome = {
  * earlier follow-up can settle it. Replaying twice puts two messages on the queue; the older one is
  * acknowledged unread. If the enqueue fails, the event is still `received` and the cron sweeper
  * sends it after SWEEP_AFTER_SECONDS: the replay is then `scheduled`, not lost. `invalid` events
- * have nothing to follow up and are not replayed. Null when there is no event with this id.
+ * have nothing to follow up and are not replayed, nor are the doctor's self-test pushes (never
+ * followed up). Null when there is no event with this id.
  */
 export async function replayEvent(env: Env, eventId: string): Promise<ReplayOutcome | null> {
   const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
   if (!reopened) return null;
-  if (reopened.previous === "invalid") {
+  if (reopened.previous === "invalid" || reopened.source === "selftest") {
     return { eventId, previousStatus: reopened.previous, enqueued: false, delivery: "queued" };
   }
   try {

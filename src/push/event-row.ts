@@ -1,5 +1,5 @@
 /** The one builder of the row a push is stored as, usable or not, with its dedupe key and event id. */
-import type { NewEvent, SignatureScheme } from "../events/vocabulary";
+import { type NewEvent, SELFTEST_EVENT, type SignatureScheme } from "../events/vocabulary";
 import { sha256Hex } from "../lib/crypto";
 import { newUlid } from "../lib/ids";
 import { MAX_REQUEST_ID_LENGTH, type PushEnvelope } from "./envelope";
@@ -26,10 +26,15 @@ export async function bodyDedupeKey(raw: Uint8Array): Promise<string> {
   return `sha256:${await sha256Hex(raw)}`;
 }
 
+/** Why a self-test push is settled `skipped` as it arrives (its `last_error`). */
+export const SELFTEST_SKIP_REASON = "self-test push of the doctor: stored and deduplicated, never followed up";
+
 /**
  * The row of a push: `received`, described by its envelope; or, without an envelope (a body we
  * cannot use), `invalid`, keyed by the hash of its bytes, kept verbatim for inspection, with
- * why it could not be used in `last_error`.
+ * why it could not be used in `last_error`. The doctor's self-test push (event
+ * `omisell_push.selftest`, one string comparison) is stored with source `selftest`, already
+ * `skipped`: the push path then sends no follow-up, and nothing else ever picks it up.
  */
 export async function buildEventRow(
   push: ReceivedPush,
@@ -46,8 +51,17 @@ export async function buildEventRow(
     headers: push.headers,
   };
   if (envelope) {
+    const selftest = envelope.event === SELFTEST_EVENT;
     return {
       ...common,
+      ...(selftest
+        ? {
+            source: "selftest" as const,
+            status: "skipped" as const,
+            last_error: SELFTEST_SKIP_REASON,
+            processed_at: push.receivedAt,
+          }
+        : { status: "received" as const }),
       request_id: envelope.requestId,
       event: envelope.event,
       category: envelope.category,
@@ -55,7 +69,6 @@ export async function buildEventRow(
       resource_type: envelope.resourceType,
       resource_id: envelope.resourceId,
       order_number: envelope.orderNumber,
-      status: "received",
       // An envelope is only ever read from a body that decoded as UTF-8.
       payload: push.text ?? lenient.decode(push.raw),
     };

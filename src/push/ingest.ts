@@ -96,7 +96,8 @@ export async function ingestPush(
   //    fails, the row stays `received` and the cron sweeper sends it: the 200 still holds. The
   //    row is then marked due (a second write on this failure path only), so the sweeper sends it
   //    after SWEEP_AFTER; should that write fail too, the never-scheduled rule still finds it.
-  if (stored.inserted || stored.status === "received") {
+  //    A row stored already settled (a self-test push) has no follow-up.
+  if (stored.inserted ? row.status === "received" : stored.status === "received") {
     try {
       await steps.enqueue(env.FOLLOWUPS, stored.id, "push");
     } catch (err) {

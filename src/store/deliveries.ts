@@ -38,7 +38,8 @@ export const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
 
 /**
  * A pending delivery for each event that has settled, unless this settlement of it already has
- * one (the unique (event_id, settlement) key makes a repeat a no-op). Returns the ids created.
+ * one (the unique (event_id, settlement) key makes a repeat a no-op), and unless it is a self-test
+ * push (never forwarded). Returns the ids created.
  */
 export async function createDeliveries(
   db: D1Database,
@@ -63,7 +64,7 @@ export function createDeliveryStatements(
       .prepare(
         `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
          SELECT ?1, e.id, ${SETTLEMENT_OF_E}, 'pending', 0, ?3, ?4, ?3
-         FROM events e WHERE e.id = ?2 AND e.status IN ${SETTLED}
+         FROM events e WHERE e.id = ?2 AND e.status IN ${SETTLED} AND e.source <> 'selftest'
          ON CONFLICT (event_id, settlement) DO NOTHING
          RETURNING id`,
       )

@@ -72,6 +72,8 @@ export function insertValues(row: NewEvent): (string | number | null)[] {
         return encodeHeaders(row.headers);
       case "last_error":
         return row.last_error ?? null;
+      case "processed_at":
+        return row.processed_at ?? null;
       default:
         return row[column];
     }

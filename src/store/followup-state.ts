@@ -2,7 +2,7 @@
  * The follow-up state machine on the `events` table, for the consumers, replay and the sweeper.
  * Every write of an outcome is guarded by `status = 'received'` and the generation it was sent for.
  */
-import type { EventRow, EventStatus } from "../events/vocabulary";
+import type { EventRow, EventSource, EventStatus } from "../events/vocabulary";
 import { rowsOf } from "./rows";
 
 /**
@@ -117,7 +117,7 @@ export async function markEventDeadLettered(
 /**
  * Puts an event back to `received` for a replay, as the next generation: `attempts` and
  * `last_error` are kept as history until the replay's own attempt replaces them. `invalid` events
- * have nothing to follow up and are left alone. Returns the status it had and what the replay's
+ * have nothing to follow up and are left alone, and so are self-test pushes (never followed up). Returns the status it had and what the replay's
  * message must carry, or null when there is no such event. Like a new push it is not scheduled
  * (next_attempt_at NULL): the sweeper counts its wait from `reopened_at` and leaves it alone while
  * it may only be waiting in a queue backlog; a failed enqueue marks it due (markFollowupsDue). The
@@ -128,31 +128,38 @@ export async function reopenEventForReplay(
   db: D1Database,
   id: string,
   at: number,
-): Promise<{ previous: EventStatus; generation: number; attempts: number } | null> {
-  const [before, , after] = await db.batch<{ status: EventStatus; generation: number; attempts: number }>([
-    db.prepare("SELECT status FROM events WHERE id = ?1").bind(id),
+): Promise<{ previous: EventStatus; source: EventSource; generation: number; attempts: number } | null> {
+  const [before, , after] = await db.batch<{
+    status: EventStatus;
+    source: EventSource;
+    generation: number;
+    attempts: number;
+  }>([
+    db.prepare("SELECT status, source FROM events WHERE id = ?1").bind(id),
     db
       .prepare(
         `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
            generation = generation + 1, reopened_at = ?2, reopen_attempts = attempts
-         WHERE id = ?1 AND status <> 'invalid'`,
+         WHERE id = ?1 AND status <> 'invalid' AND source <> 'selftest'`,
       )
       .bind(id, at),
     db.prepare("SELECT status, generation, attempts FROM events WHERE id = ?1").bind(id),
   ]);
-  const previous = before?.results[0]?.status;
+  const previous = before?.results[0];
   const now = after?.results[0];
   if (previous === undefined || !now) return null;
-  return { previous, generation: now.generation, attempts: now.attempts };
+  return { previous: previous.status, source: previous.source, generation: now.generation, attempts: now.attempts };
 }
 
 /**
  * When the consumer last got through: the arrival time of the newest event it has settled (three
- * lookups at the top of events_by_status). Null when nothing has settled yet.
+ * lookups at the top of events_by_status). A self-test push, settled as it arrives without the
+ * consumer, does not count. Null when nothing has settled yet.
  */
 export async function consumerFrontier(db: D1Database): Promise<number | null> {
   const newest = (status: string) =>
-    `SELECT (SELECT received_at FROM events WHERE status = '${status}' ORDER BY id DESC LIMIT 1) AS at`;
+    `SELECT (SELECT received_at FROM events WHERE status = '${status}' AND source <> 'selftest'
+       ORDER BY id DESC LIMIT 1) AS at`;
   const row = await db
     .prepare(
       `SELECT MAX(at) AS at FROM (${newest("processed")} UNION ALL ${newest("skipped")} UNION ALL ${newest("failed")})`,

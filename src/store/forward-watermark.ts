@@ -32,7 +32,7 @@ export async function clearForwardWatermark(db: D1Database): Promise<void> {
 
 /** The catch-up's page, exported so the query-plan test explains exactly what runs. */
 export const CATCH_UP_SQL = {
-  page: `SELECT e.id, e.seq, (e.status IN ${SETTLED} AND NOT EXISTS
+  page: `SELECT e.id, e.seq, (e.status IN ${SETTLED} AND e.source <> 'selftest' AND NOT EXISTS
       (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.settlement = ${SETTLEMENT_OF_E})) AS missing
     FROM events e WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2`,
 } as const;
@@ -40,8 +40,8 @@ export const CATCH_UP_SQL = {
 export type CatchUpRow = { id: string; seq: number; missing: number };
 
 /**
- * Up to `limit` events past `after` in seq order, each flagged `missing` when it is settled and
- * has no delivery for its current settlement. The walk uses `events_by_seq`; `seq` order is commit
+ * Up to `limit` events past `after` in seq order, each flagged `missing` when it is settled, is
+ * not a self-test push, and has no delivery for its current settlement. The walk uses `events_by_seq`; `seq` order is commit
  * order (docs/change-feed.md), so every change up to the highest seq read has committed and the
  * watermark can never pass one unseen.
  */

@@ -31,9 +31,9 @@ const COLUMNS: readonly ListFilterColumn[] = [
   "seller_id",
 ];
 
-/** The WHERE of a replay's events (never `invalid` ones), parameters from `?first` on. */
+/** The WHERE of a replay's events (never `invalid` ones, nor self-test pushes), parameters from `?first` on. */
 function whereOf(filters: ReplayFilters, minId: string | null, upperId: string, first: number) {
-  const where = ["status <> 'invalid'"];
+  const where = ["status <> 'invalid'", "source <> 'selftest'"];
   const params: (string | number)[] = [];
   const next = (value: string | number) => {
     params.push(value);

@@ -39,6 +39,9 @@ export async function settleExpiredFollowups(
  * delivery for each event, which during a destination outage is thousands a row.
  */
 export const RETENTION_SQL = {
+  /** Self-test pushes before ?1 (an id bound), up to ?2, down their own partial index (migrations/0016). */
+  purgeSelftest: `DELETE FROM events WHERE id IN
+    (SELECT id FROM events INDEXED BY events_selftest WHERE source = 'selftest' AND id < ?1 ORDER BY id LIMIT ?2)`,
   purgeSettled: `DELETE FROM events WHERE id IN
     (SELECT id FROM events e WHERE id < ?1 AND status <> 'received' AND COALESCE(processed_at, 0) < ?2
        AND NOT EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_by_event
@@ -60,5 +63,15 @@ export async function purgeSettledEventsBefore(
   limit: number,
 ): Promise<number> {
   const result = await db.prepare(RETENTION_SQL.purgeSettled).bind(idBound, settledBefore, limit).run();
+  return result.meta.changes;
+}
+
+/**
+ * Deletes up to `limit` of the doctor's self-test pushes received before `idBound`: they prove a
+ * deployment works and are nobody's data, so they are kept a day, not RETENTION_DAYS. They have no
+ * deliveries and no counts to adjust. Returns how many went.
+ */
+export async function purgeSelftestEventsBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
+  const result = await db.prepare(RETENTION_SQL.purgeSelftest).bind(idBound, limit).run();
   return result.meta.changes;
 }

@@ -8,7 +8,15 @@ import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event
 /** Events above the watermark counted live; past this the figures say they are incomplete. */
 export const TAIL_CAP = 5_000;
 
-const TAIL = `SELECT received_at, category, COALESCE(event, '') AS event, status FROM events
+/**
+ * The events the stats count: all but the doctor's self-test pushes. The rollup passes over them
+ * like the rest (its watermark moves past them) but counts none, so the count triggers
+ * (migrations/0008, 0010) find no count of theirs to adjust when one is purged; they never change
+ * status (never followed up, never replayed).
+ */
+export const COUNTED = "source <> 'selftest'";
+
+const TAIL = `SELECT received_at, category, COALESCE(event, '') AS event, status, source FROM events
   WHERE rowid > (SELECT watermark FROM event_rollup WHERE singleton = 1) ORDER BY rowid LIMIT ${TAIL_CAP + 1}`;
 
 /**
@@ -21,10 +29,11 @@ export const STATS_SQL = {
   byEvent: "SELECT event, SUM(n) AS n FROM event_counts WHERE event != '' GROUP BY event",
   /** ?1: the start of the 24-hour window (ms). */
   hourly: "SELECT hour, category, status, SUM(n) AS n FROM event_counts_hourly WHERE hour >= ?1 GROUP BY 1, 2, 3",
-  tail: `SELECT category, event, status, (received_at / 3600000) * 3600000 AS hour, COUNT(*) AS n FROM (${TAIL}) GROUP BY 1, 2, 3, 4`,
+  tail: `SELECT category, event, status, (received_at / 3600000) * 3600000 AS hour, COUNT(*) AS n FROM (${TAIL})
+    WHERE ${COUNTED} GROUP BY 1, 2, 3, 4`,
   recentFailures: `SELECT ${SUMMARY_SELECT} FROM events WHERE status = 'failed' ORDER BY id DESC LIMIT 5`,
   oldestBacklog: "SELECT id, received_at FROM events WHERE status = 'received' ORDER BY id LIMIT 1",
-  lastReceived: "SELECT id, event, received_at FROM events ORDER BY id DESC LIMIT 1",
+  lastReceived: `SELECT id, event, received_at FROM events WHERE ${COUNTED} ORDER BY id DESC LIMIT 1`,
 } as const;
 
 type Count = { category: string; event: string; status: EventStatus; hour: number; n: number };

@@ -51,7 +51,7 @@ export const replayEventRoute = createRoute({
   responses: {
     202: jsonAnswer(ReplayAccepted, "Follow-up enqueued."),
     ...errorAnswers([400, 401, 403, 404, 409], {
-      409: "The event is `invalid` (not a usable push): there is nothing to follow up.",
+      409: "The event is `invalid` (not a usable push) or a self-test push of the doctor: there is nothing to follow up.",
     }),
   },
 });
@@ -60,7 +60,8 @@ eventRoutes.openapi(replayEventRoute, async (c) => {
   const replayed = await replayEvent(c.env, c.req.valid("param").id);
   if (!replayed) throw new HttpError(404, "not_found", "no event with this id");
   if (!replayed.enqueued) {
-    throw new HttpError(409, "not_replayable", "an invalid push has no follow-up to replay");
+    const what = replayed.previousStatus === "invalid" ? "an invalid push" : "a self-test push";
+    throw new HttpError(409, "not_replayable", `${what} has no follow-up to replay`);
   }
   if (replayed.delivery === "scheduled") {
     const note = "the queue refused the message; the sweeper will enqueue it within SWEEP_AFTER_SECONDS";
