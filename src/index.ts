@@ -11,6 +11,7 @@ import { type FollowupMessage, isDeadLetterQueue } from "./followup/message";
 import { consumeForwards } from "./forward/consumer";
 import { liveForwardDeps } from "./forward/deps";
 import { isForwardQueue } from "./forward/message";
+import { withoutProbes } from "./queue/probe";
 
 export { SignInGuard } from "./auth/sign-in-guard";
 export { ClaimShard } from "./dedupe/claim-shard";
@@ -19,7 +20,10 @@ export { OmisellTokenHolder } from "./omisell/token-holder";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(received, env) {
+    // The doctor's probes are acknowledged unread, whatever the queue.
+    const batch = withoutProbes(received);
+    if (!batch) return;
     if (isForwardQueue(batch.queue)) await consumeForwards(batch, liveForwardDeps(env));
     else if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, liveFollowupDeps(env));
     else await consumeFollowups(batch, liveFollowupDeps(env));

@@ -191,16 +191,18 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("marks replays, reconciliation and a delivery retry, and only these, as needing an admin token", async () => {
+  it("marks replays, reconciliation, a delivery retry and the doctor, and only these, as needing an admin token", async () => {
     const doc = await document();
     const admin = operations(doc).filter(({ op }) => op["x-required-role"] === "admin");
     expect(admin.map(({ op }) => op.operationId).sort()).toEqual([
+      "getDoctor",
       "replayEvent",
       "replayEvents",
       "retryDelivery",
       "startReconcile",
     ]);
-    expect(admin.map(({ method }) => method)).not.toContain("get");
+    // The doctor is the one admin read: it calls Omisell and sends to the queues.
+    expect(admin.filter(({ method }) => method === "get").map(({ op }) => op.operationId)).toEqual(["getDoctor"]);
     const res = await send("post", "/api/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4/replay", ADMIN_TOKEN);
     expect(res.status).toBe(404);
   });

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
 import { deliveryRoutes } from "./endpoints/deliveries";
+import { doctorRoutes } from "./endpoints/doctor";
 import { eventRoutes } from "./endpoints/events";
 import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
@@ -34,7 +35,8 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 
 /**
  * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
- * deliveries, health (and the pipeline's), the OpenAPI document and its interactive reference.
+ * deliveries, health (and the pipeline's), the doctor, the OpenAPI document and its interactive
+ * reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -52,6 +54,7 @@ apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
+apiRoutes.route("/", doctorRoutes);
 
 registerBearerScheme(apiRoutes);
 apiRoutes.openapi(getOpenApi, (c) => c.json(buildOpenApiDocument(apiRoutes, new URL(c.req.url).origin), 200));

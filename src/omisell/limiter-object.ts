@@ -4,6 +4,7 @@ import {
   acquire,
   type BucketState,
   type CallReport,
+  drain,
   emptyBucket,
   type Priority,
   type RateLimit,
@@ -36,6 +37,16 @@ export class OmisellRateLimiter extends DurableObject<Env> {
   async report(call: CallReport, limit: RateLimit): Promise<void> {
     const now = Date.now();
     await this.save(report(await this.load(limit, now), limit, call, now));
+  }
+
+  /**
+   * How full the bucket is now, and how long calls are paused (0: not paused). Reads only: the
+   * doctor's check that the object answers, and a figure for its detail.
+   */
+  async peek(limit: RateLimit): Promise<{ level: number; capacity: number; pausedForMs: number }> {
+    const now = Date.now();
+    const current = drain(await this.load(limit, now), limit, now);
+    return { level: current.level, capacity: current.capacity, pausedForMs: Math.max(0, current.pausedUntil - now) };
   }
 
   /** Storage is read once per start; the input gate holds other calls while it is read. */

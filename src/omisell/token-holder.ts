@@ -28,6 +28,12 @@ export class OmisellTokenHolder extends DurableObject<Env> {
     },
   );
 
+  /** Whether a token is held, and until when; reads only (no renewal, no call to Omisell). */
+  async describe(): Promise<{ held: boolean; expiresAt: number | null }> {
+    const stored = await this.ctx.storage.get<StoredToken>(STORAGE_KEY);
+    return { held: stored !== undefined, expiresAt: stored?.expiresAt ?? null };
+  }
+
   /** A token to call the API with; `rejected`: the token a 401 came back for. */
   async getToken(rejected?: string): Promise<TokenAnswer> {
     return this.keeper.getToken(rejected);

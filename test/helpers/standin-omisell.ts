@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 
+import { REFUSED_CREDENTIAL } from "./standin-names.ts";
+
 type OrderDetailAnswer = { data: Record<string, unknown> };
 
 const orderDetail = JSON.parse(
@@ -44,6 +46,8 @@ async function orderList(request: Request, url: URL): Promise<Response> {
  * Answers a request to the Omisell API, whatever its host: the order detail (the fixture's order
  * under the asked number), the order list, or Omisell's JSON 404.
  *
+ * A credential containing REFUSED_CREDENTIAL gets Omisell's 401.
+ *
  * @example
  * GET  /api/v2/public/order/OM1         → the fixture, omisell_order_number "OM1"
  * POST /__standin/orders                [<order header>, …] (lists them for the caller's credential)
@@ -51,6 +55,10 @@ async function orderList(request: Request, url: URL): Promise<Response> {
  */
 export async function omisellStandIn(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  // Credentials Omisell does not know: its 401.
+  if ((request.headers.get("authorization") ?? "").includes(REFUSED_CREDENTIAL)) {
+    return Response.json({ error: true, error_code: 401, messages: "Invalid credentials" }, { status: 401 });
+  }
   if (url.pathname === "/__standin/orders" || url.pathname === "/api/v2/public/order/list") {
     return orderList(request, url);
   }
