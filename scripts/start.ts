@@ -32,13 +32,14 @@ omisell-push is running on http://localhost:${PORT}
   change feed    npm run tail -- --url http://localhost:${PORT} --token dev-read-token
   forwarding     ${forwarding.FORWARD_URL ? `to ${forwarding.FORWARD_URL}` : "off (set FORWARD_URL and FORWARD_SECRET)"}
   try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
+  check it       npm run doctor -- --url http://localhost:${PORT} --admin-token dev-admin-token --push-secret dev-push-secret
 `);
 
-// wrangler dev runs cron triggers only when asked: ask every minute, as Cloudflare would, so the
-// sweeper and the retention purge run locally too.
-const cron = setInterval(() => {
-  fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
-}, 60_000);
+// wrangler dev runs cron triggers only when asked: ask at once and then every minute, as Cloudflare
+// would, so the sweeper and the retention purge run locally too, and the doctor finds a fresh tick.
+const tick = () => fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
+void tick();
+const cron = setInterval(tick, 60_000);
 
 let stopping = false;
 async function shutdown() {

@@ -109,7 +109,17 @@ it.skipIf(!hasChromium)("an admin signs in, sees the pushes, filters them, opens
 
   await signIn(page, E2E_VARS.ADMIN_API_TOKENS);
   const [cookie] = await context.cookies();
-  expect(cookie).toMatchObject({ name: "omisell_session", httpOnly: true, secure: true, sameSite: "Strict" });
+  // Chromium keeps a __Host- cookie (Secure, Path=/) from http://127.0.0.1: loopback counts as a
+  // secure context for cookies, so `npm start` signs in over plain http.
+  expect(new URL(workerUrl).protocol).toBe("http:");
+  expect(cookie).toMatchObject({
+    name: "__Host-omisell_session",
+    path: "/",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+  });
+  expect(cookie?.value).not.toContain(E2E_VARS.ADMIN_API_TOKENS);
 
   // The overview lists every push sent above.
   await expect.poll(() => page.locator("h1").textContent()).toBe("Pushes from Omisell");
@@ -165,6 +175,22 @@ it.skipIf(!hasChromium)("a read-only viewer sees no replay button, on a phone-si
   expect(await context.cookies()).toEqual([]);
   await context.close();
 });
+
+it.skipIf(!hasChromium)(
+  "keeps the __Host- session cookie on http://localhost too, the address npm start prints",
+  async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const local = workerUrl.replace("127.0.0.1", "localhost");
+    await page.goto(`${local}/dashboard/sign-in`);
+    await page.fill('input[name="token"]', E2E_VARS.READ_API_TOKENS);
+    await Promise.all([page.waitForURL(`${local}/dashboard`), page.click('button[type="submit"]')]);
+    expect(await page.locator("h1").textContent()).toBe("Pushes from Omisell");
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: "__Host-omisell_session", domain: "localhost", secure: true });
+    await context.close();
+  },
+);
 
 it.skipIf(!hasChromium)("/docs lists every operation and sends a request with the typed token", async () => {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

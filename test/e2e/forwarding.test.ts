@@ -9,6 +9,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Receiver, startReceiver } from "../../scripts/receiver.ts";
 import { E2E_VARS } from "./config";
+import { sessionCookie } from "./session";
 import { freeLoopbackPort, type LocalStack, type LocalWorker, startLocalStack } from "./stack";
 
 const SECRET = `whsec_${Buffer.from("e2e forwarding secret, 32 bytes!").toString("base64")}`;
@@ -129,7 +130,7 @@ describe("forwarding to the local receiver", () => {
       60_000,
     );
     const page = await fetch(`${worker.url}/dashboard/deliveries`, {
-      headers: { cookie: `omisell_session=${E2E_VARS.READ_API_TOKENS}` },
+      headers: { cookie: await sessionCookie(worker.url, E2E_VARS.READ_API_TOKENS) },
     });
     expect(await page.text()).toContain(`/dashboard/events/${eventId}`);
   }, 150_000);
