@@ -133,6 +133,16 @@ describe("the session cookie", () => {
     expect(signedOut(await dashboard(value, app))).toBe(true);
   });
 
+  it("clears the cookie of earlier versions, which held the token itself, and never reads it", async () => {
+    const res = await app.fetch(
+      new Request(`${BASE}/dashboard`, { headers: { cookie: `omisell_session=${READ_TOKEN}` }, redirect: "manual" }),
+    );
+    expect(signedOut(res)).toBe(true);
+    expect(res.headers.get("set-cookie")).toMatch(/^omisell_session=; Max-Age=0; Path=\/dashboard;/);
+    const fresh = await app.fetch(new Request(`${BASE}/dashboard/sign-in`));
+    expect(fresh.headers.get("set-cookie")).toBeNull();
+  });
+
   it("answers 503 naming SESSION_SECRET when it is too short to be a key", async () => {
     const res = await postSignIn(READ_TOKEN, undefined, {
       fetch: (request: Request) => fetchWithEnv(request, { SESSION_SECRET: "short" }),

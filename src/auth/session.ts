@@ -49,6 +49,18 @@ export function endSession(c: Context): void {
   deleteCookie(c, COOKIE_NAME, COOKIE);
 }
 
+/** Earlier versions kept the token itself in `omisell_session` (Path=/dashboard). */
+const LEGACY_COOKIE = { name: "omisell_session", path: "/dashboard" } as const;
+
+/**
+ * Clears a cookie of an earlier version, which held the token itself, from a browser that still
+ * sends one: it is never read, and should not outlive the upgrade by its 8 hours.
+ */
+export function dropLegacyCookie(c: Context): void {
+  if (getCookie(c, LEGACY_COOKIE.name) === undefined) return;
+  deleteCookie(c, LEGACY_COOKIE.name, { path: LEGACY_COOKIE.path, httpOnly: true, secure: true, sameSite: "Strict" });
+}
+
 /** The CSRF token of the session's forms (derived from the session, not the token). */
 export function formToken(env: object, session: Session): Promise<string> {
   return sessionFormToken(sessionSettings(env), session);

@@ -3,7 +3,15 @@
  * session cookie, sealed and checked by auth/session.ts, and the CSRF token derived from it.
  */
 import type { Hono } from "hono";
-import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
+import {
+  dropLegacyCookie,
+  endSession,
+  formToken,
+  isSameOriginPost,
+  isValidFormToken,
+  readSession,
+  startSession,
+} from "../auth/session";
 import { clientAddressKey, guardSignIn } from "../auth/sign-in-guard";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
@@ -49,6 +57,7 @@ async function signIn(c: Ctx) {
 
 /** Every page but the public ones needs a session; without one, the sign-in page (or 401 to a post). */
 async function requireViewer(c: Ctx, next: () => Promise<void>) {
+  dropLegacyCookie(c);
   if (PUBLIC_PATHS.has(c.req.path)) return next();
   const session = await readSession(c);
   if (!session) {
