@@ -84,10 +84,10 @@ describe("POST /api/reconcile", () => {
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
   });
 
-  it("answers 400 to a body that is not JSON", async () => {
+  it("answers 400 invalid_request naming body to a body that is not JSON", async () => {
     const res = await postReconcile("{from: yesterday");
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ message: expect.stringMatching(/JSON/) });
+    expect(await res.json()).toEqual({ error: "invalid_request", fields: { body: "not valid JSON" } });
   });
 
   it("answers 415 to a body sent without a JSON content type, recording nothing", async () => {
@@ -99,7 +99,7 @@ describe("POST /api/reconcile", () => {
       }),
     );
     expect(res.status).toBe(415);
-    expect(await res.json()).toMatchObject({ error: expect.any(String) });
+    expect(await res.json()).toMatchObject({ error: "unsupported_media_type", fields: { body: expect.any(String) } });
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
   });
 

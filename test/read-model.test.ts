@@ -143,7 +143,7 @@ describe("a reconciliation run as the read model shows it", () => {
     const id = newUlid(now);
     await startRun(env.DB, { id, trigger: "manual", window_from: now - 60_000, window_to: now, started_at: now });
     const fields = Object.keys(ReconcileRunView.shape).sort();
-    const page = await readRunPage(env.DB, { limit: 200 });
+    const page = await readRunPage(env, { limit: 200 });
     const listed = page.runs.find((run) => run.id === id);
     expect(listed && Object.keys(listed).sort()).toEqual(fields);
     const figures = await readReconciliationFigures(env.DB, now);

@@ -142,7 +142,7 @@ dashboardRoutes.get("/dashboard", async (c) => {
     );
     return render(c, page, 400);
   }
-  const { events, next_cursor } = await readEventPage(c.env.DB, parsed.data);
+  const { events, next_cursor } = await readEventPage(c.env, parsed.data);
   const href = (cursor?: string) => {
     const params = new URLSearchParams(filters as Record<string, string>);
     if (given.limit) params.set("limit", given.limit);

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { readConfig } from "../config";
 import { DELIVERY_STATUSES, type DeliveryRow, listDeliveries, listRetryingDeliveries } from "../store/deliveries";
-import { encodeCursor } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
 
 const deliveryListId = (description: string) =>
@@ -63,10 +63,11 @@ function forwardingOf(env: Env): Forwarding {
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */
 export async function readDeliveryPage(env: Env, query: z.infer<typeof ListDeliveriesQuery>): Promise<DeliveryPage> {
-  const page = await listDeliveries(env.DB, query);
+  const cursor = await cursorIdOrThrow(env, "deliveries", query.cursor);
+  const page = await listDeliveries(env.DB, { ...query, cursor });
   return {
     deliveries: page.deliveries.map(toDelivery),
-    next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
+    next_cursor: page.next_cursor === null ? null : await signCursor(env, "deliveries", page.next_cursor),
     forwarding: forwardingOf(env),
   };
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { type MissedDay, readReconciliationSummary } from "../reconcile/figures";
 import { listRuns, type ReconcileRun } from "../store/reconcile";
-import { encodeCursor } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { columnsOf, nextCursor, pageCursor, pageSize, shownFields } from "./fields";
 
 /** The run list's page. */
@@ -45,11 +45,13 @@ export const ReconcileRunPage = z
 export type ReconcileRunPage = z.infer<typeof ReconcileRunPage>;
 
 /** One page of runs, newest first; one row more than asked tells whether a next page exists. */
-export async function readRunPage(db: D1Database, query: z.infer<typeof ListRunsQuery>): Promise<ReconcileRunPage> {
-  const rows = await listRuns(db, query.limit + 1, query.cursor);
+export async function readRunPage(env: Env, query: z.infer<typeof ListRunsQuery>): Promise<ReconcileRunPage> {
+  const cursor = await cursorIdOrThrow(env, "reconcile_runs", query.cursor);
+  const rows = await listRuns(env.DB, query.limit + 1, cursor);
   const runs = rows.slice(0, query.limit).map(toRunView);
   const last = runs.at(-1);
-  return { runs, next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+  const more = rows.length > query.limit && last;
+  return { runs, next_cursor: more ? await signCursor(env, "reconcile_runs", last.id) : null };
 }
 
 /** What the overview shows of reconciliation: the newest run, push coverage over 24 h, missed pushes per day. */

@@ -21,7 +21,7 @@ export const startReconcile = createRoute({
   },
   responses: {
     202: jsonAnswer(ReconcileAccepted, "Run recorded; it is listed in the background."),
-    ...errorAnswers([400, 401, 403]),
+    ...errorAnswers([400, 401, 403, 415]),
   },
 });
 
@@ -42,4 +42,4 @@ export const listReconcileRuns = createRoute({
   responses: { 200: jsonAnswer(ReconcileRunPage, "A page of runs."), ...errorAnswers([400, 401]) },
 });
 
-reconcileRoutes.openapi(listReconcileRuns, async (c) => c.json(await readRunPage(c.env.DB, c.req.valid("query")), 200));
+reconcileRoutes.openapi(listReconcileRuns, async (c) => c.json(await readRunPage(c.env, c.req.valid("query")), 200));

@@ -20,7 +20,7 @@ export const startReplayRoute = createRoute({
     "Reopens every event the filters match (at least one filter; `invalid` events excepted) and follows it up again, in chunks, at the lowest priority of Omisell's rate limit, so new pushes go first. Needs an admin token.",
   ...adminAccess,
   request: { body: { required: true, content: { "application/json": { schema: ReplayFiltersBody } } } },
-  responses: { 202: jsonAnswer(ReplayStarted, "Replay started."), ...errorAnswers([400, 401, 403]) },
+  responses: { 202: jsonAnswer(ReplayStarted, "Replay started."), ...errorAnswers([400, 401, 403, 415]) },
 });
 
 replayRoutes.openapi(startReplayRoute, async (c) => {
