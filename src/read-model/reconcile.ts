@@ -13,9 +13,10 @@ export const ReconcileRunView = z
   .object(
     columnsOf<ReconcileRun>()({
       id: z.string(),
-      trigger: z
-        .enum(["cron", "manual"])
-        .meta({ description: "`cron`: one periodic window; `manual`: a requested range." }),
+      trigger: z.enum(["cron", "manual"]).meta({
+        description:
+          "`cron`: one periodic run (its windows from the checkpoint on, up to 8 hours while catching up); `manual`: a requested range.",
+      }),
       window_from: z.int().meta({ description: "ms, inclusive" }),
       window_to: z.int().meta({ description: "ms, inclusive" }),
       started_at: z.int(),
@@ -24,10 +25,10 @@ export const ReconcileRunView = z
       orders_listed: z.int().meta({ description: "Order changes Omisell listed (so far, while running)." }),
       missed: z.int().meta({ description: "Of those, changes no push had told about." }),
       error: z.string().nullable(),
-      listed_to: z
-        .int()
-        .nullable()
-        .meta({ description: "Manual runs: how far the range has been listed (ms); null before the first window." }),
+      listed_to: z.int().nullable().meta({
+        description:
+          "How far the range has been listed (ms): a manual run's progress, a periodic run's reach once it ended; null before the first window.",
+      }),
     }),
   )
   .meta({ id: "ReconcileRun" });
