@@ -5,6 +5,7 @@ import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
 import { deliveryRoutes } from "./endpoints/deliveries";
 import { eventRoutes } from "./endpoints/events";
+import { failureRoutes } from "./endpoints/failures";
 import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
@@ -33,7 +34,7 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 });
 
 /**
- * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
+ * Events (list, one, replay), failures by error, an order with its timeline, stats, reconciliation, the change feed,
  * deliveries, health (and the pipeline's), the OpenAPI document and its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
@@ -46,6 +47,7 @@ apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 // Listed in the order the reference shows them.
 apiRoutes.route("/", replayRoutes);
 apiRoutes.route("/", eventRoutes);
+apiRoutes.route("/", failureRoutes);
 apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);

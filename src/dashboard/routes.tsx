@@ -2,58 +2,27 @@
  * /dashboard: pages for people, server-rendered from the read model and usable without JavaScript;
  * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
-import { type Context, Hono } from "hono";
-import { raw } from "hono/html";
-import type { Child } from "hono/jsx";
-import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
+import { Hono } from "hono";
+import { endSession, formToken, isSameOriginPost, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
-import { fieldErrors } from "../errors";
-import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
-import { startReplay } from "../followup/bulk-replay";
-import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
-import { readEventDeliveries, readFailingDeliveries } from "../read-model/deliveries";
-import { readEvent, readEventPage, readOrder } from "../read-model/event-reads";
-import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../read-model/event-shapes";
-import { readReconciliationFigures } from "../read-model/reconcile";
-import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
-import { readStats } from "../read-model/stats";
-import { FailingDeliveriesPage } from "./deliveries";
-import { EventPage, OrderPage } from "./detail-pages";
-import type { Viewer } from "./layout";
-import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
-import { ReconcilePanel } from "./reconcile-panel";
-import { ReplayPage } from "./replay-pages";
+import { deliveryRoutes } from "./delivery-routes";
+import { detailRoutes } from "./detail-routes";
+import { failureRoutes } from "./failure-routes";
+import { type Ctx, checkFormPost, type DashboardEnv, render, showMessage } from "./kit";
+import { overviewRoutes } from "./overview-routes";
+import { MessagePage, SignInPage } from "./pages";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
-type DashboardEnv = { Bindings: Env; Variables: { viewer: Viewer; sessionToken: string } };
-type Ctx = Context<DashboardEnv>;
-
 const SIGN_IN = "/dashboard/sign-in";
-
-async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) {
-  return c.html(
-    <>
-      {raw("<!doctype html>")}
-      {page}
-    </>,
-    status,
-  );
-}
-
-/** A page that only says something (an error, a refusal), to the signed-in viewer. */
-function showMessage(c: Ctx, status: 403 | 404 | 409, title: string, message: string) {
-  return render(c, <MessagePage title={title} message={message} viewer={c.get("viewer")} />, status);
-}
-
-const noSuchEvent = (c: Ctx) => showMessage(c, 404, "No such event", "Nothing is stored under this id.");
 
 /**
  * Every /dashboard page. Signing in puts the token in an HttpOnly, Secure, SameSite=Strict cookie;
  * every answer gets the security headers; pages read through `read-model/` only, and the forms that
- * change something (replays) call the same actions as the API.
+ * change something (replays, a delivery's retry) call the same actions as the API. A page's routes
+ * live in a file of their own, mounted below.
  */
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
@@ -103,12 +72,6 @@ async function withViewer(c: Ctx, next: () => Promise<void>) {
   await next();
 }
 
-/** A form post that changes something: same origin, and the session's CSRF token. */
-async function checkFormPost(c: Ctx): Promise<boolean> {
-  const form = await c.req.parseBody();
-  return isSameOriginPost(c) && (await isValidFormToken(c.get("sessionToken"), form.csrf));
-}
-
 dashboardRoutes.post("/dashboard/sign-out", async (c) => {
   if (!(await checkFormPost(c))) {
     return showMessage(c, 403, "Not signed out", "The form was not valid; reload and retry.");
@@ -117,105 +80,9 @@ dashboardRoutes.post("/dashboard/sign-out", async (c) => {
   return c.redirect(SIGN_IN, 303);
 });
 
-/** The list filters the overview keeps in its links: the API's, so a new API filter is one here too. */
-const FILTER_NAMES = [...LIST_FILTER_COLUMNS, "since", "until"] as const;
-
-dashboardRoutes.get("/dashboard", async (c) => {
-  const raw = c.req.query();
-  // A form submits every field; empty ones mean "any", as if absent.
-  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v.trim() !== ""));
-  const filters: FilterValues = Object.fromEntries(FILTER_NAMES.filter((n) => given[n]).map((n) => [n, given[n]]));
-  const parsed = ListEventsQuery.safeParse(given);
-  const now = Date.now();
-  const [stats, summary] = await Promise.all([readStats(c.env.DB, now), readReconciliationFigures(c.env.DB, now)]);
-  const extra = <ReconcilePanel summary={summary} now={now} />;
-  const viewer = c.get("viewer");
-  if (!parsed.success) {
-    const errors = fieldErrors(parsed.error);
-    const page = (
-      <OverviewPage
-        {...{ viewer, stats, now, filters, errors, extra }}
-        events={[]}
-        nextHref={null}
-        firstHref="/dashboard"
-      />
-    );
-    return render(c, page, 400);
-  }
-  const { events, next_cursor } = await readEventPage(c.env, parsed.data);
-  const href = (cursor?: string) => {
-    const params = new URLSearchParams(filters as Record<string, string>);
-    if (given.limit) params.set("limit", given.limit);
-    if (cursor) params.set("cursor", cursor);
-    const query = params.toString();
-    return query ? `/dashboard?${query}` : "/dashboard";
-  };
-  return render(
-    c,
-    <OverviewPage
-      {...{ viewer, stats, now, filters, events, extra }}
-      errors={{}}
-      nextHref={next_cursor ? href(next_cursor) : null}
-      firstHref={given.cursor ? href() : null}
-    />,
-  );
-});
-
-dashboardRoutes.get("/dashboard/events/:id", async (c) => {
-  const viewer = c.get("viewer");
-  const id = EventIdParam.safeParse(c.req.param());
-  const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
-  if (!event) return noSuchEvent(c);
-  const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
-  const deliveries = await readEventDeliveries(c.env.DB, event.id);
-  return render(c, <EventPage viewer={viewer} event={event} flash={flash} deliveries={deliveries} />);
-});
-
-dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
-  const viewer = c.get("viewer");
-  if (!(await checkFormPost(c))) {
-    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
-  }
-  if (viewer.role !== "admin") {
-    return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
-  }
-  const id = EventIdParam.safeParse(c.req.param());
-  const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
-  if (!replayed) return noSuchEvent(c);
-  // Like the API's 409: an invalid push was never followed up, so there is nothing to replay.
-  if (!replayed.enqueued) return showMessage(c, 409, "Not replayed", "An invalid push has no follow-up.");
-  return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=1`, 303);
-});
-
-/** "Replay all" of the Failures page: every failed event, as one bulk replay. */
-dashboardRoutes.post("/dashboard/replays", async (c) => {
-  const viewer = c.get("viewer");
-  if (!(await checkFormPost(c))) {
-    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
-  }
-  if (viewer.role !== "admin") return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
-  const started = await startReplay(c.env, { status: "failed" }, Date.now());
-  return c.redirect(`/dashboard/replays/${started.replayId}`, 303);
-});
-
-dashboardRoutes.get("/dashboard/replays/:id", async (c) => {
-  const id = ReplayIdParam.safeParse({ replay_id: c.req.param("id") });
-  const progress = id.success ? await readReplayProgress(c.env.DB, id.data.replay_id) : null;
-  if (!progress) return showMessage(c, 404, "No such replay", "There is no replay with this id.");
-  return render(c, <ReplayPage viewer={c.get("viewer")} progress={progress} />);
-});
-
-dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
-  const viewer = c.get("viewer");
-  const number = OrderNumberParam.safeParse(c.req.param());
-  const order = number.success ? await readOrder(c.env.DB, number.data.omisell_order_number) : null;
-  if (!order) return showMessage(c, 404, "No such order", "No snapshot and no event for this order number.");
-  return render(c, <OrderPage viewer={viewer} order={order} />);
-});
-
-dashboardRoutes.get("/dashboard/deliveries", async (c) => {
-  const deliveries = await readFailingDeliveries(c.env);
-  return render(c, <FailingDeliveriesPage viewer={c.get("viewer")} {...deliveries} />);
-});
+dashboardRoutes.route("/", overviewRoutes);
+dashboardRoutes.route("/", detailRoutes);
+dashboardRoutes.route("/", failureRoutes);
+dashboardRoutes.route("/", deliveryRoutes);
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));
