@@ -9,6 +9,7 @@ import { failureRoutes } from "./endpoints/failures";
 import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
+import { pushRoute } from "./endpoints/push-doc";
 import { reconcileRoutes } from "./endpoints/reconcile";
 import { replayRoutes } from "./endpoints/replays";
 import { serviceRoutes } from "./endpoints/service";
@@ -54,6 +55,9 @@ apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
+
+// The push is served by push/route.ts; declared here only for the reference.
+apiRoutes.openAPIRegistry.registerPath(pushRoute);
 
 registerBearerScheme(apiRoutes);
 apiRoutes.openapi(getOpenApi, (c) => c.json(buildOpenApiDocument(apiRoutes, new URL(c.req.url).origin), 200));

@@ -75,7 +75,7 @@ export const ReplayFiltersBody = z
       ctx.addIssue({ code: "custom", path: ["until"], message: "must be later than since" });
     }
   })
-  .meta({ id: "ReplayFilters" });
+  .meta({ id: "ReplayFilters", examples: [{ status: "failed", since: "2026-11-29T00:00:00Z" }] });
 
 /** The answer to a bulk replay's start. */
 export const ReplayStarted = z
@@ -108,7 +108,7 @@ export const ReconcileRequest = z
       ctx.addIssue({ code: "custom", path: ["to"], message: "must be at most 15 days after from" });
     }
   })
-  .meta({ id: "ReconcileRequest" });
+  .meta({ id: "ReconcileRequest", examples: [{ from: "2026-11-28T00:00:00Z", to: "2026-11-28T06:00:00Z" }] });
 
 /** The answer to a manual reconciliation: the run to follow. */
 export const ReconcileAccepted = z
