@@ -29,6 +29,7 @@ export const pushRoute = createRoute({
   description:
     'Omisell\'s push (webhook). Signed, not token-protected: `Authorization` is `hex(HMAC-SHA256(push secret, callback URL + "|" + raw body))`, or the push secret itself (`SIGNATURE_SCHEME`). At most 256 KiB. Every 200 has an empty body; what happened is in `Push-Status` and `Push-Event-Id`. This page cannot sign a push: use `npm run simulate`.',
   security: [],
+  "x-auth": "Omisell's signature",
   "x-no-send": true,
   request: {
     headers: z.object({

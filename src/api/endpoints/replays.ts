@@ -48,6 +48,8 @@ export const getReplayRoute = createRoute({
   operationId: "getReplay",
   tags: ["Events"],
   summary: "Progress of a bulk replay",
+  description:
+    "How far a bulk replay has come: matched, enqueued, and of those settled, failed again or still waiting.",
   request: { params: ReplayIdParam },
   responses: { 200: jsonAnswer(ReplayProgress, "The replay's progress."), ...errorAnswers([400, 401, 404]) },
 });
