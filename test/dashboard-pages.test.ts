@@ -122,7 +122,7 @@ describe("overview", () => {
     const row = await storeEvent({ seller_id: seller, event: "order.completed" });
     const html = await securePage(`/dashboard?seller_id=${seller}`);
     expect(html).toContain("Events stored, 24 h");
-    expect(html).toContain("a duplicate push is not stored, so not counted");
+    expect(html).toContain("pushes and reconciled changes (duplicates are not stored)");
     expect(html).toContain("Waiting");
     expect(html).toContain("<svg");
     expect(html).toContain(`/dashboard/events/${row.id}`);

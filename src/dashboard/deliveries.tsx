@@ -24,8 +24,19 @@ function RetryForm({ viewer, delivery }: { viewer: Viewer; delivery: ListedDeliv
   );
 }
 
-/** Failing deliveries, each with its event, order and destination, and Retry for an admin. */
-function FailingTable({ viewer, deliveries }: { viewer: Viewer; deliveries: ListedDelivery[] }) {
+/**
+ * Failing deliveries, each with its event, order and destination: the failed ones with Retry for
+ * an admin, the retrying ones with their next attempt.
+ */
+function FailingTable({
+  viewer,
+  deliveries,
+  kind,
+}: {
+  viewer: Viewer;
+  deliveries: ListedDelivery[];
+  kind: "failed" | "retrying";
+}) {
   return (
     <div class="table-wrap">
       <table class="stack deliveries">
@@ -38,8 +49,7 @@ function FailingTable({ viewer, deliveries }: { viewer: Viewer; deliveries: List
             <th>Status</th>
             <th class="hide-sm num">Attempts</th>
             <th>Last error</th>
-            <th class="hide-sm">Next attempt (UTC)</th>
-            <th />
+            {kind === "retrying" ? <th class="hide-sm">Next attempt (UTC)</th> : <th />}
           </tr>
         </thead>
         <tbody>
@@ -51,7 +61,7 @@ function FailingTable({ viewer, deliveries }: { viewer: Viewer; deliveries: List
               <td class="what">
                 <a href={`/dashboard/events/${d.event_id}`}>{d.event ?? "(event no longer stored)"}</a>
               </td>
-              <td class="mono sub-line">
+              <td class="mono nowrap sub-line">
                 {d.order_number ? (
                   <a href={`/dashboard/orders/${encodeURIComponent(d.order_number)}`}>{d.order_number}</a>
                 ) : (
@@ -73,10 +83,13 @@ function FailingTable({ viewer, deliveries }: { viewer: Viewer; deliveries: List
                   "—"
                 )}
               </td>
-              <td class="hide-sm nowrap mono">{d.next_attempt_at ? formatTime(d.next_attempt_at) : "—"}</td>
-              <td class="act">
-                <RetryForm viewer={viewer} delivery={d} />
-              </td>
+              {kind === "retrying" ? (
+                <td class="hide-sm nowrap mono">{d.next_attempt_at ? formatTime(d.next_attempt_at) : "—"}</td>
+              ) : (
+                <td class="act">
+                  <RetryForm viewer={viewer} delivery={d} />
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -162,7 +175,7 @@ export function FailingDeliveriesPage({
             <h2 id="failed-title">Failed ({failed.length})</h2>
             <span class="muted">tried for 3 days; retried only by hand</span>
           </div>
-          <FailingTable viewer={viewer} deliveries={failed} />
+          <FailingTable viewer={viewer} deliveries={failed} kind="failed" />
         </section>
       ) : null}
       {retrying.length > 0 ? (
@@ -171,7 +184,7 @@ export function FailingDeliveriesPage({
             <h2 id="retrying-title">Retrying after a refusal ({retrying.length})</h2>
             <span class="muted">tried again by itself, with backoff</span>
           </div>
-          <FailingTable viewer={viewer} deliveries={retrying} />
+          <FailingTable viewer={viewer} deliveries={retrying} kind="retrying" />
         </section>
       ) : null}
     </Layout>

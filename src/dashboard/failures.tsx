@@ -97,7 +97,7 @@ export function FailuresPage({ viewer, failures, now }: { viewer: Viewer; failur
                       <td class="what">
                         <a href={`/dashboard/events/${e.id}`}>{e.event ?? "(no event name)"}</a>
                       </td>
-                      <td class="mono sub-line">
+                      <td class="mono nowrap sub-line">
                         <OrderLink event={e} />
                       </td>
                       <td class="error-cell">{e.last_error ? <span class="error-text">{e.last_error}</span> : "—"}</td>

@@ -124,7 +124,7 @@ export function OverviewPage(props: {
         <Tile
           label="Events stored, 24 h"
           value={formatCount(last24)}
-          note="pushes and reconciled changes; a duplicate push is not stored, so not counted"
+          note="pushes and reconciled changes (duplicates are not stored)"
         />
         <Tile
           label="Last push"

@@ -63,7 +63,7 @@ button.ghost:hover { background: #1e293b; }
 table { width: 100%; border-collapse: collapse; }
 th { text-align: left; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); font-weight: 600; padding: 8px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 td { padding: 9px 10px; border-bottom: 1px solid #f0f1f3; vertical-align: top; }
-td.error-cell { overflow-wrap: anywhere; min-width: 180px; }
+td.error-cell { overflow-wrap: anywhere; min-width: 160px; }
 tbody tr:hover { background: #f9fafb; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nowrap { white-space: nowrap; }
