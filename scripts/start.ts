@@ -2,41 +2,48 @@
  * `npm start`: everything omisell-push needs, locally. Local D1 (migrations applied), Queues and
  * Durable Objects come from wrangler's local mode; dev secrets from .dev.vars; the Omisell API
  * from the stand-in on :8788. The worker listens on http://localhost:8787. Ctrl-C stops both.
+ * Quiet by default (the requests, the worker's warnings and errors); `npm start -- --verbose`
+ * prints all of wrangler's output.
  */
-import { applyLocalMigrations, ensureDevVars, startWorker } from "./lib/local-stack.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDevVars, readTomlVars } from "./lib/dev-vars.ts";
+import { applyLocalMigrations, ensureDevVars, ROOT, startWorker } from "./lib/local-stack.ts";
+import { localVars, startBanner } from "./lib/start-banner.ts";
+import { createWranglerFilter, lineSplitter, summariseMigrations } from "./lib/start-output.ts";
 import { startOmisellStandin } from "./omisell-standin.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const STANDIN_PORT = Number(process.env.STANDIN_PORT ?? 8788);
+const verbose = process.argv.includes("--verbose");
 
 ensureDevVars();
-applyLocalMigrations();
+const migrations = applyLocalMigrations(undefined, { quiet: !verbose });
+if (!verbose) console.log(summariseMigrations(migrations) ?? migrations);
+
 // STANDIN_RATE_LIMIT ("100/60", say) makes the stand-in throttle like Omisell's API budget.
-const standin = await startOmisellStandin({ port: STANDIN_PORT, rateLimit: process.env.STANDIN_RATE_LIMIT });
-console.log(
-  `Omisell stand-in on ${standin.url}${process.env.STANDIN_RATE_LIMIT ? ` (rate limit ${process.env.STANDIN_RATE_LIMIT})` : ""}`,
-);
-// Forwarding is on when FORWARD_URL and FORWARD_SECRET are in the environment (or in .dev.vars).
-const forwarding: Record<string, string> = Object.fromEntries(
-  ["FORWARD_URL", "FORWARD_SECRET", "FORWARD_BACKOFF_BASE_SECONDS"].flatMap((name) => {
-    const value = process.env[name];
-    return value ? [[name, value]] : [];
-  }),
-);
-const worker = await startWorker({ port: PORT, vars: { OMISELL_API_BASE: standin.url, ...forwarding } });
-console.log(`
-omisell-push is running on http://localhost:${PORT}
-  push endpoint  POST http://localhost:${PORT}/webhooks/omisell   (secret: OMISELL_PUSH_SECRET in .dev.vars)
-  read API       http://localhost:${PORT}/api/events               (Authorization: Bearer dev-read-token)
-  dashboard      http://localhost:${PORT}/dashboard
-  change feed    npm run tail -- --url http://localhost:${PORT} --token dev-read-token
-  forwarding     ${forwarding.FORWARD_URL ? `to ${forwarding.FORWARD_URL}` : "off (set FORWARD_URL and FORWARD_SECRET)"}
-  try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
-  check it       npm run doctor -- --url http://localhost:${PORT} --admin-token dev-admin-token --push-secret dev-push-secret
-`);
+const rateLimit = process.env.STANDIN_RATE_LIMIT;
+const standin = await startOmisellStandin({ port: STANDIN_PORT, rateLimit });
+
+const sources = {
+  env: process.env,
+  devVars: parseDevVars(readFileSync(join(ROOT, ".dev.vars"), "utf8")),
+  tomlVars: readTomlVars(readFileSync(join(ROOT, "wrangler.toml"), "utf8")),
+  standinUrl: standin.url,
+};
+
+// wrangler's lines, filtered unless --verbose: printed as they come, whole lines only.
+const keep = createWranglerFilter({ verbose });
+const lines = lineSplitter((line) => {
+  if (keep(line)) console.log(line);
+});
+const worker = await startWorker({ port: PORT, vars: localVars(sources), onOutput: (chunk) => lines.push(chunk) });
+const url = `http://localhost:${PORT}`;
+console.log(startBanner({ ...sources, url, verbose, standinNote: rateLimit ? ` (rate limit ${rateLimit})` : "" }));
 
 // wrangler dev runs cron triggers only when asked: ask at once and then every minute, as Cloudflare
-// would, so the sweeper and the retention purge run locally too, and the doctor finds a fresh tick.
+// would, so the sweeper, reconciliation and the retention purge run locally too, and the doctor
+// finds a fresh tick.
 const tick = () => fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
 void tick();
 const cron = setInterval(tick, 60_000);
@@ -47,6 +54,7 @@ async function shutdown() {
   stopping = true;
   clearInterval(cron);
   await worker.stop();
+  lines.flush();
   await standin.close();
   process.exit(0);
 }
@@ -54,6 +62,7 @@ process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 worker.child.once("exit", (code) => {
   if (!stopping) {
+    lines.flush();
     console.error(`wrangler dev exited (${code})`);
     standin.close().finally(() => process.exit(code ?? 1));
   }

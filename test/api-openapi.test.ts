@@ -118,11 +118,15 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("lists every route the app serves under /api, plus /health, /health/pipeline, /openapi.json and /docs", async () => {
+  it("lists every route the app serves under /api, plus /health, /health/pipeline, /openapi.json, /docs and the push endpoint", async () => {
     const doc = await document();
     const documented = new Set(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`));
     const served = app.routes
-      .filter((r) => r.method !== "ALL" && /^\/(api\/|health$|health\/pipeline$|openapi\.json$|docs$)/.test(r.path))
+      .filter(
+        (r) =>
+          r.method !== "ALL" &&
+          /^\/(api\/|health$|health\/pipeline$|openapi\.json$|docs$|webhooks\/omisell$)/.test(r.path),
+      )
       .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
     expect(served.length).toBeGreaterThanOrEqual(8);
     for (const route of served) expect(documented, `${route} is not documented`).toContain(route);
@@ -222,6 +226,20 @@ function expectDocumentedExactly(doc: Doc, component: string, answer: unknown) {
   expect(keys, component).toEqual(expect.arrayContaining(required));
 }
 
+describe("the push endpoint in the reference", () => {
+  it("documents POST /webhooks/omisell with its answers and headers, needing no token", async () => {
+    const doc = await document();
+    const push = doc.paths["/webhooks/omisell"]?.post as Operation & {
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(push.operationId).toBe("receivePush");
+    expect(push.security).toEqual([]);
+    expect(Object.keys(push.responses).sort()).toEqual(["200", "400", "401", "405", "409", "413", "503"]);
+    expect(Object.keys(push.responses["200"]?.headers ?? {})).toEqual(["Push-Status", "Push-Event-Id"]);
+    expect(push.parameters?.map((p) => `${p.in} ${p.name}`)).toEqual(["header authorization"]);
+  });
+});
+
 describe("the documented shapes", () => {
   it("are exactly the fields the event list, one event, an order and the change feed answer", async () => {
     const doc = await document();
@@ -278,6 +296,14 @@ describe("/docs", () => {
     const script = await exports.default.fetch(`${BASE}/docs/app.js`);
     expect(script.headers.get("Content-Type")).toContain("javascript");
     expect(await script.text()).toContain("/openapi.json");
+  });
+
+  it("links back to the dashboard, and its script shows `code` in descriptions as code", async () => {
+    const html = await (await exports.default.fetch(`${BASE}/docs`)).text();
+    expect(html).toContain('<a href="/dashboard">← Dashboard</a>');
+    const script = await (await exports.default.fetch(`${BASE}/docs/app.js`)).text();
+    expect(script).toContain('el("code"');
+    expect(script).toContain("x-no-send");
   });
 
   it("answers with the security headers: no framing, no sniffing, no referrer", async () => {

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
 import { getRun, startRun } from "../src/store/reconcile";
 import { ADMIN_TOKEN, apiGet, BASE, expectInvalidField, READ_TOKEN } from "./helpers/read-api";
-import { recordCronRun } from "./helpers/reconcile";
+import { recordCronRun, recordRun } from "./helpers/reconcile";
 import { DAY, HOUR, MINUTE } from "./helpers/time";
 
 function postReconcile(body: unknown, token: string | null = ADMIN_TOKEN) {
@@ -84,10 +84,10 @@ describe("POST /api/reconcile", () => {
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
   });
 
-  it("answers 400 to a body that is not JSON", async () => {
+  it("answers 400 invalid_request naming body to a body that is not JSON", async () => {
     const res = await postReconcile("{from: yesterday");
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ message: expect.stringMatching(/JSON/) });
+    expect(await res.json()).toEqual({ error: "invalid_request", fields: { body: "not valid JSON" } });
   });
 
   it("answers 415 to a body sent without a JSON content type, recording nothing", async () => {
@@ -99,8 +99,28 @@ describe("POST /api/reconcile", () => {
       }),
     );
     expect(res.status).toBe(415);
-    expect(await res.json()).toMatchObject({ error: expect.any(String) });
+    expect(await res.json()).toMatchObject({ error: "unsupported_media_type", fields: { body: expect.any(String) } });
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it("answers 400 naming to when the range ends in the future, recording nothing", async () => {
+    const now = Date.now();
+    const res = await postReconcile({ from: now - HOUR, to: now + 10 * MINUTE });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: "invalid_request",
+      fields: { to: "must not be in the future (at most 1 minute past the worker's clock)" },
+    });
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM reconcile_runs").first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it("refuses a range years ahead, as a typo would ask", async () => {
+    await expectInvalidField(await postReconcile({ from: "2030-01-01", to: "2030-01-02" }), "to");
+  });
+
+  it("accepts a range ending within a minute past the worker's clock (a caller's clock a little ahead)", async () => {
+    const now = Date.now();
+    expect((await postReconcile({ from: now - HOUR, to: now + 30_000 })).status).toBe(202);
   });
 
   it("answers 400 to a JSON body that is not an object", async () => {
@@ -186,5 +206,12 @@ describe("GET /api/stats push_coverage", () => {
     await recordDoneRun(100, 100, Date.now() - 25 * HOUR);
     const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
     expect(stats.push_coverage).toBeCloseTo(30 / 40);
+  });
+
+  it("counts a manual run once it is done, as the README's drop-and-reconcile walk-through expects", async () => {
+    await recordRun("manual", { status: "done", ordersListed: 20, missed: 4, at: Date.now() - 10 * MINUTE });
+    await recordRun("manual", { status: "failed", ordersListed: 50, missed: 50, at: Date.now() - 5 * MINUTE });
+    const stats = (await (await apiGet("/api/stats")).json()) as { push_coverage: number | null };
+    expect(stats.push_coverage).toBeCloseTo(16 / 20);
   });
 });

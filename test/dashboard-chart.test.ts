@@ -1,6 +1,6 @@
 /** The geometry of the hourly chart: a round y scale and bars stacked by category. */
 import { describe, expect, it } from "vitest";
-import { type HourBucket, layoutHourlyChart, niceScale } from "../src/dashboard/chart";
+import { CHART_SIZES, type HourBucket, layoutHourlyChart, niceScale } from "../src/dashboard/chart";
 import { formatAgo, formatTime } from "../src/dashboard/format";
 
 describe("y scale", () => {
@@ -36,6 +36,30 @@ describe("bars", () => {
     const { bars, ticks } = layoutHourlyChart(hours);
     const top = Math.min(...bars.map((b) => b.y));
     expect(top).toBeCloseTo(ticks.at(-1)?.y ?? -1);
+  });
+});
+
+describe("the phone's drawing", () => {
+  const day: HourBucket[] = Array.from({ length: 24 }, (_, i) => ({
+    hour_start: i * 3_600_000,
+    total: i,
+    by_category: (i ? { order: i } : {}) as Record<string, number>,
+  }));
+
+  it("keeps all 24 bars inside its width, right of the y-axis labels", () => {
+    const { bars } = layoutHourlyChart(day, CHART_SIZES.narrow);
+    const { width, pad } = CHART_SIZES.narrow;
+    expect(Math.min(...bars.map((b) => b.x))).toBeGreaterThanOrEqual(pad.left);
+    expect(Math.max(...bars.map((b) => b.x + b.width))).toBeLessThanOrEqual(width - pad.right);
+  });
+
+  it("has y-axis values from 0 to the top of the scale, inside its height", () => {
+    const { ticks } = layoutHourlyChart(day, CHART_SIZES.narrow);
+    expect(ticks.map((t) => t.value)).toEqual([0, 10, 20, 30]);
+    for (const t of ticks) {
+      expect(t.y).toBeGreaterThanOrEqual(CHART_SIZES.narrow.pad.top);
+      expect(t.y).toBeLessThanOrEqual(CHART_SIZES.narrow.height - CHART_SIZES.narrow.pad.bottom);
+    }
   });
 });
 

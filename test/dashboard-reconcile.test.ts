@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
 import { sessionCookie } from "./helpers/session";
-import { MINUTE } from "./helpers/time";
+import { DAY, MINUTE } from "./helpers/time";
 
 async function overview(): Promise<string> {
   const res = await exports.default.fetch(
@@ -56,8 +56,8 @@ describe("the overview's reconciliation card", () => {
     expect(html).toContain(">failed</span>");
     expect(html).toContain("order list page 1: HTTP 503 from Omisell");
     expect(html).toContain("75.0 %");
-    expect(html).toContain(`>${new Date(now).toISOString().slice(5, 10)}</th>`);
-    expect(html).toMatch(/<td class="num">3<\/td><\/tr>/);
+    expect(html).toMatch(/<li class="some"><span class="day">today<\/span><span class="n">3<\/span><\/li><\/ol>/);
+    expect(html).toContain(`<span class="day">${new Date(now - DAY).toISOString().slice(5, 10)}</span>`);
     expect(html).toMatch(/Missed, last 7 days<\/dt><dd>3</);
   });
 });

@@ -52,7 +52,8 @@ describe("Replay all on the Failures page", () => {
     expect(await statusOf(failed.id)).toBe("received");
     const html = await (await page(location, ADMIN_TOKEN)).text();
     expect(html).toContain(location.split("/").at(-1));
-    expect(html).toContain("Queued");
+    expect(html).toContain("Enqueued");
+    expect(html).toMatch(/Settled<\/div><div class="value">0</);
   });
 
   it("refuses the form without the CSRF token, and a read-only viewer", async () => {

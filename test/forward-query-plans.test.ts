@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_SQL, type DeliveryListQuery, deliveryListStatement } from "../src/store/deliveries";
+import { DELIVERY_SQL } from "../src/store/deliveries";
+import { DELIVERY_READ_SQL, type DeliveryListQuery, deliveryListStatement } from "../src/store/delivery-reads";
 import { CATCH_UP_SQL } from "../src/store/forward-watermark";
 import { RETENTION_SQL } from "../src/store/retention";
 
@@ -34,6 +35,22 @@ describe("deliveries list", () => {
     expect(hasFullScan(plan), plan).toBe(false);
     expect(plan).toContain(index);
     expect(plan, "sorting would read every match first").not.toContain("TEMP B-TREE");
+  });
+});
+
+describe("the dashboard's reads", () => {
+  it.each([
+    ["failed", [50], "deliveries_by_status"],
+    ["retrying", [50], "deliveries_by_status"],
+    ["lastDelivered", [], "deliveries_by_last_attempt"],
+    ["countFailed", [1000], "deliveries_by_"],
+    ["countRetrying", [1000], "deliveries_by_"],
+  ] as const)("%s reads an index, and each row's event by its key, without sorting", async (name, params, index) => {
+    const plan = await planOf(DELIVERY_READ_SQL[name], [...params]);
+    expect(hasFullScan(plan), plan).toBe(false);
+    expect(plan).toContain(index);
+    expect(plan).not.toContain("TEMP B-TREE");
+    expect(plan).not.toMatch(/SCAN e\b|SCAN events\b/);
   });
 });
 

@@ -9,7 +9,7 @@ import { reopenEventForReplay } from "../src/store/followup-state";
 import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
 import { deliver, insertReceivedEvent, readEvent, stubOmisell } from "./helpers/followup";
 import { planOf } from "./helpers/query-plan";
-import { insertReconciledEvent, recordCronRun } from "./helpers/reconcile";
+import { insertReconciledEvent, recordCronRun, recordRun } from "./helpers/reconcile";
 import { MINUTE } from "./helpers/time";
 
 afterEach(() => {
@@ -226,6 +226,16 @@ describe("pipeline health read from D1", () => {
 
     await recordCronRun({ status: "done", ordersListed: 400, at: now - MINUTE });
     expect(await check(now)).toEqual({ status: "ok" });
+  });
+
+  it("counts a manual run's listed and missed changes toward coverage, as the stats do", async () => {
+    const now = Date.now();
+    await insertReceivedEvent({ receivedAt: now - MINUTE, status: "processed" });
+    await recordCronRun({ status: "done", ordersListed: 0, at: now - 20 * MINUTE });
+    expect(await check(now)).toEqual({ status: "ok" });
+
+    await recordRun("manual", { status: "done", ordersListed: 20, missed: 4, at: now - 5 * MINUTE });
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["missed_pushes"] });
   });
 });
 

@@ -107,7 +107,7 @@ describe("a delivery as the read model shows it", () => {
     for (const delivery of deliveries) expect(Object.keys(delivery).sort()).toEqual(DELIVERY_FIELDS);
   });
 
-  it("reaches the failing deliveries page without settlement, failed and retrying apart", async () => {
+  it("reaches the failing deliveries page without settlement, failed and retrying apart, each with its event, order and destination", async () => {
     const failed = await deliveryOf(
       await insertSettledEvent(),
       "status = 'failed', attempts = 3, next_attempt_at = NULL",
@@ -118,7 +118,8 @@ describe("a delivery as the read model shows it", () => {
     expect(page.retrying.map((d) => d.id)).toContain(retrying);
     expect(page.forwarding).toBe("off");
     for (const delivery of [...page.failed, ...page.retrying]) {
-      expect(Object.keys(delivery).sort()).toEqual(DELIVERY_FIELDS);
+      expect(Object.keys(delivery).sort()).toEqual([...DELIVERY_FIELDS, "destination", "event", "order_number"].sort());
+      expect(delivery).toMatchObject({ destination: "default", event: "order.shipped" });
     }
   });
 });
@@ -143,7 +144,7 @@ describe("a reconciliation run as the read model shows it", () => {
     const id = newUlid(now);
     await startRun(env.DB, { id, trigger: "manual", window_from: now - 60_000, window_to: now, started_at: now });
     const fields = Object.keys(ReconcileRunView.shape).sort();
-    const page = await readRunPage(env.DB, { limit: 200 });
+    const page = await readRunPage(env, { limit: 200 });
     const listed = page.runs.find((run) => run.id === id);
     expect(listed && Object.keys(listed).sort()).toEqual(fields);
     const figures = await readReconciliationFigures(env.DB, now);

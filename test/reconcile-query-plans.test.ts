@@ -11,7 +11,7 @@ const scansOf = (plan: string[]) =>
 const PARAMS: Record<string, (string | number)[]> = {
   latestPush: [JSON.stringify(["OM1", "OM2"])],
   listRuns: ["~", 50],
-  sumCronRuns: [encodeIdTime(Date.now() - 86_400_000)],
+  sumRuns: [encodeIdTime(Date.now() - 86_400_000)],
   abandonedRuns: [encodeIdTime(Date.now() - 3_600_000)],
   runningManualRuns: [5],
   lastPush: [encodeIdTime(Date.now() - 7_200_000)],

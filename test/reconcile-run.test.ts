@@ -32,7 +32,7 @@ describe("the cron's reconciliation", () => {
 
     const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 7 }), now);
 
-    expect(outcome).toMatchObject({ ran: true, runs: [{ status: "done", ordersListed: 30, missed: 10, added: 10 }] });
+    expect(outcome).toMatchObject({ ran: true, run: { status: "done", ordersListed: 30, missed: 10, added: 10 } });
     const events = await reconciledEventsOf(numbers);
     expect(events.map((event) => event.order_number).sort()).toEqual(numbers.slice(20).sort());
     const first = events[0];
@@ -63,7 +63,7 @@ describe("the cron's reconciliation", () => {
 
     const again = await runReconciliation(env, orderListStub(orders), now + 15 * MINUTE);
 
-    expect(again).toMatchObject({ ran: true, runs: [{ status: "done", ordersListed: 30, missed: 10, added: 0 }] });
+    expect(again).toMatchObject({ ran: true, run: { status: "done", ordersListed: 30, missed: 10, added: 0 } });
     expect(await reconciledEventsOf(numbers)).toHaveLength(10);
     expect(sent).toHaveLength(10);
   });
@@ -86,21 +86,38 @@ describe("the cron's reconciliation", () => {
       missed: 0,
       error: null,
       started_at: now,
+      listed_to: now - 2 * MINUTE,
     });
     expect(run?.finished_at).toBeGreaterThanOrEqual(now);
   });
 
-  it("records the windows of one invocation so they list newest first in window order", async () => {
+  it("records the windows of one invocation as one run over their whole range", async () => {
     const now = Date.now();
     await advanceCheckpoint(env.DB, now - 4 * HOUR, now);
     recordFollowups();
 
-    await runReconciliation(env, orderListStub([]), now);
+    const outcome = await runReconciliation(env, orderListStub([]), now);
 
     const runs = await listRuns(env.DB, 10);
-    expect(runs).toHaveLength(5);
-    const starts = runs.map((run) => run.window_from);
-    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      status: "done",
+      window_from: now - 4 * HOUR - 10 * MINUTE,
+      window_to: now - 2 * MINUTE,
+      listed_to: now - 2 * MINUTE,
+    });
+    expect(outcome).toMatchObject({ ran: true, run: { windowsListed: 5 } });
+  });
+
+  it("records a first run, with no checkpoint yet, as one run over the last day's windows, not one per window", async () => {
+    const now = Date.now();
+    recordFollowups();
+
+    await runReconciliation(env, orderListStub([]), now);
+
+    const runs = await listRuns(env.DB, 20);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ trigger: "cron", status: "done", window_from: now - DAY });
   });
 
   it("records a failing page as a failed run and leaves the checkpoint where it was", async () => {
@@ -111,10 +128,11 @@ describe("the cron's reconciliation", () => {
 
     const outcome = await runReconciliation(env, orderListStub(orders, { pageSize: 10, failOnPage: 2 }), now);
 
-    expect(outcome).toMatchObject({ ran: true, runs: [{ status: "failed" }] });
+    expect(outcome).toMatchObject({ ran: true, run: { status: "failed" } });
     expect(await getCheckpoint(env.DB)).toBe(now - 15 * MINUTE);
     const [run] = await listRuns(env.DB, 1);
-    expect(run).toMatchObject({ status: "failed", error: "order list page 2: HTTP 500 from Omisell" });
+    expect(run).toMatchObject({ status: "failed", listed_to: null });
+    expect(run?.error).toMatch(/^window 1 of 1 \(.* UTC\): order list page 2: HTTP 500 from Omisell$/);
   });
 
   it("stops at the first failed window of a catch-up, keeping the windows before it", async () => {
@@ -133,8 +151,11 @@ describe("the cron's reconciliation", () => {
 
     const outcome = await runReconciliation(env, failingThird, now);
 
-    expect(outcome.ran && outcome.runs.map((run) => run.status)).toEqual(["done", "done", "failed"]);
+    expect(outcome).toMatchObject({ ran: true, run: { status: "failed", windowsListed: 2 } });
     expect(await getCheckpoint(env.DB)).toBe(checkpoint - 10 * MINUTE + 2 * HOUR);
+    const [run] = await listRuns(env.DB, 1);
+    expect(run).toMatchObject({ status: "failed", listed_to: checkpoint - 10 * MINUTE + 2 * HOUR });
+    expect(run?.error).toMatch(/^window 3 of 6 /);
   });
 
   it("catches up after days a bounded number of windows per run", async () => {
@@ -145,7 +166,8 @@ describe("the cron's reconciliation", () => {
 
     const outcome = await runReconciliation(env, orderListStub([]), now);
 
-    expect(outcome.ran && outcome.runs).toHaveLength(MAX_WINDOWS_PER_RUN);
+    expect(outcome).toMatchObject({ ran: true, run: { status: "done", windowsListed: MAX_WINDOWS_PER_RUN } });
+    expect(await listRuns(env.DB, 20)).toHaveLength(1);
     expect(await getCheckpoint(env.DB)).toBe(checkpoint - 10 * MINUTE + MAX_WINDOWS_PER_RUN * HOUR);
   });
 
@@ -196,7 +218,7 @@ describe("the cron's reconciliation", () => {
 });
 
 describe("reconciliation figures", () => {
-  it("gives push coverage over the cron runs of the last day, null when nothing was listed", async () => {
+  it("gives push coverage over the runs of the last day, null when nothing was listed", async () => {
     const now = Date.now();
     expect(await readPushCoverage(env.DB, now)).toBeNull();
     await advanceCheckpoint(env.DB, now - 15 * MINUTE, now);

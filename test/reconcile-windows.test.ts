@@ -7,8 +7,10 @@ import { describe, expect, it } from "vitest";
 import { isMissedChange, missedChanges, reconcileDedupeKey } from "../src/reconcile/missed";
 import {
   checkManualRange,
+  checkRangeEnd,
   FIRST_RUN_LOOKBACK_MS,
   isReconcileDue,
+  MANUAL_CLOCK_SKEW_MS,
   MAX_WINDOWS_PER_RUN,
   planCronWindows,
   splitIntoWindows,
@@ -80,10 +82,17 @@ describe("when the cron reconciles", () => {
 
 describe("a manual range", () => {
   it("may span 15 days at most, and must end after it starts", () => {
-    expect(checkManualRange(NOW - 15 * DAY, NOW)).toBeNull();
-    expect(checkManualRange(NOW - 15 * DAY - 1, NOW)).toMatch(/15 days/);
-    expect(checkManualRange(NOW, NOW)).toMatch(/after/);
-    expect(checkManualRange(Number.NaN, NOW)).toMatch(/times/);
+    expect(checkManualRange(NOW - 15 * DAY, NOW, NOW)).toBeNull();
+    expect(checkManualRange(NOW - 15 * DAY - 1, NOW, NOW)).toMatch(/15 days/);
+    expect(checkManualRange(NOW, NOW, NOW)).toMatch(/after/);
+    expect(checkManualRange(Number.NaN, NOW, NOW)).toMatch(/times/);
+  });
+
+  it("may end at most a minute past the clock, for a caller whose clock runs a little ahead", () => {
+    expect(checkRangeEnd(NOW + MANUAL_CLOCK_SKEW_MS, NOW)).toBeNull();
+    expect(checkRangeEnd(NOW + MANUAL_CLOCK_SKEW_MS + 1, NOW)).toMatch(/future/);
+    expect(checkManualRange(NOW - DAY, NOW + 2 * MANUAL_CLOCK_SKEW_MS, NOW)).toMatch(/^to must not be in the future/);
+    expect(MANUAL_CLOCK_SKEW_MS).toBe(60_000);
   });
 });
 

@@ -44,7 +44,10 @@ export type StartWorkerOptions = {
   persistTo?: string;
   vars?: Record<string, string>;
   config?: string;
+  /** wrangler's output is kept (for `logs()` and an early exit's error), not printed. */
   quiet?: boolean;
+  /** wrangler's output, chunk by chunk, for a caller that prints some of it (`npm start`); implies `quiet`. */
+  onOutput?: (chunk: string) => void;
   extraArgs?: string[];
   /** Stops a start still under way: wrangler (and all it started) is killed and the start rejects. */
   signal?: AbortSignal;
@@ -68,13 +71,15 @@ export function wrangler(args: string[], options: WranglerOptions = {}): SpawnSy
   });
 }
 
-export function applyLocalMigrations(persistTo?: string, options: { quiet?: boolean } = {}): void {
+/** Applies the migrations to local D1; quiet, it returns wrangler's output instead of printing it. */
+export function applyLocalMigrations(persistTo?: string, options: { quiet?: boolean } = {}): string {
   const args = ["d1", "migrations", "apply", "DB", "--local"];
   if (persistTo) args.push("--persist-to", persistTo);
   const result = wrangler(args, { stdio: options.quiet ? "pipe" : "inherit" });
   if (result.status !== 0) {
     throw new Error(`applying migrations failed:\n${result.stdout ?? ""}${result.stderr ?? ""}`);
   }
+  return `${result.stdout ?? ""}${result.stderr ?? ""}`;
 }
 
 export async function waitForHealth(url: string, timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
@@ -100,9 +105,11 @@ export async function startWorker({
   vars = {},
   config = "wrangler.toml",
   quiet = false,
+  onOutput,
   extraArgs = [],
   signal,
 }: StartWorkerOptions = {}): Promise<LocalWorker> {
+  const piped = quiet || onOutput !== undefined;
   signal?.throwIfAborted();
   const args = [
     "dev",
@@ -123,14 +130,16 @@ export async function startWorker({
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     env: WRANGLER_ENV,
-    stdio: quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    stdio: piped ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     detached: process.platform !== "win32",
   });
   const output: string[] = [];
-  if (quiet) {
+  if (piped) {
     const keep = (chunk: Buffer) => {
-      output.push(chunk.toString());
+      const text = chunk.toString();
+      output.push(text);
       if (output.length > 200) output.shift();
+      onOutput?.(text);
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);

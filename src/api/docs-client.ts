@@ -13,13 +13,18 @@ type Operation = {
   description?: string;
   tags?: string[];
   parameters?: Parameter[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
   responses?: Record<string, { description: string }>;
   "x-required-role"?: string;
+  /** Documented, but not sent from this page (a push must be signed). */
+  "x-no-send"?: boolean;
 };
+type Schema = { examples?: unknown[]; $ref?: string };
 type OpenApiDocument = {
   openapi: string;
   info: { description: string };
   paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
 };
 
 /**
@@ -45,6 +50,14 @@ export function docsClient(): void {
     return node;
   };
 
+  /** A description's text with `code` and **bold** as elements; everything else stays text (never HTML). */
+  const rich = (text: string): (Node | string)[] =>
+    text.split(/(`[^`]+`|\*\*[^*]+\*\*)/).map((part) => {
+      if (part.length > 2 && part.startsWith("`") && part.endsWith("`")) return el("code", {}, [part.slice(1, -1)]);
+      if (part.length > 4 && part.startsWith("**") && part.endsWith("**")) return el("strong", {}, [part.slice(2, -2)]);
+      return part;
+    });
+
   const placeholderOf = (p: Parameter): string => {
     if (p.schema?.examples?.length) return String(p.schema.examples[0]);
     return p.schema?.default !== undefined ? String(p.schema.default) : "";
@@ -66,7 +79,14 @@ export function docsClient(): void {
     return shown.length > SHOWN_MAX ? `${shown.slice(0, SHOWN_MAX)}\n…` : shown;
   };
 
-  const renderOperation = (path: string, method: string, op: Operation): HTMLElement => {
+  /** A body schema's first example, following one `$ref` into the components. */
+  const exampleOf = (doc: OpenApiDocument, schema: Schema | undefined): unknown => {
+    const ref = schema?.$ref?.split("/").at(-1);
+    const resolved = ref ? doc.components?.schemas?.[ref] : schema;
+    return resolved?.examples?.[0];
+  };
+
+  const renderOperation = (doc: OpenApiDocument, path: string, method: string, op: Operation): HTMLElement => {
     const verb = method.toUpperCase();
     const inputs: { name: string; where: string; input: HTMLInputElement | HTMLSelectElement }[] = [];
     const params = el("div", { class: "params" });
@@ -76,7 +96,16 @@ export function docsClient(): void {
       inputs.push({ name: p.name, where: p.in, input });
       const label = el("label", { for: id }, [p.name]);
       if (p.required) label.append(el("span", { class: "req" }, [" *"]));
-      params.append(label, el("div", {}, [input, el("small", {}, [p.description ?? ""])]));
+      params.append(label, el("div", {}, [input, el("small", {}, rich(p.description ?? ""))]));
+    }
+    const jsonBody = op.requestBody?.content?.["application/json"];
+    let bodyInput: HTMLTextAreaElement | null = null;
+    if (jsonBody) {
+      const id = `${op.operationId}-body`;
+      const example = exampleOf(doc, jsonBody.schema);
+      bodyInput = el("textarea", { id, rows: "4", spellcheck: "false" }) as HTMLTextAreaElement;
+      bodyInput.value = example === undefined ? "{}" : JSON.stringify(example, null, 2);
+      params.append(el("label", { for: id }, ["body (JSON)"]), el("div", {}, [bodyInput]));
     }
     const out = el("div");
     const send = el("button", { type: "button" }, ["Send"]);
@@ -92,9 +121,10 @@ export function docsClient(): void {
       if (search) url += `?${search}`;
       const headers: Record<string, string> = {};
       if (tokenInput.value) headers.Authorization = `Bearer ${tokenInput.value}`;
+      if (bodyInput) headers["Content-Type"] = "application/json";
       out.replaceChildren(el("p", { class: "status" }, [`${verb} ${url} …`]));
       try {
-        const res = await fetch(url, { method: verb, headers });
+        const res = await fetch(url, { method: verb, headers, body: bodyInput ? bodyInput.value : undefined });
         const text = await res.text();
         out.replaceChildren(
           el("p", { class: "status" }, [`${verb} ${url} → ${res.status}`]),
@@ -114,19 +144,23 @@ export function docsClient(): void {
     ]);
     const role = op["x-required-role"];
     if (role) summary.append(el("span", { class: "role" }, [`${role} token`]));
-    const body = el("div", { class: "body" }, [el("p", {}, [op.description ?? ""]), params, send]);
+    const actions = op["x-no-send"] ? [] : [send];
+    const body = el("div", { class: "body" }, [el("p", {}, rich(op.description ?? "")), params, ...actions]);
     body.append(el("p", { class: "codes" }, [codes]), out);
     return el("details", { id: op.operationId }, [summary, body]);
   };
 
   const render = (doc: OpenApiDocument): void => {
     const intro = document.getElementById("intro") as HTMLElement;
-    intro.replaceChildren(`${doc.info.description} `, el("a", { href: "/openapi.json" }, [`OpenAPI ${doc.openapi}`]));
+    intro.replaceChildren(
+      ...rich(`${doc.info.description} `),
+      el("a", { href: "/openapi.json" }, [`OpenAPI ${doc.openapi}`]),
+    );
     const groups = new Map<string, HTMLElement[]>();
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         const tag = op.tags?.[0] ?? "Other";
-        groups.set(tag, [...(groups.get(tag) ?? []), renderOperation(path, method, op)]);
+        groups.set(tag, [...(groups.get(tag) ?? []), renderOperation(doc, path, method, op)]);
       }
     }
     const main = document.getElementById("operations") as HTMLElement;

@@ -14,6 +14,7 @@ export const DOCS_HTML = `<!doctype html>
 </head>
 <body>
 <header>
+  <nav class="back"><a href="/dashboard">← Dashboard</a></nav>
   <h1>omisell-push <span>read API</span></h1>
   <p id="intro">Loading <a href="/openapi.json">/openapi.json</a>…</p>
   <label class="token">Bearer token <input id="token" type="password" autocomplete="off" placeholder="READ_API_TOKENS or ADMIN_API_TOKENS value"></label>
@@ -33,7 +34,10 @@ h1 { margin:0 0 4px; font-size:22px; } h1 span { color:var(--muted); font-weight
 #intro { margin:0 0 12px; color:var(--muted); }
 .token { display:flex; gap:8px; align-items:center; font-weight:600; font-size:14px; }
 .token input { flex:1; max-width:420px; }
-input, select { font:inherit; padding:6px 8px; border:1px solid #cbd2d9; border-radius:6px; background:#fff; }
+input, select, textarea { font:inherit; padding:6px 8px; border:1px solid #cbd2d9; border-radius:6px; background:#fff; max-width:100%; }
+textarea { width:100%; font-family:ui-monospace, monospace; font-size:13px; }
+code { font-family:ui-monospace, monospace; font-size:.92em; background:#eef2f7; border-radius:4px; padding:0 4px; }
+.back { margin-bottom:8px; font-size:14px; } a { color:var(--accent); }
 main { padding:20px max(16px, calc(50% - 460px)); }
 h2 { font-size:16px; margin:24px 0 8px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
 details { background:#fff; border:1px solid var(--line); border-radius:8px; margin:0 0 10px; }

@@ -24,6 +24,7 @@ export const getOpenApi = createRoute({
 });
 
 const TAGS = [
+  { name: "Pushes", description: "What Omisell sends." },
   { name: "Events", description: "Stored pushes." },
   { name: "Orders", description: "Order snapshots and timelines." },
   { name: "Stats", description: "Figures for monitoring." },

@@ -23,7 +23,9 @@ export const BEARER_SCHEME = "bearerAuth";
 export function apiRouter() {
   return new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw invalidRequest(result.error);
+      // The validator hands the hook what it validated as `data` (not in the declared type): a
+      // parameter it lacks is then named "required".
+      if (!result.success) throw invalidRequest(result.error, "data" in result ? result.data : undefined);
     },
   });
 }
@@ -34,11 +36,12 @@ export function jsonAnswer<S extends z.ZodType>(schema: S, description: string) 
 }
 
 const ERROR_TEXT = {
-  400: "A parameter is invalid; `fields` names each one.",
+  400: "A parameter is invalid; `fields` names each one (`body` when the body is not valid JSON, `cursor` for a cursor this worker did not hand out).",
   401: "No valid bearer token.",
   403: "The token may read but not do this.",
   404: "Not found.",
   409: "The resource's state does not allow this.",
+  415: "The body is not sent as JSON (`Content-Type: application/json`); `fields.body` says so.",
   503: "D1 is unavailable.",
 } as const;
 

@@ -6,9 +6,11 @@ import { readConfig } from "../config";
 import { deliveryRoutes } from "./endpoints/deliveries";
 import { doctorRoutes } from "./endpoints/doctor";
 import { eventRoutes } from "./endpoints/events";
+import { failureRoutes } from "./endpoints/failures";
 import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
 import { pipelineHealthRoutes } from "./endpoints/pipeline-health";
+import { pushRoute } from "./endpoints/push-doc";
 import { reconcileRoutes } from "./endpoints/reconcile";
 import { replayRoutes } from "./endpoints/replays";
 import { serviceRoutes } from "./endpoints/service";
@@ -34,9 +36,9 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 });
 
 /**
- * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
- * deliveries, health (and the pipeline's), the doctor, the OpenAPI document and its interactive
- * reference.
+ * Events (list, one, replay), failures by error, an order with its timeline, stats, reconciliation,
+ * the change feed, deliveries, health (and the pipeline's), the doctor, the OpenAPI document and
+ * its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -48,6 +50,7 @@ apiRoutes.use("/api/*", corsWhenConfigured, noStore, requireToken);
 // Listed in the order the reference shows them.
 apiRoutes.route("/", replayRoutes);
 apiRoutes.route("/", eventRoutes);
+apiRoutes.route("/", failureRoutes);
 apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);
@@ -55,6 +58,9 @@ apiRoutes.route("/", deliveryRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
 apiRoutes.route("/", doctorRoutes);
+
+// The push is served by push/route.ts; declared here only for the reference.
+apiRoutes.openAPIRegistry.registerPath(pushRoute);
 
 registerBearerScheme(apiRoutes);
 apiRoutes.openapi(getOpenApi, (c) => c.json(buildOpenApiDocument(apiRoutes, new URL(c.req.url).origin), 200));

@@ -46,17 +46,36 @@ export const ReplayFiltersBody = z
     seller_id: shortText("Omisell seller id.").optional(),
     since: replayTime("Only events received at or after this time").optional(),
     until: replayTime("Only events received before this time").optional(),
+    error_group: z
+      .string()
+      .regex(/^[0-9a-f]{8}$/, "not a failure group key (8 hex digits, from GET /api/failures)")
+      .meta({
+        description:
+          "A failure group's `key` (GET /api/failures): replays exactly that group's failed events, among the 500 most recent failures. Alone, or with `status: failed`.",
+      })
+      .optional(),
   })
   .strict()
   .superRefine((filters, ctx) => {
     if (Object.values(filters).every((value) => value === undefined)) {
       ctx.addIssue({ code: "custom", path: ["filters"], message: "give at least one filter" });
     }
+    const { error_group, status, ...others } = filters;
+    if (
+      error_group !== undefined &&
+      (Object.values(others).some((v) => v !== undefined) || (status ?? "failed") !== "failed")
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["error_group"],
+        message: "is a filter of its own: give no other (but status failed)",
+      });
+    }
     if (filters.since !== undefined && filters.until !== undefined && filters.since >= filters.until) {
       ctx.addIssue({ code: "custom", path: ["until"], message: "must be later than since" });
     }
   })
-  .meta({ id: "ReplayFilters" });
+  .meta({ id: "ReplayFilters", examples: [{ status: "failed", since: "2026-11-29T00:00:00Z" }] });
 
 /** The answer to a bulk replay's start. */
 export const ReplayStarted = z
@@ -89,7 +108,7 @@ export const ReconcileRequest = z
       ctx.addIssue({ code: "custom", path: ["to"], message: "must be at most 15 days after from" });
     }
   })
-  .meta({ id: "ReconcileRequest" });
+  .meta({ id: "ReconcileRequest", examples: [{ from: "2026-11-28T00:00:00Z", to: "2026-11-28T06:00:00Z" }] });
 
 /** The answer to a manual reconciliation: the run to follow. */
 export const ReconcileAccepted = z

@@ -5,9 +5,17 @@ import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 /** One hour of the stats' `hourly`: what the chart draws. */
 export type HourBucket = { hour_start: number; total: number; by_category: Record<string, number> };
 
-const WIDTH = 1000;
-const HEIGHT = 230;
-const PAD = { top: 12, right: 8, bottom: 26, left: 36 };
+/**
+ * The chart's two drawings: `wide` for a screen, `narrow` for a phone (CSS shows one). The narrow
+ * one is drawn for about 360 px, so its 24 bars, y-axis labels and hour labels fit the screen at a
+ * readable size with nothing to scroll.
+ */
+export const CHART_SIZES = {
+  wide: { width: 1000, height: 230, pad: { top: 12, right: 8, bottom: 26, left: 36 }, font: 12, labelEvery: 3 },
+  narrow: { width: 360, height: 200, pad: { top: 10, right: 4, bottom: 22, left: 30 }, font: 11, labelEvery: 6 },
+} as const;
+export type ChartSize = (typeof CHART_SIZES)[keyof typeof CHART_SIZES];
+
 const CATEGORY_ORDER: readonly string[] = CATEGORIES;
 
 type ChartBar = {
@@ -31,14 +39,18 @@ export function niceScale(max: number): { top: number; ticks: number[] } {
   return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step) };
 }
 
-/** The chart's geometry, pure: a bar per category and hour, stacked in category order, and the gridlines. */
-export function layoutHourlyChart(hours: HourBucket[]) {
-  const plotW = WIDTH - PAD.left - PAD.right;
-  const plotH = HEIGHT - PAD.top - PAD.bottom;
+/**
+ * The chart's geometry at `size`, pure: a bar per category and hour, stacked in category order,
+ * and the gridlines with their y-axis values.
+ */
+export function layoutHourlyChart(hours: HourBucket[], size: ChartSize = CHART_SIZES.wide) {
+  const { pad } = size;
+  const plotW = size.width - pad.left - pad.right;
+  const plotH = size.height - pad.top - pad.bottom;
   const { top, ticks } = niceScale(Math.max(0, ...hours.map((h) => h.total)));
   const slot = plotW / Math.max(1, hours.length);
   const barW = Math.max(2, slot * 0.72);
-  const yOf = (value: number) => PAD.top + plotH - (value / top) * plotH;
+  const yOf = (value: number) => pad.top + plotH - (value / top) * plotH;
   const bars: ChartBar[] = [];
   hours.forEach((hour, i) => {
     let stacked = 0;
@@ -48,7 +60,7 @@ export function layoutHourlyChart(hours: HourBucket[]) {
       const count = hour.by_category[category] ?? 0;
       const y = yOf(stacked + count);
       bars.push({
-        x: PAD.left + i * slot + (slot - barW) / 2,
+        x: pad.left + i * slot + (slot - barW) / 2,
         y,
         width: barW,
         height: yOf(stacked) - y,
@@ -64,62 +76,71 @@ export function layoutHourlyChart(hours: HourBucket[]) {
 
 const hourLabel = (ms: number) => `${new Date(ms).toISOString().slice(11, 13)}:00`;
 
+/** One drawing of the chart at `size`, with its y-axis labels and an hour label every `labelEvery` hours. */
+function ChartDrawing({ hours, size, name }: { hours: HourBucket[]; size: ChartSize; name: string }) {
+  const { bars, ticks, slot } = layoutHourlyChart(hours, size);
+  const { pad, font } = size;
+  const total = hours.reduce((n, h) => n + h.total, 0);
+  return (
+    <svg
+      class={`bars ${name}`}
+      viewBox={`0 0 ${size.width} ${size.height}`}
+      role="img"
+      aria-label={`Events stored per hour over the last 24 hours, ${total} in total`}
+      preserveAspectRatio="xMidYMid meet"
+    >
+      {ticks.map((t) => (
+        <g class="y-tick">
+          <line x1={pad.left} x2={size.width - pad.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
+          <text x={pad.left - 5} y={t.y + font / 3} text-anchor="end" font-size={font} fill="#6b7280">
+            {t.value}
+          </text>
+        </g>
+      ))}
+      {bars.map((b) => (
+        <rect
+          x={b.x}
+          y={b.y}
+          width={b.width}
+          height={Math.max(0, b.height)}
+          fill={CATEGORY_COLORS[b.category] ?? "#94a3b8"}
+          rx="1.5"
+        >
+          <title>{`${hourLabel(b.hourStart)} UTC · ${CATEGORY_LABELS[b.category] ?? b.category}: ${b.count}`}</title>
+        </rect>
+      ))}
+      {hours.map((h, i) =>
+        i % size.labelEvery === 0 ? (
+          <text
+            x={pad.left + i * slot + slot / 2}
+            y={size.height - 7}
+            text-anchor="middle"
+            font-size={font}
+            fill="#6b7280"
+          >
+            {hourLabel(h.hour_start)}
+          </text>
+        ) : null,
+      )}
+    </svg>
+  );
+}
+
 /**
- * Draws `layoutHourlyChart` with a legend of the categories present. Server-drawn SVG needs no
- * script and passes a CSP without inline code.
+ * Draws `layoutHourlyChart` twice, wide and narrow (CSS shows the one that fits), with a legend of
+ * the categories present. Server-drawn SVG needs no script and passes a CSP without inline code.
  */
 export function HourlyChart({ hours }: { hours: HourBucket[] }) {
-  const { bars, ticks, slot } = layoutHourlyChart(hours);
   const present = CATEGORY_ORDER.filter((c) => hours.some((h) => h.by_category[c]));
-  const total = hours.reduce((n, h) => n + h.total, 0);
   return (
     <figure class="chart">
       <div class="plot">
-        <svg
-          class="bars"
-          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-          role="img"
-          aria-label={`Pushes per hour over the last 24 hours, ${total} in total`}
-          preserveAspectRatio="xMidYMid meet"
-        >
-          {ticks.map((t) => (
-            <g>
-              <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
-              <text x={PAD.left - 6} y={t.y + 4} text-anchor="end" font-size="12" fill="#6b7280">
-                {t.value}
-              </text>
-            </g>
-          ))}
-          {bars.map((b) => (
-            <rect
-              x={b.x}
-              y={b.y}
-              width={b.width}
-              height={Math.max(0, b.height)}
-              fill={CATEGORY_COLORS[b.category] ?? "#94a3b8"}
-              rx="1.5"
-            >
-              <title>{`${hourLabel(b.hourStart)} UTC · ${CATEGORY_LABELS[b.category] ?? b.category}: ${b.count}`}</title>
-            </rect>
-          ))}
-          {hours.map((h, i) =>
-            i % 3 === 0 ? (
-              <text
-                x={PAD.left + i * slot + slot / 2}
-                y={HEIGHT - 8}
-                text-anchor="middle"
-                font-size="12"
-                fill="#6b7280"
-              >
-                {hourLabel(h.hour_start)}
-              </text>
-            ) : null,
-          )}
-        </svg>
+        <ChartDrawing hours={hours} size={CHART_SIZES.wide} name="wide" />
+        <ChartDrawing hours={hours} size={CHART_SIZES.narrow} name="narrow" />
       </div>
       <figcaption>
         {present.length === 0 ? (
-          <span class="muted">No pushes in the last 24 hours.</span>
+          <span class="muted">Nothing stored in the last 24 hours.</span>
         ) : (
           present.map((c) => (
             <span class="legend">

@@ -4,6 +4,7 @@ import type { EventDetail, OrderView } from "../read-model/event-shapes";
 import { EventDeliveries } from "./deliveries";
 import { formatTime } from "./format";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
+import { OrderSummaryCard } from "./order-summary";
 
 const CATALOGUE_WORDS = {
   documented: "documented by Omisell",
@@ -133,7 +134,7 @@ export function EventPage({
   );
 }
 
-/** One order: its latest snapshot from Omisell and its timeline. */
+/** One order: a readable summary of its latest snapshot from Omisell, its timeline, and the snapshot as JSON. */
 export function OrderPage({ viewer, order }: { viewer: Viewer; order: OrderView }) {
   return (
     <Layout title={order.omisell_order_number} viewer={viewer}>
@@ -150,6 +151,7 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: OrderView 
           : "No snapshot fetched from Omisell yet."}{" "}
         <a href={`/dashboard?order_number=${encodeURIComponent(order.omisell_order_number)}`}>Events for this order</a>
       </p>
+      <OrderSummaryCard order={order.order} fetchedAt={order.fetched_at} />
       <div class="grid-2">
         <section class="card">
           <h2>Snapshot</h2>

@@ -47,13 +47,25 @@ function firstValues(entries: Iterable<[string, File | string]>): FormFields {
   return fields;
 }
 
+const parsedForms = new WeakMap<Request, Promise<FormFields>>();
+
 /**
- * The fields of a dashboard form post. Throws `HttpError` 413 `payload_too_large` past
+ * The fields of a dashboard form post, read once per request (the CSRF check and the handler
+ * share them). Throws `HttpError` 413 `payload_too_large` past
  * MAX_FORM_BYTES (read no further), and 400 `invalid_form` for a body that cannot be read or
  * parsed (bad multipart, a content type that is not a form). An empty body is a form without
  * fields.
  */
-export async function readForm(request: Request): Promise<FormFields> {
+export function readForm(request: Request): Promise<FormFields> {
+  let parsed = parsedForms.get(request);
+  if (!parsed) {
+    parsed = parseForm(request);
+    parsedForms.set(request, parsed);
+  }
+  return parsed;
+}
+
+async function parseForm(request: Request): Promise<FormFields> {
   let bytes: Uint8Array;
   try {
     bytes = await readBodyLimited(request, MAX_FORM_BYTES);

@@ -1,19 +1,45 @@
-/** The page frame every dashboard page shares: head, top bar with navigation and sign-out. */
+/** The page frame every dashboard page shares: head, top bar with navigation and sign-out, the health banner. */
 import type { Child } from "hono/jsx";
 import type { Role } from "../auth/tokens";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
+import { HealthBanner } from "./health-banner";
 
 /** Who is looking: their role, and the CSRF token their forms carry. */
 export type Viewer = { role: Role; formToken: string };
 
-/** The whole page around `children`; without a viewer (signing in), no navigation. */
-export function Layout({ title, viewer, children }: { title: string; viewer?: Viewer; children: Child }) {
+/** The top bar's links, in order; a new page adds its line here. */
+export const NAV = [
+  { href: "/dashboard", label: "Overview" },
+  { href: "/dashboard/failures", label: "Failures" },
+  { href: "/dashboard/deliveries", label: "Deliveries" },
+  { href: "/docs", label: "API reference" },
+] as const;
+
+/**
+ * The whole page around `children`; without a viewer (signing in), no navigation and no banner.
+ * `current` is the nav link of this page; `refreshSeconds` reloads the page (a meta refresh: the
+ * CSP allows no script) for a page that shows work under way.
+ */
+export function Layout({
+  title,
+  viewer,
+  current,
+  refreshSeconds,
+  children,
+}: {
+  title: string;
+  viewer?: Viewer;
+  current?: (typeof NAV)[number]["href"];
+  refreshSeconds?: number;
+  children: Child;
+}) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
+        {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
         <title>{`${title} · omisell-push`}</title>
         <link rel="stylesheet" href="/dashboard/style.css" />
         <link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml" />
@@ -28,10 +54,11 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
             {viewer ? (
               <>
                 <nav>
-                  <a href="/dashboard">Overview</a>
-                  <a href="/dashboard?status=failed">Failures</a>
-                  <a href="/dashboard/deliveries">Deliveries</a>
-                  <a href="/docs">API reference</a>
+                  {NAV.map((link) => (
+                    <a href={link.href} aria-current={link.href === current ? "page" : undefined}>
+                      {link.label}
+                    </a>
+                  ))}
                 </nav>
                 <div class="who">
                   <span>{viewer.role === "admin" ? "Admin" : "Read-only"}</span>
@@ -46,7 +73,10 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
             ) : null}
           </div>
         </header>
-        <main class="inner">{children}</main>
+        <main class="inner">
+          {viewer ? <HealthBanner /> : null}
+          {children}
+        </main>
       </body>
     </html>
   );

@@ -18,11 +18,14 @@ function LastRun({ run, now }: { run: ReconciliationFigures["lastRun"]; now: num
   );
 }
 
-/** The card, with a column per day of `missedPerDay`. */
+/**
+ * The card (`#reconciliation`, where the health banner sends missed pushes and stale runs), with
+ * a cell per day of `missedPerDay`: seven cells that share the width, so today fits on a phone.
+ */
 export function ReconcilePanel({ summary, now }: { summary: ReconciliationFigures; now: number }) {
   const week = summary.missedPerDay.reduce((sum, day) => sum + day.missed, 0);
   return (
-    <section class="card" aria-labelledby="reconcile-title">
+    <section class="card" id="reconciliation" aria-labelledby="reconcile-title">
       <div class="card-head">
         <h2 id="reconcile-title">Missed pushes</h2>
         <span class="muted">order changes found by reconciliation that no push told about</span>
@@ -31,28 +34,21 @@ export function ReconcilePanel({ summary, now }: { summary: ReconciliationFigure
         <dt>Last run</dt>
         <LastRun run={summary.lastRun} now={now} />
         <dt>Push coverage, 24 h</dt>
-        <dd>{coverageText(summary.pushCoverage)}</dd>
+        <dd>
+          {coverageText(summary.pushCoverage)}
+          <span class="muted"> of the changes listed by periodic and manual runs</span>
+        </dd>
         <dt>Missed, last 7 days</dt>
         <dd>{formatCount(week)}</dd>
       </dl>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              {summary.missedPerDay.map((day) => (
-                <th class="num">{day.day.slice(5)}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              {summary.missedPerDay.map((day) => (
-                <td class="num">{formatCount(day.missed)}</td>
-              ))}
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      <ol class="days" aria-label="Missed pushes per day (UTC)">
+        {summary.missedPerDay.map((day, i) => (
+          <li class={day.missed > 0 ? "some" : undefined}>
+            <span class="day">{i === summary.missedPerDay.length - 1 ? "today" : day.day.slice(5)}</span>
+            <span class="n">{formatCount(day.missed)}</span>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

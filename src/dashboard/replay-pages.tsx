@@ -1,44 +1,96 @@
-/** Bulk replay on the dashboard: the "Replay all" form of the Failures page, and a replay's progress. Render only. */
+/** Bulk replay on the dashboard: the "Replay all" form, and a replay's progress, refreshing itself while it runs. Render only. */
 import type { ReplayProgress } from "../read-model/replays";
-import { formatTime } from "./format";
+import { formatCount, formatTime } from "./format";
 import { Layout, type Viewer } from "./layout";
 
-/** Shown on the Failures page (the list filtered on `failed`) to an admin; the form carries the CSRF token. */
+/** Shown with the failures to an admin; the form carries the CSRF token. */
 export function ReplayAllForm({ viewer }: { viewer: Viewer }) {
   if (viewer.role !== "admin") return null;
   return (
     <form method="post" action="/dashboard/replays" class="replay-all">
       <input type="hidden" name="csrf" value={viewer.formToken} />
-      <button type="submit">Replay all failed events</button>
+      <button type="submit" class="secondary">
+        Replay all failed events
+      </button>
       <span class="muted"> Follows every failed event up again, after the pushes waiting now.</span>
     </form>
   );
 }
 
-/** A replay's progress: finished once every matched event was enqueued and settled again. */
+/** Seconds between reloads of a replay under way. */
+export const REPLAY_REFRESH_SECONDS = 5;
+
+/** Done: every matched event was enqueued, and none is waiting any more. */
+export function isReplayDone(progress: ReplayProgress): boolean {
+  return progress.finished && progress.waiting === 0 && progress.done >= progress.queued;
+}
+
+/**
+ * A replay's progress: settled, failed again, waiting. While it runs the page reloads itself
+ * every few seconds (a meta refresh: the CSP allows no script); once done it stops and says so.
+ */
 export function ReplayPage({ viewer, progress }: { viewer: Viewer; progress: ReplayProgress }) {
-  const status = progress.finished && progress.done >= progress.queued ? "finished" : "in progress";
+  const done = isReplayDone(progress);
+  const { error_group, events, ...filters } = progress.filters;
   return (
-    <Layout title="Replay" viewer={viewer}>
+    <Layout
+      title="Replay"
+      viewer={viewer}
+      current="/dashboard/failures"
+      refreshSeconds={done ? undefined : REPLAY_REFRESH_SECONDS}
+    >
       <div class="crumbs">
-        <a href="/dashboard?status=failed">Failures</a> / replay
+        <a href="/dashboard/failures">Failures</a> / replay
       </div>
-      <h1>Replay {status}</h1>
+      <h1>{done ? "Replay finished" : "Replay in progress"}</h1>
       <p class="sub mono">{progress.replay_id}</p>
+      <section class="tiles" aria-label="Progress">
+        <div class="tile">
+          <div class="label">Settled</div>
+          <div class="value">{formatCount(progress.settled)}</div>
+          <div class="note">processed or skipped</div>
+        </div>
+        <div class={`tile${progress.failed_again > 0 ? " bad" : ""}`}>
+          <div class="label">Failed again</div>
+          <div class="value">{formatCount(progress.failed_again)}</div>
+          <div class="note">
+            {progress.failed_again > 0 ? <a href="/dashboard/failures">see the failures</a> : "none"}
+          </div>
+        </div>
+        <div class={`tile${progress.waiting > 0 ? " warn" : ""}`}>
+          <div class="label">Waiting</div>
+          <div class="value">{formatCount(progress.waiting)}</div>
+          <div class="note">for their follow-up</div>
+        </div>
+      </section>
       <section class="card">
         <dl class="facts">
           <dt>Started</dt>
           <dd class="mono">{formatTime(progress.created_at)} UTC</dd>
           <dt>Matched</dt>
-          <dd>{progress.matched}</dd>
-          <dt>Queued</dt>
-          <dd>{progress.queued}</dd>
-          <dt>Done</dt>
-          <dd>{progress.done}</dd>
+          <dd>{formatCount(progress.matched)}</dd>
+          <dt>Enqueued</dt>
+          <dd>
+            {formatCount(progress.queued)}
+            {progress.finished ? "" : " so far"}
+          </dd>
+          {error_group !== undefined ? (
+            <>
+              <dt>Failure group</dt>
+              <dd class="mono">
+                {error_group} ({events ?? 0} events)
+              </dd>
+            </>
+          ) : null}
           <dt>Filters</dt>
-          <dd class="mono">{JSON.stringify(progress.filters)}</dd>
+          <dd class="mono">{Object.keys(filters).length > 0 ? JSON.stringify(filters) : "—"}</dd>
         </dl>
-        <p class="muted">Reload to see progress. Also at GET /api/replays/{progress.replay_id}.</p>
+        <p class="muted">
+          {done
+            ? "Every matched event has been followed up again."
+            : `This page reloads every ${REPLAY_REFRESH_SECONDS} seconds until the replay is done.`}{" "}
+          Also at GET /api/replays/{progress.replay_id}.
+        </p>
       </section>
     </Layout>
   );

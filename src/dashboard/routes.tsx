@@ -3,32 +3,20 @@
  * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
 import { Hono } from "hono";
-import { fieldErrors } from "../errors";
-import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
-import { startReplay } from "../followup/bulk-replay";
-import { replayEvent } from "../followup/replay";
-import { readEventDeliveries, readFailingDeliveries } from "../read-model/deliveries";
-import { readEvent, readEventPage, readOrder } from "../read-model/event-reads";
-import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../read-model/event-shapes";
-import { readReconciliationFigures } from "../read-model/reconcile";
-import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
-import { readStats } from "../read-model/stats";
-import { FailingDeliveriesPage } from "./deliveries";
-import { EventPage, OrderPage } from "./detail-pages";
-import { type FilterValues, OverviewPage } from "./pages";
-import { ReconcilePanel } from "./reconcile-panel";
-import { type Ctx, type DashboardEnv, render, showMessage } from "./render";
-import { ReplayPage } from "./replay-pages";
+import { deliveryRoutes } from "./delivery-routes";
+import { detailRoutes } from "./detail-routes";
+import { failureRoutes } from "./failure-routes";
+import { type DashboardEnv, showMessage } from "./kit";
+import { overviewRoutes } from "./overview-routes";
 import { dashboardSecurityHeaders } from "./security";
-import { addSessionRoutes, checkFormPost } from "./session-routes";
+import { addSessionRoutes } from "./session-routes";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
-
-const noSuchEvent = (c: Ctx) => showMessage(c, 404, "No such event", "Nothing is stored under this id.");
 
 /**
  * Every /dashboard page. Signing in exchanges the token for a sealed session cookie
  * (session-routes.tsx); every answer gets the security headers; pages read through `read-model/`
- * only, and the forms that change something (replays) call the same actions as the API.
+ * only, and the forms that change something (replays, a delivery's retry) call the same actions as
+ * the API. A page's routes live in a file of their own, mounted below.
  */
 export const dashboardRoutes = new Hono<DashboardEnv>();
 
@@ -45,108 +33,9 @@ dashboardRoutes.get("/dashboard/favicon.svg", (c) =>
 
 addSessionRoutes(dashboardRoutes);
 
-/** The list filters the overview keeps in its links: the API's, so a new API filter is one here too. */
-const FILTER_NAMES = [...LIST_FILTER_COLUMNS, "since", "until"] as const;
-
-dashboardRoutes.get("/dashboard", async (c) => {
-  const raw = c.req.query();
-  // A form submits every field; empty ones mean "any", as if absent.
-  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v.trim() !== ""));
-  const filters: FilterValues = Object.fromEntries(FILTER_NAMES.filter((n) => given[n]).map((n) => [n, given[n]]));
-  const parsed = ListEventsQuery.safeParse(given);
-  const now = Date.now();
-  const [stats, summary] = await Promise.all([readStats(c.env.DB, now), readReconciliationFigures(c.env.DB, now)]);
-  const extra = <ReconcilePanel summary={summary} now={now} />;
-  const viewer = c.get("viewer");
-  if (!parsed.success) {
-    const errors = fieldErrors(parsed.error);
-    const page = (
-      <OverviewPage
-        {...{ viewer, stats, now, filters, errors, extra }}
-        events={[]}
-        nextHref={null}
-        firstHref="/dashboard"
-      />
-    );
-    return render(c, page, 400);
-  }
-  const { events, next_cursor } = await readEventPage(c.env.DB, parsed.data);
-  const href = (cursor?: string) => {
-    const params = new URLSearchParams(filters as Record<string, string>);
-    if (given.limit) params.set("limit", given.limit);
-    if (cursor) params.set("cursor", cursor);
-    const query = params.toString();
-    return query ? `/dashboard?${query}` : "/dashboard";
-  };
-  return render(
-    c,
-    <OverviewPage
-      {...{ viewer, stats, now, filters, events, extra }}
-      errors={{}}
-      nextHref={next_cursor ? href(next_cursor) : null}
-      firstHref={given.cursor ? href() : null}
-    />,
-  );
-});
-
-dashboardRoutes.get("/dashboard/events/:id", async (c) => {
-  const viewer = c.get("viewer");
-  const id = EventIdParam.safeParse(c.req.param());
-  const event = id.success ? await readEvent(c.env.DB, id.data.id) : null;
-  if (!event) return noSuchEvent(c);
-  const flash = c.req.query("replayed") === "1" ? "Replay queued: the order will be fetched again." : undefined;
-  const deliveries = await readEventDeliveries(c.env.DB, event.id);
-  return render(c, <EventPage viewer={viewer} event={event} flash={flash} deliveries={deliveries} />);
-});
-
-dashboardRoutes.post("/dashboard/events/:id/replay", async (c) => {
-  const viewer = c.get("viewer");
-  if (!(await checkFormPost(c))) {
-    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
-  }
-  if (viewer.role !== "admin") {
-    return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
-  }
-  const id = EventIdParam.safeParse(c.req.param());
-  const replayed = id.success ? await replayEvent(c.env, id.data.id) : null;
-  if (!replayed) return noSuchEvent(c);
-  // Like the API's 409: an invalid or self-test push was never followed up, so there is nothing to replay.
-  if (!replayed.enqueued) {
-    const what = replayed.previousStatus === "invalid" ? "An invalid push" : "A self-test push";
-    return showMessage(c, 409, "Not replayed", `${what} has no follow-up.`);
-  }
-  return c.redirect(`/dashboard/events/${replayed.eventId}?replayed=1`, 303);
-});
-
-/** "Replay all" of the Failures page: every failed event, as one bulk replay. */
-dashboardRoutes.post("/dashboard/replays", async (c) => {
-  const viewer = c.get("viewer");
-  if (!(await checkFormPost(c))) {
-    return showMessage(c, 403, "Not replayed", "The form was not valid; reload the page and retry.");
-  }
-  if (viewer.role !== "admin") return showMessage(c, 403, "Not allowed", "Replaying needs an admin token.");
-  const started = await startReplay(c.env, { status: "failed" }, Date.now());
-  return c.redirect(`/dashboard/replays/${started.replayId}`, 303);
-});
-
-dashboardRoutes.get("/dashboard/replays/:id", async (c) => {
-  const id = ReplayIdParam.safeParse({ replay_id: c.req.param("id") });
-  const progress = id.success ? await readReplayProgress(c.env.DB, id.data.replay_id) : null;
-  if (!progress) return showMessage(c, 404, "No such replay", "There is no replay with this id.");
-  return render(c, <ReplayPage viewer={c.get("viewer")} progress={progress} />);
-});
-
-dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
-  const viewer = c.get("viewer");
-  const number = OrderNumberParam.safeParse(c.req.param());
-  const order = number.success ? await readOrder(c.env.DB, number.data.omisell_order_number) : null;
-  if (!order) return showMessage(c, 404, "No such order", "No snapshot and no event for this order number.");
-  return render(c, <OrderPage viewer={viewer} order={order} />);
-});
-
-dashboardRoutes.get("/dashboard/deliveries", async (c) => {
-  const deliveries = await readFailingDeliveries(c.env);
-  return render(c, <FailingDeliveriesPage viewer={c.get("viewer")} {...deliveries} />);
-});
+dashboardRoutes.route("/", overviewRoutes);
+dashboardRoutes.route("/", detailRoutes);
+dashboardRoutes.route("/", failureRoutes);
+dashboardRoutes.route("/", deliveryRoutes);
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

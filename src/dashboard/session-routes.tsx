@@ -3,22 +3,14 @@
  * session cookie, sealed and checked by auth/session.ts, and the CSRF token derived from it.
  */
 import type { Hono } from "hono";
-import {
-  dropLegacyCookie,
-  endSession,
-  formToken,
-  isSameOriginPost,
-  isValidFormToken,
-  readSession,
-  startSession,
-} from "../auth/session";
+import { dropLegacyCookie, endSession, formToken, isSameOriginPost, readSession, startSession } from "../auth/session";
 import { clientAddressKey, guardSignIn } from "../auth/sign-in-guard";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
 import { log } from "../lib/log";
 import { readForm } from "./form";
+import { type Ctx, checkFormPost, type DashboardEnv, render } from "./kit";
 import { MessagePage, SignInPage } from "./pages";
-import { type Ctx, type DashboardEnv, render } from "./render";
 
 export const SIGN_IN = "/dashboard/sign-in";
 
@@ -67,13 +59,6 @@ async function requireViewer(c: Ctx, next: () => Promise<void>) {
   c.set("session", session);
   c.set("viewer", { role: session.role, formToken: await formToken(c.env, session) });
   await next();
-}
-
-/** A form post that changes something: same origin, and the session's CSRF token (the body read within its cap). */
-export async function checkFormPost(c: Ctx): Promise<boolean> {
-  if (!isSameOriginPost(c)) return false;
-  const form = await readForm(c.req.raw);
-  return isValidFormToken(c.env, c.get("session"), form.csrf);
 }
 
 /** Registers sign-in, the session check of every page after it, and sign-out on `routes`, in that order. */

@@ -1,7 +1,10 @@
 /** Bulk replay: follow up again every event matching list filters (one request brings every failed event back). */
+
 import { describeError } from "../errors";
+import { GROUPED_FAILURES, groupFailures } from "../events/error-groups";
 import { encodeIdTime, newUlid } from "../lib/ids";
 import { log } from "../lib/log";
+import { listRecentFailures } from "../store/event-reads";
 import { markFollowupsDue } from "../store/followup-state";
 import {
   countReplayable,
@@ -52,6 +55,20 @@ export async function startReplay(env: Env, filters: ReplayFilters, now: number)
     log("error", "replay_chunk_failed", { replay_id: replayId, error: describeError(err) });
     return { replayId, matched, status: "scheduled" };
   }
+}
+
+/**
+ * A bulk replay of one failure group: the failed events among the GROUPED_FAILURES most recent
+ * whose error normalises to `groupKey` (events/error-groups.ts), exactly those the Failures page
+ * shows in that group. They are replayed by id, through the same chunks, priority and headroom as
+ * any bulk replay; one that no longer is `failed` when its chunk comes is left alone. Null when
+ * no recent failure is in the group (any more).
+ */
+export async function startGroupReplay(env: Env, groupKey: string, now: number): Promise<StartedReplay | null> {
+  const groups = groupFailures(await listRecentFailures(env.DB, GROUPED_FAILURES));
+  const group = groups.find((candidate) => candidate.key === groupKey);
+  if (!group) return null;
+  return startReplay(env, { status: "failed", error_group: groupKey, ids: group.ids }, now);
 }
 
 /**

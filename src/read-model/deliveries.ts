@@ -1,8 +1,15 @@
 /** Forwarding's deliveries as the API and the dashboard show them, never with the internal `settlement`. */
 import { z } from "zod";
 import { readConfig } from "../config";
-import { DELIVERY_STATUSES, type DeliveryRow, listDeliveries, listRetryingDeliveries } from "../store/deliveries";
-import { encodeCursor } from "./event-query";
+import { DELIVERY_STATUSES, type DeliveryRow } from "../store/deliveries";
+import {
+  type DeliveryWithEvent,
+  listDeliveries,
+  listFailedDeliveries,
+  listRetryingDeliveries,
+  readForwardingFigures,
+} from "../store/delivery-reads";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
 
 const deliveryListId = (description: string) =>
@@ -63,10 +70,11 @@ function forwardingOf(env: Env): Forwarding {
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */
 export async function readDeliveryPage(env: Env, query: z.infer<typeof ListDeliveriesQuery>): Promise<DeliveryPage> {
-  const page = await listDeliveries(env.DB, query);
+  const cursor = await cursorIdOrThrow(env, "deliveries", query.cursor);
+  const page = await listDeliveries(env.DB, { ...query, cursor });
   return {
     deliveries: page.deliveries.map(toDelivery),
-    next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
+    next_cursor: page.next_cursor === null ? null : await signCursor(env, "deliveries", page.next_cursor),
     forwarding: forwardingOf(env),
   };
 }
@@ -76,24 +84,64 @@ export async function readEventDeliveries(db: D1Database, eventId: string, limit
   return (await listDeliveries(db, { event_id: eventId, limit })).deliveries.map(toDelivery);
 }
 
+/**
+ * A delivery as the dashboard lists it: with its event's name and order, and the destination it
+ * goes to (`default`, FORWARD_URL, until destinations of their own fill it).
+ */
+export type ListedDelivery = Delivery & { event: string | null; order_number: string | null; destination: string };
+
+/** The one destination there is today: FORWARD_URL. */
+export const DEFAULT_DESTINATION = "default";
+
+function toListedDelivery(row: DeliveryWithEvent): ListedDelivery {
+  return {
+    ...toDelivery(row),
+    event: row.event_name,
+    order_number: row.order_number,
+    destination: DEFAULT_DESTINATION,
+  };
+}
+
 /** The deliveries that need a look, and whether forwarding is on at all. */
 export type FailingDeliveries = {
   /** Ended `failed`: retried only by hand. */
-  failed: Delivery[];
+  failed: ListedDelivery[];
   /** Still pending after at least one refused attempt. */
-  retrying: Delivery[];
+  retrying: ListedDelivery[];
   forwarding: Forwarding;
 };
 
-/** Up to `limit` of each kind, newest first. */
+/** Up to `limit` of each kind, newest first, each with its event's name and order. */
 export async function readFailingDeliveries(env: Env, limit = 50): Promise<FailingDeliveries> {
   const [failed, retrying] = await Promise.all([
-    listDeliveries(env.DB, { status: "failed", limit }),
+    listFailedDeliveries(env.DB, limit),
     listRetryingDeliveries(env.DB, limit),
   ]);
   return {
-    failed: failed.deliveries.map(toDelivery),
-    retrying: retrying.map(toDelivery),
+    failed: failed.map(toListedDelivery),
+    retrying: retrying.map(toListedDelivery),
     forwarding: forwardingOf(env),
+  };
+}
+
+/** Counts above this show as "1000+": the overview never counts every failing delivery. */
+export const FORWARDING_COUNT_CAP = 1000;
+
+/** The overview's forwarding tile: on or off, the last success, how many deliveries fail. */
+export type ForwardingSummary = {
+  forwarding: Forwarding;
+  lastDeliveredAt: number | null;
+  /** Ended `failed`, plus still retrying after a refusal; each counted up to FORWARDING_COUNT_CAP. */
+  failing: number;
+  capped: boolean;
+};
+
+export async function readForwardingSummary(env: Env): Promise<ForwardingSummary> {
+  const figures = await readForwardingFigures(env.DB, FORWARDING_COUNT_CAP);
+  return {
+    forwarding: forwardingOf(env),
+    lastDeliveredAt: figures.lastDeliveredAt,
+    failing: figures.failed + figures.retrying,
+    capped: figures.failed >= FORWARDING_COUNT_CAP || figures.retrying >= FORWARDING_COUNT_CAP,
   };
 }

@@ -4,7 +4,7 @@ import type { ListFilterColumn } from "../events/vocabulary";
 import { encodeIdTime, isEventId } from "../lib/ids";
 import type { EventListQuery } from "../store/event-reads";
 
-/** The cursor is the last id of a page, base64url-encoded so clients treat it as opaque. */
+/** A cursor's body: the last id of a page, base64url-encoded so clients treat it as opaque (`cursor.ts` signs it). */
 export function encodeCursor(lastId: string): string {
   return btoa(lastId).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
@@ -41,7 +41,7 @@ export function parseTimeBound(text: string): number | null {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_MS ? ms : null;
 }
 
-/** A validated `ListEventsQuery`: the filters, the time bounds in ms, the decoded cursor. */
+/** A validated `ListEventsQuery`: the filters, the time bounds in ms, the cursor (an id once opened). */
 export type ListParams = Partial<Record<ListFilterColumn, string>> & {
   since?: number;
   until?: number;

@@ -5,24 +5,28 @@ import { parseJsonOr } from "../lib/json";
 import { getEvent, listEvents, orderTimeline } from "../store/event-reads";
 import { readFeedPage } from "../store/feed";
 import { getSnapshot } from "../store/resources";
-import { encodeCursor, type ListParams, toEventListQuery } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
+import { type ListParams, toEventListQuery } from "./event-query";
 import type { EventDetail, EventPage, FeedPage, OrderView } from "./event-shapes";
 
 const ORDER_TIMELINE_LIMIT = 500;
 
 /**
- * One page of the event list, newest first. One row more than asked tells whether a next page
- * exists without a COUNT; a page cut short by the scan budget is `partial`, and its cursor
- * continues from where the scan stopped.
+ * One page of the event list, newest first; `params.cursor` is a `next_cursor` as handed out (a
+ * cursor this worker did not sign is the API's 400 naming `cursor`). One row more than asked
+ * tells whether a next page exists without a COUNT; a page cut short by the scan budget is
+ * `partial`, and its cursor continues from where the scan stopped.
  */
-export async function readEventPage(db: D1Database, params: ListParams): Promise<EventPage> {
-  const { rows, stoppedAt } = await listEvents(db, { ...toEventListQuery(params), limit: params.limit + 1 });
+export async function readEventPage(env: Env, params: ListParams): Promise<EventPage> {
+  const cursor = await cursorIdOrThrow(env, "events", params.cursor);
+  const query = toEventListQuery({ ...params, cursor });
+  const { rows, stoppedAt } = await listEvents(env.DB, { ...query, limit: params.limit + 1 });
   const page = rows.slice(0, params.limit);
   const last = page.at(-1);
-  const cursor = rows.length > params.limit && last ? last.id : stoppedAt;
+  const next = rows.length > params.limit && last ? last.id : stoppedAt;
   return {
     events: page.map(publicEventSummary),
-    next_cursor: cursor ? encodeCursor(cursor) : null,
+    next_cursor: next ? await signCursor(env, "events", next) : null,
     partial: stoppedAt !== null,
   };
 }

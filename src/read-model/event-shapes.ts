@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CATEGORIES, KNOWN_EVENTS } from "../events/catalogue";
 import { EventSummaryShape } from "../events/summary";
 import { EVENT_STATUSES } from "../events/vocabulary";
+import { RECONCILE_EVENT } from "../reconcile/missed";
 import { nextCursor, pageCursor, pageSize, queryTime, rowId, shortText, withDescriptions } from "./fields";
 
 const timeBound = (what: string) =>
@@ -10,6 +11,9 @@ const timeBound = (what: string) =>
     description: `${what}: milliseconds since the epoch (1732780800000) or ISO 8601 (2024-11-28T08:00:00Z; UTC when no offset is given).`,
     examples: ["2024-11-28T00:00:00Z"],
   });
+
+/** Event names to suggest in a filter: the catalogue's, and the one reconciliation stores. Any other name is a valid filter too. */
+export const EVENT_NAME_SUGGESTIONS: readonly string[] = [...KNOWN_EVENTS, RECONCILE_EVENT];
 
 /** The event list's filters, time bounds and page; the dashboard's overview validates with it too. */
 export const ListEventsQuery = z

@@ -1,11 +1,12 @@
 /** The zod pieces the public shapes are built from, so a parameter or a column is described one way everywhere. */
 import { z } from "zod";
 import { ID_PATTERN } from "../lib/ids";
-import { decodeCursor, parseTimeBound } from "./event-query";
+import { CURSOR_PATTERN } from "./cursor";
+import { parseTimeBound } from "./event-query";
 
 /**
  * A string read by `parse`; when it gives null, the parameter is invalid with `message`.
- * @example parsedString(decodeCursor, "not a cursor returned as next_cursor")
+ * @example parsedString(parseTimeBound, "expected a time")
  */
 export function parsedString<T>(parse: (text: string) => T | null, message: string) {
   return z.string().transform((text, ctx) => {
@@ -62,10 +63,15 @@ export function pageSize(max: number, fallback: number) {
     .meta({ description: `Page size, 1 to ${max}.` });
 }
 
-/** `cursor` of a paged list: the `next_cursor` a previous page gave, decoded to the id it stands for. */
+/**
+ * `cursor` of a paged list: the `next_cursor` a previous page gave. Only its form is checked
+ * here; its signature is checked by the list's read (`cursorIdOrThrow`), which has the key.
+ */
 export function pageCursor() {
-  return parsedString(decodeCursor, "not a cursor returned as next_cursor")
-    .meta({ description: "The `next_cursor` of the previous page." })
+  return z
+    .string()
+    .regex(CURSOR_PATTERN, "not a cursor returned as next_cursor")
+    .meta({ description: "The `next_cursor` of the previous page (signed: a cursor made up or altered is a 400)." })
     .optional();
 }
 

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { type MissedDay, readReconciliationSummary } from "../reconcile/figures";
 import { listRuns, type ReconcileRun } from "../store/reconcile";
-import { encodeCursor } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { columnsOf, nextCursor, pageCursor, pageSize, shownFields } from "./fields";
 
 /** The run list's page. */
@@ -13,9 +13,10 @@ export const ReconcileRunView = z
   .object(
     columnsOf<ReconcileRun>()({
       id: z.string(),
-      trigger: z
-        .enum(["cron", "manual"])
-        .meta({ description: "`cron`: one periodic window; `manual`: a requested range." }),
+      trigger: z.enum(["cron", "manual"]).meta({
+        description:
+          "`cron`: one periodic run (its windows from the checkpoint on, up to 8 hours while catching up); `manual`: a requested range.",
+      }),
       window_from: z.int().meta({ description: "ms, inclusive" }),
       window_to: z.int().meta({ description: "ms, inclusive" }),
       started_at: z.int(),
@@ -24,10 +25,10 @@ export const ReconcileRunView = z
       orders_listed: z.int().meta({ description: "Order changes Omisell listed (so far, while running)." }),
       missed: z.int().meta({ description: "Of those, changes no push had told about." }),
       error: z.string().nullable(),
-      listed_to: z
-        .int()
-        .nullable()
-        .meta({ description: "Manual runs: how far the range has been listed (ms); null before the first window." }),
+      listed_to: z.int().nullable().meta({
+        description:
+          "How far the range has been listed (ms): a manual run's progress, a periodic run's reach once it ended; null before the first window.",
+      }),
     }),
   )
   .meta({ id: "ReconcileRun" });
@@ -45,11 +46,13 @@ export const ReconcileRunPage = z
 export type ReconcileRunPage = z.infer<typeof ReconcileRunPage>;
 
 /** One page of runs, newest first; one row more than asked tells whether a next page exists. */
-export async function readRunPage(db: D1Database, query: z.infer<typeof ListRunsQuery>): Promise<ReconcileRunPage> {
-  const rows = await listRuns(db, query.limit + 1, query.cursor);
+export async function readRunPage(env: Env, query: z.infer<typeof ListRunsQuery>): Promise<ReconcileRunPage> {
+  const cursor = await cursorIdOrThrow(env, "reconcile_runs", query.cursor);
+  const rows = await listRuns(env.DB, query.limit + 1, cursor);
   const runs = rows.slice(0, query.limit).map(toRunView);
   const last = runs.at(-1);
-  return { runs, next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+  const more = rows.length > query.limit && last;
+  return { runs, next_cursor: more ? await signCursor(env, "reconcile_runs", last.id) : null };
 }
 
 /** What the overview shows of reconciliation: the newest run, push coverage over 24 h, missed pushes per day. */

@@ -34,7 +34,7 @@ export const Stats = z
     hourly: z.array(HourCounts).meta({ description: "The last 24 hours, oldest first, by category." }),
     push_coverage: z.number().min(0).max(1).nullable().meta({
       description:
-        "Share of the order changes reconciliation listed in the last 24 h that came with a push (0 to 1); null when nothing was listed.",
+        "Share of the order changes listed by the reconciliation runs (periodic and manual) started in the last 24 h and done that came with a push (0 to 1); null when nothing was listed.",
     }),
     counts_complete: z.boolean().meta({
       description: "False while more events wait for the cron's rollup than the stats count live.",

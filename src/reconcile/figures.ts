@@ -1,7 +1,7 @@
 /** What reconciliation tells people: push coverage over 24 hours and the pushes missed per day. */
 import { encodeIdTime } from "../lib/ids";
 import { countEventPerDay } from "../store/event-counts";
-import { listRuns, type ReconcileRun, sumCronRunsSince } from "../store/reconcile";
+import { listRuns, type ReconcileRun, sumRunsSince } from "../store/reconcile";
 import { RECONCILE_EVENT } from "./missed";
 
 const DAY_MS = 86_400_000;
@@ -14,11 +14,13 @@ export function pushCoverage(listed: number, missed: number): number | null {
 }
 
 /**
- * Over the cron runs done in the last 24 hours. A change listed by two overlapping windows counts
- * twice in both figures, so the share stays right.
+ * Over the runs started in the last 24 hours and done: periodic ones and manual ones
+ * (`POST /api/reconcile`, `npm run reconcile`) alike, so a range someone asked about counts once
+ * it is listed. A change listed by two overlapping windows or runs counts twice in both figures
+ * (it is missed in both or in neither), so the share stays right.
  */
 export async function readPushCoverage(db: D1Database, nowMs: number): Promise<number | null> {
-  const { listed, missed } = await sumCronRunsSince(db, encodeIdTime(nowMs - COVERAGE_WINDOW_MS));
+  const { listed, missed } = await sumRunsSince(db, encodeIdTime(nowMs - COVERAGE_WINDOW_MS));
   return pushCoverage(listed, missed);
 }
 

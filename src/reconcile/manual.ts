@@ -24,7 +24,7 @@ export type ManualStep = { runId: string; windows: number; status: "running" | "
  * Throws a RangeError when the range cannot be listed (checkManualRange).
  */
 export async function startManualRun(env: Env, fromMs: number, toMs: number, now: number): Promise<string> {
-  const problem = checkManualRange(fromMs, toMs);
+  const problem = checkManualRange(fromMs, toMs, now);
   if (problem !== null) throw new RangeError(problem);
   const id = newUlid(now);
   await startRun(env.DB, { id, trigger: "manual", window_from: fromMs, window_to: toMs, started_at: now });

@@ -32,7 +32,10 @@ export type ReconcileDeps = {
 
 export type RunOutcome = {
   runId: string;
+  /** From the first planned window's start to the last one's end. */
   window: TimeWindow;
+  /** Windows listed to the end (all of them when `done`). */
+  windowsListed: number;
   status: "done" | "failed";
   ordersListed: number;
   missed: number;
@@ -41,7 +44,7 @@ export type RunOutcome = {
   error: string | null;
 };
 
-export type CronOutcome = { ran: false; reason: "off" | "not_due" } | { ran: true; runs: RunOutcome[] };
+export type CronOutcome = { ran: false; reason: "off" | "not_due" | "nothing_new" } | { ran: true; run: RunOutcome };
 
 export type Tally = { ordersListed: number; missed: number; added: number };
 
@@ -95,7 +98,7 @@ export async function listWindows(
 async function finish(
   env: Env,
   deps: ReconcileDeps,
-  run: { id: string; window: TimeWindow; startedAt: number },
+  run: { id: string; window: TimeWindow; startedAt: number; windowsListed: number; listedTo: number | null },
   tally: Tally,
   error: string | null,
 ): Promise<RunOutcome> {
@@ -107,19 +110,24 @@ async function finish(
     missed: tally.missed,
     error,
     finishedAt: Math.max(run.startedAt, clock()),
+    listedTo: run.listedTo,
   });
   const fields = { run_id: run.id, trigger: "cron", from: run.window.fromMs, to: run.window.toMs, ...tally };
   if (error === null) log(tally.missed > 0 ? "warn" : "info", "reconcile_run_done", fields);
   else log("error", "reconcile_run_failed", { ...fields, error });
-  return { runId: run.id, window: run.window, status, ...tally, error };
+  return { runId: run.id, window: run.window, windowsListed: run.windowsListed, status, ...tally, error };
 }
+
+const isoMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 
 /**
  * The cron's step, called every minute: nothing when reconciliation is off or not yet due;
- * otherwise the planned windows from the checkpoint on, oldest first, each its own recorded run.
- * Each change no push told us about is stored as a `reconcile.order_changed` event and sent the
- * normal follow-up; repeating a window stores nothing twice (a dedupe key per change). A failed
- * window ends the step and leaves the checkpoint where it was, so the next period lists it again.
+ * otherwise the planned windows from the checkpoint on, oldest first, as ONE recorded run (a
+ * catch-up after an outage lists up to MAX_WINDOWS_PER_RUN windows, still one run, with its
+ * `listed_to`). Each change no push told us about is stored as a `reconcile.order_changed` event
+ * and sent the normal follow-up; repeating a window stores nothing twice (a dedupe key per
+ * change). The checkpoint moves past each window listed; a failed window ends the run `failed`,
+ * naming the window, and leaves the checkpoint there, so the next period lists it again.
  */
 export async function runReconciliation(env: Env, deps: ReconcileDeps, now: number): Promise<CronOutcome> {
   const reconcileEveryMs = readConfig(env).reconcile.everyMs;
@@ -129,23 +137,28 @@ export async function runReconciliation(env: Env, deps: ReconcileDeps, now: numb
     return { ran: false, reason: "not_due" };
   }
   const windows = planCronWindows(await getCheckpoint(env.DB), now);
-  const runs: RunOutcome[] = [];
-  for (const [index, window] of windows.entries()) {
-    // One millisecond apart, so the runs of one invocation list newest first in window order.
-    const startedAt = now + index;
-    const run = { id: newUlid(startedAt), window, startedAt };
-    await startRun(env.DB, {
-      id: run.id,
-      trigger: "cron",
-      window_from: window.fromMs,
-      window_to: window.toMs,
-      started_at: startedAt,
-    });
-    const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
-    const outcome = await finish(env, deps, run, tally, await listWindows(env, deps, [window], now, tally));
-    runs.push(outcome);
-    if (outcome.status === "failed") break;
-    await advanceCheckpoint(env.DB, window.toMs, now);
+  const first = windows[0];
+  const last = windows.at(-1);
+  if (!first || !last) return { ran: false, reason: "nothing_new" };
+  const window = { fromMs: first.fromMs, toMs: last.toMs };
+  const run = { id: newUlid(now), window, startedAt: now, windowsListed: 0, listedTo: null as number | null };
+  await startRun(env.DB, {
+    id: run.id,
+    trigger: "cron",
+    window_from: window.fromMs,
+    window_to: window.toMs,
+    started_at: now,
+  });
+  const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
+  for (const [index, step] of windows.entries()) {
+    const error = await listWindows(env, deps, [step], now, tally);
+    if (error !== null) {
+      const where = `window ${index + 1} of ${windows.length} (${isoMinute(step.fromMs)} to ${isoMinute(step.toMs)} UTC)`;
+      return { ran: true, run: await finish(env, deps, run, tally, `${where}: ${error}`) };
+    }
+    await advanceCheckpoint(env.DB, step.toMs, now);
+    run.windowsListed += 1;
+    run.listedTo = step.toMs;
   }
-  return { ran: true, runs };
+  return { ran: true, run: await finish(env, deps, run, tally, null) };
 }

@@ -56,10 +56,25 @@ export function isReconcileDue(lastCronRunStartedAt: number | null, nowMs: numbe
   return nowMs - lastCronRunStartedAt >= periodMs - DUE_TOLERANCE_MS;
 }
 
-/** Why a manual range cannot be listed, or null when it can. */
-export function checkManualRange(fromMs: number, toMs: number): string | null {
+/**
+ * How far past the worker's clock a requested range may end: the caller's clock may run a little
+ * ahead (a script that asks for "up to now"), but Omisell cannot list changes that have not
+ * happened, and a range in the future would stay `running` until it had.
+ */
+export const MANUAL_CLOCK_SKEW_MS = MINUTE_MS;
+
+/** Why a requested range's end is too late, or null: it may end at most MANUAL_CLOCK_SKEW_MS past `nowMs`. */
+export function checkRangeEnd(toMs: number, nowMs: number): string | null {
+  return toMs > nowMs + MANUAL_CLOCK_SKEW_MS
+    ? "must not be in the future (at most 1 minute past the worker's clock)"
+    : null;
+}
+
+/** Why a manual range cannot be listed at `nowMs`, or null when it can. */
+export function checkManualRange(fromMs: number, toMs: number, nowMs: number): string | null {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return "from and to must be times";
   if (toMs <= fromMs) return "to must be after from";
   if (toMs - fromMs > MAX_MANUAL_RANGE_MS) return "the range may span at most 15 days";
-  return null;
+  const late = checkRangeEnd(toMs, nowMs);
+  return late === null ? null : `to ${late}`;
 }

@@ -213,45 +213,6 @@ export async function reopenDelivery(
   return previous === undefined ? null : { previous };
 }
 
-export type DeliveryListQuery = {
-  status?: DeliveryStatus | undefined;
-  event_id?: string | undefined;
-  limit: number;
-  /** The id of the last delivery of the previous page (exclusive bound); newest first. */
-  cursor?: string | undefined;
-};
-
-/** The SQL of one list page (one row more than the page, to tell whether another follows). */
-export function deliveryListStatement(query: DeliveryListQuery): { sql: string; params: (string | number)[] } {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (condition: string, value: string | undefined) => {
-    if (value === undefined) return;
-    params.push(value);
-    where.push(`${condition} ?${params.length}`);
-  };
-  add("status =", query.status);
-  add("event_id =", query.event_id);
-  add("id <", query.cursor);
-  params.push(query.limit + 1);
-  const filter = where.length ? ` WHERE ${where.join(" AND ")}` : "";
-  return { sql: `SELECT * FROM deliveries${filter} ORDER BY id DESC LIMIT ?${params.length}`, params };
-}
-
-/** One page, newest first; `next_cursor` is the last id when more follow, else null. */
-export async function listDeliveries(
-  db: D1Database,
-  query: DeliveryListQuery,
-): Promise<{ deliveries: DeliveryRow[]; next_cursor: string | null }> {
-  const { sql, params } = deliveryListStatement(query);
-  const { results } = await db
-    .prepare(sql)
-    .bind(...params)
-    .all<DeliveryRow>();
-  const deliveries = results.slice(0, query.limit);
-  return { deliveries, next_cursor: results.length > query.limit ? (deliveries.at(-1)?.id ?? null) : null };
-}
-
 export const FAILING_ATTEMPTS = 3;
 export const FAILING_WINDOW_MS = 3_600_000;
 
@@ -275,13 +236,4 @@ export async function purgeDeliveriesBefore(db: D1Database, idBound: string, lim
     .bind(idBound, limit)
     .run();
   return result.meta.changes;
-}
-
-/** Pending deliveries that have failed at least once (the destination is refusing them), newest first. */
-export async function listRetryingDeliveries(db: D1Database, limit: number): Promise<DeliveryRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM deliveries WHERE status = 'pending' AND attempts >= 1 ORDER BY id DESC LIMIT ?1")
-    .bind(limit)
-    .all<DeliveryRow>();
-  return results;
 }

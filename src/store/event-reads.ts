@@ -105,3 +105,17 @@ export async function orderTimeline(db: D1Database, orderNumber: string, limit: 
   const { results } = await db.prepare(ORDER_TIMELINE_SQL).bind(orderNumber, limit).all<StoredEventSummary>();
   return results.map(decodeEventRow);
 }
+
+/**
+ * The newest failures, down the partial index of failed events by time (migration 0011): a seek
+ * and `limit` rows, however many events failed. Named, like the health check's read of it: the
+ * planner would otherwise take events_by_status and sort every failed event.
+ */
+export const RECENT_FAILURES_SQL = `SELECT ${SUMMARY_SELECT} FROM events INDEXED BY events_failed_by_time
+  WHERE status = 'failed' ORDER BY processed_at DESC LIMIT ?1`;
+
+/** The newest `limit` failed events, the most recent failure first. */
+export async function listRecentFailures(db: D1Database, limit: number): Promise<EventSummaryRow[]> {
+  const { results } = await db.prepare(RECENT_FAILURES_SQL).bind(limit).all<StoredEventSummary>();
+  return results.map(decodeEventRow);
+}

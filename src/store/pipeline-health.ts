@@ -12,7 +12,7 @@ export type PipelineFacts = {
   lastPushAt: number | null;
   /** received_at of the newest event reconciliation added. */
   lastMissedAt: number | null;
-  /** Listed and missed order changes of the cron runs done since `coverageSinceId`. */
+  /** Listed and missed order changes of the runs (periodic and manual) done since `coverageSinceId`. */
   coverage: { listed: number; missed: number };
   /** The newest finished cron run, and when the newest successful one finished. */
   lastCronRun: { status: "done" | "failed"; finished_at: number | null } | null;
@@ -36,7 +36,7 @@ export const PIPELINE_HEALTH_SQL = {
   lastPush: "SELECT received_at AS at FROM events WHERE id >= ?1 AND source = 'push' ORDER BY id DESC LIMIT 1",
   lastMissed: "SELECT received_at AS at FROM events WHERE event = ?1 ORDER BY id DESC LIMIT 1",
   coverage: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
-    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+    FROM reconcile_runs WHERE id >= ?1 AND status = 'done'`,
   lastCronRun: `SELECT status, finished_at FROM reconcile_runs WHERE trigger = 'cron' AND status <> 'running'
     ORDER BY id DESC LIMIT 1`,
   lastCronSuccess:

@@ -12,8 +12,9 @@ export const RECONCILE_SQL = {
     FROM json_each(?1) j`,
   listRuns: "SELECT * FROM reconcile_runs WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
   latestCronRun: "SELECT started_at FROM reconcile_runs WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1",
-  sumCronRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
-    FROM reconcile_runs WHERE id >= ?1 AND trigger = 'cron' AND status = 'done'`,
+  /** Periodic and manual runs alike: a requested range counts once it is listed to the end. */
+  sumRuns: `SELECT COALESCE(SUM(orders_listed), 0) AS listed, COALESCE(SUM(missed), 0) AS missed
+    FROM reconcile_runs WHERE id >= ?1 AND status = 'done'`,
   /**
    * Cron runs only: a manual run left `running` is continued by the next cron invocation, so it
    * is never abandoned. The trigger named, the walk seeks (trigger, status, id).
@@ -38,7 +39,7 @@ export type ReconcileRun = {
   orders_listed: number;
   missed: number;
   error: string | null;
-  /** Manual runs: the end of the last window listed (null before the first); null for cron runs. */
+  /** The end of the last window listed: a manual run's progress, a cron run's reach once it ended (null before the first window). */
   listed_to: number | null;
 };
 
@@ -129,14 +130,17 @@ export async function finishRun(
     missed: number;
     error: string | null;
     finishedAt: number;
+    /** How far the run's windows were listed: the end of the last one listed, null when none was. */
+    listedTo: number | null;
   },
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6
+      `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6,
+         listed_to = ?7
        WHERE id = ?1 AND status = 'running'`,
     )
-    .bind(id, outcome.status, outcome.ordersListed, outcome.missed, outcome.error, outcome.finishedAt)
+    .bind(id, outcome.status, outcome.ordersListed, outcome.missed, outcome.error, outcome.finishedAt, outcome.listedTo)
     .run();
 }
 
@@ -249,8 +253,8 @@ export async function advanceCheckpoint(db: D1Database, to: number, at: number):
 
 /* ---- Figures ---- */
 
-/** Listed and missed changes summed over the cron runs done since `sinceId` (a primary-key range). */
-export async function sumCronRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
-  const row = await db.prepare(RECONCILE_SQL.sumCronRuns).bind(sinceId).first<{ listed: number; missed: number }>();
+/** Listed and missed changes summed over the runs (periodic and manual) done since `sinceId` (a primary-key range). */
+export async function sumRunsSince(db: D1Database, sinceId: string): Promise<{ listed: number; missed: number }> {
+  const row = await db.prepare(RECONCILE_SQL.sumRuns).bind(sinceId).first<{ listed: number; missed: number }>();
   return { listed: row?.listed ?? 0, missed: row?.missed ?? 0 };
 }

@@ -4,9 +4,17 @@ import { rowsOf } from "./rows";
 
 /**
  * The list filters (equality on a column of LIST_FILTER_COLUMNS, time bounds as id bounds), so
- * each chunk walks one (filter, id) index upward from the replay's cursor.
+ * each chunk walks one (filter, id) index upward from the replay's cursor; or a failure group's
+ * events by id (`ids`, with the group's key in `error_group` to say which group they were).
  */
-export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & { since?: number; until?: number };
+export type ReplayFilters = Partial<Record<ListFilterColumn, string>> & {
+  since?: number;
+  until?: number;
+  /** The failure group the ids were taken from (a label: the ids are what is replayed). */
+  error_group?: string;
+  /** Exactly these events (a failure group's, at most GROUPED_FAILURES), walked by id. */
+  ids?: string[];
+};
 
 export type ReplayRow = {
   id: string;
@@ -43,6 +51,8 @@ function whereOf(filters: ReplayFilters, minId: string | null, upperId: string, 
     const value = filters[column];
     if (value !== undefined) where.push(`${column} = ${next(value)}`);
   }
+  if (filters.ids !== undefined)
+    where.push(`id IN (SELECT value FROM json_each(${next(JSON.stringify(filters.ids))}))`);
   if (minId !== null) where.push(`id >= ${next(minId)}`);
   where.push(`id < ${next(upperId)}`);
   return { sql: where.join(" AND "), params };
@@ -82,6 +92,15 @@ export async function listUnfinishedReplays(db: D1Database, limit: number): Prom
   return rowsOf<ReplayRow>(
     db.prepare("SELECT * FROM replays WHERE finished_at IS NULL ORDER BY created_at LIMIT ?1").bind(limit),
   );
+}
+
+/** A replay's events by their status now, from events_by_replay (replay_id, status): a covering read. */
+export async function countReplayByStatus(db: D1Database, replayId: string): Promise<Record<string, number>> {
+  const { results } = await db
+    .prepare("SELECT status, COUNT(*) AS n FROM events WHERE replay_id = ?1 GROUP BY status")
+    .bind(replayId)
+    .all<{ status: string; n: number }>();
+  return Object.fromEntries(results.map((row) => [row.status, row.n]));
 }
 
 /** Events a replay reopened that are still waiting for their follow-up (events_by_replay). */

@@ -137,19 +137,23 @@ describe("reconciliation against a real worker", () => {
   });
 
   it("catches up the changes made while the worker was down", async () => {
+    const stoppedAt = Date.now();
     await worker.stop();
-    // Two minutes on: past the minute of clock skew the rule allows after the last push.
-    const downAt = Date.now() + 2 * MINUTE;
+    // Changed a minute and two seconds after the stop: past the minute of clock skew the rule
+    // allows after the last push, and (once the restart has taken 3 s) not past the minute a
+    // requested range may end after the worker's clock.
+    const downAt = Math.floor((stoppedAt + MINUTE + 2000) / 1000) * 1000;
     const changed = [...pushed.slice(0, 3), ...unpushed.slice(0, 2)];
     for (const n of changed) {
-      await changeOrder(n, "Shipped", Math.floor(downAt / 1000));
+      await changeOrder(n, "Shipped", downAt / 1000);
       const answer = await sendSignedPush(worker.url, E2E_VARS.OMISELL_PUSH_SECRET, pushAbout(n, "Shipped"));
       expect(answer.status, "a push to a stopped worker gets no answer").toBe(0);
     }
     worker = await stack.startWorker();
     const restartedAt = Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + 3000 - restartedAt)));
 
-    const run = await reconcile(changedAt - 20 * MINUTE, downAt + MINUTE);
+    const run = await reconcile(changedAt - 20 * MINUTE, downAt);
 
     // Missed: the 10 never pushed (2 of them changed again) and the 3 pushed before the outage.
     expect(run).toMatchObject({ status: "done", orders_listed: 30, missed: 13 });

@@ -133,16 +133,22 @@ export type RecordedRun = {
 };
 
 /** Records a finished cron run in D1, as the reconciliation does. Returns its id. */
-export async function recordCronRun(run: RecordedRun): Promise<string> {
+export function recordCronRun(run: RecordedRun): Promise<string> {
+  return recordRun("cron", run);
+}
+
+/** Records a finished run of either trigger (a manual one: a range someone asked for). Returns its id. */
+export async function recordRun(trigger: "cron" | "manual", run: RecordedRun): Promise<string> {
   const id = newUlid(run.at);
   const windowFrom = run.windowFrom ?? run.at - 20 * MINUTE;
-  await startRun(env.DB, { id, trigger: "cron", window_from: windowFrom, window_to: run.at, started_at: run.at });
+  await startRun(env.DB, { id, trigger, window_from: windowFrom, window_to: run.at, started_at: run.at });
   await finishRun(env.DB, id, {
     status: run.status,
     ordersListed: run.ordersListed ?? 0,
     missed: run.missed ?? 0,
     error: run.error ?? null,
     finishedAt: run.finishedAt ?? run.at,
+    listedTo: run.status === "done" ? run.at : null,
   });
   return id;
 }

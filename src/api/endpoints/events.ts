@@ -21,7 +21,7 @@ export const listEvents = createRoute({
   responses: { 200: jsonAnswer(EventPage, "A page of events."), ...errorAnswers([400, 401]) },
 });
 
-eventRoutes.openapi(listEvents, async (c) => c.json(await readEventPage(c.env.DB, c.req.valid("query")), 200));
+eventRoutes.openapi(listEvents, async (c) => c.json(await readEventPage(c.env, c.req.valid("query")), 200));
 
 export const getEvent = createRoute({
   method: "get",
