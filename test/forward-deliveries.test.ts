@@ -267,17 +267,23 @@ describe("deliveriesFailing", () => {
 });
 
 describe("purgeDeliveriesBefore", () => {
-  it("deletes deliveries created before the bound and keeps newer ones", async () => {
+  it("deletes ended deliveries created before the bound, and keeps pending and newer ones", async () => {
     const { workerEnv } = forwarding();
-    const [older] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const deps = liveForwardDeps(workerEnv);
+    const [delivered] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    const [pending] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    await env.DB.prepare("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1")
+      .bind(delivered ?? "")
+      .run();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const bound = encodeIdTime(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const [newer] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const [newer] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
 
     expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
 
-    expect(await readDelivery(older ?? "")).toBeNull();
+    expect(await readDelivery(delivered ?? "")).toBeNull();
+    expect(await readDelivery(pending ?? "")).toMatchObject({ status: "pending" });
     expect(await readDelivery(newer ?? "")).not.toBeNull();
   });
 });

@@ -11,6 +11,8 @@ export const RETENTION_FAILURE = "retention: follow-up never completed before th
  * forwarding and the dashboard get to show it.
  * Settles up to `limit` events received before `idBound` still `received` whose follow-up was last
  * scheduled before `idleBefore` (a follow-up in progress, e.g. just replayed, is left to finish).
+ * A replay reopens an event with no `next_attempt_at` and its message sent at `reopened_at`, so
+ * the follow-up is idle since its schedule, else its reopen, else its arrival.
  * `processed_at` records when it settled. Returns their ids.
  */
 export async function settleExpiredFollowups(
@@ -25,7 +27,7 @@ export async function settleExpiredFollowups(
       .prepare(
         `UPDATE events SET status = 'failed', last_error = ?4, processed_at = ?3, next_attempt_at = NULL
          WHERE id IN (SELECT id FROM events WHERE status = 'received' AND id < ?1
-                        AND COALESCE(next_attempt_at, received_at) < ?2 ORDER BY id LIMIT ?5)
+                        AND COALESCE(next_attempt_at, reopened_at, received_at) < ?2 ORDER BY id LIMIT ?5)
          RETURNING id`,
       )
       .bind(idBound, idleBefore, at, RETENTION_FAILURE, limit),
