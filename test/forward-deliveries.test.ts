@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
 import { encodeIdTime } from "../src/lib/ids";
-import { deliveriesFailing, listDeliveries, purgeDeliveriesBefore } from "../src/store/deliveries";
+import { deliveriesFailing, listDeliveries } from "../src/store/deliveries";
 import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/followup-state";
+import { purgeBounded } from "../src/store/retention";
 import { insertReceivedEvent } from "./helpers/followup";
 import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
 
@@ -266,7 +267,7 @@ describe("deliveriesFailing", () => {
   });
 });
 
-describe("purgeDeliveriesBefore", () => {
+describe("the retention policy's delivery purge", () => {
   it("deletes ended deliveries created before the bound, and keeps pending and newer ones", async () => {
     const { workerEnv } = forwarding();
     const deps = liveForwardDeps(workerEnv);
@@ -280,7 +281,7 @@ describe("purgeDeliveriesBefore", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const [newer] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
 
-    expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
+    expect(await purgeBounded(env.DB, "deliveries", bound, 1000)).toBeGreaterThanOrEqual(1);
 
     expect(await readDelivery(delivered ?? "")).toBeNull();
     expect(await readDelivery(pending ?? "")).toMatchObject({ status: "pending" });

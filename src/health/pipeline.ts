@@ -3,7 +3,7 @@ import { type Config, readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
-import { type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
+import { ARCHIVE_FAILING_RUNS, type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
 
 export const PIPELINE_REASONS = [
   "backlog_stale",
@@ -12,6 +12,7 @@ export const PIPELINE_REASONS = [
   "missed_pushes",
   "reconcile_stale",
   "deliveries_failing",
+  "archive_failing",
 ] as const;
 export type PipelineReason = (typeof PIPELINE_REASONS)[number];
 export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: PipelineReason[] };
@@ -53,6 +54,11 @@ export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds,
     }
   }
   if (inputs.deliveriesFailing) reasons.push("deliveries_failing");
+  // Writing to ARCHIVE failed in each of the last runs: nothing past retention is being deleted.
+  const archive = inputs.archiveOutcomes;
+  if (archive.length >= ARCHIVE_FAILING_RUNS && archive.every((outcome) => outcome === "failed")) {
+    reasons.push("archive_failing");
+  }
   return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
 }
 

@@ -267,22 +267,6 @@ export async function deliveriesFailing(db: D1Database, now: number): Promise<bo
   return row !== null;
 }
 
-/**
- * Deletes up to `limit` ended deliveries (`delivered`, `failed`) with an id below `idBound` (older
- * than the retention cutoff). A `pending` one is never deleted: it is retried for up to 3 days,
- * longer than a short RETENTION_DAYS, and its event is kept while it is pending.
- */
-export async function purgeDeliveriesBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
-  const result = await db
-    .prepare(
-      `DELETE FROM deliveries WHERE id IN
-         (SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') AND id < ?1 LIMIT ?2)`,
-    )
-    .bind(idBound, limit)
-    .run();
-  return result.meta.changes;
-}
-
 /** Pending deliveries that have failed at least once (the destination is refusing them), newest first. */
 export async function listRetryingDeliveries(db: D1Database, limit: number): Promise<DeliveryRow[]> {
   const { results } = await db
