@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { archiveRoutes } from "./endpoints/archive";
 import { deliveryRoutes } from "./endpoints/deliveries";
 import { eventRoutes } from "./endpoints/events";
 import { feedRoutes } from "./endpoints/feed";
@@ -34,7 +35,7 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 
 /**
  * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
- * deliveries, health (and the pipeline's), the OpenAPI document and its interactive reference.
+ * deliveries, the archive, health (and the pipeline's), the OpenAPI document and its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -50,6 +51,7 @@ apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
+apiRoutes.route("/", archiveRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
 
