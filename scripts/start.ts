@@ -30,6 +30,7 @@ omisell-push is running on http://localhost:${PORT}
   read API       http://localhost:${PORT}/api/events               (Authorization: Bearer dev-read-token)
   dashboard      http://localhost:${PORT}/dashboard
   change feed    npm run tail -- --url http://localhost:${PORT} --token dev-read-token
+  archive        npm run export -- --url http://localhost:${PORT} --from <day> --to <day> --out events.ndjson
   forwarding     ${forwarding.FORWARD_URL ? `to ${forwarding.FORWARD_URL}` : "off (set FORWARD_URL and FORWARD_SECRET)"}
   try it         npm run simulate -- --url http://localhost:${PORT}/webhooks/omisell --secret dev-push-secret
 `);
