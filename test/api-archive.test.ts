@@ -9,7 +9,7 @@ import { app } from "../src/app";
 import { gunzipText } from "../src/archive/gzip";
 import type { ArchiveLine } from "../src/archive/line";
 import { linesOf, ownDay, recordsOfDay, retain, storeOldEvents } from "./helpers/archive";
-import { apiGet, json, READ_TOKEN, storeEvent } from "./helpers/read-api";
+import { apiGet, BASE, json, READ_TOKEN, storeEvent } from "./helpers/read-api";
 import { DAY, HOUR } from "./helpers/time";
 
 type Listing = { archive: string; from: number; to: number; objects: Record<string, unknown>[]; truncated: boolean };
@@ -123,6 +123,20 @@ describe("GET /api/archive/objects/{key}", () => {
       .split("\n")
       .map((line) => JSON.parse(line) as ArchiveLine);
     expect(lines).toEqual(await linesOf(key));
+  });
+
+  it("goes by the client's own Accept-Encoding when the edge replaced the header (cf.clientAcceptEncoding)", async () => {
+    const edge = (clientAcceptEncoding: string) =>
+      app.fetch(
+        new Request(`${BASE}${objectPath()}`, {
+          headers: { authorization: `Bearer ${READ_TOKEN}`, "accept-encoding": "br, gzip" },
+          cf: { clientAcceptEncoding },
+        }),
+        env,
+      );
+    expect((await edge("")).headers.get("content-encoding")).toBeNull();
+    expect((await edge("identity")).headers.get("content-encoding")).toBeNull();
+    expect((await edge("gzip, deflate")).headers.get("content-encoding")).toBe("gzip");
   });
 
   it.each([

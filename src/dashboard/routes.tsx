@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
+import { checkArchiveKey } from "../archive/key";
 import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
@@ -13,12 +14,15 @@ import { LIST_FILTER_COLUMNS } from "../events/vocabulary";
 import { startReplay } from "../followup/bulk-replay";
 import { replayEvent } from "../followup/replay";
 import { log } from "../lib/log";
+import { archiveObjectAnswer, clientAcceptEncoding } from "../read-model/archive";
+import { readArchiveOverview } from "../read-model/archive-overview";
 import { readEventDeliveries, readFailingDeliveries } from "../read-model/deliveries";
 import { readEvent, readEventPage, readOrder } from "../read-model/event-reads";
 import { EventIdParam, ListEventsQuery, OrderNumberParam } from "../read-model/event-shapes";
 import { readReconciliationFigures } from "../read-model/reconcile";
 import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
 import { readStats } from "../read-model/stats";
+import { ArchivePage } from "./archive";
 import { FailingDeliveriesPage } from "./deliveries";
 import { EventPage, OrderPage } from "./detail-pages";
 import type { Viewer } from "./layout";
@@ -216,6 +220,23 @@ dashboardRoutes.get("/dashboard/orders/:omisell_order_number", async (c) => {
 dashboardRoutes.get("/dashboard/deliveries", async (c) => {
   const deliveries = await readFailingDeliveries(c.env);
   return render(c, <FailingDeliveriesPage viewer={c.get("viewer")} {...deliveries} />);
+});
+
+dashboardRoutes.get("/dashboard/archive", async (c) => {
+  const asked = c.req.query("day") ?? "";
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(asked) && Number.isFinite(Date.parse(asked)) ? asked : null;
+  const overview = await readArchiveOverview(c.env, Date.now(), day);
+  return render(c, <ArchivePage viewer={c.get("viewer")} overview={overview} />);
+});
+
+/** One archived object as NDJSON, through the viewer's session (the API wants a bearer token). */
+dashboardRoutes.get("/dashboard/archive/objects/:key", async (c) => {
+  const key = c.req.param("key");
+  const answer =
+    checkArchiveKey(key).kind === "archive"
+      ? await archiveObjectAnswer(c.env, key, clientAcceptEncoding(c.req.raw))
+      : null;
+  return answer ?? showMessage(c, 404, "No such object", "Nothing is archived under this key.");
 });
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { archiveBucketOf } from "../archive/bucket";
+import { gunzipStream } from "../archive/gzip";
 import { utcDay } from "../archive/key";
 import { type ArchiveObjectRow, getArchiveObject, listArchiveObjects } from "../store/archive";
 import { parseTimeBound } from "./event-query";
@@ -108,24 +109,38 @@ export async function readArchiveListing(env: Env, period: { from: number; to: n
   };
 }
 
-/** One object's bytes (gzip NDJSON) as R2 streams them, with what an answer needs to describe them. */
-export type ArchiveObjectBody = { body: ReadableStream<Uint8Array>; size: number; etag: string; record: ArchiveObject };
+/**
+ * What encodings the client accepts. Cloudflare (and wrangler dev) hand the Worker
+ * `Accept-Encoding: br, gzip` whatever the client sent, keep the client's own value in
+ * `cf.clientAcceptEncoding`, and do not re-encode an NDJSON answer on the way out: so that value
+ * decides, the header only when it is absent (a request that did not come through the edge).
+ */
+export function clientAcceptEncoding(request: Request): string {
+  const cf = (request as { cf?: { clientAcceptEncoding?: string } }).cf;
+  return cf?.clientAcceptEncoding ?? request.headers.get("Accept-Encoding") ?? "";
+}
 
 /**
- * A written object by key; null when the archive is off, the key was never written (or is still
- * being written), or the object is missing from the bucket.
+ * The answer streaming a written object: NDJSON, gzip-encoded as stored (`Content-Encoding: gzip`)
+ * when `acceptEncoding` takes gzip, else decompressed on the way. Null when the archive is off, the
+ * key was never written (or is still being written), or the object is missing from the bucket.
  */
-export async function openArchiveObject(env: Env, key: string): Promise<ArchiveObjectBody | null> {
+export async function archiveObjectAnswer(env: Env, key: string, acceptEncoding: string): Promise<Response | null> {
   const bucket = archiveBucketOf(env);
   if (!bucket) return null;
   const record = await getArchiveObject(env.DB, key);
   if (!record) return null;
   const object = await bucket.get(key);
   if (!object) return null;
-  return {
-    body: object.body,
-    size: object.size,
-    etag: object.httpEtag,
-    record: toObject({ ...record, href: objectHref(key) }),
-  };
+  const headers = new Headers({
+    "Content-Type": "application/x-ndjson",
+    "Content-Disposition": `attachment; filename="${record.first_id}-${record.last_id}.ndjson"`,
+    ETag: object.httpEtag,
+    "Cache-Control": "no-store",
+  });
+  if (!/\bgzip\b/i.test(acceptEncoding)) return new Response(gunzipStream(object.body), { status: 200, headers });
+  headers.set("Content-Encoding", "gzip");
+  headers.set("Content-Length", String(object.size));
+  // "manual": the bytes are gzip already; the runtime must send them as they are, not encode them again.
+  return new Response(object.body, { status: 200, headers, encodeBody: "manual" });
 }

@@ -4,13 +4,13 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { gunzipStream } from "../../archive/gzip";
 import { checkArchiveKey } from "../../archive/key";
 import { HttpError } from "../../errors";
 import {
   ArchiveListing,
   ArchiveListQuery,
-  openArchiveObject,
+  archiveObjectAnswer,
+  clientAcceptEncoding,
   periodOf,
   readArchiveListing,
 } from "../../read-model/archive";
@@ -76,21 +76,10 @@ function streamAnswer(response: Response): never {
 
 archiveRoutes.openapi(getArchiveObjectRoute, async (c) => {
   const key = c.req.valid("param").key;
-  const object = checkArchiveKey(key).kind === "archive" ? await openArchiveObject(c.env, key) : null;
-  if (!object) throw new HttpError(404, "not_found", "no archived object with this key");
-  const name = key.split("/").at(-1)?.replace(/\.gz$/, "") ?? "events.ndjson";
-  const headers = new Headers({
-    "Content-Type": "application/x-ndjson",
-    "Content-Disposition": `attachment; filename="${name}"`,
-    ETag: object.etag,
-    "Cache-Control": "no-store",
-  });
-  const acceptsGzip = /\bgzip\b/i.test(c.req.header("Accept-Encoding") ?? "");
-  if (!acceptsGzip) return streamAnswer(new Response(gunzipStream(object.body), { status: 200, headers }));
-  headers.set("Content-Encoding", "gzip");
-  headers.set("Content-Length", String(object.size));
-  // "manual": the bytes are gzip already; the runtime must send them as they are, not encode again.
-  return streamAnswer(new Response(object.body, { status: 200, headers, encodeBody: "manual" }));
+  const inArchive = checkArchiveKey(key).kind === "archive";
+  const answer = inArchive ? await archiveObjectAnswer(c.env, key, clientAcceptEncoding(c.req.raw)) : null;
+  if (!answer) throw new HttpError(404, "not_found", "no archived object with this key");
+  return streamAnswer(answer);
 });
 
 export const listArchiveEventsRoute = createRoute({
