@@ -10,6 +10,7 @@ import { newUlid } from "../src/lib/ids";
 import { createDeliveries } from "../src/store/deliveries";
 import { startRun } from "../src/store/reconcile";
 import { insertReplay } from "../src/store/replays";
+import { ownDay, retain, storeOldEvents } from "./helpers/archive";
 import { insertSettledEvent } from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, json, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
 
@@ -282,6 +283,22 @@ describe("the documented shapes", () => {
     const replay = { id: replayId, filters: '{"status":"failed"}', matched: 0, cursor: null, created_at: now };
     await insertReplay(env.DB, { ...replay, upper_id: newUlid(now + 1) });
     expectDocumentedExactly(doc, "ReplayProgress", await json(await apiGet(`/api/replays/${replayId}`)));
+  });
+
+  it("are exactly the fields an archive listing, its objects and a page of events as archive lines answer", async () => {
+    const doc = await document();
+    const day = ownDay(100);
+    await storeOldEvents(day, 1);
+    await retain(Date.now());
+    const isoDay = new Date(day).toISOString().slice(0, 10);
+    const listing = await json<{ objects: object[] }>(await apiGet(`/api/archive?from=${isoDay}&to=${isoDay}`));
+    expectDocumentedExactly(doc, "ArchiveListing", listing);
+    expectDocumentedExactly(doc, "ArchiveObject", listing.objects[0]);
+    await storeEvent({ at: Date.now() - 60_000 });
+    const page = await json<{ events: { event: object }[] }>(await apiGet("/api/archive/events?limit=1"));
+    expectDocumentedExactly(doc, "ArchiveEventsPage", page);
+    expectDocumentedExactly(doc, "ArchiveLine", page.events[0]);
+    expectDocumentedExactly(doc, "EventSummary", page.events[0]?.event);
   });
 });
 

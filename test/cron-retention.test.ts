@@ -5,13 +5,23 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { purgePastRetention, SETTLED_GRACE_MS } from "../src/cron/retention";
 import { newUlid } from "../src/lib/ids";
+import { liveRetentionDeps } from "../src/retention/deps";
+import { SETTLED_GRACE_MS } from "../src/retention/events";
+import { runRetention } from "../src/retention/run";
 import { insertReceivedEvent, readEvent } from "./helpers/followup";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+/** One run of the retention policy at `now`, with the worker's deps; the rows removed by kind. */
+async function purgePastRetention(workerEnv: Env, now: number) {
+  const outcome = await runRetention(liveRetentionDeps(workerEnv), now);
+  if (!outcome.ran) throw new Error("the retention run did not start");
+  expect(outcome.failures).toEqual([]);
+  return outcome.removed;
+}
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
 import { encodeIdTime } from "../src/lib/ids";
-import { deliveriesFailing, purgeDeliveriesBefore } from "../src/store/deliveries";
+import { deliveriesFailing } from "../src/store/deliveries";
 import { listDeliveries } from "../src/store/delivery-reads";
 import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/followup-state";
+import { purgeBounded } from "../src/store/retention";
 import { insertReceivedEvent } from "./helpers/followup";
 import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
 
@@ -267,18 +268,24 @@ describe("deliveriesFailing", () => {
   });
 });
 
-describe("purgeDeliveriesBefore", () => {
-  it("deletes deliveries created before the bound and keeps newer ones", async () => {
+describe("the retention policy's delivery purge", () => {
+  it("deletes ended deliveries created before the bound, and keeps pending and newer ones", async () => {
     const { workerEnv } = forwarding();
-    const [older] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const deps = liveForwardDeps(workerEnv);
+    const [delivered] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    const [pending] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    await env.DB.prepare("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1")
+      .bind(delivered ?? "")
+      .run();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const bound = encodeIdTime(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const [newer] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const [newer] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
 
-    expect(await purgeDeliveriesBefore(env.DB, bound, 1000)).toBeGreaterThanOrEqual(1);
+    expect(await purgeBounded(env.DB, "deliveries", bound, 1000)).toBeGreaterThanOrEqual(1);
 
-    expect(await readDelivery(older ?? "")).toBeNull();
+    expect(await readDelivery(delivered ?? "")).toBeNull();
+    expect(await readDelivery(pending ?? "")).toMatchObject({ status: "pending" });
     expect(await readDelivery(newer ?? "")).not.toBeNull();
   });
 });

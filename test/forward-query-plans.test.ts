@@ -76,8 +76,10 @@ describe("background statements", () => {
   });
 
   it("the retention purge looks for an event's pending delivery on the (event_id, id) index", async () => {
-    const plan = await planOf(RETENTION_SQL.purgeSettled, [cursor, Date.now(), 500]);
-    expect(hasFullScan(plan), plan).toBe(false);
-    expect(plan).toContain("deliveries_by_event");
+    for (const sql of [RETENTION_SQL.eventChunk, RETENTION_SQL.eventChunkKeys]) {
+      const plan = await planOf(sql, [cursor, Date.now(), 500]);
+      expect(hasFullScan(plan), plan).toBe(false);
+      expect(plan).toContain("deliveries_by_event");
+    }
   });
 });

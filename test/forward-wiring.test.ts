@@ -1,6 +1,6 @@
 /**
  * Forwarding's wiring: the every-minute cron re-sends a pending delivery whose message was lost
- * and deletes deliveries past retention, and a forwarding failure never stops the cron's other
+ * and deletes ended deliveries past retention (never a pending one), and a forwarding failure never stops the cron's other
  * work; FORWARD_BACKOFF_BASE_SECONDS sets the first wait after a failed attempt.
  */
 import { createScheduledController } from "cloudflare:test";
@@ -60,12 +60,19 @@ describe("the cron", () => {
     expect(sent.map((message) => message.deliveryId)).not.toContain(id);
   });
 
-  it("deletes deliveries older than RETENTION_DAYS and keeps newer ones", async () => {
+  it("deletes ended deliveries older than RETENTION_DAYS, and keeps pending and newer ones", async () => {
     const now = Date.now();
     const old = await deliveryCreatedAt(now - 91 * DAY);
+    const oldPending = await deliveryCreatedAt(now - 91 * DAY);
     const recent = await deliveryCreatedAt(now - 89 * DAY);
+    for (const id of [old, recent]) {
+      await env.DB.prepare("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1")
+        .bind(id)
+        .run();
+    }
     await runCron(now, env);
     expect(await readDelivery(old)).toBeNull();
+    expect(await readDelivery(oldPending)).toMatchObject({ status: "pending" });
     expect(await readDelivery(recent)).not.toBeNull();
   });
 

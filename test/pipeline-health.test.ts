@@ -37,6 +37,7 @@ function healthy(overrides: Partial<PipelineInputs> = {}): PipelineInputs {
     lastCronRun: { status: "done", finished_at: NOW - 5 * MINUTE },
     lastCronSuccessAt: NOW - 5 * MINUTE,
     deliveriesFailing: false,
+    archiveOutcomes: ["ok", "idle", "ok"],
     ...overrides,
   };
 }
@@ -99,6 +100,13 @@ describe("the pipeline health evaluator", () => {
     expect(reasonsOf(healthy({ deliveriesFailing: true }))).toEqual(["deliveries_failing"]);
   });
 
+  it("reports archive_failing only when the last 3 retention runs all failed to write to ARCHIVE", () => {
+    expect(reasonsOf(healthy({ archiveOutcomes: ["failed", "failed", "failed"] }))).toEqual(["archive_failing"]);
+    expect(reasonsOf(healthy({ archiveOutcomes: ["failed", "failed", "ok"] }))).toEqual([]);
+    expect(reasonsOf(healthy({ archiveOutcomes: ["failed", "failed"] }))).toEqual([]);
+    expect(reasonsOf(healthy({ archiveOutcomes: ["failed", "off", "failed"] }))).toEqual([]);
+  });
+
   it("lists every reason that holds, in a fixed order, with no figures", () => {
     const health = evaluatePipeline(
       {
@@ -110,13 +118,22 @@ describe("the pipeline health evaluator", () => {
         lastCronRun: { status: "failed", finished_at: NOW },
         lastCronSuccessAt: null,
         deliveriesFailing: true,
+        archiveOutcomes: ["failed", "failed", "failed"],
       },
       THRESHOLDS,
       NOW,
     );
     expect(health).toEqual({
       status: "degraded",
-      reasons: ["backlog_stale", "failures", "silence", "missed_pushes", "reconcile_stale", "deliveries_failing"],
+      reasons: [
+        "backlog_stale",
+        "failures",
+        "silence",
+        "missed_pushes",
+        "reconcile_stale",
+        "deliveries_failing",
+        "archive_failing",
+      ],
     });
   });
 });

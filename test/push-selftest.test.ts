@@ -5,13 +5,15 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { purgePastRetention, SELFTEST_KEEP_MS } from "../src/cron/retention";
 import { SELFTEST_EVENT } from "../src/events/vocabulary";
 import { liveForwardDeps } from "../src/forward/deps";
 import { enqueueDeliveries } from "../src/forward/enqueue";
 import { encodeIdTime } from "../src/lib/ids";
 import { SELFTEST_SKIP_REASON } from "../src/push/event-row";
 import { livePushSteps, type PushSteps } from "../src/push/ingest";
+import { liveRetentionDeps } from "../src/retention/deps";
+import { SELFTEST_KEEP_MS } from "../src/retention/policy";
+import { runRetention } from "../src/retention/run";
 import { rollUpEvents } from "../src/store/event-counts";
 import { consumerFrontier } from "../src/store/followup-state";
 import { readCatchUpPage } from "../src/store/forward-watermark";
@@ -166,15 +168,16 @@ describe("the self-test push", () => {
       at: now - SELFTEST_KEEP_MS + HOUR,
     });
     const push = await storeEvent({ status: "processed", at: now - SELFTEST_KEEP_MS - HOUR });
-    const counts = await purgePastRetention(env, now);
-    expect(counts.selftests).toBeGreaterThanOrEqual(1);
+    const outcome = await runRetention(liveRetentionDeps(env), now);
+    if (!outcome.ran) throw new Error("the retention run did not start");
+    expect(outcome.removed.selftest_events).toBeGreaterThanOrEqual(1);
     expect(await eventRow(old.id)).toBeNull();
     expect(await eventRow(young.id)).not.toBeNull();
     expect(await eventRow(push.id)).not.toBeNull();
   });
 
   it("is purged down its own partial index, never by walking the events", async () => {
-    const plan = await planOf(RETENTION_SQL.purgeSelftest, [encodeIdTime(Date.now()), 500]);
+    const plan = await planOf(RETENTION_SQL.selftestEvents, [encodeIdTime(Date.now()), 500]);
     expect(plan.join(" | ")).toContain("events_selftest");
     expect(plan.filter((step) => /^SCAN events\b/.test(step) && !/INDEX/.test(step))).toEqual([]);
   });

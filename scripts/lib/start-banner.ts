@@ -90,6 +90,10 @@ export function startBanner(sources: StartSources & { url: string; verbose: bool
         : "off (RECONCILE_EVERY_MINUTES = 0)",
     ],
     ["change feed", `npm run tail -- --url ${url} --token ${read ?? "<READ_API_TOKENS>"}`],
+    [
+      "archive",
+      `npm run export -- --url ${url} --token ${read ?? "<READ_API_TOKENS>"} --from <day> --to <day> --out events.ndjson`,
+    ],
     ["try it", `npm run simulate -- --url ${url}/webhooks/omisell --secret ${secret ?? "<OMISELL_PUSH_SECRET>"}`],
     [
       "check it",

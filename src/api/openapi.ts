@@ -31,6 +31,7 @@ const TAGS = [
   { name: "Reconciliation", description: "Order changes Omisell listed that no push told about." },
   { name: "Change feed", description: "Every insert and status change, in commit order, for mirrors." },
   { name: "Forwarding", description: "Deliveries of settled events to FORWARD_URL." },
+  { name: "Archive", description: "What retention wrote to ARCHIVE (R2) before deleting it, and how to read it back." },
   { name: "Service", description: "Health and this reference." },
 ];
 

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { archiveRoutes } from "./endpoints/archive";
 import { deliveryRoutes } from "./endpoints/deliveries";
 import { doctorRoutes } from "./endpoints/doctor";
 import { eventRoutes } from "./endpoints/events";
@@ -37,8 +38,8 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 
 /**
  * Events (list, one, replay), failures by error, an order with its timeline, stats, reconciliation,
- * the change feed, deliveries, health (and the pipeline's), the doctor, the OpenAPI document and
- * its interactive reference.
+ * the change feed, deliveries, the archive, health (and the pipeline's), the doctor, the OpenAPI
+ * document and its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -55,6 +56,7 @@ apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
+apiRoutes.route("/", archiveRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
 apiRoutes.route("/", doctorRoutes);

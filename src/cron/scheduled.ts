@@ -1,26 +1,22 @@
 /** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
-import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { continueReplays } from "../followup/bulk-replay";
-import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
 import { liveReconcileDeps } from "../reconcile/deps";
 import { advanceManualRuns } from "../reconcile/manual";
 import { type ReconcileDeps, runReconciliation } from "../reconcile/run";
+import { liveRetentionDeps, type RetentionDeps } from "../retention/deps";
+import { runRetention } from "../retention/run";
 import { recordCronTick } from "../store/cron-tick";
-import { purgeRunsBefore } from "../store/reconcile";
 import { runForwardingCron } from "./forwarding";
-import { purgePastRetention } from "./retention";
 import { rollUpEventCounts } from "./rollup";
 import { sweepStuckFollowups } from "./sweeper";
 
-/** Runs deleted per invocation; a backlog is finished by the following ones. */
-const RUN_PURGE_LIMIT = 500;
-
-/** Reconciliation runs older than RETENTION_DAYS, like the events they counted. */
-async function purgeOldRuns(env: Env, now: number): Promise<number> {
-  const cutoff = now - readConfig(env).retention.retentionMs;
-  return purgeRunsBefore(env.DB, encodeIdTime(cutoff), RUN_PURGE_LIMIT);
+/** The retention policy's run; a kind that failed fails the job (after the others ran). */
+async function retain(deps: RetentionDeps, now: number): Promise<void> {
+  const outcome = await runRetention(deps, now);
+  const failure = outcome.ran ? outcome.failures[0] : undefined;
+  if (failure) throw failure.error;
 }
 
 /** The periodic run first (it keeps the checkpoint), then manual runs with what is left of the minute. */
@@ -35,13 +31,13 @@ async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<vo
   if (failure !== null) throw failure;
 }
 
-export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
+export type ScheduledOptions = { reconcileDeps?: ReconcileDeps; retentionDeps?: RetentionDeps };
 
 /**
  * Runs the jobs side by side: note the run's tick (when it started: the doctor's proof that the
- * cron runs), re-enqueue stuck follow-ups, the next chunks of unfinished bulk replays, purge what
- * is past retention (reconciliation runs included), roll new events up into the stats' counts,
- * forwarding's catch-up, sweep and purge, and reconcile missed pushes (the periodic run when it
+ * cron runs), re-enqueue stuck follow-ups, the next chunks of unfinished bulk replays, the retention
+ * policy (src/retention: archive and delete every kind of row past its age), roll new events up
+ * into the stats' counts, forwarding's catch-up and sweep, and reconcile missed pushes (the periodic run when it
  * is due, then the next windows of manual runs). Each job runs whatever the
  * others do; a failure is logged under the job's name, and the first one is thrown at the end.
  */
@@ -56,8 +52,7 @@ export async function runScheduled(
     ["tick", async () => recordCronTick(env.DB, { tickedAt: Date.now(), scheduledTime: now })],
     ["sweep", async () => sweepStuckFollowups(env, now)],
     ["replays", async () => continueReplays(env, now)],
-    ["purge", async () => purgePastRetention(env, now)],
-    ["purge_runs", async () => purgeOldRuns(env, now)],
+    ["retention", async () => retain(options.retentionDeps ?? liveRetentionDeps(env), now)],
     ["rollup", async () => rollUpEventCounts(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
     ["forwarding", async () => runForwardingCron(env, now)],

@@ -40,3 +40,15 @@ export const CATEGORY_LABELS: Record<string, string> = {
   unknown: "Unknown",
   invalid: "Invalid",
 };
+
+/** `1.4 MB`: a size in bytes, in the largest unit that keeps it at or above 1 (decimal units). */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}

@@ -39,6 +39,11 @@ export const REASON_ACTIONS: Record<PipelineReason, ReasonAction> = {
     href: "/dashboard/deliveries",
     action: "See the deliveries",
   },
+  archive_failing: {
+    says: "Retention could not write to the archive in its last runs: nothing is deleted until it can.",
+    href: "/dashboard/archive",
+    action: "See the archive",
+  },
 };
 
 /** The words and link of `reason`; a reason the table does not know gets its name and the health check. */

@@ -3,6 +3,7 @@
  * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
 import { Hono } from "hono";
+import { archiveRoutes } from "./archive-routes";
 import { deliveryRoutes } from "./delivery-routes";
 import { detailRoutes } from "./detail-routes";
 import { failureRoutes } from "./failure-routes";
@@ -37,5 +38,6 @@ dashboardRoutes.route("/", overviewRoutes);
 dashboardRoutes.route("/", detailRoutes);
 dashboardRoutes.route("/", failureRoutes);
 dashboardRoutes.route("/", deliveryRoutes);
+dashboardRoutes.route("/", archiveRoutes);
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

@@ -15,7 +15,7 @@ const ms = z.int();
 /**
  * Where an event came from: Omisell pushed it, reconciliation found a change no push told, or the
  * doctor sent a signed self-test push (`SELFTEST_EVENT`): stored and deduplicated like a push, but
- * settled `skipped` on arrival, never followed up, forwarded or counted, and purged after a day.
+ * settled `skipped` on arrival, never followed up, forwarded, counted or archived, and purged after a day.
  */
 export const EVENT_SOURCES = ["push", "reconcile", "selftest"] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];

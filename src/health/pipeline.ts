@@ -3,7 +3,8 @@ import { type Config, readConfig } from "../config";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
-import { type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
+import { ARCHIVE_FAILING_RUNS, type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
+import type { ArchiveOutcome } from "../store/retention-runs";
 
 export const PIPELINE_REASONS = [
   "backlog_stale",
@@ -12,6 +13,7 @@ export const PIPELINE_REASONS = [
   "missed_pushes",
   "reconcile_stale",
   "deliveries_failing",
+  "archive_failing",
 ] as const;
 export type PipelineReason = (typeof PIPELINE_REASONS)[number];
 export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: PipelineReason[] };
@@ -25,6 +27,14 @@ export type PipelineInputs = PipelineFacts & {
   /** From forwarding: deliveries to the destination keep failing. */
   deliveriesFailing: boolean;
 };
+
+/**
+ * Whether writing to ARCHIVE failed in each of the last ARCHIVE_FAILING_RUNS retention runs
+ * (newest first): then nothing past retention is being deleted. Pure.
+ */
+export function isArchiveFailing(outcomes: readonly ArchiveOutcome[]): boolean {
+  return outcomes.length >= ARCHIVE_FAILING_RUNS && outcomes.every((outcome) => outcome === "failed");
+}
 
 /**
  * The reasons that hold at `now`, in a fixed order. Pure. Reasons only, never a figure: the answer
@@ -53,6 +63,7 @@ export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds,
     }
   }
   if (inputs.deliveriesFailing) reasons.push("deliveries_failing");
+  if (isArchiveFailing(inputs.archiveOutcomes)) reasons.push("archive_failing");
   return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
 }
 

@@ -228,12 +228,3 @@ export async function deliveriesFailing(db: D1Database, now: number): Promise<bo
     .first<{ failing: number }>();
   return row !== null;
 }
-
-/** Deletes up to `limit` deliveries with an id below `idBound` (older than the retention cutoff). */
-export async function purgeDeliveriesBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
-  const result = await db
-    .prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ?1 ORDER BY id LIMIT ?2)")
-    .bind(idBound, limit)
-    .run();
-  return result.meta.changes;
-}

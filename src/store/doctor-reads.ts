@@ -6,7 +6,7 @@ import type { DeliveryStatus } from "./deliveries";
  * The newest migration file under migrations/ when this worker was built. A test compares it with
  * the files themselves, so it cannot fall behind them.
  */
-export const LATEST_MIGRATION = "0016_golive.sql";
+export const LATEST_MIGRATION = "0017_archive_and_retention.sql";
 
 export type MigrationState = { applied: boolean; newestApplied: string | null };
 

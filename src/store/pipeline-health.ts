@@ -1,4 +1,8 @@
 /** The reads behind /health/pipeline: a few single-row lookups, each an index seek or a bounded range. */
+import { type ArchiveOutcome, RETENTION_RUN_SQL } from "./retention-runs";
+
+/** How many finished retention runs in a row must have failed to archive for `archive_failing`. */
+export const ARCHIVE_FAILING_RUNS = 3;
 
 export type PipelineFacts = {
   /**
@@ -17,6 +21,8 @@ export type PipelineFacts = {
   /** The newest finished cron run, and when the newest successful one finished. */
   lastCronRun: { status: "done" | "failed"; finished_at: number | null } | null;
   lastCronSuccessAt: number | null;
+  /** What became of archiving in the last ARCHIVE_FAILING_RUNS finished retention runs, newest first. */
+  archiveOutcomes: ArchiveOutcome[];
 };
 
 export type FactBounds = {
@@ -45,7 +51,7 @@ export const PIPELINE_HEALTH_SQL = {
 
 export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Promise<PipelineFacts> {
   const sql = PIPELINE_HEALTH_SQL;
-  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess] = await db.batch([
+  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess, archive] = await db.batch([
     db.prepare(sql.oldestReceived),
     db.prepare(sql.lastFailure),
     db.prepare(sql.lastPush).bind(bounds.silenceSinceId),
@@ -53,6 +59,7 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     db.prepare(sql.coverage).bind(bounds.coverageSinceId),
     db.prepare(sql.lastCronRun),
     db.prepare(sql.lastCronSuccess),
+    db.prepare(RETENTION_RUN_SQL.lastArchiveOutcomes).bind(ARCHIVE_FAILING_RUNS),
   ]);
   const at = (result: D1Result<unknown> | undefined) =>
     (result?.results[0] as { at: number | null } | undefined)?.at ?? null;
@@ -65,5 +72,6 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     coverage: { listed: sums?.listed ?? 0, missed: sums?.missed ?? 0 },
     lastCronRun: (lastRun?.results[0] as PipelineFacts["lastCronRun"] | undefined) ?? null,
     lastCronSuccessAt: at(lastSuccess),
+    archiveOutcomes: ((archive?.results ?? []) as { archive: ArchiveOutcome }[]).map((row) => row.archive),
   };
 }

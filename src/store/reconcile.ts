@@ -219,17 +219,6 @@ export async function latestCronRunStartedAt(db: D1Database): Promise<number | n
   return row?.started_at ?? null;
 }
 
-/** Deletes up to `limit` runs with an id below `idBound` (for the retention purge). */
-export async function purgeRunsBefore(db: D1Database, idBound: string, limit: number): Promise<number> {
-  const result = await db
-    .prepare(
-      "DELETE FROM reconcile_runs WHERE id IN (SELECT id FROM reconcile_runs WHERE id < ?1 ORDER BY id LIMIT ?2)",
-    )
-    .bind(idBound, limit)
-    .run();
-  return result.meta.changes;
-}
-
 /* ---- Checkpoint ---- */
 
 export async function getCheckpoint(db: D1Database): Promise<number | null> {

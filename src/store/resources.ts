@@ -39,15 +39,3 @@ export function upsertSnapshotStatement(db: D1Database, row: ResourceRow): D1Pre
 export function getSnapshot(db: D1Database, type: string, id: string) {
   return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRow>();
 }
-
-/** Deletes up to `limit` snapshots not refreshed since `cutoffMs`; returns how many went. */
-export async function purgeSnapshotsBefore(db: D1Database, cutoffMs: number, limit: number): Promise<number> {
-  const result = await db
-    .prepare(
-      `DELETE FROM resources WHERE rowid IN
-         (SELECT rowid FROM resources WHERE fetched_at < ?1 ORDER BY fetched_at LIMIT ?2)`,
-    )
-    .bind(cutoffMs, limit)
-    .run();
-  return result.meta.changes;
-}

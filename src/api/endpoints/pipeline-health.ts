@@ -15,7 +15,7 @@ export const getPipelineHealth = createRoute({
   tags: ["Service"],
   summary: "Pipeline health",
   description:
-    "Whether pushes are stored, followed up and reconciled in time. 503 with the reasons when not: backlog_stale, failures, silence, missed_pushes, reconcile_stale, deliveries_failing. No token needed; no figures.",
+    "Whether pushes are stored, followed up and reconciled in time. 503 with the reasons when not: backlog_stale, failures, silence, missed_pushes, reconcile_stale, deliveries_failing, archive_failing. No token needed; no figures.",
   ...publicAccess,
   responses: {
     200: jsonAnswer(PipelineHealthView, "Everything in time."),
