@@ -9,12 +9,11 @@ import { app } from "../src/app";
 import type { ArchiveLine } from "../src/archive/line";
 import { faultyBucket, ownDay, recordsOfDay, retain, storeOldEvents } from "./helpers/archive";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
+import { sessionCookie } from "./helpers/session";
 import { MINUTE } from "./helpers/time";
 
-const cookie = `omisell_session=${READ_TOKEN}`;
-
-function page(path: string) {
-  return exports.default.fetch(new Request(`${BASE}${path}`, { headers: { cookie } }));
+async function page(path: string) {
+  return exports.default.fetch(new Request(`${BASE}${path}`, { headers: { cookie: await sessionCookie(READ_TOKEN) } }));
 }
 
 describe("the archive page", () => {
@@ -70,6 +69,7 @@ describe("the archive page", () => {
   });
 
   it("says the archive is off without the binding", async () => {
+    const cookie = await sessionCookie(READ_TOKEN);
     const res = await app.request("/dashboard/archive", { headers: { cookie } }, { ...env, ARCHIVE: undefined });
     expect(await res.text()).toContain("The archive is off (no ARCHIVE binding)");
   });

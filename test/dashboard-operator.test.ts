@@ -86,8 +86,8 @@ describe("the health banner", () => {
   });
 
   it("shows a reason it does not know by its name, with the health check as link", () => {
-    expect(describeReason("archive_failing")).toEqual({
-      says: "The pipeline reports “archive_failing”.",
+    expect(describeReason("a_reason_from_tomorrow")).toEqual({
+      says: "The pipeline reports “a_reason_from_tomorrow”.",
       href: "/health/pipeline",
       action: "See the health check",
     });

@@ -7,7 +7,7 @@ import { type ArchiveLine, archiveLine } from "../archive/line";
 import { encodeIdTime } from "../lib/ids";
 import { listLiveEvents } from "../store/archive";
 import { checkPeriod, periodFields, periodOf } from "./archive";
-import { encodeCursor } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { EventSummary } from "./event-shapes";
 import { nextCursor, pageCursor, pageSize } from "./fields";
 
@@ -50,15 +50,16 @@ export async function readLiveEvents(
   now: number,
 ): Promise<{ events: ArchiveLine[]; next_cursor: string | null }> {
   const period = periodOf(query, now);
+  const after = await cursorIdOrThrow(env, "archive_events", query.cursor);
   const rows = await listLiveEvents(
     env.DB,
-    { fromId: encodeIdTime(period.from), toId: encodeIdTime(period.to), afterId: query.cursor ?? "" },
+    { fromId: encodeIdTime(period.from), toId: encodeIdTime(period.to), afterId: after ?? "" },
     query.limit + 1,
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     events: page.map((row) => archiveLine(row, null)),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+    next_cursor: rows.length > query.limit && last ? await signCursor(env, "archive_events", last.id) : null,
   };
 }
