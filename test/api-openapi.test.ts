@@ -7,10 +7,9 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
 import { startRun } from "../src/store/reconcile";
 import { insertReplay } from "../src/store/replays";
-import { insertSettledEvent } from "./helpers/forward";
+import { insertDelivery, insertSettledEvent } from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, json, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
 
 type ObjectSchema = { properties?: Record<string, unknown>; required?: string[] };
@@ -242,7 +241,7 @@ describe("the documented shapes", () => {
     const doc = await document();
     const now = Date.now();
     const eventId = await insertSettledEvent();
-    await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 86_400_000);
+    await insertDelivery(eventId, now);
     const deliveries = await json<{ deliveries: object[] }>(await apiGet(`/api/deliveries?event_id=${eventId}`));
     expectDocumentedExactly(doc, "DeliveryPage", deliveries);
     expectDocumentedExactly(doc, "Delivery", deliveries.deliveries[0]);

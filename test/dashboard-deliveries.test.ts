@@ -5,9 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
-import { insertSettledEvent } from "./helpers/forward";
+import { insertDelivery, insertSettledEvent } from "./helpers/forward";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 
 function page(path: string) {
@@ -17,8 +15,7 @@ function page(path: string) {
 
 async function deliveryWith(eventId: string, set: string): Promise<string> {
   const now = Date.now();
-  const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 86_400_000);
-  if (!id) throw new Error("no delivery created");
+  const id = await insertDelivery(eventId, now);
   await env.DB.prepare(`UPDATE deliveries SET ${set} WHERE id = ?1`).bind(id).run();
   return id;
 }

@@ -3,7 +3,10 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { alertRoutes } from "./endpoints/alerts";
 import { deliveryRoutes } from "./endpoints/deliveries";
+import { destinationActionRoutes } from "./endpoints/destination-actions";
+import { destinationRoutes } from "./endpoints/destinations";
 import { eventRoutes } from "./endpoints/events";
 import { feedRoutes } from "./endpoints/feed";
 import { orderStatsRoutes } from "./endpoints/orders-stats";
@@ -20,7 +23,7 @@ const corsWhenConfigured = createMiddleware<ApiEnv>(async (c, next) => {
   if (origins.length === 0) return next();
   return cors({
     origin: origins,
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type"],
     maxAge: 600,
   })(c, next);
@@ -34,7 +37,7 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 
 /**
  * Events (list, one, replay), an order with its timeline, stats, reconciliation, the change feed,
- * deliveries, health (and the pipeline's), the OpenAPI document and its interactive reference.
+ * deliveries, destinations and their actions, alerts, health (and the pipeline's), the OpenAPI document and its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -50,6 +53,9 @@ apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
+apiRoutes.route("/", destinationRoutes);
+apiRoutes.route("/", destinationActionRoutes);
+apiRoutes.route("/", alertRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);
 

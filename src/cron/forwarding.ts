@@ -1,41 +1,59 @@
-/** Forwarding's share of the every-minute cron. */
+/** Forwarding's share of the every-minute cron: the walk's fallback, the sweeper, disabling, purges. */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
-import { catchUpDeliveries } from "../forward/catch-up";
 import { liveForwardDeps } from "../forward/deps";
-import { sweepDeliveries } from "../forward/enqueue";
+import { sweepDeliveries } from "../forward/retries";
+import { walkDestinations } from "../forward/walker";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
-import { purgeDeliveriesBefore } from "../store/deliveries";
+import { purgeDeliveriesBefore } from "../store/delivery-lists";
+import { disableFailingDestinations, dropDestinationHoursBefore } from "../store/destination-health";
 
 const PURGE_CHUNK = 500;
 const MAX_PURGE_CHUNKS_PER_RUN = 10;
+/** The destinations' health shows 24 hours; two days of hourly counts are kept. */
+const HOURS_KEPT_MS = 2 * 86_400_000;
 
-export type ForwardingCronResult = { caughtUp: number; swept: number; purged: number };
+export type ForwardingCronResult = { walked: number; swept: number; disabled: number; purged: number };
 
 /**
- * Creates the deliveries of settled events that have none (the catch-up along the change feed),
- * re-sends pending deliveries whose message was lost, and deletes deliveries past retention (the
- * events they delivered are purged at the same age). Never throws: each part logs its own
- * failure, so forwarding can never stop the cron's other work.
+ * Walks every active destination along the change feed (the fallback of the nudges the settling
+ * writes send), then re-sends pending deliveries whose message was lost, disables destinations
+ * failing without a success for DESTINATION_DISABLE_AFTER_HOURS, deletes deliveries past
+ * retention and hourly counts past two days. Never throws: each part logs its own failure, so
+ * forwarding can never stop the cron's other work.
  */
 export async function runForwardingCron(env: Env, now: number): Promise<ForwardingCronResult> {
   const deps = liveForwardDeps(env);
-  const [caughtUp, swept, purged] = await Promise.allSettled([
-    catchUpDeliveries(deps, now),
+  const [walked] = await Promise.allSettled([walkDestinations(deps, now)]);
+  const [swept, disabled, purged, hours] = await Promise.allSettled([
     sweepDeliveries(deps, now),
+    disableFailing(env, now),
     purgeOldDeliveries(env, now),
+    dropDestinationHoursBefore(env.DB, now - HOURS_KEPT_MS),
   ]);
-  if (caughtUp.status === "rejected") {
-    log("error", "forward_catch_up_failed", { error: describeError(caughtUp.reason) });
+  const parts = { walk: walked, sweep: swept, disable: disabled, purge: purged, hours };
+  for (const [part, outcome] of Object.entries(parts)) {
+    if (outcome.status === "rejected") log("error", `forward_${part}_failed`, { error: describeError(outcome.reason) });
   }
-  if (swept.status === "rejected") log("error", "forward_sweep_failed", { error: describeError(swept.reason) });
-  if (purged.status === "rejected") log("error", "forward_purge_failed", { error: describeError(purged.reason) });
   const count = (result: PromiseSettledResult<number>) => (result.status === "fulfilled" ? result.value : 0);
-  return { caughtUp: count(caughtUp), swept: count(swept), purged: count(purged) };
+  return { walked: count(walked), swept: count(swept), disabled: count(disabled), purged: count(purged) };
 }
 
-/** Deliveries created before the retention cutoff (ids start with their creation time), in bounded chunks. */
+/** Active destinations failing without a success since the threshold become `disabled` (the alerts job tells). */
+async function disableFailing(env: Env, now: number): Promise<number> {
+  const { disableAfterMs } = readConfig(env).destinations;
+  const disabled = await disableFailingDestinations(env.DB, now - disableAfterMs, now);
+  for (const destination of disabled) {
+    log("warn", "destination_disabled", { destination_id: destination.id, failing_since: destination.failing_since });
+  }
+  return disabled.length;
+}
+
+/**
+ * Deliveries created before the retention cutoff (ids start with their creation time), in bounded
+ * chunks. Known defect, fixed by the one retention policy: this deletes `pending` deliveries too.
+ */
 async function purgeOldDeliveries(env: Env, now: number): Promise<number> {
   const bound = encodeIdTime(now - readConfig(env).retention.retentionMs);
   let total = 0;

@@ -1,9 +1,8 @@
 /** Retention (every-minute cron): what is past RETENTION_DAYS goes, never an event unseen. */
 import { readConfig } from "../config";
-import { liveForwardDeps } from "../forward/deps";
-import { enqueueDeliveries } from "../forward/enqueue";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
+import { nudgeWalk } from "../queue/walk-nudge";
 import { purgeSnapshotsBefore } from "../store/resources";
 import { purgeSettledEventsBefore, settleExpiredFollowups } from "../store/retention";
 
@@ -29,9 +28,10 @@ async function inChunks(work: (limit: number) => Promise<number>): Promise<numbe
  * Deletes events received, and snapshots last fetched, more than RETENTION_DAYS ago. An event past
  * the cutoff still waiting for its follow-up is settled `failed` first (when its follow-up has been
  * idle for SWEEP_AFTER_SECONDS; one in progress, e.g. just replayed, is kept until it settles),
- * handed to forwarding, and purged on a run at least SETTLED_GRACE_MS later; an event settled again
- * lately (a replay) waits as long, and an event whose forwarding delivery is still pending (retried
- * for up to 3 days) waits for it. Event ids start with their arrival time, so the cutoff is an id
+ * the destinations' walk is nudged to deliver it, and it is purged on a run at least
+ * SETTLED_GRACE_MS later; an event settled again lately (a replay) waits as long, and an event
+ * whose delivery is still pending (retried for up to 3 days) waits for it. Destinations count the
+ * purged events their cursor had not reached (`events_lost`, in the delete's transaction). Event ids start with their arrival time, so the cutoff is an id
  * prefix and the delete walks the primary key; snapshots go by the resources_by_fetched_at index.
  * Work runs in bounded chunks so one cron run never holds D1 for long; a backlog is finished by
  * the following runs.
@@ -44,7 +44,7 @@ export async function purgePastRetention(env: Env, nowMs: number): Promise<Purge
     const ids = await settleExpiredFollowups(env.DB, idBound, nowMs - followup.sweepAfterMs, nowMs, limit);
     if (ids.length > 0) {
       log("warn", "retention_settled_unfinished", { events: ids.length });
-      await enqueueDeliveries(liveForwardDeps(env), ids);
+      await nudgeWalk(env.FORWARDS);
     }
     return ids.length;
   });

@@ -1,4 +1,5 @@
 /** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
+import { runAlerts } from "../alerts/watch";
 import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { continueReplays } from "../followup/bulk-replay";
@@ -39,9 +40,11 @@ export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
 /**
  * Runs the jobs side by side: re-enqueue stuck follow-ups, the next chunks of unfinished bulk
  * replays, purge what is past retention (reconciliation runs included), roll new events up into
- * the stats' counts, forwarding's catch-up, sweep and purge, and reconcile missed pushes (the
- * periodic run when it is due, then the next windows of manual runs). Each job runs whatever the
- * others do; a failure is logged under the job's name, and the first one is thrown at the end.
+ * the stats' counts, forwarding (the destinations' walk, sweep, auto-disable and purge), reconcile
+ * missed pushes (the periodic run when it is due, then the next windows of manual runs), and
+ * alerts (after forwarding, so a destination disabled this run is told this run; alerts never
+ * throw). Each job runs whatever the others do; a failure is logged under the job's name, and the
+ * first one is thrown at the end.
  */
 export async function runScheduled(
   controller: ScheduledController,
@@ -49,6 +52,7 @@ export async function runScheduled(
   options: ScheduledOptions = {},
 ): Promise<void> {
   const now = controller.scheduledTime;
+  const forwarding = runForwardingCron(env, now);
   // Async, so a job that throws before its first await still lets the others run.
   const jobs: [string, () => Promise<unknown>][] = [
     ["sweep", async () => sweepStuckFollowups(env, now)],
@@ -57,7 +61,14 @@ export async function runScheduled(
     ["purge_runs", async () => purgeOldRuns(env, now)],
     ["rollup", async () => rollUpEventCounts(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
-    ["forwarding", async () => runForwardingCron(env, now)],
+    ["forwarding", async () => forwarding],
+    [
+      "alerts",
+      async () => {
+        await forwarding.catch(() => undefined);
+        return runAlerts(env, now);
+      },
+    ],
   ];
   const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
   const failures = outcomes.flatMap((outcome, i) =>

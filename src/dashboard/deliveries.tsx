@@ -4,7 +4,12 @@ import { formatTime } from "./format";
 import { Layout, type Viewer } from "./layout";
 
 /** Delivery statuses in the colours of the event statuses they resemble. */
-const BADGE_CLASS = { pending: "s-received", delivered: "s-processed", failed: "s-failed" } as const;
+const BADGE_CLASS = {
+  pending: "s-received",
+  delivered: "s-processed",
+  failed: "s-failed",
+  cancelled: "s-skipped",
+} as const;
 
 function DeliveryBadge({ status }: { status: Delivery["status"] }) {
   return <span class={`badge ${BADGE_CLASS[status]}`}>{status}</span>;
@@ -18,6 +23,7 @@ function DeliveryTable({ deliveries, withEvent }: { deliveries: Delivery[]; with
           <tr>
             <th>Created (UTC)</th>
             {withEvent ? <th>Event</th> : null}
+            <th>Destination</th>
             <th>Status</th>
             <th class="num">Attempts</th>
             <th class="num">Last status</th>
@@ -36,6 +42,7 @@ function DeliveryTable({ deliveries, withEvent }: { deliveries: Delivery[]; with
                   <a href={`/dashboard/events/${d.event_id}`}>{d.event_id}</a>
                 </td>
               ) : null}
+              <td title={d.destination_id}>{d.destination ?? `${d.destination_id} (deleted)`}</td>
               <td>
                 <DeliveryBadge status={d.status} />
               </td>
@@ -56,9 +63,9 @@ export function EventDeliveries({ deliveries }: { deliveries: Delivery[] | undef
   if (!deliveries) return null;
   return (
     <section class="card" aria-labelledby="deliveries-title">
-      <h2 id="deliveries-title">Deliveries to FORWARD_URL ({deliveries.length})</h2>
+      <h2 id="deliveries-title">Deliveries ({deliveries.length})</h2>
       {deliveries.length === 0 ? (
-        <p class="muted">Not forwarded: forwarding is off, or the event has not settled.</p>
+        <p class="muted">Not forwarded: no destination takes it, or it has not settled yet.</p>
       ) : (
         <DeliveryTable deliveries={deliveries} withEvent={false} />
       )}
@@ -81,8 +88,8 @@ export function FailingDeliveriesPage({
       <h1>Failing deliveries</h1>
       <p class="sub">
         {forwarding === "on"
-          ? "Forwarding is on. A failed delivery can be retried with POST /api/deliveries/{id}/retry (admin token)."
-          : "Forwarding is off (FORWARD_URL unset or not usable): nothing is being sent."}
+          ? "A destination is active. A failed delivery can be retried with POST /api/deliveries/{id}/retry, or all of a destination's on the Destinations page (admin)."
+          : "No destination is active (FORWARD_URL unset, none created, or all paused): nothing is being sent."}
       </p>
       <section class="card" aria-labelledby="failed-title">
         <h2 id="failed-title">Failed ({failed.length})</h2>

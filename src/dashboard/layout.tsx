@@ -31,6 +31,7 @@ export function Layout({ title, viewer, children }: { title: string; viewer?: Vi
                   <a href="/dashboard">Overview</a>
                   <a href="/dashboard?status=failed">Failures</a>
                   <a href="/dashboard/deliveries">Deliveries</a>
+                  <a href="/dashboard/destinations">Destinations</a>
                   <a href="/docs">API reference</a>
                 </nav>
                 <div class="who">

@@ -2,10 +2,8 @@
  * /dashboard: pages for people, server-rendered from the read model and usable without JavaScript;
  * a session cookie signs the viewer in, and every form that changes something carries a CSRF token.
  */
-import { type Context, Hono } from "hono";
-import { raw } from "hono/html";
-import type { Child } from "hono/jsx";
-import { endSession, formToken, isSameOriginPost, isValidFormToken, readSession, startSession } from "../auth/session";
+import { Hono } from "hono";
+import { endSession, formToken, isSameOriginPost, readSession, startSession } from "../auth/session";
 import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
 import { fieldErrors } from "../errors";
@@ -20,28 +18,16 @@ import { readReconciliationFigures } from "../read-model/reconcile";
 import { ReplayIdParam, readReplayProgress } from "../read-model/replays";
 import { readStats } from "../read-model/stats";
 import { FailingDeliveriesPage } from "./deliveries";
+import { destinationPages } from "./destination-routes";
 import { EventPage, OrderPage } from "./detail-pages";
-import type { Viewer } from "./layout";
 import { type FilterValues, MessagePage, OverviewPage, SignInPage } from "./pages";
 import { ReconcilePanel } from "./reconcile-panel";
 import { ReplayPage } from "./replay-pages";
+import { type Ctx, checkFormPost, type DashboardEnv, render } from "./respond";
 import { dashboardSecurityHeaders } from "./security";
 import { DASHBOARD_CSS, FAVICON_SVG } from "./styles";
 
-type DashboardEnv = { Bindings: Env; Variables: { viewer: Viewer; sessionToken: string } };
-type Ctx = Context<DashboardEnv>;
-
 const SIGN_IN = "/dashboard/sign-in";
-
-async function render(c: Ctx, page: Child, status: 200 | 400 | 401 | 403 | 404 | 409 = 200) {
-  return c.html(
-    <>
-      {raw("<!doctype html>")}
-      {page}
-    </>,
-    status,
-  );
-}
 
 /** A page that only says something (an error, a refusal), to the signed-in viewer. */
 function showMessage(c: Ctx, status: 403 | 404 | 409, title: string, message: string) {
@@ -101,12 +87,6 @@ async function withViewer(c: Ctx, next: () => Promise<void>) {
   c.set("viewer", { role: session.role, formToken: await formToken(session.token) });
   c.set("sessionToken", session.token);
   await next();
-}
-
-/** A form post that changes something: same origin, and the session's CSRF token. */
-async function checkFormPost(c: Ctx): Promise<boolean> {
-  const form = await c.req.parseBody();
-  return isSameOriginPost(c) && (await isValidFormToken(c.get("sessionToken"), form.csrf));
 }
 
 dashboardRoutes.post("/dashboard/sign-out", async (c) => {
@@ -217,5 +197,7 @@ dashboardRoutes.get("/dashboard/deliveries", async (c) => {
   const deliveries = await readFailingDeliveries(c.env);
   return render(c, <FailingDeliveriesPage viewer={c.get("viewer")} {...deliveries} />);
 });
+
+dashboardRoutes.route("/", destinationPages);
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

@@ -16,7 +16,7 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 .brand { color: #fff; font-weight: 700; font-size: 15px; letter-spacing: .01em; display: flex; align-items: center; gap: 8px; }
 .brand:hover { text-decoration: none; }
 .brand .dot { width: 10px; height: 10px; border-radius: 3px; background: #38bdf8; display: inline-block; }
-.topbar nav { display: flex; gap: 16px; flex: 1; }
+.topbar nav { display: flex; flex-wrap: wrap; gap: 4px 16px; flex: 1; }
 .topbar nav a { color: #cbd5e1; } .topbar nav a:hover { color: #fff; text-decoration: none; }
 .who { display: flex; align-items: center; gap: 10px; color: #94a3b8; font-size: 13px; }
 .who form { margin: 0; }
@@ -92,7 +92,16 @@ dl.facts.facts-gap { margin-bottom: 22px; }
 .signin form { display: flex; flex-direction: column; gap: 14px; margin-top: 18px; }
 .signin label { display: flex; flex-direction: column; gap: 6px; font-weight: 600; font-size: 13px; }
 .crumbs { font-size: 13px; margin-bottom: 10px; }
+.dest-tiles { grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); margin: 4px 0 14px; }
+.dest-actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; align-items: center; }
+.dest-actions form { margin: 0; }
+.dest-form { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px 14px; align-items: start; }
+.dest-form label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; font-weight: 600; color: var(--muted); min-width: 0; }
+.dest-form .actions { grid-column: 1 / -1; }
+.secret-box pre.json { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media (max-width: 760px) {
+  .dest-form { grid-template-columns: minmax(0, 1fr); }
+  .dest-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
   .tile { padding: 12px; }
   .tile:last-child:nth-child(odd) { grid-column: 1 / -1; }

@@ -1,9 +1,14 @@
 /** Forwarding's deliveries as the API and the dashboard show them, never with the internal `settlement`. */
 import { z } from "zod";
 import { readConfig } from "../config";
-import { DELIVERY_STATUSES, type DeliveryRow, listDeliveries, listRetryingDeliveries } from "../store/deliveries";
+import { DELIVERY_STATUSES } from "../store/deliveries";
+import { type ListedDelivery, listDeliveries, listRetryingDeliveries } from "../store/delivery-lists";
+import { asConfigured, listDestinationRows } from "../store/destinations";
 import { encodeCursor } from "./event-query";
 import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
+
+/** A destination id: `default` (FORWARD_URL's) or `dst_` and an id. */
+export const DESTINATION_ID_PATTERN = /^(default|dst_[0-9A-HJKMNP-TV-Z]{26})$/;
 
 const deliveryListId = (description: string) =>
   rowId("not an id (26 characters, Crockford base32)").meta({ description });
@@ -13,6 +18,11 @@ export const ListDeliveriesQuery = z
   .object({
     status: z.enum(DELIVERY_STATUSES).meta({ description: "Delivery status." }).optional(),
     event_id: deliveryListId("Only the deliveries of this event.").optional(),
+    destination_id: z
+      .string()
+      .regex(DESTINATION_ID_PATTERN, "not a destination id (default, or dst_ and 26 characters)")
+      .meta({ description: "Only the deliveries to this destination." })
+      .optional(),
     limit: pageSize(200, 50),
     cursor: pageCursor(),
   })
@@ -21,11 +31,16 @@ export const ListDeliveriesQuery = z
 /** `{id}` of a delivery's paths. */
 export const DeliveryIdParam = z.object({ id: deliveryListId("Delivery id (the webhook-id).") });
 
-/** A delivery: every column of the stored row but `settlement` (the store's key against duplicates). */
+/**
+ * A delivery: every column of the stored row but `settlement` (the store's key against
+ * duplicates), and the name of its destination.
+ */
 export const Delivery = z
   .object(
-    columnsOf<DeliveryRow, "settlement">()({
+    columnsOf<ListedDelivery, "settlement">()({
       id: z.string().meta({ description: "Also the `webhook-id` header of every attempt." }),
+      destination_id: z.string().meta({ description: "`default` (FORWARD_URL) or a destination's `dst_…` id." }),
+      destination: z.string().nullable().meta({ description: "The destination's name; null once it is deleted." }),
       event_id: z.string(),
       status: z.enum(DELIVERY_STATUSES),
       attempts: z.int(),
@@ -44,7 +59,9 @@ export type Delivery = z.infer<typeof Delivery>;
 /** A stored row as shown: the fields `Delivery` declares, nothing else. */
 export const toDelivery = shownFields(Delivery);
 
-const Forwarding = z.enum(["on", "off"]).meta({ description: "Whether FORWARD_URL is set and usable now." });
+const Forwarding = z
+  .enum(["on", "off"])
+  .meta({ description: "Whether a destination is active now (FORWARD_URL's, or one made with the API)." });
 type Forwarding = z.infer<typeof Forwarding>;
 
 /** A page of deliveries, and whether forwarding is on now. */
@@ -57,8 +74,10 @@ export const DeliveryPage = z
   .meta({ id: "DeliveryPage" });
 export type DeliveryPage = z.infer<typeof DeliveryPage>;
 
-function forwardingOf(env: Env): Forwarding {
-  return readConfig(env).forward.destination ? "on" : "off";
+async function forwardingOf(env: Env): Promise<Forwarding> {
+  const forwardOn = readConfig(env).forward.destination !== null;
+  const rows = await listDestinationRows(env.DB);
+  return rows.some((row) => asConfigured(row, forwardOn)?.state === "active") ? "on" : "off";
 }
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */
@@ -67,7 +86,7 @@ export async function readDeliveryPage(env: Env, query: z.infer<typeof ListDeliv
   return {
     deliveries: page.deliveries.map(toDelivery),
     next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
-    forwarding: forwardingOf(env),
+    forwarding: await forwardingOf(env),
   };
 }
 
@@ -94,6 +113,6 @@ export async function readFailingDeliveries(env: Env, limit = 50): Promise<Faili
   return {
     failed: failed.deliveries.map(toDelivery),
     retrying: retrying.map(toDelivery),
-    forwarding: forwardingOf(env),
+    forwarding: await forwardingOf(env),
   };
 }
