@@ -190,14 +190,22 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("marks replays, reconciliation and a delivery retry, and only these, as needing an admin token", async () => {
+  it("marks replays, reconciliation, a delivery retry and the destinations' changes, and only these, as needing an admin token", async () => {
     const doc = await document();
     const admin = operations(doc).filter(({ op }) => op["x-required-role"] === "admin");
     expect(admin.map(({ op }) => op.operationId).sort()).toEqual([
+      "changeDestination",
+      "createDestination",
+      "deleteDestination",
+      "pauseDestination",
       "replayEvent",
       "replayEvents",
+      "resumeDestination",
       "retryDelivery",
+      "retryFailedDeliveries",
+      "rotateDestinationSecret",
       "startReconcile",
+      "testDestination",
     ]);
     expect(admin.map(({ method }) => method)).not.toContain("get");
     const res = await send("post", "/api/events/01JDQ3Z5J8X0K4M2N6P8R0T2V4/replay", ADMIN_TOKEN);

@@ -27,7 +27,9 @@ describe("the event page", () => {
     const res = await page(`/dashboard/events/${eventId}`);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain("Deliveries to FORWARD_URL (1)");
+    expect(html).toContain("Deliveries (1)");
+    // Each row names its destination (the default one's row is paused while FORWARD_URL is unset).
+    expect(html).toContain("default (FORWARD_URL)");
     expect(html).toContain("HTTP 503 from the receiver");
     expect(html).toMatch(/<td class="num">4<\/td>/);
     expect(html).toMatch(/>503</);
@@ -36,7 +38,7 @@ describe("the event page", () => {
 
   it("says so when the event has no delivery", async () => {
     const html = await (await page(`/dashboard/events/${await insertSettledEvent()}`)).text();
-    expect(html).toContain("Deliveries to FORWARD_URL (0)");
+    expect(html).toContain("Deliveries (0)");
     expect(html).toContain("Not forwarded");
   });
 });
@@ -58,7 +60,7 @@ describe("/dashboard/deliveries", () => {
     expect(html).toContain(`/dashboard/events/${failedEvent}`);
     expect(html).toContain(`/dashboard/events/${retryingEvent}`);
     expect(html).not.toContain(`/dashboard/events/${deliveredEvent}`);
-    expect(html).toContain("Forwarding is off");
+    expect(html).toContain("No destination is active");
   });
 
   it("needs a signed-in viewer", async () => {

@@ -53,7 +53,7 @@ export async function reopenDelivery(
   retryUntil: number,
 ): Promise<ReopenOutcome | null> {
   const live = (reason: string) => `EXISTS (SELECT 1 FROM destinations t WHERE t.id = d.destination_id
-    AND NOT (t.id = '${DEFAULT_DESTINATION_ID}' AND t.state = 'paused' AND t.disabled_reason = ${reason}))`;
+    AND NOT (t.id = '${DEFAULT_DESTINATION_ID}' AND t.state = 'paused' AND t.disabled_reason IS ${reason}))`;
   const [before] = await db.batch<{ status: DeliveryStatus; live: number }>([
     db.prepare(`SELECT d.status, ${live("?2")} AS live FROM deliveries d WHERE d.id = ?1`).bind(id, CONFIG_OFF_REASON),
     db

@@ -106,7 +106,7 @@ export function lostEventStatements(db: D1Database, eventIds: readonly string[])
            WHERE e.id IN (SELECT value FROM json_each(?1)) AND e.seq > t.cursor_seq AND ${DELIVERABLE}
              AND NOT EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_by_event
                              WHERE d.event_id = e.id AND d.status = 'pending'))
-         WHERE NOT (t.id = '${DEFAULT_DESTINATION_ID}' AND t.state = 'paused' AND t.disabled_reason = ?2)`,
+         WHERE NOT (t.id = '${DEFAULT_DESTINATION_ID}' AND t.state = 'paused' AND t.disabled_reason IS ?2)`,
       )
       .bind(JSON.stringify(eventIds), CONFIG_OFF_REASON),
   ];

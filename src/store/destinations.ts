@@ -94,7 +94,7 @@ export function syncDefaultStatements(db: D1Database, forwardUrl: string | null,
         .bind(now, CONFIG_OFF_REASON),
     ];
   }
-  const offByConfig = `state = 'paused' AND disabled_reason = ?3`;
+  const offByConfig = `state = 'paused' AND disabled_reason IS ?3`;
   return [
     db
       .prepare(
@@ -185,7 +185,7 @@ export async function pauseDestination(db: D1Database, id: string, now: number):
   return db
     .prepare(
       `UPDATE destinations SET state = 'paused', disabled_reason = NULL, updated_at = ?2
-       WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason = ?3) RETURNING *`,
+       WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason IS ?3) RETURNING *`,
     )
     .bind(id, now, CONFIG_OFF_REASON)
     .first<DestinationRow>();
@@ -207,7 +207,7 @@ export async function resumeDestination(
       .prepare(
         `UPDATE destinations SET state = 'active', disabled_reason = NULL, failing_since = NULL, next_slot_at = NULL,
            ticket_at = NULL, updated_at = ?2
-         WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason = ?3) RETURNING *`,
+         WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason IS ?3) RETURNING *`,
       )
       .bind(id, now, CONFIG_OFF_REASON),
     db
