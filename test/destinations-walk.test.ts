@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
 import { pause, resume, rotateSecret } from "../src/forward/destinations";
 import { walkDestinations } from "../src/forward/walker";
-import type { DeliveryRow } from "../src/store/deliveries";
+import { type DeliveryRow, markDelivered } from "../src/store/deliveries";
 import { commitWalkStep } from "../src/store/destination-walk";
 import {
   adminDepsOf,
@@ -249,36 +249,99 @@ describe("a secret rotation", () => {
   });
 });
 
+/** A second's spacing, less what a timer firing a little late can take off it. */
+const JITTERED_SECOND = 950;
+
 describe("rate_per_minute", () => {
   it("spaces attempts by the cap, and a wait past the horizon is a resend with a delay, not an attempt", async () => {
     const { workerEnv, sent } = setting();
-    const scenario = await newScenario();
-    const target = await createTestDestination(workerEnv, scenario, { rate_per_minute: 60 });
+    const target = await createTestDestination(workerEnv, await newScenario(), { rate_per_minute: 60 });
     await Promise.all(Array.from({ length: 4 }, () => storeEvent({ status: "processed" })));
     await walk(workerEnv);
     const made = await deliveriesTo(target.id);
     sent.length = 0;
+    // When each attempt leaves the consumer (the receiver's clock would add the network's jitter).
+    const starts: number[] = [];
+    const post = async () => {
+      starts.push(Date.now());
+      return { ok: true as const, statusCode: 200 };
+    };
 
     await runForwards(
       made.map((d) => d.id),
       workerEnv,
+      { post },
     );
 
-    const calls = await callsOf(scenario);
-    // A minute's 60 attempts are one a second: three fit within the 2-second horizon.
-    expect(calls).toHaveLength(3);
-    const times = calls.map((call) => call.at).sort((x, y) => x - y);
-    for (let i = 1; i < times.length; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(950);
+    // A minute's 60 attempts are one a second: three fit within the 2-second horizon. Slots are
+    // 1000 ms apart; an attempt leaves at its slot give or take a timer's jitter (a few ms).
+    expect(starts).toHaveLength(3);
+    const spacing = (times: number[]) => times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    for (const gap of spacing(starts.toSorted((x, y) => x - y))) expect(gap).toBeGreaterThanOrEqual(JITTERED_SECOND);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.delaySeconds).toBeGreaterThanOrEqual(1);
     const waiting = await readDelivery(sent[0]?.deliveryId ?? "");
     expect(waiting).toMatchObject({ status: "pending", attempts: 0, last_error: null });
+    expect(waiting?.next_attempt_at).toBeGreaterThan(Date.now());
 
     await makeDue(waiting?.id ?? "");
-    await runForwards([waiting?.id ?? ""], workerEnv);
-    const after = (await callsOf(scenario)).map((call) => call.at).sort((x, y) => x - y);
-    expect(after).toHaveLength(4);
-    expect((after[3] ?? 0) - (after[2] ?? 0)).toBeGreaterThanOrEqual(950);
+    await runForwards([waiting?.id ?? ""], workerEnv, { post });
+    expect(starts).toHaveLength(4);
+    expect(spacing(starts.toSorted((x, y) => x - y)).at(-1)).toBeGreaterThanOrEqual(JITTERED_SECOND);
     expect(await readDelivery(waiting?.id ?? "")).toMatchObject({ status: "delivered", attempts: 1 });
   }, 20_000);
+});
+
+describe("a destination that misbehaves", () => {
+  it("redirecting or answering after FORWARD_TIMEOUT_MS is a failed attempt, and the others in the batch are delivered", async () => {
+    const { queue } = recordingQueue();
+    const workerEnv = forwardEnv({ FORWARD_TIMEOUT_MS: "300" }, queue);
+    const redirect = await newScenario([{ status: 302, location: "https://forward.test/hook/elsewhere" }]);
+    const slow = await newScenario([{ status: 200, delayMs: 2000 }]);
+    const fine = await newScenario([{ status: 204 }]);
+    const ids = {
+      redirect: (await createTestDestination(workerEnv, redirect)).id,
+      slow: (await createTestDestination(workerEnv, slow)).id,
+      fine: (await createTestDestination(workerEnv, fine)).id,
+    };
+    await storeEvent({ status: "processed" });
+    await walk(workerEnv);
+    const [toRedirect] = await deliveriesTo(ids.redirect);
+    const [toSlow] = await deliveriesTo(ids.slow);
+    const [toFine] = await deliveriesTo(ids.fine);
+
+    await runForwards([toRedirect?.id ?? "", toSlow?.id ?? "", toFine?.id ?? ""], workerEnv);
+
+    expect(await readDelivery(toRedirect?.id ?? "")).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      last_status_code: 302,
+    });
+    expect((await readDelivery(toRedirect?.id ?? ""))?.last_error).toContain("not followed");
+    expect(await readDelivery(toSlow?.id ?? "")).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      last_error: "timed out after 300 ms",
+    });
+    expect(await readDelivery(toFine?.id ?? "")).toMatchObject({ status: "delivered", attempts: 1 });
+    const failing = await env.DB.prepare("SELECT failing_since, last_error FROM destinations WHERE id = ?1")
+      .bind(ids.slow)
+      .first<{ failing_since: number | null; last_error: string }>();
+    expect(failing?.failing_since).toBeGreaterThan(0);
+    expect(failing?.last_error).toBe("timed out after 300 ms");
+  });
+
+  it("counts an outcome once on its destination, also when a copy of the message repeats it", async () => {
+    const { workerEnv } = setting();
+    const target = await createTestDestination(workerEnv, await newScenario([{ status: 200 }]));
+    await storeEvent({ status: "processed" });
+    await walk(workerEnv);
+    const [delivery] = await deliveriesTo(target.id);
+    await markDelivered(env.DB, { id: delivery?.id ?? "", destination_id: target.id }, Date.now(), 200);
+    await markDelivered(env.DB, { id: delivery?.id ?? "", destination_id: target.id }, Date.now(), 200);
+    const hours = await env.DB.prepare("SELECT SUM(delivered) AS n FROM destination_hours WHERE destination_id = ?1")
+      .bind(target.id)
+      .first<{ n: number }>();
+    expect(hours?.n).toBe(1);
+  });
 });

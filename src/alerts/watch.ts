@@ -103,8 +103,8 @@ async function watchHealth(watch: Watch): Promise<number> {
  */
 async function watchDestinations(watch: Watch): Promise<number> {
   const { env } = watch;
-  const forwardOn = readConfig(env).forward.destination !== null;
-  const rows = (await listDestinationRows(env.DB)).flatMap((row) => asConfigured(row, forwardOn) ?? []);
+  const forwardUrl = readConfig(env).forward.destination?.url ?? null;
+  const rows = (await listDestinationRows(env.DB)).flatMap((row) => asConfigured(row, forwardUrl) ?? []);
   let recorded = 0;
   for (const row of rows) {
     const key = `destination:${row.id}`;

@@ -62,7 +62,7 @@ const invalid = (field: string, message: string) =>
 /** The destination as the config makes it, or 404. */
 async function existing(deps: AdminDeps, id: string): Promise<DestinationRow> {
   const row = await readDestinationRow(deps.db, id);
-  const shown = row ? asConfigured(row, deps.config.destination !== null) : null;
+  const shown = row ? asConfigured(row, deps.config.destination?.url ?? null) : null;
   if (!shown) throw notFound();
   return shown;
 }

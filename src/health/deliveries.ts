@@ -11,7 +11,7 @@ import { asConfigured, listDestinationRows } from "../store/destinations";
 export async function deliveriesFailingNow(env: Env, now: number): Promise<boolean> {
   const failing = await destinationsWithFailingDeliveries(env.DB, now);
   if (failing.size === 0) return false;
-  const forwardOn = readConfig(env).forward.destination !== null;
+  const forwardUrl = readConfig(env).forward.destination?.url ?? null;
   const rows = await listDestinationRows(env.DB);
-  return rows.some((row) => failing.has(row.id) && (asConfigured(row, forwardOn)?.state ?? "paused") !== "paused");
+  return rows.some((row) => failing.has(row.id) && (asConfigured(row, forwardUrl)?.state ?? "paused") !== "paused");
 }

@@ -75,9 +75,9 @@ export const DeliveryPage = z
 export type DeliveryPage = z.infer<typeof DeliveryPage>;
 
 async function forwardingOf(env: Env): Promise<Forwarding> {
-  const forwardOn = readConfig(env).forward.destination !== null;
+  const forwardUrl = readConfig(env).forward.destination?.url ?? null;
   const rows = await listDestinationRows(env.DB);
-  return rows.some((row) => asConfigured(row, forwardOn)?.state === "active") ? "on" : "off";
+  return rows.some((row) => asConfigured(row, forwardUrl)?.state === "active") ? "on" : "off";
 }
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */

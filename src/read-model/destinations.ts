@@ -122,14 +122,14 @@ function view(row: DestinationRow, counts: Counts, head: number, now: number): D
  * FORWARD_URL is set, and shown as the config makes it.
  */
 export async function readDestinations(env: Env, now: number): Promise<Destination[]> {
-  const forwardOn = readConfig(env).forward.destination !== null;
+  const forwardUrl = readConfig(env).forward.destination?.url ?? null;
   const [rows, counts, head] = await Promise.all([
     listDestinationRows(env.DB),
     readDestinationCounts(env.DB, now - DAY_MS),
     readFeedHead(env.DB),
   ]);
   return rows.flatMap((row) => {
-    const shown = asConfigured(row, forwardOn);
+    const shown = asConfigured(row, forwardUrl);
     return shown ? [view(shown, counts, head, now)] : [];
   });
 }
@@ -142,7 +142,7 @@ export async function readDestination(env: Env, id: string, now: number): Promis
 
 /** The view of a row an action returned, with its health. */
 export async function destinationView(env: Env, row: DestinationRow, now: number): Promise<Destination | null> {
-  const shown = asConfigured(row, readConfig(env).forward.destination !== null);
+  const shown = asConfigured(row, readConfig(env).forward.destination?.url ?? null);
   if (!shown) return null;
   const [counts, head] = await Promise.all([readDestinationCounts(env.DB, now - DAY_MS), readFeedHead(env.DB)]);
   return view(shown, counts, head, now);

@@ -40,13 +40,16 @@ export type DestinationRow = {
 
 /**
  * A row as the config makes it, for reads that write nothing: the default destination is hidden
- * (null) while FORWARD_URL is unset, and active once it is set even before a walk has written so.
+ * (null) while FORWARD_URL is unset; once it is set, it has FORWARD_URL as its URL and is active
+ * (unless paused or disabled otherwise), even before a walk has written so.
  */
-export function asConfigured(row: DestinationRow, forwardOn: boolean): DestinationRow | null {
+export function asConfigured(row: DestinationRow, forwardUrl: string | null): DestinationRow | null {
   if (row.id !== DEFAULT_DESTINATION_ID) return row;
-  if (!forwardOn) return null;
+  if (forwardUrl === null) return null;
   const offByConfig = row.state === "paused" && row.disabled_reason === CONFIG_OFF_REASON;
-  return offByConfig ? { ...row, state: "active", disabled_reason: null } : row;
+  return offByConfig
+    ? { ...row, url: forwardUrl, state: "active", disabled_reason: null }
+    : { ...row, url: forwardUrl };
 }
 
 /** The newest change-feed position, also of a purged event (`feed_floor`): what a destination starting "now" begins after. */
