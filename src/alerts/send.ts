@@ -52,7 +52,8 @@ async function sendOne(
   const body = alertBody(config.format, content);
   const signed =
     config.format === "webhook" && config.key
-      ? await webhookHeaders(config.key, alert.id, Math.floor(now / 1000), body)
+      ? // The attempt's own time, as receivers refuse a timestamp more than 5 minutes off.
+        await webhookHeaders(config.key, alert.id, Math.floor(Date.now() / 1000), body)
       : {};
   let error: string | null = null;
   try {
