@@ -249,6 +249,19 @@ describe("the actions on one destination", () => {
     expect(await json(resumed)).toMatchObject({ id: destination.id, state: "active" });
   });
 
+  it("resume of an active destination changes nothing: its deliveries keep their schedule", async () => {
+    const { destination } = await create();
+    const event = await storeEvent({ status: "processed" });
+    await walk(quietEnv());
+    const later = Date.now() + 3_600_000;
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2, attempts = 2 WHERE destination_id = ?1")
+      .bind(destination.id, later)
+      .run();
+    const res = await call("POST", `/api/destinations/${destination.id}/resume`);
+    expect(await json(res)).toMatchObject({ state: "active" });
+    expect((await deliveriesOf(event.id, destination.id))[0]?.next_attempt_at).toBe(later);
+  });
+
   it("rotate-secret answers a new secret, valid with the previous one for 24 hours", async () => {
     const { destination, secret } = await create();
     const res = await call("POST", `/api/destinations/${destination.id}/rotate-secret`);

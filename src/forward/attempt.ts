@@ -25,7 +25,7 @@ const LEASE_MARGIN_MS = 60_000;
 /** How long a delivery waits for a replay of its event to settle before looking again. */
 export const REPLAY_WAIT_MS = 60_000;
 /** A rate-cap slot this close is waited for in the consumer; a later one is a resend with a delay. */
-export const RATE_HORIZON_MS = 2_000;
+export const RATE_HORIZON_MS = 1_000;
 
 /**
  * One attempt: take the delivery's attempt if it is pending, due and its destination active (a

@@ -197,7 +197,8 @@ export async function pauseDestination(db: D1Database, id: string, now: number):
 /**
  * Active again, from its cursor: the failing streak and the rate pacing start afresh, and its
  * pending deliveries are due now with a full retry window from now (the time it was off does not
- * count). Returns the row and the ids of those deliveries, or null (unknown, or paused by config).
+ * count). Resuming an active destination changes nothing. Returns the row and the ids of the
+ * deliveries made due, or null (unknown, or paused because FORWARD_URL is unset).
  */
 export async function resumeDestination(
   db: D1Database,
@@ -205,24 +206,28 @@ export async function resumeDestination(
   now: number,
   retryUntil: number,
 ): Promise<{ row: DestinationRow; due: string[] } | null> {
-  const [resumed, due] = await db.batch([
+  const resumable = `state <> 'active' AND NOT (state = 'paused' AND disabled_reason IS ?3)`;
+  const [due, , after] = await db.batch([
+    db
+      .prepare(
+        `UPDATE deliveries SET next_attempt_at = ?2, retry_until = MAX(retry_until, ?4)
+         WHERE destination_id = ?1 AND status = 'pending'
+           AND EXISTS (SELECT 1 FROM destinations WHERE id = ?1 AND ${resumable})
+         RETURNING id`,
+      )
+      .bind(id, now, CONFIG_OFF_REASON, retryUntil),
     db
       .prepare(
         `UPDATE destinations SET state = 'active', disabled_reason = NULL, failing_since = NULL, next_slot_at = NULL,
            ticket_at = NULL, updated_at = ?2
-         WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason IS ?3) RETURNING *`,
+         WHERE id = ?1 AND ${resumable}`,
       )
       .bind(id, now, CONFIG_OFF_REASON),
     db
-      .prepare(
-        `UPDATE deliveries SET next_attempt_at = ?2, retry_until = MAX(retry_until, ?3)
-         WHERE destination_id = ?1 AND status = 'pending'
-           AND EXISTS (SELECT 1 FROM destinations WHERE id = ?1 AND state = 'active')
-         RETURNING id`,
-      )
-      .bind(id, now, retryUntil),
+      .prepare("SELECT * FROM destinations WHERE id = ?1 AND NOT (state = 'paused' AND disabled_reason IS ?2)")
+      .bind(id, CONFIG_OFF_REASON),
   ]);
-  const row = resumed?.results[0] as DestinationRow | undefined;
+  const row = after?.results[0] as DestinationRow | undefined;
   if (!row) return null;
   return { row, due: ((due?.results ?? []) as { id: string }[]).map((r) => r.id) };
 }
