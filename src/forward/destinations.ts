@@ -4,7 +4,7 @@
  * the API's errors: 400 naming the field, 404, 409 `config_managed` for the default destination.
  */
 
-import { HttpError } from "../errors";
+import { describeError, HttpError } from "../errors";
 import type { DestinationFilter } from "../events/destination-filter";
 import { filterWarnings, normalizeFilter } from "../events/destination-filter";
 import { newUlid } from "../lib/ids";
@@ -204,6 +204,6 @@ async function sendSome(deps: AdminDeps, id: string, ids: string[]): Promise<voi
   try {
     await sendForwards(deps.queue, ids.slice(0, SEND_AT_ONCE));
   } catch (err) {
-    log("error", "destination_send_failed", { destination_id: id, error: String(err) });
+    log("error", "destination_send_failed", { destination_id: id, error: describeError(err) });
   }
 }

@@ -115,15 +115,17 @@ export default {
     });
     const shipments = Math.floor(events / NAMES.length) + (events % NAMES.length > 2 ? 1 : 0);
     const orders = events - shipments;
+    // The capped one first: the walk goes through destinations in creation order, so its
+    // deliveries are first on the queue and meet the cap instead of trickling in behind the others.
     const shapes: Shape[] = [
-      { name: "all", expected: events },
-      { name: "orders", filter: { events: ["order."] }, expected: orders },
       {
         name: "capped",
         rate,
         expected: cappedAll ? events : shipments,
         ...(cappedAll ? {} : { filter: { events: ["shipment."] } }),
       },
+      { name: "all", expected: events },
+      { name: "orders", filter: { events: ["order."] }, expected: orders },
     ];
     const receivers: Receiver[] = [];
     for (const shape of shapes) {
@@ -143,7 +145,7 @@ export default {
     }
     bench.say(
       `fanout scenario: ${events} pushes (one per order), destinations all (${events}), orders (${orders}), ` +
-        `capped at ${rate}/min (${shapes[2]?.expected})`,
+        `capped at ${rate}/min (${shapes[0]?.expected})`,
     );
 
     const started = performance.now();
@@ -210,6 +212,9 @@ export default {
         settledToDeliveredP50Ms: percentile(lags, 50),
         settledToDeliveredP99Ms: percentile(lags, 99),
         smallestSpacingMs: spacing.length ? Math.min(...spacing) : null,
+        spacingP1Ms: percentile(spacing, 1),
+        spacingP5Ms: percentile(spacing, 5),
+        spacingP50Ms: percentile(spacing, 50),
         mostIn60s: mostWithin(times, 60_000),
       };
       result[shape.name] = row;
@@ -218,7 +223,9 @@ export default {
           `${perSecond.toFixed(1)}/s, settled → delivered p50 ${(row.settledToDeliveredP50Ms / 1000).toFixed(2)} s, ` +
           `p99 ${(row.settledToDeliveredP99Ms / 1000).toFixed(2)} s` +
           (shape.rate
-            ? `; cap ${shape.rate}/min: smallest spacing ${row.smallestSpacingMs} ms (slot ${Math.ceil(60_000 / shape.rate)} ms), most in any 60 s ${row.mostIn60s}`
+            ? `; cap ${shape.rate}/min (slots ${Math.ceil(60_000 / shape.rate)} ms apart): arrivals at the receiver ` +
+              `spaced min ${row.smallestSpacingMs} ms, p1 ${row.spacingP1Ms} ms, p5 ${row.spacingP5Ms} ms, ` +
+              `median ${row.spacingP50Ms} ms; most in any 60 s ${row.mostIn60s}`
             : ""),
       );
     }
