@@ -125,7 +125,9 @@ async function paceByRateCap(
   const now = deps.now();
   const start = await claimRateSlot(deps.db, destination.id, now, spacingMs, RATE_HORIZON_MS);
   if (start !== null) {
-    if (start > now) await deps.sleep(start - now);
+    // Measured after the claim's round trip, so a slow D1 does not make the attempt late.
+    const wait = start - deps.now();
+    if (wait > 0) await deps.sleep(wait);
     return null;
   }
   const ticket = await takeRateTicket(deps.db, destination.id, now, spacingMs);
