@@ -1,19 +1,26 @@
 /**
- * `npm run receiver -- --secret whsec_… [--port 8789] [--fail-status 500 --fail-first N] [--down-for S]`:
- * a local destination for omisell-push's forwarding (FORWARD_URL=http://127.0.0.1:8789/). Checks the
- * Standard Webhooks signature of every POST (any path) with --secret or FORWARD_SECRET, using the
- * `standardwebhooks` package as a destination would, prints one line per delivery (type, event id,
- * order number, webhook-id, attempt n of that webhook-id), and answers 204 when the signature is
- * valid, 401 when not.
+ * `npm run receiver -- --secret whsec_… [--port 8789 …] [--fail-status 500 --fail-first N] [--down-for S]`:
+ * local destinations for omisell-push (FORWARD_URL=http://127.0.0.1:8789/, or destinations made with
+ * POST /api/destinations). Each receiver checks the Standard Webhooks signature of every POST (any
+ * path) with its secret (--secret, else FORWARD_SECRET), using the `standardwebhooks` package as a
+ * destination would, prints one line per delivery (type, event id, order number, webhook-id,
+ * attempt n of that webhook-id), and answers 204 when the signature is valid, 401 when not.
  *
- * It can be told to fail, to watch the sender retry:
+ * Several at once: repeat --port; a knob (or --secret) suffixed with @<port> applies to that
+ * receiver only, e.g. `--port 9001 --port 9002 --fail-status 500@9002 --fail-first 99@9002`;
+ * or `--spec receivers.json` with [{port, secret, failStatus, failFirst, downForSeconds, delayMs, slack}].
+ *
+ * Knobs, to watch the sender retry:
  *   --fail-status 500 --fail-first N   answer the first N valid attempts of each webhook-id with that status
  *   --down-for S                       not listening (connection refused) for the first S seconds
+ *   --delay-ms MS                      answer each request that much later (past FORWARD_TIMEOUT_MS: a timeout)
  *   --tolerance S                      accepted webhook-timestamp age, 1 to 300 (default 300, the most the
  *                                      package accepts)
- * and at run time: `POST /__receiver/knobs` with JSON {failStatus, failFirst, downForSeconds, toleranceSeconds}
- * (downForSeconds stops listening now for that long); `GET /__receiver/knobs`; `GET /__receiver/deliveries`
- * lists what arrived; `POST /__receiver/reset` forgets deliveries and attempt counts.
+ * Alerts: `--slack` makes the receivers Slack-style alert endpoints (ALERT_URL with ALERT_FORMAT=slack):
+ * no signature, each `{"text": …}` printed as `ALERT <text>`; `--slack-port P` adds one beside the others.
+ * At run time: `POST /__receiver/knobs` with JSON {failStatus, failFirst, downForSeconds, delayMs,
+ * toleranceSeconds} (downForSeconds stops listening now for that long); `GET /__receiver/knobs`;
+ * `GET /__receiver/deliveries` lists what arrived; `POST /__receiver/reset` forgets deliveries and counts.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -25,8 +32,20 @@ import { Webhook } from "standardwebhooks";
 /** The widest webhook-timestamp window the `standardwebhooks` package accepts (it is fixed there). */
 const PACKAGE_TOLERANCE_SECONDS = 300;
 
-type Knobs = { failStatus: number; failFirst: number; downForSeconds: number; toleranceSeconds: number };
-const KNOB_NAMES: readonly (keyof Knobs)[] = ["failStatus", "failFirst", "downForSeconds", "toleranceSeconds"];
+type Knobs = {
+  failStatus: number;
+  failFirst: number;
+  downForSeconds: number;
+  delayMs: number;
+  toleranceSeconds: number;
+};
+const KNOB_NAMES: readonly (keyof Knobs)[] = [
+  "failStatus",
+  "failFirst",
+  "downForSeconds",
+  "delayMs",
+  "toleranceSeconds",
+];
 const isKnobName = (name: string): name is keyof Knobs => (KNOB_NAMES as readonly string[]).includes(name);
 
 /** Known knobs only, as whole numbers; anything else throws, so a typo is noticed. */
@@ -81,23 +100,46 @@ function signatureProblem(
   return age > toleranceSeconds ? `webhook-timestamp more than ${toleranceSeconds} s from now` : null;
 }
 
-/** Who a delivery is about, from the forwarded body `{type, timestamp, data: {event, order}}`. */
+/**
+ * Who a delivery is about: from the envelope `{type, timestamp, data: {event, order}}`, or from
+ * Omisell's own push body (a `raw` destination: `{event, data: {omisell_order_number}}`).
+ */
 function describe(body: string): { type: string; eventId: string; orderNumber: string } {
   try {
     const parsed = JSON.parse(body);
     const event = parsed?.data?.event ?? {};
     return {
-      type: String(parsed?.type ?? "?"),
+      type: String(parsed?.type ?? parsed?.event ?? "?"),
       eventId: String(event.id ?? "?"),
-      orderNumber: String(event.order_number ?? event.resource_id ?? parsed?.data?.order?.omisell_order_number ?? "-"),
+      orderNumber: String(
+        event.order_number ??
+          event.resource_id ??
+          parsed?.data?.order?.omisell_order_number ??
+          parsed?.data?.omisell_order_number ??
+          "-",
+      ),
     };
   } catch {
     return { type: "(not JSON)", eventId: "?", orderNumber: "-" };
   }
 }
 
-/** One delivery as the receiver saw it, listed by `GET /__receiver/deliveries`. */
+/** What a Slack-style alert is recorded as (it is about no event). */
+const ALERT = { type: "alert", eventId: "-", orderNumber: "-" };
+
+/** The text of a Slack-style alert body, or the body itself when it has none. */
+function alertText(body: string): string {
+  try {
+    const text = JSON.parse(body)?.text;
+    return typeof text === "string" ? text : body;
+  } catch {
+    return body;
+  }
+}
+
+/** One delivery as the receiver saw it (`receivedAt`: ms), listed by `GET /__receiver/deliveries`. */
 export type Delivery = {
+  receivedAt: number;
   type: string;
   eventId: string;
   orderNumber: string;
@@ -116,7 +158,10 @@ export type ReceiverOptions = {
   failStatus?: number | string;
   failFirst?: number | string;
   downForSeconds?: number | string;
+  delayMs?: number | string;
   toleranceSeconds?: number | string;
+  /** A Slack-style alert endpoint: no signature, every `{"text"}` printed and answered 200. */
+  slack?: boolean;
   log?: (line: string) => void;
 };
 
@@ -139,17 +184,21 @@ export async function startReceiver({
   failStatus = 500,
   failFirst = 0,
   downForSeconds = 0,
+  delayMs = 0,
   toleranceSeconds = PACKAGE_TOLERANCE_SECONDS,
+  slack = false,
   log = console.log,
 }: ReceiverOptions = {}): Promise<Receiver> {
-  if (!secret) throw new Error("a secret is needed: --secret whsec_… or FORWARD_SECRET");
-  let webhook: Webhook;
-  try {
-    webhook = new Webhook(secret);
-  } catch (err) {
-    throw new Error(`the secret must be whsec_ followed by base64 (${err instanceof Error ? err.message : err})`);
+  let webhook: Webhook | null = null;
+  if (!slack) {
+    if (!secret) throw new Error("a secret is needed: --secret whsec_… or FORWARD_SECRET (or --slack for alerts)");
+    try {
+      webhook = new Webhook(secret);
+    } catch (err) {
+      throw new Error(`the secret must be whsec_ followed by base64 (${err instanceof Error ? err.message : err})`);
+    }
   }
-  let knobs = readKnobs({ failStatus, failFirst, downForSeconds, toleranceSeconds }) as Knobs;
+  let knobs = readKnobs({ failStatus, failFirst, downForSeconds, delayMs, toleranceSeconds }) as Knobs;
   /** webhook-id -> valid attempts so far */
   const attempts = new Map<string, number>();
   let deliveries: Delivery[] = [];
@@ -184,6 +233,25 @@ export async function startReceiver({
       return json(404, { error: "no such control" });
     }
     if (req.method !== "POST") return json(405, { error: "method_not_allowed" });
+    const receivedAt = Date.now();
+    if (knobs.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, knobs.delayMs));
+    if (!webhook) {
+      const text = alertText(body.toString("utf8"));
+      deliveries.push({
+        receivedAt,
+        ...ALERT,
+        webhookId: null,
+        attempt: 1,
+        status: 200,
+        valid: true,
+        problem: null,
+        body: body.toString("utf8"),
+      });
+      log(`${new Date(receivedAt).toISOString()} ALERT ${text}`);
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+      return;
+    }
 
     const headers: SignatureHeaders = {
       id: req.headers["webhook-id"]?.toString() ?? null,
@@ -200,6 +268,7 @@ export async function startReceiver({
       status = attempt <= knobs.failFirst ? knobs.failStatus : 204;
     }
     deliveries.push({
+      receivedAt,
       ...about,
       webhookId: headers.id,
       attempt,
@@ -271,15 +340,75 @@ export async function startReceiver({
   };
 }
 
+/** One receiver of a run: its port and options (knobs, secret, Slack style). */
+export type ReceiverSpec = Omit<ReceiverOptions, "log" | "host"> & { port: number };
+
+const PORT_SUFFIX = /^(.*)@(\d+)$/;
+
+/**
+ * The receivers the flags ask for: one per --port (and per --slack-port, Slack-style); a knob or
+ * --secret given as `<value>@<port>` applies to that port only, plain to every receiver.
+ * @example receiverSpecs({ port: ["9001", "9002"], "fail-status": ["500@9002"], secret: ["whsec_…"] })
+ */
+export function receiverSpecs(
+  flags: Record<string, string | string[] | boolean | undefined>,
+  fallbackSecret?: string,
+): ReceiverSpec[] {
+  const list = (name: string) => (Array.isArray(flags[name]) ? (flags[name] as string[]) : []);
+  const ports = list("port").map(Number);
+  const slackPorts = list("slack-port").map(Number);
+  for (const port of [...ports, ...slackPorts]) {
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`not a port: ${port}`);
+  }
+  const forPort = (name: string, port: number): string | undefined => {
+    let value: string | undefined;
+    for (const given of list(name)) {
+      const match = PORT_SUFFIX.exec(given);
+      if (!match) value ??= given;
+      else if (Number(match[2]) === port) return match[1];
+    }
+    return value;
+  };
+  const spec = (port: number, slack: boolean): ReceiverSpec => ({
+    port,
+    slack,
+    secret: forPort("secret", port) ?? fallbackSecret,
+    failStatus: forPort("fail-status", port) ?? "500",
+    failFirst: forPort("fail-first", port) ?? "0",
+    downForSeconds: forPort("down-for", port) ?? "0",
+    delayMs: forPort("delay-ms", port) ?? "0",
+    toleranceSeconds: forPort("tolerance", port) ?? String(PACKAGE_TOLERANCE_SECONDS),
+  });
+  const specs = [...(ports.length ? ports : [8789]).map((port) => spec(port, flags.slack === true))];
+  return [...specs, ...slackPorts.map((port) => spec(port, true))];
+}
+
+/** Starts every receiver of `specs`; if one cannot start, those started are closed and the error thrown. */
+export async function startReceivers(specs: ReceiverSpec[], log: (line: string) => void = console.log) {
+  const started: Receiver[] = [];
+  try {
+    for (const spec of specs)
+      started.push(await startReceiver({ ...spec, log: (line) => log(`[${spec.port}] ${line}`) }));
+  } catch (err) {
+    await Promise.all(started.map((receiver) => receiver.close()));
+    throw err;
+  }
+  return started;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values: args } = parseArgs({
     options: {
-      port: { type: "string", default: "8789" },
-      secret: { type: "string" },
-      "fail-status": { type: "string", default: "500" },
-      "fail-first": { type: "string", default: "0" },
-      "down-for": { type: "string", default: "0" },
-      tolerance: { type: "string", default: String(PACKAGE_TOLERANCE_SECONDS) },
+      port: { type: "string", multiple: true },
+      "slack-port": { type: "string", multiple: true },
+      secret: { type: "string", multiple: true },
+      "fail-status": { type: "string", multiple: true },
+      "fail-first": { type: "string", multiple: true },
+      "down-for": { type: "string", multiple: true },
+      "delay-ms": { type: "string", multiple: true },
+      tolerance: { type: "string", multiple: true },
+      slack: { type: "boolean", default: false },
+      spec: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -287,19 +416,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("*/")[0]);
     process.exit(0);
   }
-  const receiver = await startReceiver({
-    port: Number(args.port),
-    secret: args.secret ?? process.env.FORWARD_SECRET,
-    failStatus: args["fail-status"],
-    failFirst: args["fail-first"],
-    downForSeconds: args["down-for"],
-    toleranceSeconds: args.tolerance,
-  });
-  console.log(
-    `receiver on ${receiver.url} (knobs: POST ${receiver.url}/__receiver/knobs)` +
-      (Number(args["down-for"]) > 0 ? `, not listening for the first ${args["down-for"]} s` : ""),
-  );
-  const stop = () => receiver.close().then(() => process.exit(0));
+  const specs: ReceiverSpec[] = args.spec
+    ? (JSON.parse(readFileSync(args.spec, "utf8")) as ReceiverSpec[]).map((spec) => ({
+        ...spec,
+        secret: spec.secret ?? process.env.FORWARD_SECRET,
+      }))
+    : receiverSpecs(args, process.env.FORWARD_SECRET);
+  const receivers = await startReceivers(specs);
+  for (const [i, receiver] of receivers.entries()) {
+    const spec = specs[i];
+    const mode = spec?.slack ? "Slack-style alerts" : "deliveries";
+    const down = Number(spec?.downForSeconds ?? 0) > 0 ? `, not listening for the first ${spec?.downForSeconds} s` : "";
+    console.log(`receiver on ${receiver.url} (${mode}; knobs: POST ${receiver.url}/__receiver/knobs)${down}`);
+  }
+  const stop = () => Promise.all(receivers.map((receiver) => receiver.close())).then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }

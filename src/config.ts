@@ -1,29 +1,11 @@
 /** Every var and secret of the worker, parsed with zod into one object, once per `env` object. */
 import { z } from "zod";
+import { flag, int, list, optionalText, webhookKey } from "./lib/env-fields";
 import { log } from "./lib/log";
-import { decodeWebhookSecret } from "./lib/webhook-secret";
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-const list = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? "")
-      .split(",")
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  );
-
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value?.trim() ? value.trim() : undefined));
 
 /** Omisell's bucket as `<calls>/<seconds>` (default `100/60`), handed out as {capacity, windowMs}. */
 const rateLimit = optionalText.pipe(
@@ -164,6 +146,44 @@ const SECTIONS = {
       minListed: vars.HEALTH_MIN_LISTED,
     })),
 
+  /** Destinations (docs/forwarding.md): when a failing one is disabled, which URLs are allowed. */
+  destinations: z
+    .object({
+      DESTINATION_DISABLE_AFTER_HOURS: z.coerce.number().min(0.01).max(8760).optional().default(72),
+      ALLOW_HTTP_DESTINATIONS: flag(false),
+    })
+    .transform((vars) => ({
+      /** A destination failing without a single success this long is disabled (an alert goes out). */
+      disableAfterMs: Math.round(vars.DESTINATION_DISABLE_AFTER_HOURS * 3_600_000),
+      /** `http://` allowed to any host (development); else only to localhost and 127.0.0.1. */
+      allowHttp: vars.ALLOW_HTTP_DESTINATIONS,
+    })),
+
+  /** Alerts (ALERT_URL unset: off): where they go, in which format, how often one may repeat. */
+  alerts: z
+    .object({
+      ALERT_URL: optionalText.pipe(
+        z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional(),
+      ),
+      ALERT_SECRET: webhookKey,
+      ALERT_FORMAT: z.enum(["slack", "webhook"]).optional().default("slack"),
+      ALERT_REPEAT_MINUTES: int(60, 0, 10_080),
+    })
+    .superRefine((vars, ctx) => {
+      if (vars.ALERT_URL && vars.ALERT_FORMAT === "webhook" && !vars.ALERT_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["ALERT_SECRET"], message: "required when ALERT_FORMAT is webhook" });
+      }
+    })
+    .transform((vars) => ({
+      /** Null while alerts are off. */
+      url: vars.ALERT_URL ?? null,
+      format: vars.ALERT_FORMAT,
+      /** The key of ALERT_SECRET (`webhook` format signs with it). */
+      key: vars.ALERT_SECRET ?? null,
+      /** The same kind and subject is not alerted again within this. */
+      repeatMs: vars.ALERT_REPEAT_MINUTES * MINUTE_MS,
+    })),
+
   /** How long events, snapshots, deliveries and reconciliation runs are kept. */
   retention: z
     .object({ RETENTION_DAYS: int(90, 1, 3650) })
@@ -176,12 +196,7 @@ const SECTIONS = {
  */
 const ForwardVars = z.object({
   FORWARD_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional()),
-  FORWARD_SECRET: optionalText.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const key = decodeWebhookSecret(value);
-    if (!key) ctx.addIssue({ code: "custom", message: "must be whsec_ + the base64 of at least 24 bytes" });
-    return key ?? undefined;
-  }),
+  FORWARD_SECRET: webhookKey,
   FORWARD_TIMEOUT_MS: int(10_000, 100, 120_000),
   // Seconds, as the queue's delaySeconds takes them: the first wait after a failed attempt.
   FORWARD_BACKOFF_BASE_SECONDS: int(30, 1, 3600),
@@ -232,6 +247,7 @@ type Sections = { [Name in keyof typeof SECTIONS]: z.output<(typeof SECTIONS)[Na
  * - `followup` {parallelism, maxRetries, backoff: {baseSeconds, maxSeconds}, quietMs, sweepAfterMs, sweepLostAfterMs}
  * - `forward` {destination: {url, key} | null, timeoutMs, backoffBaseSeconds}
  * - `reconcile` {everyMs}; `health` {backlogMaxMs, failuresWindowMs, silenceMs, minCoverage, minListed}
+ * - `destinations` {disableAfterMs, allowHttp}; `alerts` {url, format, key, repeatMs}
  * - `retention` {retentionMs}
  * Reading a section whose vars are unusable throws `ConfigError` naming them (an answer of 503
  * `not_configured`); the other sections read as usual. `forward` never throws.
@@ -243,6 +259,8 @@ export type PushConfig = Config["push"];
 export type ApiConfig = Config["api"];
 export type OmisellConfig = Config["omisell"];
 export type FollowupConfig = Config["followup"];
+export type DestinationsConfig = Config["destinations"];
+export type AlertsConfig = Config["alerts"];
 
 /** Thrown when a var has a value that cannot be used; mapped to 503 `not_configured`. */
 export class ConfigError extends Error {

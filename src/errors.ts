@@ -100,7 +100,9 @@ export function fieldErrors(error: z.ZodError, input?: unknown): Record<string, 
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) fields[key] ??= "unknown parameter";
+      // Named with their path, so an unknown key of a nested object reads `filter.colour`.
+      const prefix = issue.path.map(String).join(".");
+      for (const key of issue.keys) fields[prefix ? `${prefix}.${key}` : key] ??= "unknown parameter";
       continue;
     }
     const name = issue.path.length > 0 ? issue.path.map(String).join(".") : "request";

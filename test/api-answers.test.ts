@@ -7,9 +7,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
 import { encodeCursor } from "../src/read-model/event-query";
-import { createDeliveries } from "../src/store/deliveries";
 import { startRun } from "../src/store/reconcile";
-import { insertSettledEvent } from "./helpers/forward";
+import { insertDelivery, insertSettledEvent } from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, json, storeEvent, uniqueSeller } from "./helpers/read-api";
 
 type ErrorAnswer = { error: string; message?: string; fields?: Record<string, string> };
@@ -76,10 +75,10 @@ describe("a cursor the worker did not hand out", () => {
 
     const eventId = await insertSettledEvent();
     const now = Date.now();
-    await createDeliveries(env.DB, [{ id: newUlid(now - 1), eventId }], now, now + 1000);
+    await insertDelivery(eventId, now - 1);
     await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
     await env.DB.prepare("UPDATE events SET status = 'processed' WHERE id = ?1").bind(eventId).run();
-    await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 1000);
+    await insertDelivery(eventId, now);
     const deliveries = await json<{ next_cursor: string }>(await apiGet(`/api/deliveries?event_id=${eventId}&limit=1`));
 
     for (const at of [now - 2000, now - 1000]) {

@@ -7,19 +7,24 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
-import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
+import {
+  forwardEnv,
+  forwardVars,
+  insertDelivery,
+  insertSettledEvent,
+  readDelivery,
+  recordingQueue,
+} from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, itRefusesWithoutTokenOrWithBadQueries, json, READ_TOKEN } from "./helpers/read-api";
 
-const DAY = 86_400_000;
+const _DAY = 86_400_000;
 
 type DeliveryView = { id: string; event_id: string; status: string; attempts: number; last_error: string | null };
 type Page = { deliveries: DeliveryView[]; next_cursor: string | null; forwarding: "on" | "off" };
 
 async function newDelivery(eventId: string, status: "pending" | "failed" = "pending"): Promise<string> {
   const now = Date.now();
-  const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 3 * DAY);
-  if (!id) throw new Error("no delivery created");
+  const id = await insertDelivery(eventId, now);
   if (status === "failed") {
     await env.DB.prepare(
       "UPDATE deliveries SET status = 'failed', attempts = 25, last_status_code = 500, last_error = 'HTTP 500', next_attempt_at = NULL WHERE id = ?1",

@@ -328,11 +328,9 @@ describe("destinations", () => {
   it("reports the latest delivery attempt: failing, then delivered, never the URL's path or query", async () => {
     const vars = await forwardingOn([{ status: 500 }, { status: 200 }]);
     const forwarding = { FORWARD_URL: vars.FORWARD_URL, FORWARD_SECRET: vars.FORWARD_SECRET };
-    const { insertSettledEvent, runForwards, forwardEnv } = await import("./helpers/forward");
-    const { enqueueDeliveries } = await import("../src/forward/enqueue");
-    const { liveForwardDeps } = await import("../src/forward/deps");
+    const { insertSettledEvent, runForwards, forwardEnv, walkedDelivery } = await import("./helpers/forward");
     const workerEnv = forwardEnv(forwarding);
-    const [delivery] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const delivery = await walkedDelivery(workerEnv, await insertSettledEvent());
     await runForwards([delivery as string], workerEnv);
     const failing = await doctorWith(forwarding);
     expectFailed(

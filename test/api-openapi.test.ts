@@ -7,11 +7,10 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
 import { startRun } from "../src/store/reconcile";
 import { insertReplay } from "../src/store/replays";
 import { ownDay, retain, storeOldEvents } from "./helpers/archive";
-import { insertSettledEvent } from "./helpers/forward";
+import { insertDelivery, insertSettledEvent } from "./helpers/forward";
 import { ADMIN_TOKEN, apiGet, BASE, json, READ_TOKEN, storeEvent, uniqueSeller } from "./helpers/read-api";
 
 type ObjectSchema = { properties?: Record<string, unknown>; required?: string[] };
@@ -196,15 +195,23 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("marks replays, reconciliation, a delivery retry and the doctor, and only these, as needing an admin token", async () => {
+  it("marks replays, reconciliation, a delivery retry and the destinations' changes and the doctor, and only these, as needing an admin token", async () => {
     const doc = await document();
     const admin = operations(doc).filter(({ op }) => op["x-required-role"] === "admin");
     expect(admin.map(({ op }) => op.operationId).sort()).toEqual([
+      "changeDestination",
+      "createDestination",
+      "deleteDestination",
       "getDoctor",
+      "pauseDestination",
       "replayEvent",
       "replayEvents",
+      "resumeDestination",
       "retryDelivery",
+      "retryFailedDeliveries",
+      "rotateDestinationSecret",
       "startReconcile",
+      "testDestination",
     ]);
     // The doctor is the one admin read: it calls Omisell and sends to the queues.
     expect(admin.filter(({ method }) => method === "get").map(({ op }) => op.operationId)).toEqual(["getDoctor"]);
@@ -263,7 +270,7 @@ describe("the documented shapes", () => {
     const doc = await document();
     const now = Date.now();
     const eventId = await insertSettledEvent();
-    await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 86_400_000);
+    await insertDelivery(eventId, now);
     const deliveries = await json<{ deliveries: object[] }>(await apiGet(`/api/deliveries?event_id=${eventId}`));
     expectDocumentedExactly(doc, "DeliveryPage", deliveries);
     expectDocumentedExactly(doc, "Delivery", deliveries.deliveries[0]);

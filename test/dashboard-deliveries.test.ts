@@ -5,9 +5,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
-import { insertSettledEvent } from "./helpers/forward";
+import { insertDelivery, insertSettledEvent } from "./helpers/forward";
 import { BASE, READ_TOKEN } from "./helpers/read-api";
 import { sessionCookie } from "./helpers/session";
 
@@ -18,8 +16,7 @@ async function page(path: string) {
 
 async function deliveryWith(eventId: string, set: string): Promise<string> {
   const now = Date.now();
-  const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + 86_400_000);
-  if (!id) throw new Error("no delivery created");
+  const id = await insertDelivery(eventId, now);
   await env.DB.prepare(`UPDATE deliveries SET ${set} WHERE id = ?1`).bind(id).run();
   return id;
 }
@@ -31,7 +28,9 @@ describe("the event page", () => {
     const res = await page(`/dashboard/events/${eventId}`);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain("Deliveries to FORWARD_URL (1)");
+    expect(html).toContain("Deliveries (1)");
+    // Each row names its destination (the default one's row is paused while FORWARD_URL is unset).
+    expect(html).toContain("default (FORWARD_URL)");
     expect(html).toContain("HTTP 503 from the receiver");
     expect(html).toMatch(/<td class="num">4<\/td>/);
     expect(html).toMatch(/>503</);
@@ -40,7 +39,7 @@ describe("the event page", () => {
 
   it("says so when the event has no delivery", async () => {
     const html = await (await page(`/dashboard/events/${await insertSettledEvent()}`)).text();
-    expect(html).toContain("Deliveries to FORWARD_URL (0)");
+    expect(html).toContain("Deliveries (0)");
     expect(html).toContain("Not forwarded");
   });
 });
@@ -62,7 +61,7 @@ describe("/dashboard/deliveries", () => {
     expect(html).toContain(`/dashboard/events/${failedEvent}`);
     expect(html).toContain(`/dashboard/events/${retryingEvent}`);
     expect(html).not.toContain(`/dashboard/events/${deliveredEvent}`);
-    expect(html).toContain("Forwarding is off");
+    expect(html).toContain("No destination is active");
   });
 
   it("needs a signed-in viewer", async () => {

@@ -11,8 +11,14 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { describeReason, REASON_ACTIONS } from "../src/dashboard/health-banner";
 import { PIPELINE_REASONS } from "../src/health/pipeline";
 import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
-import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
+import {
+  forwardEnv,
+  forwardVars,
+  insertDelivery,
+  insertSettledEvent,
+  readDelivery,
+  recordingQueue,
+} from "./helpers/forward";
 import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, storeOrderSnapshot } from "./helpers/read-api";
 import { csrfOf, sessionCookie } from "./helpers/session";
 
@@ -252,7 +258,7 @@ describe("deliveries you can act on", () => {
   async function failedDelivery(orderNumber: string) {
     const eventId = await insertSettledEvent("processed", orderNumber);
     const now = Date.now();
-    const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + HOUR);
+    const id = await insertDelivery(eventId, now);
     await env.DB.prepare(
       "UPDATE deliveries SET status = 'failed', attempts = 25, last_status_code = 500, last_error = 'HTTP 500', next_attempt_at = NULL, last_attempt_at = ?2 WHERE id = ?1",
     )
@@ -325,7 +331,7 @@ describe("the overview", () => {
   it("has a forwarding tile with the last success and how many deliveries fail", async () => {
     const eventId = await insertSettledEvent();
     const now = Date.now();
-    const [id] = await createDeliveries(env.DB, [{ id: newUlid(now), eventId }], now, now + HOUR);
+    const id = await insertDelivery(eventId, now);
     await env.DB.prepare(
       "UPDATE deliveries SET status = 'delivered', attempts = 1, last_attempt_at = ?2, delivered_at = ?2, next_attempt_at = NULL WHERE id = ?1",
     )

@@ -5,12 +5,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../src/config";
-import { liveForwardDeps } from "../src/forward/deps";
-import { enqueueDeliveries } from "../src/forward/enqueue";
 import { setLogLevel } from "../src/lib/log";
 import { signPush } from "../src/push/signature";
 import { deliver, insertReceivedEvent, orderAnswer, readEvent, stubOmisell } from "./helpers/followup";
-import { forwardEnv, insertSettledEvent, recordingQueue, TEST_FORWARD_SECRET } from "./helpers/forward";
+import { forwardEnv, insertSettledEvent, recordingQueue, TEST_FORWARD_SECRET, walk } from "./helpers/forward";
 import { CALLBACK_URL, fetchWithEnv, PUSH_SECRET, samplePush, toBytes } from "./helpers/push";
 
 afterEach(() => {
@@ -118,10 +116,10 @@ describe("a bad forwarding setting", () => {
     expect((await readEvent(id))?.status).toBe("processed");
   });
 
-  it("makes enqueueDeliveries create and send nothing", async () => {
+  it("makes the walk create and send nothing for FORWARD_URL's destination", async () => {
     const eventId = await insertSettledEvent();
     const { queue, sent } = recordingQueue();
-    expect(await enqueueDeliveries(liveForwardDeps(forwardEnv(BAD, queue)), [eventId])).toEqual([]);
+    expect(await walk(forwardEnv(BAD, queue))).toBe(0);
     expect(sent).toEqual([]);
     const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ?1")
       .bind(eventId)

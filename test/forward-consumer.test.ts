@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
-import { enqueueDeliveries, retryDelivery } from "../src/forward/enqueue";
+import { retryDelivery } from "../src/forward/retries";
 import { upsertSnapshot } from "../src/store/resources";
 import { newOrderNumber } from "./helpers/followup";
 import {
@@ -20,19 +20,19 @@ import {
   recordingQueue,
   runForwards,
   TEST_FORWARD_SECRET,
+  walkedDelivery,
 } from "./helpers/forward";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** A settled event, its pending delivery, and an env forwarding to `scenario`. */
+/** A settled event, its pending delivery (made by the walk), and an env forwarding to `scenario`. */
 async function setUp(scenario: string, vars: Record<string, string> = {}, orderNumber?: string) {
   const eventId = await insertSettledEvent("processed", orderNumber);
   const { queue, sent } = recordingQueue();
   const workerEnv = forwardEnv(forwardVars(scenario, vars), queue);
-  const [deliveryId] = await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
-  if (!deliveryId) throw new Error("no delivery created");
+  const deliveryId = await walkedDelivery(workerEnv, eventId);
   sent.length = 0;
   return { eventId, deliveryId, workerEnv, sent };
 }

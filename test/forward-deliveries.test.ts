@@ -1,18 +1,30 @@
 /**
- * The entry points around the forwarding consumer: creating deliveries for settled events, the
- * sweeper that re-sends lost messages, the list behind GET /api/deliveries and the health signal.
+ * The entry points around the forwarding consumer: the walk that creates deliveries for settled
+ * events (FORWARD_URL's destination here; filters and several destinations in
+ * destinations-walk.test.ts), the sweeper that re-sends lost messages, the list behind
+ * GET /api/deliveries and the health signal.
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
-import { enqueueDeliveries, SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/enqueue";
+import { SWEEP_GRACE_MS, sweepDeliveries } from "../src/forward/retries";
+import { walkDestinations } from "../src/forward/walker";
+import { deliveriesFailingNow } from "../src/health/deliveries";
 import { encodeIdTime } from "../src/lib/ids";
-import { deliveriesFailing } from "../src/store/deliveries";
 import { listDeliveries } from "../src/store/delivery-reads";
 import { markEventsProcessedStatement, reopenEventForReplay } from "../src/store/followup-state";
 import { purgeBounded } from "../src/store/retention";
 import { insertReceivedEvent } from "./helpers/followup";
-import { forwardEnv, forwardVars, insertSettledEvent, readDelivery, recordingQueue } from "./helpers/forward";
+import {
+  deliveriesOf,
+  forwardEnv,
+  forwardVars,
+  insertSettledEvent,
+  readDelivery,
+  recordingQueue,
+  walk,
+  walkedDelivery,
+} from "./helpers/forward";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -23,12 +35,13 @@ function forwarding() {
   return { workerEnv: forwardEnv(forwardVars("deliveries"), queue), sent };
 }
 
-async function deliveriesOf(eventId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM deliveries WHERE event_id = ?1").bind(eventId).all();
-  return results;
+/** The ids of the deliveries the walk made for these events. */
+async function walkedFor(workerEnv: Env, eventIds: string[]): Promise<string[]> {
+  await walk(workerEnv);
+  return (await Promise.all(eventIds.map((id) => deliveriesOf(id)))).flat().map((delivery) => delivery.id);
 }
 
-describe("enqueueDeliveries", () => {
+describe("the walk, for FORWARD_URL's destination", () => {
   it("creates one pending delivery per settled event and sends one message each", async () => {
     const ids = [
       await insertSettledEvent("processed"),
@@ -37,20 +50,25 @@ describe("enqueueDeliveries", () => {
     ];
     const { workerEnv, sent } = forwarding();
 
-    const created = await enqueueDeliveries(liveForwardDeps(workerEnv), ids);
+    const created = await walkedFor(workerEnv, ids);
 
     expect(created).toHaveLength(3);
     expect(sent.map((message) => message.deliveryId).sort()).toEqual([...created].sort());
     for (const id of created) {
-      expect(await readDelivery(id)).toMatchObject({ status: "pending", attempts: 0, last_error: null });
+      expect(await readDelivery(id)).toMatchObject({
+        status: "pending",
+        attempts: 0,
+        last_error: null,
+        destination_id: "default",
+      });
     }
   });
 
   it("gives each delivery a time-sortable id, a due time and a 3-day deadline", async () => {
     const before = Date.now();
     const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
-    const delivery = await readDelivery(id ?? "");
+    const id = await walkedDelivery(workerEnv, await insertSettledEvent());
+    const delivery = await readDelivery(id);
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(delivery?.created_at).toBeGreaterThanOrEqual(before);
     expect(delivery?.next_attempt_at).toBe(delivery?.created_at);
@@ -60,60 +78,75 @@ describe("enqueueDeliveries", () => {
   it("creates nothing for an event still waiting for its follow-up", async () => {
     const eventId = await insertReceivedEvent();
     const { workerEnv, sent } = forwarding();
-    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toEqual([]);
+    expect(await walkedFor(workerEnv, [eventId])).toEqual([]);
     expect(sent).toEqual([]);
   });
 
-  it("creates nothing more when called again for the same settlement", async () => {
+  it("creates nothing more when it walks again over the same settlement", async () => {
     const eventId = await insertSettledEvent();
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId, eventId]);
-    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toEqual([]);
+    await walk(workerEnv);
+    await env.DB.prepare("UPDATE destinations SET cursor_seq = 0 WHERE id = 'default'").run();
+    await walk(workerEnv);
     expect(await deliveriesOf(eventId)).toHaveLength(1);
   });
 
   it("creates a new delivery when a replayed event settles again", async () => {
     const eventId = await insertSettledEvent();
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
+    await walk(workerEnv);
     const reopened = await reopenEventForReplay(env.DB, eventId, Date.now());
     const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
     await markEventsProcessedStatement(env.DB, [attempt], Date.now() + 1).run();
 
-    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toHaveLength(1);
+    await walk(workerEnv);
     expect(await deliveriesOf(eventId)).toHaveLength(2);
   });
 
   it("creates a new delivery when a replayed event fails again with the same attempts and processed_at", async () => {
     const eventId = await insertSettledEvent("failed");
     const { workerEnv } = forwarding();
-    await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
+    await walk(workerEnv);
     // A replay reopens the event and the follow-up fails again exactly as before: only its status changes.
     await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(eventId).run();
     await env.DB.prepare("UPDATE events SET status = 'failed' WHERE id = ?1").bind(eventId).run();
 
-    expect(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])).toHaveLength(1);
+    await walk(workerEnv);
     expect(await deliveriesOf(eventId)).toHaveLength(2);
   });
 
-  it("does nothing while forwarding is off", async () => {
-    const eventId = await insertSettledEvent();
+  it("does nothing while forwarding is off, and sends nothing settled meanwhile once it is on again", async () => {
     const { queue, sent } = recordingQueue();
-    expect(await enqueueDeliveries(liveForwardDeps(forwardEnv({}, queue)), [eventId])).toEqual([]);
+    await walk(forwardEnv({}, queue));
+    const eventId = await insertSettledEvent();
+    expect(await walk(forwardEnv({}, queue))).toBe(0);
     expect(sent).toEqual([]);
     expect(await deliveriesOf(eventId)).toHaveLength(0);
+
+    await walk(forwardEnv(forwardVars("deliveries"), queue));
+    expect(await deliveriesOf(eventId)).toHaveLength(0);
+    const later = await insertSettledEvent();
+    await walk(forwardEnv(forwardVars("deliveries"), queue));
+    expect(await deliveriesOf(later)).toHaveLength(1);
   });
 
-  it("never throws when D1 fails: it logs and returns nothing", async () => {
+  it("throws when D1 fails, keeps its cursor, and the next walk creates the delivery", async () => {
     const { queue, sent } = recordingQueue();
+    const workerEnv = forwardEnv(forwardVars("deliveries"), queue);
+    await walk(workerEnv);
+    const eventId = await insertSettledEvent();
     const failingDb = {
       prepare: (sql: string) => env.DB.prepare(sql),
       batch: () => Promise.reject(new Error("D1 is unavailable")),
     } as unknown as D1Database;
-    const workerEnv = { ...forwardEnv(forwardVars("deliveries"), queue), DB: failingDb } as Env;
 
-    await expect(enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()])).resolves.toEqual([]);
+    await expect(walkDestinations(liveForwardDeps({ ...workerEnv, DB: failingDb } as Env), Date.now())).rejects.toThrow(
+      "D1 is unavailable",
+    );
     expect(sent).toEqual([]);
+
+    await walk(workerEnv);
+    expect(await deliveriesOf(eventId)).toHaveLength(1);
   });
 
   it("never throws when the queue fails, and leaves the delivery for the sweeper", async () => {
@@ -121,19 +154,19 @@ describe("enqueueDeliveries", () => {
     const queue = { sendBatch: () => Promise.reject(new Error("queue down")) } as unknown as Queue;
     const workerEnv = forwardEnv(forwardVars("deliveries"), queue);
 
-    const created = await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId]);
+    await expect(walk(workerEnv)).resolves.toBeGreaterThanOrEqual(1);
 
-    expect(created).toHaveLength(1);
-    expect((await readDelivery(created[0] ?? ""))?.status).toBe("pending");
+    const [delivery] = await deliveriesOf(eventId);
+    expect(delivery?.status).toBe("pending");
   });
 });
 
 describe("sweepDeliveries", () => {
   async function pendingDueAt(at: number) {
     const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const id = await walkedDelivery(workerEnv, await insertSettledEvent());
     await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1").bind(id, at).run();
-    return id ?? "";
+    return id;
   }
 
   it("re-sends a pending delivery overdue by more than the grace period", async () => {
@@ -206,8 +239,9 @@ describe("listDeliveries", () => {
         const attempt = { id: eventId, generation: reopened?.generation ?? 0 };
         await markEventsProcessedStatement(env.DB, [attempt], Date.now() + i).run();
       }
-      ids.push(...(await enqueueDeliveries(liveForwardDeps(workerEnv), [eventId])));
+      await walk(workerEnv);
     }
+    ids.push(...(await deliveriesOf(eventId)).map((delivery) => delivery.id));
     return { eventId, ids };
   }
 
@@ -234,14 +268,16 @@ describe("listDeliveries", () => {
   });
 });
 
-describe("deliveriesFailing", () => {
+describe("deliveries failing, for the health check", () => {
+  const { workerEnv } = forwarding();
+  const deliveriesFailing = (_db: D1Database, now: number) => deliveriesFailingNow(workerEnv, now);
+
   beforeEach(async () => {
     await env.DB.prepare("DELETE FROM deliveries").run();
   });
 
   async function deliveryWith(fields: { status: string; attempts: number; last_attempt_at: number | null }) {
-    const { workerEnv } = forwarding();
-    const [id] = await enqueueDeliveries(liveForwardDeps(workerEnv), [await insertSettledEvent()]);
+    const id = await walkedDelivery(workerEnv, await insertSettledEvent());
     await env.DB.prepare("UPDATE deliveries SET status = ?2, attempts = ?3, last_attempt_at = ?4 WHERE id = ?1")
       .bind(id, fields.status, fields.attempts, fields.last_attempt_at)
       .run();
@@ -271,21 +307,20 @@ describe("deliveriesFailing", () => {
 describe("the retention policy's delivery purge", () => {
   it("deletes ended deliveries created before the bound, and keeps pending and newer ones", async () => {
     const { workerEnv } = forwarding();
-    const deps = liveForwardDeps(workerEnv);
-    const [delivered] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
-    const [pending] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    const delivered = await walkedDelivery(workerEnv, await insertSettledEvent());
+    const pending = await walkedDelivery(workerEnv, await insertSettledEvent());
     await env.DB.prepare("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1")
-      .bind(delivered ?? "")
+      .bind(delivered)
       .run();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const bound = encodeIdTime(Date.now());
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const [newer] = await enqueueDeliveries(deps, [await insertSettledEvent()]);
+    const newer = await walkedDelivery(workerEnv, await insertSettledEvent());
 
     expect(await purgeBounded(env.DB, "deliveries", bound, 1000)).toBeGreaterThanOrEqual(1);
 
-    expect(await readDelivery(delivered ?? "")).toBeNull();
-    expect(await readDelivery(pending ?? "")).toMatchObject({ status: "pending" });
-    expect(await readDelivery(newer ?? "")).not.toBeNull();
+    expect(await readDelivery(delivered)).toBeNull();
+    expect(await readDelivery(pending)).toMatchObject({ status: "pending" });
+    expect(await readDelivery(newer)).not.toBeNull();
   });
 });

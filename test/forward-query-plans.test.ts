@@ -1,12 +1,13 @@
 /**
- * The deliveries lists, the sweeper and the health check are answered from an index: the test
- * asks SQLite for each statement's plan and fails on a scan of `deliveries` that uses no index.
+ * The deliveries lists, the sweeper, the health check and the destinations' walk are answered from
+ * an index: the test asks SQLite for each statement's plan and fails on a scan of `deliveries`
+ * that uses no index.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DELIVERY_SQL } from "../src/store/deliveries";
+import { DELIVERY_SQL } from "../src/store/delivery-lists";
 import { DELIVERY_READ_SQL, type DeliveryListQuery, deliveryListStatement } from "../src/store/delivery-reads";
-import { CATCH_UP_SQL } from "../src/store/forward-watermark";
+import { WALK_SQL } from "../src/store/destination-walk";
 import { RETENTION_SQL } from "../src/store/retention";
 
 async function planOf(sql: string, params: (string | number)[]): Promise<string> {
@@ -29,6 +30,12 @@ describe("deliveries list", () => {
     ["by status after a cursor", { status: "pending", limit: 50, cursor }, "deliveries_by_status"],
     ["by event", { event_id: "01KB", limit: 50 }, "deliveries_by_event"],
     ["by event after a cursor", { event_id: "01KB", limit: 50, cursor }, "deliveries_by_event"],
+    ["by destination", { destination_id: "default", limit: 50 }, "deliveries_by_destination"],
+    [
+      "by destination and status",
+      { destination_id: "default", status: "failed", limit: 50 },
+      "deliveries_by_destination_status",
+    ],
   ])("%s walks its (filter, id) index newest first, without sorting", async (_case, query, index) => {
     const { sql, params } = deliveryListStatement(query);
     const plan = await planOf(sql, params);
@@ -62,17 +69,21 @@ describe("background statements", () => {
   });
 
   it("the health check reads only pending and recently failed deliveries from an index", async () => {
-    const plan = await planOf(DELIVERY_SQL.failing, [3, Date.now() - 3_600_000]);
-    expect(hasFullScan(plan), plan).toBe(false);
-    expect(plan).toContain("deliveries_by_last_attempt");
+    const pending = await planOf(DELIVERY_SQL.failingPending, [3]);
+    const failed = await planOf(DELIVERY_SQL.failedLately, [Date.now() - 3_600_000]);
+    expect(hasFullScan(pending), pending).toBe(false);
+    expect(hasFullScan(failed), failed).toBe(false);
+    expect(failed).toContain("deliveries_by_last_attempt");
   });
 
-  it("the catch-up walks events by seq and checks each settlement on the unique key, without sorting", async () => {
-    const plan = await planOf(CATCH_UP_SQL.page, [0, 500]);
-    expect(hasFullScan(plan), plan).toBe(false);
-    expect(plan).toContain("events_by_seq");
-    expect(plan).toContain("deliveries_by_settlement");
-    expect(plan).not.toContain("TEMP B-TREE");
+  it("the walk reads a page's end along events by seq, and inserts from the seq range, without sorting", async () => {
+    const end = await planOf(WALK_SQL.pageEnd, [0, 500]);
+    expect(end).toContain("events_by_seq");
+    expect(end).not.toContain("TEMP B-TREE");
+    const insert = await planOf(WALK_SQL.deliveries, ["default", 0, 500, "token", "PREFIX", Date.now(), Date.now()]);
+    expect(insert).toContain("events_by_seq");
+    // Not the status index: that would read every settled event the table holds.
+    expect(insert).not.toContain("events_by_status");
   });
 
   it("the retention purge looks for an event's pending delivery on the (event_id, id) index", async () => {

@@ -4,7 +4,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { signDelivery, webhookHeaders } from "../src/forward/signature";
+import { signDelivery, webhookHeaders } from "../src/lib/standard-webhooks";
 import { decodeWebhookSecret } from "../src/lib/webhook-secret";
 import { TEST_FORWARD_SECRET } from "./helpers/forward";
 

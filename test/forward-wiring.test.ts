@@ -7,12 +7,11 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
-import { newUlid } from "../src/lib/ids";
-import { createDeliveries } from "../src/store/deliveries";
 import { insertReceivedEvent, readEvent } from "./helpers/followup";
 import {
   forwardEnv,
   forwardVars,
+  insertDelivery,
   insertSettledEvent,
   makeDue,
   newScenario,
@@ -29,14 +28,7 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 async function deliveryCreatedAt(at: number): Promise<string> {
-  const [id] = await createDeliveries(
-    env.DB,
-    [{ id: newUlid(at), eventId: await insertSettledEvent() }],
-    at,
-    at + 3 * DAY,
-  );
-  if (!id) throw new Error("no delivery created");
-  return id;
+  return insertDelivery(await insertSettledEvent(), at);
 }
 
 function runCron(at: number, workerEnv: Env) {

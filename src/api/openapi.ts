@@ -30,7 +30,9 @@ const TAGS = [
   { name: "Stats", description: "Figures for monitoring." },
   { name: "Reconciliation", description: "Order changes Omisell listed that no push told about." },
   { name: "Change feed", description: "Every insert and status change, in commit order, for mirrors." },
-  { name: "Forwarding", description: "Deliveries of settled events to FORWARD_URL." },
+  { name: "Forwarding", description: "Deliveries of settled events to the destinations." },
+  { name: "Destinations", description: "Where settled events go: filters, formats, secrets, rate caps, health." },
+  { name: "Alerts", description: "What the cron told ALERT_URL." },
   { name: "Archive", description: "What retention wrote to ARCHIVE (R2) before deleting it, and how to read it back." },
   { name: "Service", description: "Health and this reference." },
 ];
@@ -52,7 +54,7 @@ export function buildOpenApiDocument(api: Pick<OpenAPIHono, "getOpenAPI31Documen
       title: "omisell-push read API",
       version: "1.0.0",
       description:
-        "What arrived from Omisell: stored pushes, their follow-up status, order snapshots and stats. Send `Authorization: Bearer <token>` (READ_API_TOKENS, or ADMIN_API_TOKENS for replay).",
+        "What arrived from Omisell: stored pushes, their follow-up status, order snapshots and stats. Send `Authorization: Bearer <token>` (READ_API_TOKENS, or ADMIN_API_TOKENS for replays, reconciliation and destinations' changes).",
     },
     servers: [{ url: serverUrl }],
     tags: TAGS,

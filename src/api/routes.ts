@@ -3,8 +3,11 @@ import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
 import { requireToken } from "../auth/bearer";
 import { readConfig } from "../config";
+import { alertRoutes } from "./endpoints/alerts";
 import { archiveRoutes } from "./endpoints/archive";
 import { deliveryRoutes } from "./endpoints/deliveries";
+import { destinationActionRoutes } from "./endpoints/destination-actions";
+import { destinationRoutes } from "./endpoints/destinations";
 import { doctorRoutes } from "./endpoints/doctor";
 import { eventRoutes } from "./endpoints/events";
 import { failureRoutes } from "./endpoints/failures";
@@ -24,7 +27,7 @@ const corsWhenConfigured = createMiddleware<ApiEnv>(async (c, next) => {
   if (origins.length === 0) return next();
   return cors({
     origin: origins,
-    allowMethods: ["GET", "POST", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type"],
     maxAge: 600,
   })(c, next);
@@ -38,8 +41,8 @@ const noStore = createMiddleware<ApiEnv>(async (c, next) => {
 
 /**
  * Events (list, one, replay), failures by error, an order with its timeline, stats, reconciliation,
- * the change feed, deliveries, the archive, health (and the pipeline's), the doctor, the OpenAPI
- * document and its interactive reference.
+ * the change feed, deliveries, destinations and their actions, alerts, the archive, health (and the
+ * pipeline's), the doctor, the OpenAPI document and its interactive reference.
  * Everything under /api needs a bearer token, checked before any route so that unknown /api paths
  * reveal nothing; a route that needs an admin token says so in its declaration. A new capability
  * is one more module in `endpoints/`, mounted below.
@@ -56,6 +59,9 @@ apiRoutes.route("/", orderStatsRoutes);
 apiRoutes.route("/", reconcileRoutes);
 apiRoutes.route("/", feedRoutes);
 apiRoutes.route("/", deliveryRoutes);
+apiRoutes.route("/", destinationRoutes);
+apiRoutes.route("/", destinationActionRoutes);
+apiRoutes.route("/", alertRoutes);
 apiRoutes.route("/", archiveRoutes);
 apiRoutes.route("/", serviceRoutes);
 apiRoutes.route("/", pipelineHealthRoutes);

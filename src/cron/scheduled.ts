@@ -1,4 +1,5 @@
 /** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
+import { runAlerts } from "../alerts/watch";
 import { describeError } from "../errors";
 import { continueReplays } from "../followup/bulk-replay";
 import { log } from "../lib/log";
@@ -35,11 +36,13 @@ export type ScheduledOptions = { reconcileDeps?: ReconcileDeps; retentionDeps?: 
 
 /**
  * Runs the jobs side by side: note the run's tick (when it started: the doctor's proof that the
- * cron runs), re-enqueue stuck follow-ups, the next chunks of unfinished bulk replays, the retention
- * policy (src/retention: archive and delete every kind of row past its age), roll new events up
- * into the stats' counts, forwarding's catch-up and sweep, and reconcile missed pushes (the periodic run when it
- * is due, then the next windows of manual runs). Each job runs whatever the
- * others do; a failure is logged under the job's name, and the first one is thrown at the end.
+ * cron runs), re-enqueue stuck follow-ups, the next chunks of unfinished bulk replays, the
+ * retention policy (src/retention: archive and delete every kind of row past its age), roll new
+ * events up into the stats' counts, forwarding (the destinations' walk, sweep and auto-disable),
+ * reconcile missed pushes (the periodic run when it is due, then the next windows of manual runs),
+ * and alerts (after forwarding, so a destination disabled this run is told this run; alerts never
+ * throw). Each job runs whatever the others do; a failure is logged under the job's name, and the
+ * first one is thrown at the end.
  */
 export async function runScheduled(
   controller: ScheduledController,
@@ -47,6 +50,7 @@ export async function runScheduled(
   options: ScheduledOptions = {},
 ): Promise<void> {
   const now = controller.scheduledTime;
+  const forwarding = runForwardingCron(env, now);
   // Async, so a job that throws before its first await still lets the others run.
   const jobs: [string, () => Promise<unknown>][] = [
     ["tick", async () => recordCronTick(env.DB, { tickedAt: Date.now(), scheduledTime: now })],
@@ -55,7 +59,14 @@ export async function runScheduled(
     ["retention", async () => retain(options.retentionDeps ?? liveRetentionDeps(env), now)],
     ["rollup", async () => rollUpEventCounts(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
-    ["forwarding", async () => runForwardingCron(env, now)],
+    ["forwarding", async () => forwarding],
+    [
+      "alerts",
+      async () => {
+        await forwarding.catch(() => undefined);
+        return runAlerts(env, now);
+      },
+    ],
   ];
   const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
   const failures = outcomes.flatMap((outcome, i) =>

@@ -5,7 +5,12 @@ import { Layout, type Viewer } from "./layout";
 import { Tile } from "./pages";
 
 /** Delivery statuses in the colours of the event statuses they resemble. */
-const BADGE_CLASS = { pending: "s-received", delivered: "s-processed", failed: "s-failed" } as const;
+const BADGE_CLASS = {
+  pending: "s-received",
+  delivered: "s-processed",
+  failed: "s-failed",
+  cancelled: "s-skipped",
+} as const;
 
 function DeliveryBadge({ status }: { status: Delivery["status"] }) {
   return <span class={`badge ${BADGE_CLASS[status]}`}>{status}</span>;
@@ -68,7 +73,9 @@ function FailingTable({
                   "—"
                 )}
               </td>
-              <td class="hide-sm">{d.destination}</td>
+              <td class="hide-sm" title={d.destination_id}>
+                {d.destination ?? `${d.destination_id} (deleted)`}
+              </td>
               <td class="status">
                 <DeliveryBadge status={d.status} />
               </td>
@@ -103,9 +110,9 @@ export function EventDeliveries({ deliveries }: { deliveries: Delivery[] | undef
   if (!deliveries) return null;
   return (
     <section class="card" aria-labelledby="deliveries-title">
-      <h2 id="deliveries-title">Deliveries to FORWARD_URL ({deliveries.length})</h2>
+      <h2 id="deliveries-title">Deliveries ({deliveries.length})</h2>
       {deliveries.length === 0 ? (
-        <p class="muted">Not forwarded: forwarding is off, or the event has not settled.</p>
+        <p class="muted">Not forwarded: no destination takes it, or it has not settled yet.</p>
       ) : (
         <div class="table-wrap">
           <table class="stack">
@@ -156,8 +163,8 @@ export function FailingDeliveriesPage({
       <h1>Deliveries</h1>
       <p class="sub">
         {forwarding === "on"
-          ? "Forwarding is on: every settled event is sent to FORWARD_URL (destination default). Failing deliveries are listed here."
-          : "Forwarding is off (FORWARD_URL unset or not usable): nothing is being sent."}
+          ? "A destination is active (FORWARD_URL's, or one made on the Destinations page). Failing deliveries are listed here; all of a destination's failed ones can be retried on the Destinations page (admin)."
+          : "No destination is active (FORWARD_URL unset, none created, or all paused): nothing is being sent."}
       </p>
       {flash ? (
         <p class="flash ok" role="status">

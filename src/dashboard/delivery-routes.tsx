@@ -1,7 +1,7 @@
 /** The failing deliveries, and an admin's retry of a failed one (the API's action, from a form). */
 import { Hono } from "hono";
 import { liveForwardDeps } from "../forward/deps";
-import { retryDelivery } from "../forward/enqueue";
+import { retryDelivery } from "../forward/retries";
 import { DeliveryIdParam, readFailingDeliveries } from "../read-model/deliveries";
 import { FailingDeliveriesPage } from "./deliveries";
 import { type DashboardEnv, refuseUnlessAdminPost, render, showMessage } from "./kit";
@@ -22,7 +22,7 @@ deliveryRoutes.post("/dashboard/deliveries/:id/retry", async (c) => {
   const id = DeliveryIdParam.safeParse(c.req.param());
   const outcome = id.success ? await retryDelivery(liveForwardDeps(c.env), id.data.id) : { kind: "not_found" as const };
   if (outcome.kind === "off")
-    return showMessage(c, 409, "Not retried", "Forwarding is off: FORWARD_URL is not set or not usable.");
+    return showMessage(c, 409, "Not retried", "Its destination is gone, or is FORWARD_URL's while that is unset.");
   if (outcome.kind === "not_found")
     return showMessage(c, 404, "No such delivery", "There is no delivery with this id.");
   if (outcome.kind === "not_failed") {

@@ -12,6 +12,7 @@ export const NAV = [
   { href: "/dashboard", label: "Overview" },
   { href: "/dashboard/failures", label: "Failures" },
   { href: "/dashboard/deliveries", label: "Deliveries" },
+  { href: "/dashboard/destinations", label: "Destinations" },
   { href: "/dashboard/archive", label: "Archive" },
   { href: "/docs", label: "API reference" },
 ] as const;

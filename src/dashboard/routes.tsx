@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { archiveRoutes } from "./archive-routes";
 import { deliveryRoutes } from "./delivery-routes";
+import { destinationPages } from "./destination-routes";
 import { detailRoutes } from "./detail-routes";
 import { failureRoutes } from "./failure-routes";
 import { type DashboardEnv, showMessage } from "./kit";
@@ -38,6 +39,7 @@ dashboardRoutes.route("/", overviewRoutes);
 dashboardRoutes.route("/", detailRoutes);
 dashboardRoutes.route("/", failureRoutes);
 dashboardRoutes.route("/", deliveryRoutes);
+dashboardRoutes.route("/", destinationPages);
 dashboardRoutes.route("/", archiveRoutes);
 
 dashboardRoutes.all("/dashboard/*", (c) => showMessage(c, 404, "Not found", "There is no such dashboard page."));

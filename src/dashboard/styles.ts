@@ -114,7 +114,16 @@ dl.facts.facts-gap { margin-bottom: 22px; }
 .group p { margin: 6px 0; font-size: 12.5px; }
 .samples { margin: 0; padding-left: 18px; font-size: 13px; } .samples li { overflow-wrap: anywhere; }
 .replay-all { margin: 6px 0 0; }
+.dest-tiles { grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); margin: 4px 0 14px; }
+.dest-actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; align-items: center; }
+.dest-actions form { margin: 0; }
+.dest-form { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px 14px; align-items: start; }
+.dest-form label { display: flex; flex-direction: column; gap: 4px; font-size: 12px; font-weight: 600; color: var(--muted); min-width: 0; }
+.dest-form .actions { grid-column: 1 / -1; }
+.secret-box pre.json { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media (max-width: 760px) {
+  .dest-form { grid-template-columns: minmax(0, 1fr); }
+  .dest-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
   .tile { padding: 12px; }
   .tile:last-child:nth-child(odd) { grid-column: 1 / -1; }

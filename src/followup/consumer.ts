@@ -33,7 +33,7 @@ import { type OrderGroup, planBatch } from "./plan";
  * fetching waits for its snapshot) and fetches each once, with at most FOLLOWUP_PARALLELISM calls
  * in flight, through the rate limiter at the priority of its messages; stores each snapshot
  * (never over a newer one) with its events `processed` (after a failed fetch: failure.ts). Every
- * D1 write that settles events hands them to forwarding (`settle`).
+ * D1 write that settles events marks the batch, which then nudges the destinations' walk (`settle`).
  */
 export const decideFollowups: DecideBatch = async (messages, batch) => {
   const { deps, config, fates } = batch;

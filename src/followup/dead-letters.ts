@@ -23,7 +23,7 @@ const STUCK = `the follow-up never completed in ${MAX_DEAD_LETTER_ROUNDS} rounds
  * The queue's retries count every time a message came back, not how often Omisell was asked, so
  * the event's own tries decide (`triesMade`: attempts since the follow-up began):
  * - FOLLOWUP_MAX_RETRIES tries or more: its retries are spent. The event ends `failed` (keeping
- *   its last error), never silently, and goes to forwarding.
+ *   its last error), never silently, and the destinations' walk is nudged.
  * - fewer: it got here by waits and lost writes (D1 down, a consumer that threw), not by tries.
  *   It goes back to `omisell-followups` as a fresh message after the longest backoff
  *   (FOLLOWUP_BACKOFF_MAX_SECONDS), for another round of the queue's retries, at most
@@ -48,7 +48,6 @@ export const decideDeadLetters: DecideBatch = async (messages, batch) => {
     retryWithBackoff(batch, named);
     return;
   }
-  const settled: string[] = [];
   for (const message of named) {
     const event = events.get(eventIdOf(message)[0] ?? "");
     if (event?.status !== "received" || generationOf(message) !== event.generation) {
@@ -66,7 +65,7 @@ export const decideDeadLetters: DecideBatch = async (messages, batch) => {
     try {
       if (await markEventDeadLettered(deps.db, attemptOf({ message, event }), reason, deps.now())) {
         log("warn", "followup_dead_lettered", { event_id: event.id, tries });
-        settled.push(event.id);
+        batch.settled = true;
       }
       fates.set(message, ACK);
     } catch (err) {
@@ -74,7 +73,6 @@ export const decideDeadLetters: DecideBatch = async (messages, batch) => {
       retryWithBackoff(batch, [message]);
     }
   }
-  await deps.forward(settled);
 };
 
 function deadLetterRoundsOf(message: FollowupQueueMessage): number {

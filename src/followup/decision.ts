@@ -13,8 +13,16 @@ import type { FollowupDeps } from "./deps";
 import { eventIdOf, type FollowupMessage, type FollowupQueueMessage } from "./message";
 import { type Delayed, type Delivery, generationOf } from "./plan";
 
-/** One batch being decided: its deps, the follow-up settings, and the fates decided so far. */
-export type BatchDecision = { deps: FollowupDeps; config: FollowupConfig; fates: Fates<FollowupMessage> };
+/**
+ * One batch being decided: its deps, the follow-up settings, the fates decided so far, and whether
+ * a write settled events (the consumer then nudges the destinations' walk once for the batch).
+ */
+export type BatchDecision = {
+  deps: FollowupDeps;
+  config: FollowupConfig;
+  fates: Fates<FollowupMessage>;
+  settled: boolean;
+};
 
 /** Fills in `batch.fates` for `messages` (the follow-up consumer's, or the dead letters'). */
 export type DecideBatch = (messages: readonly FollowupQueueMessage[], batch: BatchDecision) => Promise<void>;
@@ -22,13 +30,21 @@ export type DecideBatch = (messages: readonly FollowupQueueMessage[], batch: Bat
 /**
  * A queue consumer that decides with `decide` and has the dispatcher carry the fates out
  * (queue/dispatch.ts): every message ends acknowledged, retried or sent back, also when deciding
- * throws halfway, or the `followup` config section is unusable.
+ * throws halfway, or the `followup` config section is unusable. When a write of the batch settled
+ * events, one nudge of the destinations' walk follows, whatever happened after it.
  */
 export function followupConsumer(decide: DecideBatch) {
   return (batch: MessageBatch<FollowupMessage>, deps: FollowupDeps): Promise<void> =>
     dispatchBatch(
       batch.messages,
-      (fates) => decide(batch.messages, { deps, config: deps.config.followup, fates }),
+      async (fates) => {
+        const decision: BatchDecision = { deps, config: deps.config.followup, fates, settled: false };
+        try {
+          await decide(batch.messages, decision);
+        } finally {
+          if (decision.settled) await deps.nudgeForwarding();
+        }
+      },
       followupDispatcher(deps),
     );
 }
@@ -72,9 +88,9 @@ export function sendBack(batch: BatchDecision, waits: readonly Delayed<FollowupQ
 }
 
 /**
- * Runs the D1 write that settles these deliveries' events: acknowledged when it lands, and the
- * events handed to forwarding (which skips any the guarded write left unsettled); retried when it
- * does not land.
+ * Runs the D1 write that settles these deliveries' events: acknowledged when it lands (the batch
+ * then nudges the destinations' walk, which finds on the feed whatever the guarded write did
+ * settle); retried when it does not land.
  */
 export async function settle(
   batch: BatchDecision,
@@ -92,5 +108,5 @@ export async function settle(
     return;
   }
   for (const delivery of deliveries) batch.fates.set(delivery.message, ACK);
-  await batch.deps.forward(eventIdsOf(deliveries));
+  batch.settled = true;
 }

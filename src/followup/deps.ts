@@ -1,16 +1,15 @@
 /**
- * What the follow-up consumers need from outside (config, D1, the queue, Omisell, forwarding, a
- * clock), as the worker gives it.
+ * What the follow-up consumers need from outside (config, D1, the queue, Omisell, the nudge of the
+ * destinations' walk, a clock), as the worker gives it.
  */
 import { type Config, readConfig } from "../config";
-import { liveForwardDeps } from "../forward/deps";
-import { enqueueDeliveries } from "../forward/enqueue";
 import { omisellAuth } from "../omisell/auth";
 import type { Priority } from "../omisell/bucket";
 import type { OmisellResult } from "../omisell/client";
 import { omisellConnection } from "../omisell/connection";
 import { fetchOrderDetail, type OrderDetail } from "../omisell/order-detail";
 import type { MessageSender } from "../queue/send";
+import { nudgeWalk } from "../queue/walk-nudge";
 import type { FollowupMessage } from "./message";
 
 /** Which order to fetch, for whom, at which priority of the rate limiter. */
@@ -32,15 +31,17 @@ export type FollowupDeps = {
   queue: MessageSender<FollowupMessage>;
   /** Omisell's order detail, through the rate limiter, with the deployment's credentials. */
   fetchOrder(order: OrderToFetch): Promise<OmisellResult<OrderDetail>>;
-  /** Hands settled events to forwarding. Never throws. */
-  forward(eventIds: string[]): Promise<unknown>;
+  /**
+   * Nudges the destinations' walk of the change feed, after a batch settled events (their
+   * deliveries are created by the walk, from the feed). Never throws.
+   */
+  nudgeForwarding(): Promise<void>;
   now(): number;
   random(): number;
 };
 
 export function liveFollowupDeps(env: Env): FollowupDeps {
   const config = readConfig(env);
-  const forwarding = liveForwardDeps(env);
   return {
     config,
     db: env.DB,
@@ -51,7 +52,7 @@ export function liveFollowupDeps(env: Env): FollowupDeps {
         omisellAuth(env, config.omisell, order.sellerId),
         order.orderNumber,
       ),
-    forward: (eventIds) => enqueueDeliveries(forwarding, eventIds),
+    nudgeForwarding: () => nudgeWalk(env.FORWARDS),
     now: () => Date.now(),
     random: () => Math.random(),
   };

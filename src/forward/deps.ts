@@ -1,23 +1,25 @@
 /** What forwarding needs from outside (settings, D1, its queue, the POST, a clock), as the worker gives it. */
-import { type ForwardConfig, type ForwardDestination, readConfig } from "../config";
+import { type ForwardConfig, readConfig } from "../config";
 import type { MessageSender } from "../queue/send";
 import type { ForwardMessage } from "./message";
-import { type SendOutcome, sendDelivery } from "./send";
+import { type PostTarget, type SendOutcome, sendDelivery } from "./send";
 
 /**
- * Forwarding's consumer and entry points take their I/O from here, so a test swaps one step
- * (the POST, the queue, the clock) without patching a module.
+ * Forwarding's consumer, walk and entry points take their I/O from here, so a test swaps one step
+ * (the POST, the queue, the clock, the wait for a rate-cap slot) without patching a module.
  */
 export type ForwardDeps = {
-  /** FORWARD_*: `destination` null means forwarding is off. Never throws. */
+  /** FORWARD_*: the default destination (null while FORWARD_URL is unset), the timeout, the backoff. Never throws. */
   config: ForwardConfig;
   db: D1Database;
   /** The `omisell-forwards` queue. */
   queue: MessageSender<ForwardMessage>;
-  /** One signed POST of a delivery's body to the destination, within FORWARD_TIMEOUT_MS. */
-  post(destination: ForwardDestination, deliveryId: string, body: string): Promise<SendOutcome>;
+  /** One signed POST of a body to a destination, within FORWARD_TIMEOUT_MS. */
+  post(target: PostTarget, webhookId: string, body: string): Promise<SendOutcome>;
   now(): number;
   random(): number;
+  /** Waits for a rate-cap slot (at most a couple of seconds). */
+  sleep(ms: number): Promise<void>;
 };
 
 export function liveForwardDeps(env: Env): ForwardDeps {
@@ -26,9 +28,9 @@ export function liveForwardDeps(env: Env): ForwardDeps {
     config,
     db: env.DB,
     queue: env.FORWARDS,
-    post: (destination, deliveryId, body) =>
-      sendDelivery({ ...destination, timeoutMs: config.timeoutMs }, deliveryId, body),
+    post: (target, webhookId, body) => sendDelivery({ ...target, timeoutMs: config.timeoutMs }, webhookId, body),
     now: () => Date.now(),
     random: () => Math.random(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }

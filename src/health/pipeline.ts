@@ -5,6 +5,7 @@ import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
 import { ARCHIVE_FAILING_RUNS, type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
 import type { ArchiveOutcome } from "../store/retention-runs";
+import { deliveriesFailingNow } from "./deliveries";
 
 export const PIPELINE_REASONS = [
   "backlog_stale",
@@ -84,4 +85,9 @@ export async function checkPipelineHealth(
     reconcileEvent: RECONCILE_EVENT,
   });
   return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, thresholds, now);
+}
+
+/** The pipeline's health at `now`, with forwarding's part (`deliveriesFailingNow`): what /health/pipeline answers and the alerts watch. */
+export async function pipelineHealthNow(env: Env, now: number): Promise<PipelineHealth> {
+  return checkPipelineHealth(env, now, { deliveriesFailing: await deliveriesFailingNow(env, now) });
 }

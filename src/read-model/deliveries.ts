@@ -1,7 +1,7 @@
 /** Forwarding's deliveries as the API and the dashboard show them, never with the internal `settlement`. */
 import { z } from "zod";
 import { readConfig } from "../config";
-import { DELIVERY_STATUSES, type DeliveryRow } from "../store/deliveries";
+import { DELIVERY_STATUSES } from "../store/deliveries";
 import {
   type DeliveryWithEvent,
   listDeliveries,
@@ -9,8 +9,12 @@ import {
   listRetryingDeliveries,
   readForwardingFigures,
 } from "../store/delivery-reads";
+import { asConfigured, listDestinationRows } from "../store/destinations";
 import { cursorIdOrThrow, signCursor } from "./cursor";
 import { columnsOf, pageCursor, pageSize, rowId, shownFields } from "./fields";
+
+/** A destination id: `default` (FORWARD_URL's) or `dst_` and an id. */
+export const DESTINATION_ID_PATTERN = /^(default|dst_[0-9A-HJKMNP-TV-Z]{26})$/;
 
 const deliveryListId = (description: string) =>
   rowId("not an id (26 characters, Crockford base32)").meta({ description });
@@ -20,6 +24,11 @@ export const ListDeliveriesQuery = z
   .object({
     status: z.enum(DELIVERY_STATUSES).meta({ description: "Delivery status." }).optional(),
     event_id: deliveryListId("Only the deliveries of this event.").optional(),
+    destination_id: z
+      .string()
+      .regex(DESTINATION_ID_PATTERN, "not a destination id (default, or dst_ and 26 characters)")
+      .meta({ description: "Only the deliveries to this destination." })
+      .optional(),
     limit: pageSize(200, 50),
     cursor: pageCursor(),
   })
@@ -28,11 +37,16 @@ export const ListDeliveriesQuery = z
 /** `{id}` of a delivery's paths. */
 export const DeliveryIdParam = z.object({ id: deliveryListId("Delivery id (the webhook-id).") });
 
-/** A delivery: every column of the stored row but `settlement` (the store's key against duplicates). */
+/**
+ * A delivery: every column of the stored row but `settlement` (the store's key against
+ * duplicates), and the name of its destination.
+ */
 export const Delivery = z
   .object(
-    columnsOf<DeliveryRow, "settlement">()({
+    columnsOf<DeliveryWithEvent, "settlement" | "event_name" | "order_number">()({
       id: z.string().meta({ description: "Also the `webhook-id` header of every attempt." }),
+      destination_id: z.string().meta({ description: "`default` (FORWARD_URL) or a destination's `dst_…` id." }),
+      destination: z.string().nullable().meta({ description: "The destination's name; null once it is deleted." }),
       event_id: z.string(),
       status: z.enum(DELIVERY_STATUSES),
       attempts: z.int(),
@@ -51,7 +65,9 @@ export type Delivery = z.infer<typeof Delivery>;
 /** A stored row as shown: the fields `Delivery` declares, nothing else. */
 export const toDelivery = shownFields(Delivery);
 
-const Forwarding = z.enum(["on", "off"]).meta({ description: "Whether FORWARD_URL is set and usable now." });
+const Forwarding = z
+  .enum(["on", "off"])
+  .meta({ description: "Whether a destination is active now (FORWARD_URL's, or one made with the API)." });
 type Forwarding = z.infer<typeof Forwarding>;
 
 /** A page of deliveries, and whether forwarding is on now. */
@@ -64,8 +80,10 @@ export const DeliveryPage = z
   .meta({ id: "DeliveryPage" });
 export type DeliveryPage = z.infer<typeof DeliveryPage>;
 
-function forwardingOf(env: Env): Forwarding {
-  return readConfig(env).forward.destination ? "on" : "off";
+async function forwardingOf(env: Env): Promise<Forwarding> {
+  const forwardUrl = readConfig(env).forward.destination?.url ?? null;
+  const rows = await listDestinationRows(env.DB);
+  return rows.some((row) => asConfigured(row, forwardUrl)?.state === "active") ? "on" : "off";
 }
 
 /** One page of deliveries, newest first. Whatever is stored is listed, also while forwarding is off. */
@@ -75,7 +93,7 @@ export async function readDeliveryPage(env: Env, query: z.infer<typeof ListDeliv
   return {
     deliveries: page.deliveries.map(toDelivery),
     next_cursor: page.next_cursor === null ? null : await signCursor(env, "deliveries", page.next_cursor),
-    forwarding: forwardingOf(env),
+    forwarding: await forwardingOf(env),
   };
 }
 
@@ -84,22 +102,11 @@ export async function readEventDeliveries(db: D1Database, eventId: string, limit
   return (await listDeliveries(db, { event_id: eventId, limit })).deliveries.map(toDelivery);
 }
 
-/**
- * A delivery as the dashboard lists it: with its event's name and order, and the destination it
- * goes to (`default`, FORWARD_URL, until destinations of their own fill it).
- */
-export type ListedDelivery = Delivery & { event: string | null; order_number: string | null; destination: string };
-
-/** The one destination there is today: FORWARD_URL. */
-export const DEFAULT_DESTINATION = "default";
+/** A delivery as the dashboard lists it: with its event's name and order (and its destination's name). */
+export type ListedDelivery = Delivery & { event: string | null; order_number: string | null };
 
 function toListedDelivery(row: DeliveryWithEvent): ListedDelivery {
-  return {
-    ...toDelivery(row),
-    event: row.event_name,
-    order_number: row.order_number,
-    destination: DEFAULT_DESTINATION,
-  };
+  return { ...toDelivery(row), event: row.event_name, order_number: row.order_number };
 }
 
 /** The deliveries that need a look, and whether forwarding is on at all. */
@@ -120,7 +127,7 @@ export async function readFailingDeliveries(env: Env, limit = 50): Promise<Faili
   return {
     failed: failed.map(toListedDelivery),
     retrying: retrying.map(toListedDelivery),
-    forwarding: forwardingOf(env),
+    forwarding: await forwardingOf(env),
   };
 }
 
@@ -139,7 +146,7 @@ export type ForwardingSummary = {
 export async function readForwardingSummary(env: Env): Promise<ForwardingSummary> {
   const figures = await readForwardingFigures(env.DB, FORWARDING_COUNT_CAP);
   return {
-    forwarding: forwardingOf(env),
+    forwarding: await forwardingOf(env),
     lastDeliveredAt: figures.lastDeliveredAt,
     failing: figures.failed + figures.retrying,
     capped: figures.failed >= FORWARDING_COUNT_CAP || figures.retrying >= FORWARDING_COUNT_CAP,

@@ -1,8 +1,6 @@
 /** What the health checks show: whether D1 answers (/health), and whether the pipeline keeps up. */
 import { z } from "zod";
-import { readConfig } from "../config";
-import { checkPipelineHealth, PIPELINE_REASONS, type PipelineHealth } from "../health/pipeline";
-import { deliveriesFailing } from "../store/deliveries";
+import { PIPELINE_REASONS, type PipelineHealth, pipelineHealthNow } from "../health/pipeline";
 import { pingDatabase } from "../store/health";
 
 /** /health's answer while D1 answers. */
@@ -30,10 +28,9 @@ export const PipelineHealthView = z
   .meta({ id: "PipelineHealth" });
 
 /**
- * The pipeline's health at `now`. Deliveries are looked at only while forwarding is on, so the
- * failures of a former destination do not count.
+ * The pipeline's health at `now`. Deliveries count only for destinations meant to deliver now, so
+ * the failures of a paused or deleted destination, or of FORWARD_URL's while it is unset, do not.
  */
 export async function readPipelineHealth(env: Env, now: number): Promise<PipelineHealth> {
-  const failing = readConfig(env).forward.destination ? await deliveriesFailing(env.DB, now) : false;
-  return checkPipelineHealth(env, now, { deliveriesFailing: failing });
+  return pipelineHealthNow(env, now);
 }

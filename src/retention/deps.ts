@@ -1,8 +1,8 @@
-/** What retention needs from outside (D1, the archive bucket, settings, forwarding), as the worker gives it. */
+/** What retention needs from outside (D1, the archive bucket, settings, the walk's nudge), as the worker gives it. */
 import { type ArchiveBucket, archiveBucketOf } from "../archive/bucket";
 import { readConfig } from "../config";
-import { liveForwardDeps } from "../forward/deps";
-import { enqueueDeliveries } from "../forward/enqueue";
+import { nudgeWalk } from "../queue/walk-nudge";
+import { lostEventStatements } from "../store/destination-walk";
 
 /** The events a chunk delete is about to remove: their ids (oldest first) and change-feed positions. */
 export type EventChunk = { ids: readonly string[]; seqs: readonly (number | null)[]; firstId: string; lastId: string };
@@ -19,8 +19,11 @@ export type EventChunk = { ids: readonly string[]; seqs: readonly (number | null
  */
 export type BeforeEventPurge = (db: D1Database, chunk: EventChunk) => D1PreparedStatement[];
 
-/** The hooks of the live worker, run before every chunk of events is deleted. Add one here. */
-export const BEFORE_EVENT_PURGE: readonly BeforeEventPurge[] = [];
+/**
+ * The hooks of the live worker, run before every chunk of events is deleted. Add one here.
+ * Destinations count the events their cursor had not reached (`events_lost`).
+ */
+export const BEFORE_EVENT_PURGE: readonly BeforeEventPurge[] = [(db, chunk) => lostEventStatements(db, chunk.ids)];
 
 /** How much one run does: rows per statement (events per object when archiving), chunks per kind. */
 export type RetentionLimits = { chunk: number; chunksPerKind: number };
@@ -38,7 +41,7 @@ export type RetentionDeps = {
   /** RETENTION_DAYS, and how long a follow-up may be idle before it counts as never finishing. */
   config: { retentionMs: number; sweepAfterMs: number };
   beforeEventPurge: readonly BeforeEventPurge[];
-  /** Hands events retention settled `failed` to forwarding. */
+  /** Tells the destinations' walk that retention settled events `failed` (their deliveries follow from the feed). */
   settled(eventIds: string[]): Promise<void>;
   limits: RetentionLimits;
 };
@@ -51,7 +54,7 @@ export function liveRetentionDeps(env: Env): RetentionDeps {
     config: { retentionMs: config.retention.retentionMs, sweepAfterMs: config.followup.sweepAfterMs },
     beforeEventPurge: BEFORE_EVENT_PURGE,
     settled: async (eventIds) => {
-      await enqueueDeliveries(liveForwardDeps(env), eventIds);
+      if (eventIds.length > 0) await nudgeWalk(env.FORWARDS);
     },
     limits: DEFAULT_LIMITS,
   };

@@ -42,7 +42,7 @@ export async function settleUnfinishedEvents(ctx: RetentionContext, limit: numbe
   const ids = await settleExpiredFollowups(db, idBound, ctx.now - config.sweepAfterMs, ctx.now, limit);
   if (ids.length > 0) {
     log("warn", "retention_settled_unfinished", { events: ids.length });
-    // The forwarding catch-up creates what this could not: a failure here must not stop the purge.
+    // The minute cron's walk creates what this nudge could not: a failure here must not stop the purge.
     await ctx.deps.settled(ids).catch((err: unknown) => {
       log("error", "retention_settled_forwarding_failed", { error: describeError(err) });
     });

@@ -1,9 +1,18 @@
-/** All SQL on the `deliveries` table: one row per delivery of a settled event to FORWARD_URL. */
+/**
+ * The SQL of a delivery's attempts: one row per delivery of a settled event to a destination.
+ * Deliveries are created only by the destinations' walk (store/destination-walk.ts); lists,
+ * the sweeper and manual retries are in store/delivery-lists.ts.
+ */
 import type { EventSummaryRow } from "../events/vocabulary";
+import { destinationFailedStatements, destinationSucceededStatements } from "./destination-health";
+import type { DestinationRow } from "./destinations";
 import { decodeEventRow, type StoredEventSummary, SUMMARY_SELECT } from "./event-columns";
 
-/** `pending` -> `delivered` | `failed`; `failed` -> `pending` again by hand. */
-export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+/**
+ * `pending` -> `delivered` | `failed`; `failed` -> `pending` again by hand; `pending` ->
+ * `cancelled` when its destination is deleted.
+ */
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed", "cancelled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
@@ -12,6 +21,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  */
 export type DeliveryRow = {
   id: string;
+  destination_id: string;
   event_id: string;
   settlement: string;
   status: DeliveryStatus;
@@ -25,124 +35,116 @@ export type DeliveryRow = {
   created_at: number;
 };
 
-/** The statuses after which an event is forwarded. */
-export const SETTLED = "('processed', 'skipped', 'failed')";
+export type DeliveryAttempt = {
+  delivery: DeliveryRow;
+  destination: DestinationRow;
+  event: EventSummaryRow | null;
+  /** The push body as stored, for a destination of the `raw` format (else null). */
+  payload: string | null;
+  order: string | null;
+};
 
-/**
- * The settlement key of an event row `e`: its status and its change-feed `seq`. Every status
- * change takes a new `seq`, so a replay that settles the event again (even failing exactly as
- * before, same attempts and processed_at) has a new key, while asking twice for one settlement
- * finds the same key.
- */
-export const SETTLEMENT_OF_E = "e.status || ':' || e.seq";
-
-/**
- * A pending delivery for each event that has settled, unless this settlement of it already has
- * one (the unique (event_id, settlement) key makes a repeat a no-op), and unless it is a self-test
- * push (never forwarded). Returns the ids created.
- */
-export async function createDeliveries(
-  db: D1Database,
-  items: { id: string; eventId: string }[],
-  now: number,
-  retryUntil: number,
-): Promise<string[]> {
-  if (items.length === 0) return [];
-  const results = await db.batch<{ id: string }>(createDeliveryStatements(db, items, now, retryUntil));
-  return results.flatMap((result) => result.results.map((row) => row.id));
-}
-
-/** The inserts of `createDeliveries`, for a caller that adds a write of its own to the batch. */
-export function createDeliveryStatements(
-  db: D1Database,
-  items: { id: string; eventId: string }[],
-  now: number,
-  retryUntil: number,
-): D1PreparedStatement[] {
-  return items.map((item) =>
-    db
-      .prepare(
-        `INSERT INTO deliveries (id, event_id, settlement, status, attempts, next_attempt_at, retry_until, created_at)
-         SELECT ?1, e.id, ${SETTLEMENT_OF_E}, 'pending', 0, ?3, ?4, ?3
-         FROM events e WHERE e.id = ?2 AND e.status IN ${SETTLED} AND e.source <> 'selftest'
-         ON CONFLICT (event_id, settlement) DO NOTHING
-         RETURNING id`,
-      )
-      .bind(item.id, item.eventId, now, retryUntil),
-  );
-}
-
-export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummaryRow | null; order: string | null };
+const DELIVERY_OF_ID = "(SELECT event_id FROM deliveries WHERE id = ?1)";
+const DESTINATION_OF_ID = "(SELECT destination_id FROM deliveries WHERE id = ?1)";
 
 /**
  * Takes the next attempt of a pending delivery that is due (its next attempt at or before
- * `dueBy`): moves next_attempt_at to `leaseUntil`, so a copy of the message arriving meanwhile
- * finds it not due and leaves it alone, and the sweeper picks it up only if this attempt never
- * records its outcome. Loads the event summary and its order's snapshot in the same round trip.
- * Null when the delivery is not pending, not due, or unknown.
+ * `dueBy`) and whose destination is active: moves next_attempt_at to `leaseUntil`, so a copy of
+ * the message arriving meanwhile finds it not due and leaves it alone, and the sweeper picks it up
+ * only if this attempt never records its outcome. Loads its destination, the event summary (and
+ * the push body for a `raw` destination) and the order's snapshot in the same round trip, after
+ * `before` (the default destination's sync with the config). Null when the delivery is not
+ * pending, not due, unknown, or its destination is paused or disabled (it waits, no attempt counted).
  */
 export async function claimDeliveryAttempt(
   db: D1Database,
   id: string,
-  dueBy: number,
-  leaseUntil: number,
+  window: { dueBy: number; leaseUntil: number },
+  before: D1PreparedStatement[] = [],
 ): Promise<DeliveryAttempt | null> {
-  const [claimed, event, order] = await db.batch([
+  const results = await db.batch([
+    ...before,
     db
       .prepare(
         `UPDATE deliveries SET next_attempt_at = ?3
-         WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 RETURNING *`,
+         WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2
+           AND EXISTS (SELECT 1 FROM destinations t WHERE t.id = deliveries.destination_id AND t.state = 'active')
+         RETURNING *`,
       )
-      .bind(id, dueBy, leaseUntil),
+      .bind(id, window.dueBy, window.leaseUntil),
+    db.prepare(`SELECT * FROM destinations WHERE id = ${DESTINATION_OF_ID}`).bind(id),
     db
-      .prepare(`SELECT ${SUMMARY_SELECT} FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = ?1)`)
+      .prepare(
+        `SELECT ${SUMMARY_SELECT},
+           CASE WHEN (SELECT format FROM destinations WHERE id = ${DESTINATION_OF_ID}) = 'raw' THEN payload END AS raw_payload
+         FROM events WHERE id = ${DELIVERY_OF_ID}`,
+      )
       .bind(id),
     db
       .prepare(
         `SELECT data FROM resources WHERE type = 'order' AND id =
-           (SELECT order_number FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = ?1))`,
+           (SELECT order_number FROM events WHERE id = ${DELIVERY_OF_ID})`,
       )
       .bind(id),
   ]);
+  const [claimed, destination, event, order] = results.slice(before.length);
   const delivery = claimed?.results[0] as DeliveryRow | undefined;
-  if (!delivery) return null;
-  const stored = event?.results[0] as StoredEventSummary | undefined;
+  const target = destination?.results[0] as DestinationRow | undefined;
+  if (!delivery || !target) return null;
+  const stored = event?.results[0] as (StoredEventSummary & { raw_payload: string | null }) | undefined;
+  if (!stored) return { delivery, destination: target, event: null, payload: null, order: null };
+  const { raw_payload: payload, ...summary } = stored;
   return {
     delivery,
-    event: stored ? decodeEventRow(stored) : null,
+    destination: target,
+    event: decodeEventRow(summary),
+    payload,
     order: (order?.results[0] as { data: string } | undefined)?.data ?? null,
   };
 }
 
-/** A 2xx answer: `delivered`, one more attempt, error cleared. */
-export async function markDelivered(db: D1Database, id: string, at: number, statusCode: number): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?3, last_error = NULL,
-         next_attempt_at = NULL, last_attempt_at = ?2, delivered_at = ?2
-       WHERE id = ?1 AND status = 'pending'`,
-    )
-    .bind(id, at, statusCode)
-    .run();
+/** The delivery an outcome is written for. */
+export type DeliveryRef = Pick<DeliveryRow, "id" | "destination_id">;
+
+/**
+ * A 2xx answer: `delivered`, one more attempt, error cleared; and on its destination, the end of
+ * any failing streak and one more delivered in the hour. The destination's writes are chained on
+ * `changes()`: a repeated message that finds the delivery decided already counts nothing.
+ */
+export async function markDelivered(db: D1Database, delivery: DeliveryRef, at: number, statusCode: number) {
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?3, last_error = NULL,
+           next_attempt_at = NULL, last_attempt_at = ?2, delivered_at = ?2
+         WHERE id = ?1 AND status = 'pending'`,
+      )
+      .bind(delivery.id, at, statusCode),
+    ...destinationSucceededStatements(db, delivery.destination_id, at),
+  ]);
 }
 
 /**
  * A failed attempt: one more attempt, its status code (null without an answer) and error; then
- * either the next attempt's time, or `failed` when `nextAttemptAt` is null.
+ * either the next attempt's time, or `failed` when `nextAttemptAt` is null. On its destination:
+ * the failing streak (since the first failure after the last success), the error, one more failed
+ * attempt in the hour; chained like `markDelivered`'s.
  */
 export async function recordFailedAttempt(
   db: D1Database,
-  id: string,
+  delivery: DeliveryRef,
   outcome: { at: number; statusCode: number | null; error: string; nextAttemptAt: number | null },
 ): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET attempts = attempts + 1, last_status_code = ?3, last_error = ?4, last_attempt_at = ?2,
-         next_attempt_at = ?5, status = CASE WHEN ?5 IS NULL THEN 'failed' ELSE 'pending' END
-       WHERE id = ?1 AND status = 'pending'`,
-    )
-    .bind(id, outcome.at, outcome.statusCode, outcome.error, outcome.nextAttemptAt)
-    .run();
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE deliveries SET attempts = attempts + 1, last_status_code = ?3, last_error = ?4, last_attempt_at = ?2,
+           next_attempt_at = ?5, status = CASE WHEN ?5 IS NULL THEN 'failed' ELSE 'pending' END
+         WHERE id = ?1 AND status = 'pending'`,
+      )
+      .bind(delivery.id, outcome.at, outcome.statusCode, outcome.error, outcome.nextAttemptAt),
+    ...destinationFailedStatements(db, delivery.destination_id, outcome.at, outcome.error),
+  ]);
 }
 
 /** The next attempt moved to `nextAttemptAt` without counting one (nothing was sent). */
@@ -162,69 +164,4 @@ export async function markDeliveryFailed(db: D1Database, id: string, error: stri
     )
     .bind(id, error)
     .run();
-}
-
-/** Statements the query-plan test explains: the sweeper's and the health check's. */
-export const DELIVERY_SQL = {
-  takeOverdue: `UPDATE deliveries SET next_attempt_at = ?2
-    WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1
-                 ORDER BY next_attempt_at LIMIT ?3)
-    RETURNING id`,
-  failing: `SELECT 1 AS failing WHERE
-    EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND attempts >= ?1)
-    OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'failed' AND last_attempt_at >= ?2)`,
-} as const;
-
-/**
- * Pending deliveries whose next attempt was due before `dueBefore` (a lost message, a crashed
- * attempt), oldest first: marks them due again at `now` (so the next sweep waits) and returns them.
- */
-export async function takeOverdueDeliveries(
-  db: D1Database,
-  dueBefore: number,
-  now: number,
-  limit: number,
-): Promise<string[]> {
-  const { results } = await db.prepare(DELIVERY_SQL.takeOverdue).bind(dueBefore, now, limit).all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
-/**
- * A manual retry: a `failed` delivery back to `pending`, due at `now` and tried until
- * `retryUntil`; attempts and the last error are kept as history. Returns the status it had, or
- * null when there is no such delivery. Read and update run in one batch (one transaction).
- */
-export async function reopenDelivery(
-  db: D1Database,
-  id: string,
-  now: number,
-  retryUntil: number,
-): Promise<{ previous: DeliveryStatus } | null> {
-  const [before] = await db.batch<{ status: DeliveryStatus }>([
-    db.prepare("SELECT status FROM deliveries WHERE id = ?1").bind(id),
-    db
-      .prepare(
-        `UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, retry_until = ?3
-         WHERE id = ?1 AND status = 'failed'`,
-      )
-      .bind(id, now, retryUntil),
-  ]);
-  const previous = before?.results[0]?.status;
-  return previous === undefined ? null : { previous };
-}
-
-export const FAILING_ATTEMPTS = 3;
-export const FAILING_WINDOW_MS = 3_600_000;
-
-/**
- * Whether forwarding is failing now: a pending delivery with at least 3 failed attempts (the
- * destination has been refusing it for a few minutes at least), or a delivery that ended
- * `failed` within the last hour.
- */
-export async function deliveriesFailing(db: D1Database, now: number): Promise<boolean> {
-  const row = await db
-    .prepare(DELIVERY_SQL.failing)
-    .bind(FAILING_ATTEMPTS, now - FAILING_WINDOW_MS)
-    .first<{ failing: number }>();
-  return row !== null;
 }

@@ -1,9 +1,23 @@
 /** The reads of the `deliveries` table for the API and the dashboard: pages, the failing ones with their event, figures. */
 import type { DeliveryRow, DeliveryStatus } from "./deliveries";
 
+/**
+ * A delivery with what a person needs to know which it is: its destination's name, its event's
+ * name and order.
+ */
+export type DeliveryWithEvent = DeliveryRow & {
+  destination: string | null;
+  event_name: string | null;
+  order_number: string | null;
+};
+
+const WITH_EVENT = `SELECT d.*, t.name AS destination, e.event AS event_name, e.order_number AS order_number
+  FROM deliveries d LEFT JOIN destinations t ON t.id = d.destination_id LEFT JOIN events e ON e.id = d.event_id`;
+
 export type DeliveryListQuery = {
   status?: DeliveryStatus | undefined;
   event_id?: string | undefined;
+  destination_id?: string | undefined;
   limit: number;
   /** The id of the last delivery of the previous page (exclusive bound); newest first. */
   cursor?: string | undefined;
@@ -18,39 +32,28 @@ export function deliveryListStatement(query: DeliveryListQuery): { sql: string; 
     params.push(value);
     where.push(`${condition} ?${params.length}`);
   };
-  add("status =", query.status);
-  add("event_id =", query.event_id);
-  add("id <", query.cursor);
+  add("d.status =", query.status);
+  add("d.event_id =", query.event_id);
+  add("d.destination_id =", query.destination_id);
+  add("d.id <", query.cursor);
   params.push(query.limit + 1);
   const filter = where.length ? ` WHERE ${where.join(" AND ")}` : "";
-  return { sql: `SELECT * FROM deliveries${filter} ORDER BY id DESC LIMIT ?${params.length}`, params };
+  return { sql: `${WITH_EVENT}${filter} ORDER BY d.id DESC LIMIT ?${params.length}`, params };
 }
 
 /** One page, newest first; `next_cursor` is the last id when more follow, else null. */
 export async function listDeliveries(
   db: D1Database,
   query: DeliveryListQuery,
-): Promise<{ deliveries: DeliveryRow[]; next_cursor: string | null }> {
+): Promise<{ deliveries: DeliveryWithEvent[]; next_cursor: string | null }> {
   const { sql, params } = deliveryListStatement(query);
   const { results } = await db
     .prepare(sql)
     .bind(...params)
-    .all<DeliveryRow>();
+    .all<DeliveryWithEvent>();
   const deliveries = results.slice(0, query.limit);
   return { deliveries, next_cursor: results.length > query.limit ? (deliveries.at(-1)?.id ?? null) : null };
 }
-
-/** Pending deliveries that have failed at least once (the destination is refusing them), newest first. */
-export async function listRetryingDeliveries(db: D1Database, limit: number): Promise<DeliveryWithEvent[]> {
-  const { results } = await db.prepare(DELIVERY_READ_SQL.retrying).bind(limit).all<DeliveryWithEvent>();
-  return results;
-}
-
-/** A delivery with what a person needs to know which it is: its event's name and order. */
-export type DeliveryWithEvent = DeliveryRow & { event_name: string | null; order_number: string | null };
-
-const WITH_EVENT = `SELECT d.*, e.event AS event_name, e.order_number AS order_number
-  FROM deliveries d LEFT JOIN events e ON e.id = d.event_id`;
 
 /** Statements the query-plan test explains. */
 export const DELIVERY_READ_SQL = {
@@ -62,6 +65,12 @@ export const DELIVERY_READ_SQL = {
   countRetrying:
     "SELECT COUNT(*) AS n FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND attempts >= 1 LIMIT ?1)",
 } as const;
+
+/** Pending deliveries that have failed at least once (the destination is refusing them), newest first. */
+export async function listRetryingDeliveries(db: D1Database, limit: number): Promise<DeliveryWithEvent[]> {
+  const { results } = await db.prepare(DELIVERY_READ_SQL.retrying).bind(limit).all<DeliveryWithEvent>();
+  return results;
+}
 
 /** Deliveries that ended `failed`, newest first, with their event's name and order. */
 export async function listFailedDeliveries(db: D1Database, limit: number): Promise<DeliveryWithEvent[]> {

@@ -44,12 +44,20 @@ export type LastDeliveryAttempt = {
   last_attempt_at: number;
 };
 
-/** The newest delivery that has been attempted at least once, or null (walks the primary key down). */
-export async function readLastDeliveryAttempt(db: D1Database): Promise<LastDeliveryAttempt | null> {
+/**
+ * The newest delivery to `destinationId` that has been attempted at least once, or null (walks
+ * `deliveries_by_destination` down).
+ */
+export async function readLastDeliveryAttempt(
+  db: D1Database,
+  destinationId: string,
+): Promise<LastDeliveryAttempt | null> {
   return db
     .prepare(
       `SELECT status, attempts, last_status_code, last_error, last_attempt_at FROM deliveries
-       WHERE last_attempt_at IS NOT NULL ORDER BY id DESC LIMIT 1`,
+       INDEXED BY deliveries_by_destination
+       WHERE destination_id = ?1 AND last_attempt_at IS NOT NULL ORDER BY id DESC LIMIT 1`,
     )
+    .bind(destinationId)
     .first<LastDeliveryAttempt>();
 }

@@ -43,7 +43,7 @@ export const RETENTION_SQL = {
       AND NOT EXISTS (SELECT 1 FROM events e WHERE r.type = 'order' AND e.order_number = r.id)
     ORDER BY r.fetched_at LIMIT ?2)`,
   deliveries: `DELETE FROM deliveries WHERE id IN
-    (SELECT id FROM deliveries WHERE status IN ('delivered', 'failed') AND id < ?1 LIMIT ?2)`,
+    (SELECT id FROM deliveries WHERE status IN ('delivered', 'failed', 'cancelled') AND id < ?1 LIMIT ?2)`,
   reconcileRuns:
     "DELETE FROM reconcile_runs WHERE id IN (SELECT id FROM reconcile_runs WHERE id < ?1 ORDER BY id LIMIT ?2)",
   replays: `DELETE FROM replays WHERE id IN

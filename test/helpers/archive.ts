@@ -91,6 +91,13 @@ export async function retain(now: number, overrides: Partial<RetentionDeps> = {}
   return outcome;
 }
 
+/** One run of the retention policy at `now` with the live deps of `workerEnv`; the rows it removed, by kind. */
+export async function purgePastRetention(workerEnv: Env, now: number) {
+  const outcome = await runRetention(liveRetentionDeps(workerEnv), now);
+  if (!outcome.ran) throw new Error("the retention run did not start");
+  return outcome.removed;
+}
+
 /** Every archive record (any state) of a day. */
 export async function recordsOfDay(dayStart: number): Promise<ArchiveObjectRow[]> {
   const day = new Date(dayStart).toISOString().slice(0, 10);

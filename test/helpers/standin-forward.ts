@@ -10,8 +10,8 @@ export const FORWARD_HOST = "forward.test";
 /** One scripted answer: its status, optionally held back `delayMs`, with a `location` header. */
 export type ScriptedAnswer = { status: number; delayMs?: number; location?: string };
 
-/** A request the destination received, as `GET /__calls/<scenario>` returns it. */
-export type RecordedCall = { url: string; method: string; headers: Record<string, string>; body: string };
+/** A request the destination received (`at`: when, ms), as `GET /__calls/<scenario>` returns it. */
+export type RecordedCall = { url: string; method: string; headers: Record<string, string>; body: string; at: number };
 
 const scripts = new Map<string, ScriptedAnswer[]>();
 const calls = new Map<string, RecordedCall[]>();
@@ -33,7 +33,9 @@ export async function forwardStandIn(request: Request): Promise<Response> {
   }
   if (kind === "__calls") return Response.json(calls.get(scenario) ?? []);
   const recorded = calls.get(scenario) ?? [];
+  const at = Date.now();
   recorded.push({
+    at,
     url: request.url,
     method: request.method,
     headers: Object.fromEntries(request.headers),

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { startReceiver } from "../../scripts/receiver.ts";
+import { receiverSpecs, startReceiver, startReceivers } from "../../scripts/receiver.ts";
 
 const SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 const signer = new Webhook(SECRET);
@@ -197,5 +197,68 @@ describe("failures the receiver plays", () => {
     await expect(send(url, delivery())).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 1200));
     expect((await send(url, delivery())).status).toBe(204);
+  });
+});
+
+describe("several receivers, and alerts", () => {
+  it("reads one receiver per --port, a knob suffixed with @port applying to that one only", () => {
+    const specs = receiverSpecs({
+      port: ["9001", "9002"],
+      secret: [SECRET],
+      "fail-status": ["503@9002"],
+      "fail-first": ["99@9002", "1"],
+      "slack-port": ["9009"],
+    });
+    expect(specs.map((spec) => [spec.port, spec.slack, spec.failStatus, spec.failFirst])).toEqual([
+      [9001, false, "500", "1"],
+      [9002, false, "503", "99"],
+      [9009, true, "500", "1"],
+    ]);
+    expect(specs.every((spec) => spec.secret === SECRET)).toBe(true);
+    expect(() => receiverSpecs({ port: ["nine"] })).toThrow(/not a port/);
+  });
+
+  it("serves them at once, each with its own knobs", async () => {
+    const lines: string[] = [];
+    const [ok, failing] = await startReceivers(
+      [
+        { port: 0, secret: SECRET },
+        { port: 0, secret: SECRET, failStatus: 500, failFirst: 99 },
+      ],
+      (line) => lines.push(line),
+    );
+    try {
+      expect((await send(`${ok?.url}/a`, delivery())).status).toBe(204);
+      expect((await send(`${failing?.url}/b`, delivery())).status).toBe(500);
+      expect(lines.some((line) => line.startsWith(`[0] `))).toBe(true);
+    } finally {
+      await ok?.close();
+      await failing?.close();
+    }
+  });
+
+  it("prints each Slack-style alert's text and answers 200, without a secret", async () => {
+    receiver = await startReceiver({ port: 0, slack: true, log: (line: string) => lines.push(line) });
+    lines = [];
+    const res = await fetch(receiver.url, {
+      method: "POST",
+      body: JSON.stringify({ text: "omisell-push: the pipeline is degraded: failures." }),
+    });
+    expect(res.status).toBe(200);
+    expect(lines[0]).toMatch(/ALERT omisell-push: the pipeline is degraded: failures\.$/);
+    expect(receiver.deliveries()).toMatchObject([{ type: "alert", valid: true }]);
+  });
+
+  it("answers delay-ms later, so a sender's timeout can be watched", async () => {
+    const { url } = await start({ delayMs: 300 });
+    const started = Date.now();
+    expect((await send(url, delivery())).status).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it("describes a raw push body by its event name and order number", async () => {
+    const { url } = await start();
+    await send(url, JSON.stringify({ event: "shipment.created", data: { omisell_order_number: "OM-RAW-1" } }));
+    expect(receiver?.deliveries()).toMatchObject([{ type: "shipment.created", orderNumber: "OM-RAW-1" }]);
   });
 });

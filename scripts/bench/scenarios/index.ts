@@ -10,4 +10,5 @@ export const SCENARIOS: Record<string, () => Promise<{ default: Scenario }>> = {
   budget: () => import("./budget.ts"),
   steps: () => import("./steps.ts"),
   archive: () => import("./archive.ts"),
+  fanout: () => import("./fanout.ts"),
 };
