@@ -317,7 +317,7 @@ describe("destinations", () => {
   it("passes with forwarding off", async () => {
     expect(check(await doctorWith(), "destinations")).toMatchObject({
       ok: true,
-      detail: expect.stringContaining("forwarding is off"),
+      detail: expect.stringContaining("none active"),
     });
   });
 

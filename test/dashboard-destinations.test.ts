@@ -91,7 +91,7 @@ describe("the Destinations page", () => {
     const headers = new Headers({
       "content-type": "application/x-www-form-urlencoded",
       origin: BASE,
-      cookie: `omisell_session=${ADMIN_TOKEN}`,
+      cookie: await sessionCookie(ADMIN_TOKEN),
     });
     const noToken = await exports.default.fetch(
       new Request(`${BASE}/dashboard/destinations`, { method: "POST", headers, body: "name=x&url=https://x.example" }),

@@ -272,7 +272,7 @@ describe("deliveries you can act on", () => {
     const text = await html(page("/dashboard/deliveries"));
     expect(text).toContain(`<a href="/dashboard/events/${eventId}">order.shipped</a>`);
     expect(text).toContain('href="/dashboard/orders/OM-DLV-1"');
-    expect(text).toContain('<td class="hide-sm">default</td>');
+    expect(text).toContain('<td class="hide-sm" title="default">default (FORWARD_URL)</td>');
     expect(text).toContain("Failed (1)");
     expect(text).not.toContain("Retrying after a refusal (0)");
     expect(text).not.toContain("(0)");

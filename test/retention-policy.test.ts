@@ -196,32 +196,32 @@ describe("reconciliation runs and bulk replays", () => {
 });
 
 describe("alerts", () => {
-  it("are skipped while the alerts table does not exist", async () => {
+  const insert = (id: string, createdAt: number, status: "pending" | "sent") =>
+    env.DB.prepare(
+      "INSERT INTO alerts (id, kind, subject, data, created_at, status, attempts) VALUES (?1, 'health.degraded', '', '{}', ?2, ?3, 1)",
+    )
+      .bind(id, createdAt, status)
+      .run();
+
+  it("go RETENTION_DAYS after creation, sent or not", async () => {
+    await insert("old-sent", Date.now() - 91 * DAY, "sent");
+    await insert("old-pending", Date.now() - 91 * DAY, "pending");
+
     const outcome = await retain(Date.now());
 
     expect(outcome.failures).toEqual([]);
-    expect(outcome.removed).not.toHaveProperty("alerts");
+    expect(outcome.removed.alerts).toBe(2);
+    expect(await rowOf("alerts", "id", "old-sent")).toBeNull();
+    expect(await rowOf("alerts", "id", "old-pending")).toBeNull();
   });
 
-  it("go RETENTION_DAYS after creation once the table exists", async () => {
-    await env.DB.exec(
-      "CREATE TABLE alerts (id TEXT PRIMARY KEY, kind TEXT, subject TEXT, created_at INTEGER, sent_at INTEGER, status TEXT, attempts INTEGER, last_error TEXT)",
-    );
-    const insert = (id: string, createdAt: number) =>
-      env.DB.prepare(
-        "INSERT INTO alerts (id, kind, subject, created_at, status, attempts) VALUES (?1, 'health.degraded', '', ?2, 'sent', 1)",
-      )
-        .bind(id, createdAt)
-        .run();
-    await insert("old", Date.now() - 91 * DAY);
-    await insert("recent", Date.now() - 89 * DAY);
+  it("stay while younger than RETENTION_DAYS", async () => {
+    await insert("recent", Date.now() - 89 * DAY, "sent");
 
     const outcome = await retain(Date.now());
 
-    expect(outcome.removed.alerts).toBe(1);
-    expect(await rowOf("alerts", "id", "old")).toBeNull();
+    expect(outcome.removed.alerts ?? 0).toBe(0);
     expect(await rowOf("alerts", "id", "recent")).not.toBeNull();
-    await env.DB.exec("DROP TABLE alerts");
   });
 });
 

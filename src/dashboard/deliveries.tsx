@@ -119,6 +119,7 @@ export function EventDeliveries({ deliveries }: { deliveries: Delivery[] | undef
             <thead>
               <tr>
                 <th>Created (UTC)</th>
+                <th>Destination</th>
                 <th>Status</th>
                 <th class="num">Attempts</th>
                 <th class="num">Last status</th>
@@ -131,6 +132,7 @@ export function EventDeliveries({ deliveries }: { deliveries: Delivery[] | undef
                   <td class="nowrap mono when" title={`webhook-id ${d.id}`}>
                     {formatTime(d.created_at)}
                   </td>
+                  <td title={d.destination_id}>{d.destination ?? `${d.destination_id} (deleted)`}</td>
                   <td class="status">
                     <DeliveryBadge status={d.status} />
                   </td>

@@ -55,10 +55,7 @@ async function showPage(
   status: PageStatus = 200,
 ) {
   const now = Date.now();
-  const [destinations, alerts] = await Promise.all([
-    readDestinations(c.env, now),
-    readAlertPage(c.env.DB, { limit: 20 }),
-  ]);
+  const [destinations, alerts] = await Promise.all([readDestinations(c.env, now), readAlertPage(c.env, { limit: 20 })]);
   const page = (
     <DestinationsPage viewer={c.get("viewer")} {...{ destinations, now, notice, values }} alerts={alerts.alerts} />
   );

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { parseJsonOr } from "../lib/json";
 import { ALERT_STATUSES, type AlertRow, listAlerts } from "../store/alerts";
-import { encodeCursor } from "./event-query";
+import { cursorIdOrThrow, signCursor } from "./cursor";
 import { nextCursor, pageCursor, pageSize } from "./fields";
 
 export const ListAlertsQuery = z
@@ -45,10 +45,11 @@ function toAlert(row: AlertRow): Alert {
 }
 
 /** One page of alerts, newest first. */
-export async function readAlertPage(db: D1Database, query: z.infer<typeof ListAlertsQuery>): Promise<AlertPage> {
-  const page = await listAlerts(db, query);
+export async function readAlertPage(env: Env, query: z.infer<typeof ListAlertsQuery>): Promise<AlertPage> {
+  const cursor = await cursorIdOrThrow(env, "alerts", query.cursor);
+  const page = await listAlerts(env.DB, { ...query, cursor });
   return {
     alerts: page.alerts.map(toAlert),
-    next_cursor: page.next_cursor === null ? null : encodeCursor(page.next_cursor),
+    next_cursor: page.next_cursor === null ? null : await signCursor(env, "alerts", page.next_cursor),
   };
 }

@@ -8,7 +8,7 @@ import { equalsOneOf, hmacSha256Hex } from "../lib/crypto";
 import { decodeCursor, encodeCursor } from "./event-query";
 
 /** The lists that page with a cursor; each signs its own, so they cannot be swapped. */
-export type CursorList = "events" | "deliveries" | "reconcile_runs" | "archive_events";
+export type CursorList = "events" | "deliveries" | "reconcile_runs" | "archive_events" | "alerts";
 
 /** What `cursor` looks like before its signature is checked: the encoded id, a dot, the MAC. */
 export const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{32}$/;

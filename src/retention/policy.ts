@@ -3,11 +3,10 @@
  * get and what must hold before it goes. `runRetention` (run.ts) walks it in order with one
  * bounded, chunked loop.
  */
-import { describeError } from "../errors";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
 import { forgetUnfinishedObject, listUnfinishedObjects } from "../store/archive";
-import { type BoundedPurge, purgeBounded, tableExists } from "../store/retention";
+import { type BoundedPurge, purgeBounded } from "../store/retention";
 import { ArchiveWriteError, type RetentionContext, type StepResult } from "./context";
 import { purgeEventChunk, settleUnfinishedEvents } from "./events";
 
@@ -77,18 +76,6 @@ async function cleanUpUnfinishedObjects(ctx: RetentionContext, limit: number): P
   return { count: unfinished.length, more: unfinished.length === limit };
 }
 
-/** Whether a table exists, read once per run and table. */
-function tableIsThere(table: string) {
-  return async (ctx: RetentionContext) => {
-    try {
-      return await tableExists(ctx.deps.db, table);
-    } catch (err) {
-      log("error", "retention_table_check_failed", { table, error: describeError(err) });
-      return false;
-    }
-  };
-}
-
 /** Every kind of row, in the order a run handles them. */
 export const RETENTION_POLICY: readonly RowPolicy[] = [
   {
@@ -139,8 +126,7 @@ export const RETENTION_POLICY: readonly RowPolicy[] = [
   {
     kind: "alerts",
     age: "RETENTION_DAYS after creation",
-    first: "nothing; skipped while the `alerts` table does not exist",
-    applies: tableIsThere("alerts"),
+    first: "nothing (an alert not sent by then never will be)",
     purge: bounded("alerts", pastRetentionMs),
   },
   {

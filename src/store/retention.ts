@@ -51,13 +51,12 @@ export const RETENTION_SQL = {
   alerts: "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts WHERE created_at < ?1 LIMIT ?2)",
   retentionRuns: `DELETE FROM retention_runs WHERE id IN
     (SELECT id FROM retention_runs WHERE id < ?1 AND status <> 'running' ORDER BY id LIMIT ?2)`,
-  tableExists: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?1",
 } as const;
 
 /** The kinds of row deleted by one bounded statement: `?1` the age bound, `?2` the limit. */
 export type BoundedPurge = Exclude<
   keyof typeof RETENTION_SQL,
-  "settleUnfinished" | "eventChunk" | "eventChunkKeys" | "chunkGuard" | "deleteChunk" | "tableExists"
+  "settleUnfinished" | "eventChunk" | "eventChunkKeys" | "chunkGuard" | "deleteChunk"
 >;
 
 /**
@@ -133,9 +132,4 @@ export async function purgeBounded(
 ): Promise<number> {
   const result = await db.prepare(RETENTION_SQL[kind]).bind(bound, limit).run();
   return result.meta.changes;
-}
-
-/** Whether `table` exists yet (a kind whose table a later migration adds is skipped until then). */
-export async function tableExists(db: D1Database, table: string): Promise<boolean> {
-  return (await db.prepare(RETENTION_SQL.tableExists).bind(table).first()) !== null;
 }

@@ -17,4 +17,4 @@ export const listAlertsRoute = createRoute({
   responses: { 200: jsonAnswer(AlertPage, "A page of alerts."), ...errorAnswers([400, 401]) },
 });
 
-alertRoutes.openapi(listAlertsRoute, async (c) => c.json(await readAlertPage(c.env.DB, c.req.valid("query")), 200));
+alertRoutes.openapi(listAlertsRoute, async (c) => c.json(await readAlertPage(c.env, c.req.valid("query")), 200));
