@@ -17,6 +17,14 @@ export const EVENT_SOURCES = ["push", "reconcile"] as const;
 /** Which signature scheme a push matched: HMAC of `url|body`, or a static secret in the header. */
 export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+/**
+ * How a settled event was settled: `detail` (a fetch of its order's detail that started after it
+ * arrived), `snapshot` (the stored detail already covered it, no call), `list` (the order list
+ * showed its order changed at or after its arrival, less a minute of clock skew). Null for skipped
+ * and failed events and for those still waiting.
+ */
+export const SETTLED_BY = ["detail", "list", "snapshot"] as const;
+export type SettledBy = (typeof SETTLED_BY)[number];
 
 /**
  * The columns of an event, in order, with their values as the code sees them: the one list from
@@ -44,6 +52,7 @@ export const EventRowShape = z.object({
   source: z.enum(EVENT_SOURCES),
   received_at: ms,
   processed_at: ms.nullable(),
+  settled_by: z.enum(SETTLED_BY).nullable(),
   seq: z.number().int().nullable(),
   payload: text,
   headers: z.record(z.string(), z.string()).nullable(),
@@ -71,11 +80,14 @@ export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter(
  */
 type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error";
 
+/** The columns the follow-up fills in later; a new row leaves them empty. */
+const FOLLOWUP_COLUMNS = ["attempts", "processed_at", "settled_by", "seq"] as const;
+type FollowupColumn = (typeof FOLLOWUP_COLUMNS)[number];
+
 /** What a new event stores; the follow-up columns start empty and a trigger assigns `seq`. */
-export type NewEvent = Omit<EventRow, "attempts" | "processed_at" | "seq" | DefaultedColumn> &
-  Partial<Pick<EventRow, DefaultedColumn>>;
+export type NewEvent = Omit<EventRow, FollowupColumn | DefaultedColumn> & Partial<Pick<EventRow, DefaultedColumn>>;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "processed_at" && column !== "seq",
+  (column): column is keyof NewEvent => !(FOLLOWUP_COLUMNS as readonly string[]).includes(column),
 );
 
 /**

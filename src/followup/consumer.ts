@@ -5,7 +5,7 @@
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { ACK } from "../queue/fate";
-import { releaseOrderFetches } from "../store/fetch-claims";
+import { releaseOrderFetches, releaseOrderFetchStatement } from "../store/fetch-claims";
 import { type FollowupBatchState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventSkippedStatement, markEventsProcessedStatement } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
@@ -96,8 +96,9 @@ async function fetchOrders(batch: BatchDecision, groups: OrderGroup<FollowupQueu
   }
   const queueForBudget = budgetQueue(omisell.rateLimit);
   try {
-    await forEachWithLimit(claimed, config.parallelism, (group) => followUpOrder(batch, group, queueForBudget));
+    await forEachWithLimit(claimed, config.parallelism, (group) => followUpOrder(batch, group, queueForBudget, token));
   } finally {
+    // Each order's claim went with its own writes; this clears what a failed write left, and lapsed claims.
     try {
       await releaseOrderFetches(deps.db, token, deps.now());
     } catch (err) {
@@ -107,11 +108,16 @@ async function fetchOrders(batch: BatchDecision, groups: OrderGroup<FollowupQueu
   }
 }
 
-/** One fetch of an order; its snapshot and the events it settles land in one transaction. */
+/**
+ * One fetch of an order; its snapshot, the events it settles and the release of the order's claim
+ * land in one transaction. After a failed fetch the claim is released on its own: either way the
+ * order is free as soon as its own fetch is over, not when the whole batch is.
+ */
 async function followUpOrder(
   batch: BatchDecision,
   group: OrderGroup<FollowupQueueMessage>,
   queueForBudget: BudgetQueue,
+  token: string,
 ): Promise<void> {
   const { deps } = batch;
   const eventIds = eventIdsOf(group.deliveries);
@@ -119,6 +125,9 @@ async function followUpOrder(
   const result = await deps.fetchOrder(group);
   if (!result.ok) {
     await handleFailure(batch, group, result.reason, queueForBudget);
+    await releaseOrderFetchStatement(deps.db, group.orderNumber, token)
+      .run()
+      .catch((err: unknown) => log("error", "followup_release_failed", { error: describeError(err) }));
     return;
   }
   const order = result.value;
@@ -134,6 +143,7 @@ async function followUpOrder(
         last_event_id: eventIds.toSorted().at(-1) ?? null,
       }),
       markEventsProcessedStatement(deps.db, group.deliveries.map(attemptOf), deps.now()),
+      releaseOrderFetchStatement(deps.db, group.orderNumber, token),
     ]),
   );
   log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });
