@@ -85,6 +85,7 @@ const SECTIONS = {
       OMISELL_TOKEN_PATH: optionalText.transform((value) => value ?? "/api/v2/auth/token/get/"),
       OMISELL_REFRESH_PATH: optionalText.transform((value) => value ?? "/api/v1/auth/token/refresh/"),
       OMISELL_RATE_LIMIT: rateLimit,
+      OMISELL_BUDGET_SHARE: z.coerce.number().min(0.1).max(1).optional().default(0.8),
       OMISELL_API_TIMEOUT_MS: int(10_000, 100, 120_000),
     })
     .transform((vars) => ({
@@ -99,6 +100,11 @@ const SECTIONS = {
       tokenPath: vars.OMISELL_TOKEN_PATH,
       refreshPath: vars.OMISELL_REFRESH_PATH,
       rateLimit: vars.OMISELL_RATE_LIMIT,
+      /**
+       * The share of the bucket (0.1 to 1) our calls may fill; the rest stays free for the seller's
+       * other tools, whose calls Omisell's call-limit header shows us.
+       */
+      budgetShare: vars.OMISELL_BUDGET_SHARE,
       timeoutMs: vars.OMISELL_API_TIMEOUT_MS,
     })),
 
@@ -110,6 +116,8 @@ const SECTIONS = {
       FOLLOWUP_BACKOFF_BASE_SECONDS: int(10, 1, 3600),
       FOLLOWUP_BACKOFF_MAX_SECONDS: int(3600, 1, 43_200),
       FOLLOWUP_QUIET_MS: int(5_000, 0, 60_000),
+      FOLLOWUP_DETAIL: z.enum(["adaptive", "always"]).optional().default("adaptive"),
+      FOLLOWUP_FRESHNESS_SECONDS: int(120, 5, 3_600),
       SWEEP_AFTER_SECONDS: int(300, 10, 86_400),
       SWEEP_LOST_AFTER_SECONDS: int(1_800, 10, 604_800),
     })
@@ -125,6 +133,14 @@ const SECTIONS = {
        * 5 s lets one fetch cover the burst. 0 fetches at once.
        */
       quietMs: vars.FOLLOWUP_QUIET_MS,
+      /**
+       * `always`: every change is settled by a fetch of the order's detail (v2). `adaptive`: while the
+       * orders waiting cannot all be fetched within `freshnessTargetMs` at the budget's rate, status
+       * changes of orders with a stored detail are settled from the order list (followup/choice.ts).
+       */
+      detail: vars.FOLLOWUP_DETAIL,
+      /** How soon after its arrival an event should be settled (the adaptive follow-up's target). */
+      freshnessTargetMs: vars.FOLLOWUP_FRESHNESS_SECONDS * SECOND_MS,
       /** A follow-up idle this long is overdue: the sweeper sends it again. */
       sweepAfterMs: vars.SWEEP_AFTER_SECONDS * SECOND_MS,
       /**
@@ -147,6 +163,7 @@ const SECTIONS = {
       HEALTH_SILENCE_MINUTES: int(120, 1, 10_080),
       HEALTH_MIN_COVERAGE: z.coerce.number().min(0).max(1).optional().default(0.9),
       HEALTH_MIN_LISTED: int(20, 1, 1_000_000),
+      HEALTH_FRESHNESS_P95_SECONDS: int(600, 1, 604_800),
     })
     .transform((vars) => ({
       backlogMaxMs: vars.HEALTH_BACKLOG_MAX_MINUTES * MINUTE_MS,
@@ -154,6 +171,8 @@ const SECTIONS = {
       silenceMs: vars.HEALTH_SILENCE_MINUTES * MINUTE_MS,
       minCoverage: vars.HEALTH_MIN_COVERAGE,
       minListed: vars.HEALTH_MIN_LISTED,
+      /** `freshness` when the last hour's p95 (arrival to settled) is above this. */
+      freshnessP95Seconds: vars.HEALTH_FRESHNESS_P95_SECONDS,
     })),
 
   /** How long events, snapshots, deliveries and reconciliation runs are kept. */
@@ -220,10 +239,12 @@ type Sections = { [Name in keyof typeof SECTIONS]: z.output<(typeof SECTIONS)[Na
  * - `push` {secrets, signatureMode, signatureScheme, publicCallbackUrl, claimLeaseMs}
  * - `api` {readTokens, adminTokens, corsOrigins}
  * - `omisell` {apiBase, authMode, accountKey, partnerKey, sellerId, country, apiKey, apiSecret,
- *   tokenPath, refreshPath, rateLimit: {capacity, windowMs}, timeoutMs}
- * - `followup` {parallelism, maxRetries, backoff: {baseSeconds, maxSeconds}, quietMs, sweepAfterMs, sweepLostAfterMs}
+ *   tokenPath, refreshPath, rateLimit: {capacity, windowMs}, budgetShare, timeoutMs}
+ * - `followup` {parallelism, maxRetries, backoff: {baseSeconds, maxSeconds}, quietMs, detail,
+ *   freshnessTargetMs, sweepAfterMs, sweepLostAfterMs}
  * - `forward` {destination: {url, key} | null, timeoutMs, backoffBaseSeconds}
- * - `reconcile` {everyMs}; `health` {backlogMaxMs, failuresWindowMs, silenceMs, minCoverage, minListed}
+ * - `reconcile` {everyMs}; `health` {backlogMaxMs, failuresWindowMs, silenceMs, minCoverage, minListed,
+ *   freshnessP95Seconds}
  * - `retention` {retentionMs}
  * Reading a section whose vars are unusable throws `ConfigError` naming them (an answer of 503
  * `not_configured`); the other sections read as usual. `forward` never throws.

@@ -26,14 +26,35 @@ export const PipelineHealthView = z
       .array(z.enum(PIPELINE_REASONS))
       .optional()
       .meta({ description: "Present when degraded: what is wrong (README, health check)." }),
+    reconcile_gaps: z
+      .array(z.object({ from: z.iso.datetime(), to: z.iso.datetime() }))
+      .optional()
+      .meta({
+        description:
+          "With reconcile_gap: the windows (UTC, inclusive) reconciliation gave up on, oldest first, at most 5. POST /api/reconcile over a window lists it and clears the gap.",
+      }),
   })
   .meta({ id: "PipelineHealth" });
+export type PipelineHealthView = z.infer<typeof PipelineHealthView>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The answer of /health/pipeline from the evaluation: reasons, and the gaps' bounds as UTC times. */
+export function toPipelineHealthView(health: PipelineHealth): PipelineHealthView {
+  if (health.status === "ok") return { status: "ok" };
+  const gaps = health.reconcileGaps ?? [];
+  return {
+    status: "degraded",
+    reasons: health.reasons,
+    ...(gaps.length > 0 ? { reconcile_gaps: gaps.map((gap) => ({ from: iso(gap.from), to: iso(gap.to) })) } : {}),
+  };
+}
 
 /**
  * The pipeline's health at `now`. Deliveries are looked at only while forwarding is on, so the
  * failures of a former destination do not count.
  */
-export async function readPipelineHealth(env: Env, now: number): Promise<PipelineHealth> {
+export async function readPipelineHealth(env: Env, now: number): Promise<PipelineHealthView> {
   const failing = readConfig(env).forward.destination ? await deliveriesFailing(env.DB, now) : false;
-  return checkPipelineHealth(env, now, { deliveriesFailing: failing });
+  return toPipelineHealthView(await checkPipelineHealth(env, now, { deliveriesFailing: failing }));
 }

@@ -1,4 +1,5 @@
 /** The reads behind /health/pipeline: a few single-row lookups, each an index seek or a bounded range. */
+import { FRESHNESS_SQL, type FreshnessRow } from "./freshness";
 
 export type PipelineFacts = {
   /**
@@ -17,12 +18,17 @@ export type PipelineFacts = {
   /** The newest finished cron run, and when the newest successful one finished. */
   lastCronRun: { status: "done" | "failed"; finished_at: number | null } | null;
   lastCronSuccessAt: number | null;
+  /** The freshness histogram's rows of the slots from `freshnessFirstSlot` on. */
+  freshness: FreshnessRow[];
+  /** Reconciliation windows the cron skipped and no run has listed since (oldest first, at most 5). */
+  reconcileGaps: { from: number; to: number }[];
 };
 
 export type FactBounds = {
   silenceSinceId: string;
   coverageSinceId: string;
   reconcileEvent: string;
+  freshnessFirstSlot: number;
 };
 
 /** The statements, by name, so the query-plan test explains exactly what runs. */
@@ -41,11 +47,14 @@ export const PIPELINE_HEALTH_SQL = {
     ORDER BY id DESC LIMIT 1`,
   lastCronSuccess:
     "SELECT finished_at AS at FROM reconcile_runs WHERE trigger = 'cron' AND status = 'done' ORDER BY id DESC LIMIT 1",
+  freshness: FRESHNESS_SQL.since,
+  openGaps: `SELECT window_from AS "from", window_to AS "to" FROM reconcile_gaps INDEXED BY reconcile_gaps_open
+    WHERE filled_at IS NULL ORDER BY window_from LIMIT 5`,
 } as const;
 
 export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Promise<PipelineFacts> {
   const sql = PIPELINE_HEALTH_SQL;
-  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess] = await db.batch([
+  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess, freshness, gaps] = await db.batch([
     db.prepare(sql.oldestReceived),
     db.prepare(sql.lastFailure),
     db.prepare(sql.lastPush).bind(bounds.silenceSinceId),
@@ -53,6 +62,8 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     db.prepare(sql.coverage).bind(bounds.coverageSinceId),
     db.prepare(sql.lastCronRun),
     db.prepare(sql.lastCronSuccess),
+    db.prepare(sql.freshness).bind(bounds.freshnessFirstSlot),
+    db.prepare(sql.openGaps),
   ]);
   const at = (result: D1Result<unknown> | undefined) =>
     (result?.results[0] as { at: number | null } | undefined)?.at ?? null;
@@ -65,5 +76,7 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     coverage: { listed: sums?.listed ?? 0, missed: sums?.missed ?? 0 },
     lastCronRun: (lastRun?.results[0] as PipelineFacts["lastCronRun"] | undefined) ?? null,
     lastCronSuccessAt: at(lastSuccess),
+    freshness: (freshness?.results ?? []) as FreshnessRow[],
+    reconcileGaps: (gaps?.results ?? []) as { from: number; to: number }[],
   };
 }
