@@ -3,12 +3,14 @@ import { DurableObject } from "cloudflare:workers";
 import {
   acquire,
   type BucketState,
+  type BucketView,
   type CallReport,
   emptyBucket,
   type Priority,
   type RateLimit,
   report,
   type SlotAnswer,
+  viewBucket,
 } from "./bucket";
 
 const STORAGE_KEY = "bucket";
@@ -30,6 +32,12 @@ export class OmisellRateLimiter extends DurableObject<Env> {
     const result = acquire(await this.load(limit, now), limit, priority, now);
     await this.save(result.state);
     return result.answer;
+  }
+
+  /** The bucket as it stands, without taking a slot (the adaptive follow-up's view of the budget). */
+  async peek(limit: RateLimit): Promise<BucketView> {
+    const now = Date.now();
+    return viewBucket(await this.load(limit, now), limit, now);
   }
 
   /** Omisell's answer to a granted call: its call-limit header, and a 429's pause. */
