@@ -1,4 +1,4 @@
-/** All SQL of reconciliation: the latest push per order, the events it adds, its runs, its checkpoint. */
+/** All SQL of reconciliation: the latest push per order, the events it adds, its runs (checkpoint and gaps: reconcile-progress.ts). */
 import type { NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 import { rowsOf } from "./rows";
@@ -40,7 +40,16 @@ export type ReconcileRun = {
   error: string | null;
   /** Manual runs: the end of the last window listed (null before the first); null for cron runs. */
   listed_to: number | null;
+  /** Results of the order list that could not be read, skipped (migration 0015). */
+  skipped_rows: number;
+  /** The first few of them as JSON: [{page, index, reason, raw}], or null. */
+  skipped_samples: string | null;
 };
+
+/** The first few unreadable rows as stored: JSON, or null when there were none. */
+function samplesJson(samples: readonly unknown[]): string | null {
+  return samples.length > 0 ? JSON.stringify(samples) : null;
+}
 
 /**
  * For each order number (one page, at most 100), when its newest push was received. Each order
@@ -127,16 +136,28 @@ export async function finishRun(
     status: "done" | "failed";
     ordersListed: number;
     missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
     error: string | null;
     finishedAt: number;
   },
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6
+      `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6,
+         skipped_rows = ?7, skipped_samples = ?8
        WHERE id = ?1 AND status = 'running'`,
     )
-    .bind(id, outcome.status, outcome.ordersListed, outcome.missed, outcome.error, outcome.finishedAt)
+    .bind(
+      id,
+      outcome.status,
+      outcome.ordersListed,
+      outcome.missed,
+      outcome.error,
+      outcome.finishedAt,
+      outcome.skippedRows,
+      samplesJson(outcome.skippedSamples),
+    )
     .run();
 }
 
@@ -163,14 +184,30 @@ export async function listRunningManualRuns(db: D1Database, limit: number): Prom
 export async function recordManualProgress(
   db: D1Database,
   id: string,
-  step: { previous: number | null; listedTo: number; ordersListed: number; missed: number },
+  step: {
+    previous: number | null;
+    listedTo: number;
+    ordersListed: number;
+    missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
+  },
 ): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE reconcile_runs SET listed_to = ?3, orders_listed = orders_listed + ?4, missed = missed + ?5
+      `UPDATE reconcile_runs SET listed_to = ?3, orders_listed = orders_listed + ?4, missed = missed + ?5,
+         skipped_rows = skipped_rows + ?6, skipped_samples = COALESCE(skipped_samples, ?7)
        WHERE id = ?1 AND status = 'running' AND listed_to IS ?2`,
     )
-    .bind(id, step.previous, step.listedTo, step.ordersListed, step.missed)
+    .bind(
+      id,
+      step.previous,
+      step.listedTo,
+      step.ordersListed,
+      step.missed,
+      step.skippedRows,
+      samplesJson(step.skippedSamples),
+    )
     .run();
   return result.meta.changes === 1;
 }
@@ -185,15 +222,27 @@ export async function endManualRun(
     finishedAt: number;
     ordersListed: number;
     missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
   },
 ): Promise<void> {
   await db
     .prepare(
       `UPDATE reconcile_runs SET status = ?2, error = ?3, finished_at = ?4,
-         orders_listed = orders_listed + ?5, missed = missed + ?6
+         orders_listed = orders_listed + ?5, missed = missed + ?6,
+         skipped_rows = skipped_rows + ?7, skipped_samples = COALESCE(skipped_samples, ?8)
        WHERE id = ?1 AND status = 'running'`,
     )
-    .bind(id, outcome.status, outcome.error, outcome.finishedAt, outcome.ordersListed, outcome.missed)
+    .bind(
+      id,
+      outcome.status,
+      outcome.error,
+      outcome.finishedAt,
+      outcome.ordersListed,
+      outcome.missed,
+      outcome.skippedRows,
+      samplesJson(outcome.skippedSamples),
+    )
     .run();
 }
 
@@ -224,27 +273,6 @@ export async function purgeRunsBefore(db: D1Database, idBound: string, limit: nu
     .bind(idBound, limit)
     .run();
   return result.meta.changes;
-}
-
-/* ---- Checkpoint ---- */
-
-export async function getCheckpoint(db: D1Database): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT checkpoint_at FROM reconcile_checkpoint WHERE id = 1")
-    .first<{ checkpoint_at: number }>();
-  return row?.checkpoint_at ?? null;
-}
-
-/** Moves the checkpoint forward to `to`; never back (a late, older window cannot rewind it). */
-export async function advanceCheckpoint(db: D1Database, to: number, at: number): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO reconcile_checkpoint (id, checkpoint_at, updated_at) VALUES (1, ?1, ?2)
-       ON CONFLICT (id) DO UPDATE SET checkpoint_at = MAX(checkpoint_at, excluded.checkpoint_at),
-         updated_at = excluded.updated_at`,
-    )
-    .bind(to, at)
-    .run();
 }
 
 /* ---- Figures ---- */
