@@ -9,6 +9,7 @@ import { releaseOrderFetches, releaseOrderFetchStatement } from "../store/fetch-
 import { type FollowupBatchState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventSkippedStatement, markEventsProcessedStatement } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
+import { splitForAdaptive } from "./adaptive";
 import {
   attemptOf,
   type BatchDecision,
@@ -21,6 +22,7 @@ import {
 } from "./decision";
 import { type BudgetQueue, budgetQueue, handleFailure } from "./failure";
 import { CLAIMED_WAIT_SECONDS, claimFetches } from "./fetch-claims";
+import { settleFromList } from "./list-settle";
 import { eventIdOf, type FollowupQueueMessage } from "./message";
 import { forEachWithLimit } from "./parallel";
 import { type OrderGroup, planBatch } from "./plan";
@@ -29,11 +31,12 @@ import { type OrderGroup, planBatch } from "./plan";
  * Loads the events the messages name (with their attempts and generation) and their orders'
  * state; acknowledges those with nothing to do; marks the skips, and the events a stored snapshot
  * already covers, in one round trip; sends the messages of orders that are not quiet yet back
- * with the remaining delay (no attempt used); claims the other orders (one that another batch is
- * fetching waits for its snapshot) and fetches each once, with at most FOLLOWUP_PARALLELISM calls
- * in flight, through the rate limiter at the priority of its messages; stores each snapshot
- * (never over a newer one) with its events `processed` (after a failed fetch: failure.ts). Every
- * D1 write that settles events hands them to forwarding (`settle`).
+ * with the remaining delay (no attempt used); with FOLLOWUP_DETAIL=adaptive, settles from the order
+ * list the orders the choice gives it (adaptive.ts, list-settle.ts); claims the other orders (one
+ * that another batch is fetching waits for its snapshot) and fetches each once, with at most
+ * FOLLOWUP_PARALLELISM calls in flight, through the rate limiter at the priority of its messages;
+ * stores each snapshot (never over a newer one) with its events `processed` (after a failed fetch:
+ * failure.ts). Every D1 write that settles events hands them to forwarding (`settle`).
  */
 export const decideFollowups: DecideBatch = async (messages, batch) => {
   const { deps, config, fates } = batch;
@@ -68,13 +71,25 @@ export const decideFollowups: DecideBatch = async (messages, batch) => {
     );
     if (plan.covered.length > 0) log("info", "followup_coalesced", { events: eventIdsOf(plan.covered) });
   }
-  if (plan.quietWaits.length > 0) {
-    const delays = plan.quietWaits.map((wait) => wait.delaySeconds);
-    log("info", "followup_order_busy", { events: eventIdsOf(plan.quietWaits.map((wait) => wait.delivery)), delays });
-    sendBack(batch, plan.quietWaits);
+  const split = await splitForAdaptive(batch, plan.groups, plan.quietGroups, loaded.orders, now);
+  const quietWaits = split.quiet.flatMap(({ group, delaySeconds }) =>
+    group.deliveries.map((delivery) => ({ delivery, delaySeconds })),
+  );
+  if (quietWaits.length > 0) {
+    const delays = quietWaits.map((wait) => wait.delaySeconds);
+    log("info", "followup_order_busy", { events: eventIdsOf(quietWaits.map((wait) => wait.delivery)), delays });
+    sendBack(batch, quietWaits);
   }
-  if (plan.groups.length > 0) await fetchOrders(batch, plan.groups, now);
+  for (const [sellerId, groups] of bySeller(split.byList)) await settleFromList(batch, sellerId, groups, now);
+  if (split.byDetail.length > 0) await fetchOrders(batch, split.byDetail, now);
 };
+
+/** Groups by seller: each seller's orders are listed with its own credential and bucket. */
+function bySeller(groups: readonly OrderGroup<FollowupQueueMessage>[]) {
+  const sellers = new Map<string | null, OrderGroup<FollowupQueueMessage>[]>();
+  for (const group of groups) sellers.set(group.sellerId, [...(sellers.get(group.sellerId) ?? []), group]);
+  return sellers;
+}
 
 /** Consumes a batch of `omisell-followups` (`decideFollowups`, carried out by the dispatcher). */
 export const consumeFollowups = followupConsumer(decideFollowups);

@@ -9,8 +9,8 @@ export const ORDER_LIST_PAGE_SIZE = 100;
 export const MAX_PAGES_PER_WINDOW = 100;
 
 export type ListQuery = Record<string, string>;
-/** What the injected call answers: Omisell's `data` on success, a failure text otherwise. */
-export type ListAnswer = Result<unknown, { error: string }>;
+/** What the injected call answers: Omisell's `data` on success, a failure text otherwise (and a wait Omisell asked for). */
+export type ListAnswer = Result<unknown, { error: string; retryAfterSeconds?: number }>;
 export type ListOrdersCall = (path: string, query: ListQuery) => Promise<ListAnswer>;
 
 /** One listed order change: who, when (epoch seconds), and the header exactly as listed. */
