@@ -1,6 +1,7 @@
 /** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
 import { readConfig } from "../config";
 import { describeError } from "../errors";
+import { type BackfillDeps, backfillDetails, liveBackfillDeps } from "../followup/backfill";
 import { continueReplays } from "../followup/bulk-replay";
 import { encodeIdTime } from "../lib/ids";
 import { log } from "../lib/log";
@@ -34,13 +35,14 @@ async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<vo
   if (failure !== null) throw failure;
 }
 
-export type ScheduledOptions = { reconcileDeps?: ReconcileDeps };
+export type ScheduledOptions = { reconcileDeps?: ReconcileDeps; backfillDeps?: BackfillDeps };
 
 /**
  * Runs the jobs side by side: re-enqueue stuck follow-ups, the next chunks of unfinished bulk
  * replays, purge what is past retention (reconciliation runs included), roll new events up into
- * the stats' counts, forwarding's catch-up, sweep and purge, and reconcile missed pushes (the
- * periodic run when it is due, then the next windows of manual runs). Each job runs whatever the
+ * the stats' counts, forwarding's catch-up, sweep and purge, reconcile missed pushes (the
+ * periodic run when it is due, then the next windows of manual runs), and the detail backfill of
+ * orders settled from the order list. Each job runs whatever the
  * others do; a failure is logged under the job's name, and the first one is thrown at the end.
  */
 export async function runScheduled(
@@ -58,6 +60,7 @@ export async function runScheduled(
     ["rollup", async () => rollUpEventCounts(env, now)],
     ["reconcile", async () => reconcile(env, options.reconcileDeps ?? liveReconcileDeps(env), now)],
     ["forwarding", async () => runForwardingCron(env, now)],
+    ["backfill", async () => backfillDetails(options.backfillDeps ?? liveBackfillDeps(env))],
   ];
   const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
   const failures = outcomes.flatMap((outcome, i) =>

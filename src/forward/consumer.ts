@@ -82,14 +82,14 @@ async function attemptDelivery(
   try {
     const attempt = await claimDeliveryAttempt(deps.db, id, now + DUE_SLACK_MS, now + leaseMs);
     if (!attempt) return ACK;
-    const { delivery, event, order } = attempt;
+    const { delivery, event, order, summary } = attempt;
     if (!event) {
       await markDeliveryFailed(deps.db, id, "the event is no longer stored (purged by retention)");
       log("warn", "forward_event_missing", { delivery_id: id, event_id: delivery.event_id });
       return ACK;
     }
     if (event.status === "received") return await waitForReplay(deps, id, delivery.retry_until);
-    const body = deliveryBody({ createdAt: delivery.created_at, event, order });
+    const body = deliveryBody({ createdAt: delivery.created_at, event, order, summary });
     const outcome = await deps.post(destination, id, body);
     const at = deps.now();
     const attempts = delivery.attempts + 1;

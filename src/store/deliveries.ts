@@ -71,7 +71,16 @@ export function createDeliveryStatements(
   );
 }
 
-export type DeliveryAttempt = { delivery: DeliveryRow; event: EventSummaryRow | null; order: string | null };
+/**
+ * `order`: the order's detail snapshot (JSON); `summary`: the order list's row of it (JSON) when a
+ * listing newer than the snapshot settled one of its events, else null.
+ */
+export type DeliveryAttempt = {
+  delivery: DeliveryRow;
+  event: EventSummaryRow | null;
+  order: string | null;
+  summary: string | null;
+};
 
 /**
  * Takes the next attempt of a pending delivery that is due (its next attempt at or before
@@ -98,7 +107,8 @@ export async function claimDeliveryAttempt(
       .bind(id),
     db
       .prepare(
-        `SELECT data FROM resources WHERE type = 'order' AND id =
+        `SELECT data, CASE WHEN summary_at > fetched_at THEN summary END AS summary FROM resources
+         WHERE type = 'order' AND id =
            (SELECT order_number FROM events WHERE id = (SELECT event_id FROM deliveries WHERE id = ?1))`,
       )
       .bind(id),
@@ -110,6 +120,7 @@ export async function claimDeliveryAttempt(
     delivery,
     event: stored ? decodeEventRow(stored) : null,
     order: (order?.results[0] as { data: string } | undefined)?.data ?? null,
+    summary: (order?.results[0] as { summary: string | null } | undefined)?.summary ?? null,
   };
 }
 
