@@ -6,6 +6,7 @@ import type { EventSummary } from "../read-model/event-shapes";
 import type { Stats } from "../read-model/stats";
 import { HourlyChart } from "./chart";
 import { CATEGORY_LABELS, formatAgo, formatCount, formatTime } from "./format";
+import { FreshnessChart } from "./freshness-chart";
 import { CategoryLabel, Layout, StatusBadge, type Viewer } from "./layout";
 import { ReplayAllForm } from "./replay-pages";
 
@@ -222,6 +223,13 @@ export function OverviewPage(props: {
           <span class="muted">by category</span>
         </div>
         <HourlyChart hours={stats.hourly} />
+      </section>
+      <section class="card" aria-labelledby="freshness-title">
+        <div class="card-head">
+          <h2 id="freshness-title">Push to settled, last 24 hours</h2>
+          <span class="muted">p50 and p95 per hour</span>
+        </div>
+        <FreshnessChart freshness={stats.freshness} />
       </section>
       {props.extra}
       <section class="card" aria-labelledby="events-title">
