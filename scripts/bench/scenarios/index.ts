@@ -9,4 +9,5 @@ export const SCENARIOS: Record<string, () => Promise<{ default: Scenario }>> = {
   ingest: () => import("./ingest.ts"),
   budget: () => import("./budget.ts"),
   steps: () => import("./steps.ts"),
+  "sale-day": () => import("./sale-day.ts"),
 };
