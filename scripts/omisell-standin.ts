@@ -348,6 +348,7 @@ export async function startOmisellStandin({
       if (body.knobs) knobs = { ...DEFAULT_KNOBS };
       if (body.orders) orders.clear();
       resetBucket();
+      runOtherTool();
       return send(res, 200, { knobs, stats: counts });
     }
     if (path === "/__standin/orders" && req.method === "POST") {

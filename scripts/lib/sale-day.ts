@@ -96,9 +96,10 @@ export function saleDayPushBody(change: SaleDayChange, runId: string, index: num
 
 /** SQL that stores the known orders' detail as fetched at `fetchedAtMs`, for a database seeded before the hour. */
 export function seedKnownOrdersSql(orderNumbers: readonly string[], fetchedAtMs: number): string {
+  const text = (value: string) => `'${value.replaceAll("'", "''")}'`;
   const rows = orderNumbers.map((number) => {
     const data = JSON.stringify({ omisell_order_number: number, status_name: "Pending", seller_id: 1001 });
-    return `('order', '${number}', '1001', 'Pending', '${data.replaceAll("'", "''")}', ${fetchedAtMs}, NULL)`;
+    return `('order', ${text(number)}, '1001', 'Pending', ${text(data)}, ${fetchedAtMs}, NULL)`;
   });
   const statements: string[] = [];
   for (let i = 0; i < rows.length; i += 200) {
