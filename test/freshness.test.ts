@@ -48,8 +48,7 @@ async function settleAt(receivedAt: number, settledAt: number, source: "push" | 
     order_number: "OM-F",
     status: "received",
     signature_valid: true,
-    // A self-test push is stored like any push (its source set by the push path once it exists).
-    source: source as "push",
+    source,
     received_at: receivedAt,
     payload: "{}",
   });

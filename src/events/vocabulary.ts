@@ -12,8 +12,11 @@ const text = z.string();
 const optionalText = z.string().nullable();
 const ms = z.int();
 
-/** Where an event came from: Omisell pushed it, or reconciliation found a change no push told. */
-export const EVENT_SOURCES = ["push", "reconcile"] as const;
+/**
+ * Where an event came from: Omisell pushed it, reconciliation found a change no push told, or the
+ * doctor's signed self-test push (never followed up or forwarded, left out of freshness).
+ */
+export const EVENT_SOURCES = ["push", "reconcile", "selftest"] as const;
 /** Which signature scheme a push matched: HMAC of `url|body`, or a static secret in the header. */
 export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];

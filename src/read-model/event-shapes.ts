@@ -59,7 +59,8 @@ export const EventSummary = withDescriptions(EventSummaryShape, {
   order_number: "omisell_order_number the event concerns.",
   catalogue:
     "Where the event name is known from: Omisell's push documentation, production integrations (observed), or neither.",
-  source: "push: Omisell sent it; reconcile: the order list showed a change no push told.",
+  source:
+    "push: Omisell sent it; reconcile: the order list showed a change no push told; selftest: the doctor's signed self-test push.",
   signature_valid: "null when the signature was not checked.",
   signature_scheme:
     "The scheme the signature matched: hmac (HMAC-SHA256 of url|body) or static (the header is the secret); null when not checked or nothing matched.",

@@ -199,7 +199,7 @@ async function runMode(bench: Bench, mode: string, settings: Settings) {
 export default {
   summary: "A sale day within Omisell's budget: calls per order change, freshness, backfill (about 25 minutes)",
   knobs:
-    "SALEDAY_MODES (adaptive,always), SALEDAY_KNOWN (1000), SALEDAY_NEW (1000), SALEDAY_CHANGES (3), SALEDAY_BULK (250), SALEDAY_HOUR_SECONDS (360), SALEDAY_RATE (100/6), SALEDAY_TARGET_SECONDS (12), SALEDAY_OTHER_TOOL (0.2), SALEDAY_QUIET_MS (the worker's default)",
+    "SALEDAY_MODES (adaptive,always), SALEDAY_KNOWN (1000), SALEDAY_NEW (1000), SALEDAY_CHANGES (3), SALEDAY_BULK (500), SALEDAY_HOUR_SECONDS (360), SALEDAY_RATE (100/6), SALEDAY_TARGET_SECONDS (12), SALEDAY_OTHER_TOOL (0.2), SALEDAY_QUIET_MS (the worker's default)",
   report: "sale-day-run",
   minDeadlineMs: 60 * 60_000,
   async run(bench) {
@@ -209,7 +209,7 @@ export default {
         changesPerKnown: Number(knob("SALEDAY_CHANGES", 3)),
         fresh: Number(knob("SALEDAY_NEW", 1000)),
         hourMs: Number(knob("SALEDAY_HOUR_SECONDS", 360)) * 1000,
-        bulk: Number(knob("SALEDAY_BULK", 250)),
+        bulk: Number(knob("SALEDAY_BULK", 500)),
         followUpMs: 1_500,
       },
       rate: knob("SALEDAY_RATE", "100/6"),
