@@ -202,6 +202,18 @@ describe("settling from the order list", () => {
     expect(await readEvent(second.id)).toMatchObject({ status: "received" });
   });
 
+  it("lists once for the whole account in account mode, whatever the sellers of the events", async () => {
+    const first = await knownOrderChange();
+    const second = await knownOrderChange();
+    await env.DB.prepare("UPDATE events SET seller_id = '2002' WHERE id = ?1").bind(second.id).run();
+    const day = saleDay([listedOrder(first.orderNumber, Date.now()), listedOrder(second.orderNumber, Date.now())]);
+
+    await deliver([{ eventId: first.id }, { eventId: second.id }], "omisell-followups", VARS, day.steps);
+
+    expect(day.listQueries).toHaveLength(1);
+    expect(await readEvent(second.id)).toMatchObject({ status: "processed", settled_by: "list" });
+  });
+
   it("sends the events back when the list cannot be read, and counts no attempt", async () => {
     const { id } = await knownOrderChange();
     const day = saleDay([]);

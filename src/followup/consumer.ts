@@ -80,15 +80,24 @@ export const decideFollowups: DecideBatch = async (messages, batch) => {
     log("info", "followup_order_busy", { events: eventIdsOf(quietWaits.map((wait) => wait.delivery)), delays });
     sendBack(batch, quietWaits);
   }
-  for (const [sellerId, groups] of bySeller(split.byList)) await settleFromList(batch, sellerId, groups, now);
+  const perSeller = deps.config.omisell.authMode === "partner";
+  for (const [sellerId, groups] of byListing(split.byList, perSeller)) {
+    await settleFromList(batch, sellerId, groups, now);
+  }
   if (split.byDetail.length > 0) await fetchOrders(batch, split.byDetail, now);
 };
 
-/** Groups by seller: each seller's orders are listed with its own credential and bucket. */
-function bySeller(groups: readonly OrderGroup<FollowupQueueMessage>[]) {
-  const sellers = new Map<string | null, OrderGroup<FollowupQueueMessage>[]>();
-  for (const group of groups) sellers.set(group.sellerId, [...(sellers.get(group.sellerId) ?? []), group]);
-  return sellers;
+/**
+ * The orders each listing covers: in `partner` mode each seller's, listed with its own Seller-ID
+ * and bucket; otherwise the credential lists every order of the account at once.
+ */
+function byListing(groups: readonly OrderGroup<FollowupQueueMessage>[], perSeller: boolean) {
+  const listings = new Map<string | null, OrderGroup<FollowupQueueMessage>[]>();
+  for (const group of groups) {
+    const key = perSeller ? group.sellerId : null;
+    listings.set(key, [...(listings.get(key) ?? []), group]);
+  }
+  return listings;
 }
 
 /** Consumes a batch of `omisell-followups` (`decideFollowups`, carried out by the dispatcher). */
