@@ -103,12 +103,12 @@ describe("the choice", () => {
 describe("which waiting events the list may settle", () => {
   const event = { category: "order", generation: 0, reopened_at: null, received_at: NOW - 1_000 };
 
-  it("a status change of the order, its first follow-up, younger than half the target", () => {
+  it("a status change of the order, its first follow-up, younger than three quarters of the target", () => {
     expect(isListable(event, NOW, TARGET)).toBe(true);
     expect(isListable({ ...event, received_at: NOW - TARGET * LIST_PATIENCE + 1 }, NOW, TARGET)).toBe(true);
   });
 
-  it("not once half the target has passed: the order's detail is fetched in time instead", () => {
+  it("not once three quarters of the target have passed: the order's detail is fetched in time instead", () => {
     expect(isListable({ ...event, received_at: NOW - TARGET * LIST_PATIENCE }, NOW, TARGET)).toBe(false);
   });
 

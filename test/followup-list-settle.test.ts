@@ -128,14 +128,14 @@ describe("settling from the order list", () => {
     expect(day.fetched).toEqual([]);
   });
 
-  it("an order never listed keeps waiting, then past half the target is fetched by its detail", async () => {
+  it("an order never listed keeps waiting, then past three quarters of the target is fetched by its detail", async () => {
     const { orderNumber, id } = await knownOrderChange();
     const first = saleDay([]);
     await deliver([{ eventId: id }], "omisell-followups", VARS, first.steps);
     expect(await readEvent(id)).toMatchObject({ status: "received" });
     expect(first.sent.map((message) => message.body.eventId)).toEqual([id]);
 
-    // Back later than half the target: the list had its chance.
+    // Back later than three quarters of the target: the list had its chance.
     const later = saleDay([]);
     const laterNow = Date.now() + TARGET_MS * LIST_PATIENCE;
     await deliver([{ eventId: id }], "omisell-followups", VARS, { ...later.steps, now: () => laterNow });

@@ -89,13 +89,18 @@ export function chooseFollowup<C extends Candidate>(input: ChoiceInput, candidat
   };
 }
 
-/** The share of the target an event may wait for the list; after it, its order's detail is fetched. */
-export const LIST_PATIENCE = 0.5;
+/**
+ * The share of the target an event may wait for the list; after it, its order's detail is fetched
+ * in the quarter left. Three quarters, not less: an order whose first batch chose the detail waits
+ * its quiet window (FOLLOWUP_QUIET_MS) before it is looked at again, and by then a bulk action's
+ * whole burst is in view and the list should still be open to it.
+ */
+export const LIST_PATIENCE = 0.75;
 
 /**
  * Whether the order list may settle this waiting event: a status change of the order (category
  * `order`: a shipment's, a return's or an invoice's change needs the detail), its first follow-up
- * (a replay asks for the order anew), and younger than half the target, so that an order the list
+ * (a replay asks for the order anew), and younger than three quarters of the target, so that an order the list
  * does not show yet still gets its detail in time.
  */
 export function isListable(

@@ -53,7 +53,7 @@ function latestPerOrder(changes: readonly OrderChange[]): ListedOrder[] {
  * LIST_WALK_MAX_PAGES pages) and settles page by page; a batch that does not (a walk is running, or
  * one began less than listWalkIntervalMs ago) sends its messages back to find what that walk settled.
  * Events the listing did not show stay waiting: back after the interval, to be listed again or,
- * once half the target has passed (choice.ts `isListable`), fetched by detail. Every event settled
+ * once three quarters of the target have passed (choice.ts `isListable`), fetched by detail. Every event settled
  * goes to forwarding.
  */
 export async function settleFromList(
