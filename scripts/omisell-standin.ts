@@ -29,10 +29,16 @@
  *                        every API call. Each API answer then carries `X-Omisell-Api-Call-Limit:
  *                        <used>/<capacity>`; a call that would overflow it is answered 429 with
  *                        `data.retry_after` (seconds) and no Retry-After header. Setting it empties the bucket.
+ *   otherTool            share (0 to 1) of the bucket's rate the seller's "other tool" (an ERP sync, a
+ *                        report) spends in the background, e.g. 0.2: its calls fill the bucket like ours,
+ *                        so they show in the header; counted apart in the stats (`otherTool`).
  * Control: `GET /__standin/knobs` shows the knobs; `POST /__standin/orders` {omisell_order_number,
- * status_name?, updated_time?, order_number?} creates or changes an order (updated_time in epoch seconds,
- * default now; no push is sent) and `GET /__standin/orders` lists them; `GET /__standin/stats` counts
- * API calls by route (`order`, `order_list`, `token`, `refresh`) and by outcome (`ok`, `429`, `401`, …);
+ * status_name?, updated_time?, order_number?} (or an array of them) creates or changes orders
+ * (updated_time in epoch seconds, default now; no push is sent: whoever pushes the change, as
+ * `npm run simulate` does, tells the stand-in first, so its order list and order detail show it)
+ * and `GET /__standin/orders` lists them; `GET /__standin/stats` counts API calls by route (`order`,
+ * `order_list`, `token`, `refresh`) and by outcome (`ok`, `429`, `401`, …), the other tool's calls and
+ * refusals, and the fullest the bucket was after one of our calls (`peakUsed`);
  * `POST /__standin/reset` clears the counts and empties the bucket (and, with `{"knobs": true}`, the
  * knobs; with `{"orders": true}`, the orders).
  */
@@ -67,6 +73,7 @@ export type StandinKnobs = {
   apiKey: string | null;
   apiSecret: string | null;
   rateLimit: string | null;
+  otherTool: number;
 };
 
 export const DEFAULT_KNOBS: Readonly<StandinKnobs> = Object.freeze({
@@ -86,6 +93,7 @@ export const DEFAULT_KNOBS: Readonly<StandinKnobs> = Object.freeze({
   apiKey: null,
   apiSecret: null,
   rateLimit: null,
+  otherTool: 0,
 });
 
 type KnobOf<T> = { [K in keyof StandinKnobs]: StandinKnobs[K] extends T ? K : never }[keyof StandinKnobs];
@@ -100,6 +108,7 @@ const NUMERIC_KNOBS: readonly KnobOf<number>[] = [
   "envelopeErrorCode",
   "unauthorizedRate",
   "tokenTtlSeconds",
+  "otherTool",
 ];
 const BOOLEAN_KNOBS: readonly KnobOf<boolean>[] = ["tokenOmitExpiry", "refreshFails"];
 const TEXT_KNOBS: readonly KnobOf<string | null>[] = ["accountKey", "apiKey", "apiSecret"];
@@ -125,6 +134,7 @@ function readKnobs(input: object | null | undefined, strict = true): Partial<Sta
     } else if (isOneOf(NUMERIC_KNOBS, key)) {
       const number = Number(value);
       if (!Number.isFinite(number) || number < 0) throw new Error(`knob ${key} must be a number >= 0`);
+      if (key === "otherTool" && number >= 1) throw new Error("knob otherTool must be a share below 1, e.g. 0.2");
       knobs[key] = number;
     } else if (strict) {
       throw new Error(`unknown knob ${key}`);
@@ -169,8 +179,18 @@ function routeOf(method: string | undefined, path: string): Route | null {
   return null;
 }
 
-/** API calls counted by route (`order`, `order_list`, `token`, `refresh`, `other`) and by outcome (`ok`, `429`, …). */
-export type StandinStats = { requests: number; routes: Record<string, number>; outcomes: Record<string, number> };
+/**
+ * API calls counted by route (`order`, `order_list`, `token`, `refresh`, `other`) and by outcome
+ * (`ok`, `429`, …); the other tool's calls apart (`otherTool`); `peakUsed`: the fullest the bucket
+ * was (its header's `used`) after a call of ours it let through.
+ */
+export type StandinStats = {
+  requests: number;
+  routes: Record<string, number>;
+  outcomes: Record<string, number>;
+  otherTool: { calls: number; refused: number };
+  peakUsed: number;
+};
 
 /** Where to listen, and knobs to start with (strings as the command line gives them are read too). */
 export type StandinOptions = { port?: number; host?: string } & {
@@ -198,6 +218,7 @@ export async function startOmisellStandin({
 }: StandinOptions = {}): Promise<OmisellStandin> {
   let knobs: StandinKnobs = { ...DEFAULT_KNOBS };
   let bucket: LeakyBucket | null = null;
+  let otherTimer: ReturnType<typeof setInterval> | null = null;
   const tokens = new Map<string, number>(); // token -> expiry ms
   const refreshTokens = new Set<string>();
   const orders = createOrderBook();
@@ -207,6 +228,7 @@ export async function startOmisellStandin({
   function applyKnobs(next: Partial<StandinKnobs>): StandinKnobs {
     knobs = { ...knobs, ...next };
     if ("rateLimit" in next) resetBucket();
+    if ("rateLimit" in next || "otherTool" in next) runOtherTool();
     return { ...knobs };
   }
   function resetBucket(): void {
@@ -216,7 +238,30 @@ export async function startOmisellStandin({
   applyKnobs(readKnobs(options, false));
 
   function emptyCounts(): StandinStats {
-    return { requests: 0, routes: {}, outcomes: {} };
+    return { requests: 0, routes: {}, outcomes: {}, otherTool: { calls: 0, refused: 0 }, peakUsed: 0 };
+  }
+
+  /** The other tool: one call every (window / capacity) / share, from the same bucket as ours. */
+  function runOtherTool(): void {
+    if (otherTimer) clearInterval(otherTimer);
+    otherTimer = null;
+    const limit = parseRateLimit(knobs.rateLimit);
+    if (!limit || knobs.otherTool <= 0) return;
+    const everyMs = (limit.seconds * 1000) / limit.capacity / knobs.otherTool;
+    let due = Date.now();
+    // Ticks of at least 10 ms, each taking the calls that fell due since the last.
+    otherTimer = setInterval(
+      () => {
+        const now = Date.now();
+        for (; due <= now; due += everyMs) {
+          const taken = bucket?.take(now);
+          if (taken?.ok) counts.otherTool.calls += 1;
+          else counts.otherTool.refused += 1;
+        }
+      },
+      Math.max(10, Math.floor(everyMs)),
+    );
+    otherTimer.unref?.();
   }
   function count(route: string, outcome: string): void {
     counts.requests += 1;
@@ -268,12 +313,20 @@ export async function startOmisellStandin({
   }
 
   async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const body = await readJsonOrList(req);
+    if (Array.isArray(body)) throw new BadRequest("expected a JSON object");
+    return body;
+  }
+
+  /** A JSON object, or an array of objects. */
+  async function readJsonOrList(req: IncomingMessage): Promise<Record<string, unknown> | Record<string, unknown>[]> {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     if (!raw.trim()) return {};
     const body: unknown = JSON.parse(raw);
-    if (body === null || typeof body !== "object" || Array.isArray(body))
-      throw new BadRequest("expected a JSON object");
+    const isObject = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+    if (Array.isArray(body) && body.every(isObject)) return body as Record<string, unknown>[];
+    if (!isObject(body)) throw new BadRequest("expected a JSON object");
     return body as Record<string, unknown>;
   }
 
@@ -295,10 +348,17 @@ export async function startOmisellStandin({
       if (body.knobs) knobs = { ...DEFAULT_KNOBS };
       if (body.orders) orders.clear();
       resetBucket();
+      runOtherTool();
       return send(res, 200, { knobs, stats: counts });
     }
     if (path === "/__standin/orders" && req.method === "POST") {
-      return send(res, 200, orders.upsert(await readJson(req), nowSeconds()));
+      const body = await readJsonOrList(req);
+      const now = nowSeconds();
+      return send(
+        res,
+        200,
+        Array.isArray(body) ? body.map((order) => orders.upsert(order, now)) : orders.upsert(body, now),
+      );
     }
     if (path === "/__standin/orders" && req.method === "GET") {
       return send(res, 200, orders.all());
@@ -391,6 +451,7 @@ export async function startOmisellStandin({
     if (bucket) {
       const taken = bucket.take(Date.now());
       limitHeader = { "x-omisell-api-call-limit": `${taken.used}/${bucket.capacity}` };
+      if (taken.ok) counts.peakUsed = Math.max(counts.peakUsed, taken.used);
       if (!taken.ok) {
         count(route.name, "429");
         const data = { retry_after: taken.retryAfterSeconds };
@@ -425,6 +486,7 @@ export async function startOmisellStandin({
     port: address.port,
     close: () =>
       new Promise<void>((resolveClose) => {
+        if (otherTimer) clearInterval(otherTimer);
         server.closeAllConnections?.();
         server.close(() => resolveClose());
       }),

@@ -13,6 +13,13 @@
  * --drop F (e.g. 0.2; adds the drop phase): changes --changes N (20) orders in the Omisell stand-in
  *   (--standin, default http://127.0.0.1:8788; POST /__standin/orders with a new updated_time) and
  *   pushes only a share 1 − F of those changes, so that `npm run reconcile` has pushes to find.
+ *
+ * `--sale-day [--minutes N]` instead plays a compressed sale day against `npm start` (README "Sale day"):
+ * --known (300) orders made known first change status 3 times each in bulk actions of --bulk (300),
+ * --new (100) orders arrive with order.created and one change, each change told to the stand-in
+ * before it is pushed, while the stand-in's other tool spends --other-tool (0.2) of its bucket
+ * (--rate, 100/60: set it to the worker's OMISELL_RATE_LIMIT); then prints freshness p50/p95/p99
+ * from /api/stats (--token, default dev-read-token) and Omisell calls per order change.
  */
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -35,6 +42,14 @@ const { values: args } = parseArgs({
     drop: { type: "string" },
     changes: { type: "string", default: "20" },
     standin: { type: "string", default: "http://127.0.0.1:8788" },
+    "sale-day": { type: "boolean", default: false },
+    minutes: { type: "string", default: "6" },
+    known: { type: "string", default: "300" },
+    new: { type: "string", default: "100" },
+    bulk: { type: "string", default: "300" },
+    rate: { type: "string", default: "100/60" },
+    "other-tool": { type: "string", default: "0.2" },
+    token: { type: "string", default: "dev-read-token" },
     help: { type: "boolean", default: false },
   },
 });
@@ -45,6 +60,35 @@ if (args.help) {
 function fail(message: string): never {
   console.error(message);
   process.exit(2);
+}
+if (args["sale-day"]) {
+  const whole = (name: "known" | "new" | "bulk") => {
+    const value = Number(args[name]);
+    if (!Number.isInteger(value) || value < (name === "bulk" ? 1 : 0)) fail(`--${name} must be a whole number`);
+    return value;
+  };
+  const minutes = Number(args.minutes);
+  if (!(minutes > 0)) fail("--minutes must be a number of minutes above 0, e.g. 6");
+  const otherTool = Number(args["other-tool"]);
+  if (!(otherTool >= 0 && otherTool < 1)) fail("--other-tool must be a share from 0 to below 1, e.g. 0.2");
+  if (!/^\d+\/\d+$/.test(args.rate)) fail('--rate must be "<calls>/<seconds>", e.g. 100/60');
+  const { simulateSaleDay } = await import("./lib/sale-day-simulate.ts");
+  const good = await simulateSaleDay(
+    {
+      workerUrl: new URL(args.url).origin,
+      secret: args.secret,
+      standinUrl: args.standin,
+      token: args.token,
+      minutes,
+      known: whole("known"),
+      fresh: whole("new"),
+      bulk: whole("bulk"),
+      rate: args.rate,
+      otherTool,
+    },
+    (line) => console.log(line),
+  ).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+  process.exit(good ? 0 : 1);
 }
 if (!["hmac", "static"].includes(args.scheme)) fail(`--scheme must be hmac or static, not ${args.scheme}`);
 const dropShare = args.drop === undefined ? null : Number(args.drop);

@@ -13,9 +13,22 @@ import { BASE } from "./helpers/read-api";
 import { insertReconciledEvent, type RecordedRun, recordCronRun } from "./helpers/reconcile";
 import { MINUTE } from "./helpers/time";
 
-async function health(on?: Env): Promise<{ status: number; body: unknown; cache: string | null }> {
+/**
+ * Freshness has tests of its own (below): elsewhere, the slow settling a test sets up to reach its
+ * condition (an event received long ago) must not add the `freshness` reason.
+ */
+const FRESHNESS_ASIDE = { HEALTH_FRESHNESS_P95_SECONDS: "604800" };
+
+async function health(
+  on?: Env,
+  vars: Record<string, string> = FRESHNESS_ASIDE,
+): Promise<{ status: number; body: unknown; cache: string | null }> {
   const request = new Request(`${BASE}/health/pipeline`);
-  const res = on ? await app.fetch(request, on, createExecutionContext()) : await exports.default.fetch(request);
+  const target = { ...(on ?? env), ...vars } as Env;
+  const res =
+    on || Object.keys(vars).length > 0
+      ? await app.fetch(request, target, createExecutionContext())
+      : await exports.default.fetch(request);
   return { status: res.status, body: await res.json(), cache: res.headers.get("cache-control") };
 }
 
@@ -27,6 +40,8 @@ beforeEach(async () => {
     env.DB.prepare("DELETE FROM events"),
     env.DB.prepare("DELETE FROM reconcile_runs"),
     env.DB.prepare("DELETE FROM deliveries"),
+    env.DB.prepare("DELETE FROM freshness_histogram"),
+    env.DB.prepare("DELETE FROM reconcile_gaps"),
   ]);
 });
 
@@ -37,9 +52,44 @@ afterEach(() => {
 describe("GET /health/pipeline", () => {
   it("answers 200 ok without a token, and is not cached", async () => {
     await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
-    const answer = await health();
+    const answer = await health(undefined, {});
     expect(answer).toMatchObject(ok);
     expect(answer.cache).toBe("no-store");
+  });
+
+  it("turns 503 freshness when the last hour's p95 passes HEALTH_FRESHNESS_P95_SECONDS, and 200 once it is back", async () => {
+    const slow = await insertReceivedEvent({ receivedAt: Date.now() - 20 * MINUTE });
+    await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
+      .bind(slow, Date.now())
+      .run();
+    expect(await health(undefined, {})).toMatchObject(degraded("freshness"));
+    expect(await health(undefined, { HEALTH_FRESHNESS_P95_SECONDS: "1800" })).toMatchObject(ok);
+
+    // 19 events settled within seconds: the slow one is past the 95th percentile.
+    for (let i = 0; i < 19; i++) {
+      const fast = await insertReceivedEvent({ receivedAt: Date.now() - 2_000 });
+      await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
+        .bind(fast, Date.now())
+        .run();
+    }
+    expect(await health(undefined, {})).toMatchObject(ok);
+  });
+
+  it("turns 503 reconcile_gap with the skipped window's bounds, and nothing else of it", async () => {
+    await insertReceivedEvent({ receivedAt: Date.now() - MINUTE, status: "processed" });
+    const from = Date.UTC(2026, 10, 30, 10);
+    await env.DB.prepare(
+      "INSERT INTO reconcile_gaps (window_from, window_to, error, skipped_at) VALUES (?1, ?2, 'order list page 101: safety stop', ?3)",
+    )
+      .bind(from, from + 60 * MINUTE, Date.now())
+      .run();
+    const answer = await health(undefined, {});
+    expect(answer).toMatchObject({ status: 503 });
+    expect(answer.body).toEqual({
+      status: "degraded",
+      reasons: ["reconcile_gap"],
+      reconcile_gaps: [{ from: "2026-11-30T10:00:00.000Z", to: "2026-11-30T11:00:00.000Z" }],
+    });
   });
 
   it("turns 503 backlog_stale on an event waiting over 30 minutes, and 200 once it is processed", async () => {

@@ -172,7 +172,12 @@ describe("a large replay", () => {
 
 describe("priorities", () => {
   it("with the budget nearly spent, a replay's message waits while a new push's goes", async () => {
-    const budget = { OMISELL_ACCOUNT_KEY: `budget-${crypto.randomUUID()}`, OMISELL_RATE_LIMIT: "2/60" };
+    // The whole bucket ours (OMISELL_BUDGET_SHARE 1): two calls, one for each message if both could go.
+    const budget = {
+      OMISELL_ACCOUNT_KEY: `budget-${crypto.randomUUID()}`,
+      OMISELL_RATE_LIMIT: "2/60",
+      OMISELL_BUDGET_SHARE: "1",
+    };
     const calls = stubOmisell((call) => orderAnswer(decodeURIComponent(call.url.split("/").at(-1) ?? "")));
     await deliver([{ eventId: await insertReceivedEvent() }], "omisell-followups", budget);
     const replayed = await insertReceivedEvent({ status: "failed" });

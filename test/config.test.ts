@@ -53,6 +53,36 @@ describe("readConfig", () => {
   });
 });
 
+describe("the sale-day settings", () => {
+  it("default to adaptive follow-up, a 120 s freshness target, 80 % of the bucket and a 600 s health threshold", () => {
+    const config = readConfig({});
+    expect(config.followup).toMatchObject({ detail: "adaptive", freshnessTargetMs: 120_000 });
+    expect(config.omisell.budgetShare).toBe(0.8);
+    expect(config.health.freshnessP95Seconds).toBe(600);
+  });
+
+  it("read FOLLOWUP_DETAIL, FOLLOWUP_FRESHNESS_SECONDS and HEALTH_FRESHNESS_P95_SECONDS", () => {
+    const config = readConfig({
+      FOLLOWUP_DETAIL: "always",
+      FOLLOWUP_FRESHNESS_SECONDS: "12",
+      HEALTH_FRESHNESS_P95_SECONDS: "300",
+    });
+    expect(config.followup).toMatchObject({ detail: "always", freshnessTargetMs: 12_000 });
+    expect(config.health.freshnessP95Seconds).toBe(300);
+  });
+
+  it.each([
+    ["FOLLOWUP_DETAIL", "sometimes", "followup"],
+    ["FOLLOWUP_FRESHNESS_SECONDS", "4", "followup"],
+    ["FOLLOWUP_FRESHNESS_SECONDS", "soon", "followup"],
+    ["HEALTH_FRESHNESS_P95_SECONDS", "0", "health"],
+  ] as const)("refuse %s=%s, naming it, in the %s section only", (name, value, section) => {
+    const config = readConfig({ [name]: value });
+    expect(() => config[section]).toThrow(new RegExp(name));
+    expect(config.push.signatureMode).toBe("enforce");
+  });
+});
+
 describe("a bad setting of one section", () => {
   it("still lets the read API answer when a follow-up setting is unusable", async () => {
     const res = await fetchWithEnv(

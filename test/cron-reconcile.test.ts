@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { runScheduled } from "../src/cron/scheduled";
 import { newUlid } from "../src/lib/ids";
 import { startManualRun } from "../src/reconcile/manual";
-import { advanceCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
+import { getRun, listRuns, startRun } from "../src/store/reconcile";
+import { advanceCheckpoint } from "../src/store/reconcile-progress";
 import { insertReceivedEvent, newOrderNumber } from "./helpers/followup";
 import { clearReconciliation, listedOrder } from "./helpers/reconcile";
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { CHART_SIZES, type HourBucket, layoutHourlyChart, niceScale } from "../src/dashboard/chart";
 import { formatAgo, formatTime } from "../src/dashboard/format";
+import { formatSeconds, layoutFreshnessChart } from "../src/dashboard/freshness-chart";
 
 describe("y scale", () => {
   it.each([
@@ -60,6 +61,46 @@ describe("the phone's drawing", () => {
       expect(t.y).toBeGreaterThanOrEqual(CHART_SIZES.narrow.pad.top);
       expect(t.y).toBeLessThanOrEqual(CHART_SIZES.narrow.height - CHART_SIZES.narrow.pad.bottom);
     }
+  });
+});
+
+describe("the freshness chart", () => {
+  const hour = (i: number, p50: number | null, p95: number | null) => ({
+    hour_start: i * 3_600_000,
+    p50_seconds: p50,
+    p95_seconds: p95,
+    p99_seconds: p95,
+    settled: p50 === null ? 0 : 10,
+  });
+
+  it("draws a p95 bar and a narrower p50 bar for each hour with settled events, none for the others", () => {
+    const { bars } = layoutFreshnessChart([hour(0, 2, 12), hour(1, null, null), hour(2, 60, 600)]);
+    expect(bars.map((b) => [b.hour.hour_start, b.kind])).toEqual([
+      [0, "p95"],
+      [0, "p50"],
+      [7_200_000, "p95"],
+      [7_200_000, "p50"],
+    ]);
+    const [p95, p50] = bars;
+    expect(p50?.width).toBeLessThan(p95?.width ?? 0);
+    expect(p50?.height).toBeLessThan(p95?.height ?? 0);
+  });
+
+  it("puts seconds on a log scale: each tenfold is the same height, a day at the top", () => {
+    const { bars, ticks } = layoutFreshnessChart([hour(0, 10, 100), hour(1, 1000, 86_400)]);
+    const height = (i: number) => bars[i]?.height ?? 0;
+    expect(height(0) - height(1)).toBeCloseTo(height(3) - height(0));
+    expect(bars[2]?.y).toBeCloseTo(ticks.at(-1)?.y ?? -1);
+    expect(ticks.map((t) => t.label)).toEqual(["1 s", "10 s", "1 min", "10 min", "1 h", "1 d"]);
+  });
+
+  it("writes durations as people say them", () => {
+    expect(formatSeconds(null)).toBe("—");
+    expect(formatSeconds(12)).toBe("12 s");
+    expect(formatSeconds(600)).toBe("10 min");
+    expect(formatSeconds(5400)).toBe("90 min");
+    expect(formatSeconds(9000)).toBe("2.5 h");
+    expect(formatSeconds(86_400)).toBe("24 h");
   });
 });
 

@@ -146,6 +146,19 @@ describe("overview", () => {
     expect(html).not.toContain("<script");
   });
 
+  it("charts the time from push to settled, p50 and p95 per hour, with the last hour's figures", async () => {
+    const row = await storeEvent({ at: Date.now() - 6_000 });
+    await env.DB.prepare("UPDATE events SET status = 'received' WHERE id = ?1").bind(row.id).run();
+    await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
+      .bind(row.id, Date.now())
+      .run();
+    const html = await securePage("/dashboard");
+    expect(html).toContain("Push to settled, last 24 hours");
+    expect(html).toContain('data-kind="p95"');
+    expect(html).toContain('data-kind="p50"');
+    expect(html).toMatch(/Last hour: p50 \d+ s · p95 \d+ s/);
+  });
+
   it("filters the list like the API does", async () => {
     const seller = uniqueSeller();
     const failed = await storeEvent({ seller_id: seller, status: "failed" });
@@ -194,6 +207,15 @@ describe("event page", () => {
     expect(html).toContain("{\n  &quot;event&quot;: &quot;order.shipped&quot;");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).not.toContain("<script>alert");
+  });
+
+  it("says how a settled event was settled", async () => {
+    const listed = await storeEvent({ status: "processed", settled_by: "list" });
+    const waiting = await storeEvent({ status: "received" });
+    expect(await (await page(`/dashboard/events/${listed.id}`)).text()).toContain(
+      '<dd data-settled-by="list">Omisell&#39;s order list',
+    );
+    expect(await (await page(`/dashboard/events/${waiting.id}`)).text()).toContain('data-settled-by="none"');
   });
 
   it("shows the replay button to an admin, with the form token", async () => {
@@ -273,6 +295,18 @@ describe("order page", () => {
     expect(html).toContain("Ready to ship");
     expect(html).toContain("&quot;total&quot;: 120000");
     expect(html).toContain(`/dashboard/events/${created.id}`);
+  });
+
+  it("shows the order list's status when a listing newer than the snapshot settled an event", async () => {
+    const order = `OM-DASH-${crypto.randomUUID().slice(0, 8)}`;
+    await storeEvent({ order_number: order, resource_id: order, event: "order.shipped", settled_by: "list" });
+    await storeOrderSnapshot(order, { statusName: "Ready to ship", fetchedAt: Date.now() - 60_000 });
+    await env.DB.prepare("UPDATE resources SET summary = ?2, summary_at = ?3 WHERE id = ?1")
+      .bind(order, JSON.stringify({ omisell_order_number: order, status_name: "Shipped" }), Date.now())
+      .run();
+    const html = await securePage(`/dashboard/orders/${order}`);
+    expect(html).toMatch(/<dt>Listed<\/dt><dd>Shipped/);
+    expect(html).toContain("newer than the snapshot");
   });
 
   it("links to the overview filtered by order number, which lists the order's shipment events", async () => {

@@ -19,9 +19,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Its own account key, so its own rate limiter: a pause here does not leak into other tests. */
+/**
+ * Its own account key, so its own rate limiter: a pause here does not leak into other tests. The
+ * whole bucket is ours (OMISELL_BUDGET_SHARE 1): these tests are about pauses and priorities, the
+ * share has tests of its own (omisell-budget-share.test.ts).
+ */
 function ownBudget(rate = "100/60") {
-  return { OMISELL_ACCOUNT_KEY: `throttle-${crypto.randomUUID()}`, OMISELL_RATE_LIMIT: rate };
+  return {
+    OMISELL_ACCOUNT_KEY: `throttle-${crypto.randomUUID()}`,
+    OMISELL_RATE_LIMIT: rate,
+    OMISELL_BUDGET_SHARE: "1",
+  };
 }
 
 /** What the consumer sends back, recorded through its `queue` step instead of sent. */

@@ -85,6 +85,61 @@ describe("a delivery answered 2xx", () => {
     expect(body).not.toHaveProperty("data.event.payload");
   });
 
+  it("adds the order list's row to the order as summary when a listing newer than the snapshot settled the event", async () => {
+    const orderNumber = newOrderNumber();
+    const fetchedAt = Date.now() - 60_000;
+    await upsertSnapshot(env.DB, {
+      type: "order",
+      id: orderNumber,
+      seller_id: "1001",
+      status_name: "Ready To Ship",
+      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Ready To Ship" }),
+      fetched_at: fetchedAt,
+      last_event_id: null,
+    });
+    const listed = { omisell_order_number: orderNumber, status_name: "Shipped", updated_time: 1_900_000_000 };
+    await env.DB.prepare("UPDATE resources SET summary = ?2, summary_at = ?3 WHERE id = ?1")
+      .bind(orderNumber, JSON.stringify(listed), fetchedAt + 30_000)
+      .run();
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
+
+    await runForwards([deliveryId], workerEnv);
+
+    const [call] = await callsOf(scenario);
+    expect(JSON.parse(call?.body ?? "{}").data.order).toEqual({
+      omisell_order_number: orderNumber,
+      status_name: "Ready To Ship",
+      summary: listed,
+    });
+  });
+
+  it("sends the snapshot alone once its detail is newer than the summary (the backfill fetched it)", async () => {
+    const orderNumber = newOrderNumber();
+    await upsertSnapshot(env.DB, {
+      type: "order",
+      id: orderNumber,
+      seller_id: "1001",
+      status_name: "Shipped",
+      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Shipped" }),
+      fetched_at: Date.now(),
+      last_event_id: null,
+    });
+    await env.DB.prepare('UPDATE resources SET summary = \'{"status_name":"Shipped"}\', summary_at = ?2 WHERE id = ?1')
+      .bind(orderNumber, Date.now() - 60_000)
+      .run();
+    const scenario = await newScenario();
+    const { deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
+
+    await runForwards([deliveryId], workerEnv);
+
+    const [call] = await callsOf(scenario);
+    expect(JSON.parse(call?.body ?? "{}").data.order).toEqual({
+      omisell_order_number: orderNumber,
+      status_name: "Shipped",
+    });
+  });
+
   it("sends order null when no snapshot is stored", async () => {
     const scenario = await newScenario();
     const { deliveryId, workerEnv } = await setUp(scenario);

@@ -24,6 +24,7 @@ const THRESHOLDS = {
   silenceMs: 120 * MINUTE,
   minCoverage: 0.9,
   minListed: 20,
+  freshnessP95Seconds: 600,
 };
 
 /** A healthy pipeline: pushes flowing, nothing waiting long, reconciliation recent and clean. */
@@ -38,6 +39,9 @@ function healthy(overrides: Partial<PipelineInputs> = {}): PipelineInputs {
     lastCronSuccessAt: NOW - 5 * MINUTE,
     deliveriesFailing: false,
     archiveOutcomes: ["ok", "idle", "ok"],
+    freshness: [],
+    freshnessP95Seconds: 40,
+    reconcileGaps: [],
     ...overrides,
   };
 }
@@ -107,7 +111,27 @@ describe("the pipeline health evaluator", () => {
     expect(reasonsOf(healthy({ archiveOutcomes: ["failed", "off", "failed"] }))).toEqual([]);
   });
 
+  it("reports freshness once the last hour's p95 is above the threshold, not at it", () => {
+    expect(reasonsOf(healthy({ freshnessP95Seconds: 600 }))).toEqual([]);
+    expect(reasonsOf(healthy({ freshnessP95Seconds: 900 }))).toEqual(["freshness"]);
+    expect(reasonsOf(healthy({ freshnessP95Seconds: 900 }), { ...THRESHOLDS, freshnessP95Seconds: 900 })).toEqual([]);
+  });
+
+  it("does not report freshness when nothing settled in the last hour", () => {
+    expect(reasonsOf(healthy({ freshnessP95Seconds: null }))).toEqual([]);
+  });
+
+  it("reports reconcile_gap and names the skipped windows by their bounds only", () => {
+    const gap = { from: NOW - 3 * 60 * MINUTE, to: NOW - 2 * 60 * MINUTE };
+    expect(evaluatePipeline(healthy({ reconcileGaps: [gap] }), THRESHOLDS, NOW)).toEqual({
+      status: "degraded",
+      reasons: ["reconcile_gap"],
+      reconcileGaps: [gap],
+    });
+  });
+
   it("lists every reason that holds, in a fixed order, with no figures", () => {
+    const gap = { from: NOW - 3 * 60 * MINUTE, to: NOW - 2 * 60 * MINUTE };
     const health = evaluatePipeline(
       {
         oldestReceivedAt: NOW - 2 * 60 * MINUTE,
@@ -119,6 +143,9 @@ describe("the pipeline health evaluator", () => {
         lastCronSuccessAt: null,
         deliveriesFailing: true,
         archiveOutcomes: ["failed", "failed", "failed"],
+        freshness: [],
+        freshnessP95Seconds: 3600,
+        reconcileGaps: [gap],
       },
       THRESHOLDS,
       NOW,
@@ -133,14 +160,22 @@ describe("the pipeline health evaluator", () => {
         "reconcile_stale",
         "deliveries_failing",
         "archive_failing",
+        "freshness",
+        "reconcile_gap",
       ],
+      reconcileGaps: [gap],
     });
   });
 });
 
 describe("pipeline health read from D1", () => {
   beforeEach(async () => {
-    await env.DB.batch([env.DB.prepare("DELETE FROM events"), env.DB.prepare("DELETE FROM reconcile_runs")]);
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM events"),
+      env.DB.prepare("DELETE FROM reconcile_runs"),
+      env.DB.prepare("DELETE FROM freshness_histogram"),
+      env.DB.prepare("DELETE FROM reconcile_gaps"),
+    ]);
   });
 
   const check = (now: number) => checkPipelineHealth(env, now, { deliveriesFailing: false });
@@ -151,7 +186,7 @@ describe("pipeline health read from D1", () => {
     expect(await check(now)).toEqual({ status: "ok" });
   });
 
-  it("goes degraded on a stale backlog and back to ok once it is processed", async () => {
+  it("goes degraded on a stale backlog; once processed, only its slow settling shows (freshness)", async () => {
     const now = Date.now();
     const stuck = await insertReceivedEvent({ receivedAt: now - 31 * MINUTE });
     expect(await check(now)).toEqual({ status: "degraded", reasons: ["backlog_stale"] });
@@ -159,7 +194,9 @@ describe("pipeline health read from D1", () => {
     await env.DB.prepare("UPDATE events SET status = 'processed', processed_at = ?2 WHERE id = ?1")
       .bind(stuck, now)
       .run();
-    expect(await check(now)).toEqual({ status: "ok" });
+    // 31 minutes from arrival to settled: the last hour's p95 is in the (1800, 2700] s bucket.
+    expect(await check(now)).toEqual({ status: "degraded", reasons: ["freshness"] });
+    expect(await check(now + 2 * 60 * MINUTE)).toEqual({ status: "ok" });
   });
 
   it("dates a failure by when it failed, not by when the event arrived", async () => {
@@ -171,7 +208,8 @@ describe("pipeline health read from D1", () => {
     const row = await readEvent(failed);
     expect(row).toMatchObject({ status: "failed" });
     expect(row?.processed_at).toBeGreaterThanOrEqual(now);
-    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures"] });
+    // Five hours from arrival to failed is slow too.
+    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures", "freshness"] });
   });
 
   it("dates a dead-lettered event by when the queue gave up on it", async () => {
@@ -182,7 +220,7 @@ describe("pipeline health read from D1", () => {
     const row = await readEvent(failed);
     expect(row).toMatchObject({ status: "failed" });
     expect(row?.processed_at).toBeGreaterThanOrEqual(now);
-    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures"] });
+    expect(await check(Date.now())).toEqual({ status: "degraded", reasons: ["failures", "freshness"] });
   });
 
   it("stays ok when an event failed long ago", async () => {

@@ -147,6 +147,7 @@ describe("the self-test push", () => {
       silenceSinceId: encodeIdTime(Date.now() - HOUR),
       coverageSinceId: encodeIdTime(Date.now() - HOUR),
       reconcileEvent: "order.reconciled",
+      freshnessFirstSlot: 0,
     });
     const row = await eventRow(selftest);
     expect(facts.lastPushAt).not.toBe(row?.received_at);

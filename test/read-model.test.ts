@@ -39,6 +39,7 @@ const EVENT_ROW = EventRowShape.parse({
   source: "push",
   received_at: 1_732_780_800_000,
   processed_at: 1_732_780_801_000,
+  settled_by: "detail",
   seq: 7,
   payload: "{}",
   headers: null,

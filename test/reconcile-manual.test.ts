@@ -6,7 +6,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { advanceManualRuns, startManualRun } from "../src/reconcile/manual";
-import { advanceCheckpoint, getCheckpoint, getRun } from "../src/store/reconcile";
+import { getRun } from "../src/store/reconcile";
+import { advanceCheckpoint, getCheckpoint } from "../src/store/reconcile-progress";
 import {
   cleanReconciliationEachTest,
   orderListStub,

@@ -15,7 +15,7 @@ import {
   readOrderListPage,
   readUpdatedTime,
   walkOrderList,
-} from "../src/reconcile/order-list";
+} from "../src/omisell/order-list-walk";
 import { listedOrder, orderListStub } from "./helpers/reconcile";
 
 const T0 = Date.UTC(2026, 10, 30, 10, 0, 0);
@@ -73,6 +73,7 @@ describe("one page", () => {
       ok: true,
       next: null,
       changes: [{ omisellOrderNumber: "OM1", updatedTime: T0 / 1000, header }],
+      skipped: [],
     });
   });
 
@@ -81,16 +82,27 @@ describe("one page", () => {
     expect(readOrderListPage("nope")).toMatchObject({ ok: false });
   });
 
-  it("fails a page with a result that has no order number or no readable updated_time", () => {
+  it("skips a result that has no order number or no readable updated_time, saying which and why", () => {
     const good = listedOrder("OM1", T0);
-    expect(readOrderListPage({ results: [good, { ...good, omisell_order_number: "" }] })).toMatchObject({
-      ok: false,
-      error: expect.stringContaining("result 1"),
+    const noNumber = { ...good, omisell_order_number: "" };
+    expect(readOrderListPage({ results: [good, noNumber] })).toMatchObject({
+      ok: true,
+      changes: [{ omisellOrderNumber: "OM1" }],
+      skipped: [{ index: 1, reason: "no omisell_order_number", raw: JSON.stringify(noNumber) }],
     });
     expect(readOrderListPage({ results: [{ ...good, updated_time: "soon" }] })).toMatchObject({
-      ok: false,
-      error: expect.stringContaining("updated_time"),
+      ok: true,
+      changes: [],
+      skipped: [{ index: 0, reason: "updated_time is not a time" }],
     });
+  });
+
+  it("keeps only the start of a long unreadable result", () => {
+    const long = { omisell_order_number: "OM1", updated_time: "x".repeat(500) };
+    const page = readOrderListPage({ results: [long] });
+    const raw = page.ok ? page.skipped[0]?.raw : "";
+    expect(raw).toHaveLength(201);
+    expect(raw?.endsWith("…")).toBe(true);
   });
 });
 

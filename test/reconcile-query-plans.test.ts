@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { encodeIdTime } from "../src/lib/ids";
 import { PIPELINE_HEALTH_SQL } from "../src/store/pipeline-health";
 import { RECONCILE_SQL } from "../src/store/reconcile";
+import { GAP_SQL } from "../src/store/reconcile-progress";
 import { fullScans, planOf } from "./helpers/query-plan";
 
 /** `SCAN events` or `SCAN reconcile_runs` with no index or primary-key range named after it. */
@@ -17,10 +18,13 @@ const PARAMS: Record<string, (string | number)[]> = {
   lastPush: [encodeIdTime(Date.now() - 7_200_000)],
   lastMissed: ["reconcile.order_changed"],
   coverage: [encodeIdTime(Date.now() - 86_400_000)],
+  freshness: [Date.now() - 3_600_000],
+  failures: [Date.now() - 3_600_000],
+  openWithin: [Date.now() - 86_400_000, Date.now()],
 };
 
 describe("query plans", () => {
-  it.each([...Object.entries(RECONCILE_SQL), ...Object.entries(PIPELINE_HEALTH_SQL)])(
+  it.each([...Object.entries(RECONCILE_SQL), ...Object.entries(PIPELINE_HEALTH_SQL), ...Object.entries(GAP_SQL)])(
     "%s reads an index or a key range",
     async (name, sql) => {
       const plan = await planOf(sql, PARAMS[name] ?? []);
@@ -28,6 +32,11 @@ describe("query plans", () => {
       expect(plan.join(" | "), "sorting every row").not.toContain("TEMP B-TREE");
     },
   );
+
+  it("the open gaps are read down their partial index", async () => {
+    expect((await planOf(PIPELINE_HEALTH_SQL.openGaps)).join(" | ")).toContain("reconcile_gaps_open");
+    expect((await planOf(GAP_SQL.openWithin, PARAMS.openWithin)).join(" | ")).toContain("reconcile_gaps_open");
+  });
 
   it("the latest push per order walks events_by_order", async () => {
     const plan = await planOf(RECONCILE_SQL.latestPush, PARAMS.latestPush ?? []);

@@ -11,7 +11,8 @@ import { readMissedPushesPerDay, readPushCoverage } from "../src/reconcile/figur
 import { startManualRun } from "../src/reconcile/manual";
 import { runReconciliation } from "../src/reconcile/run";
 import { MAX_WINDOWS_PER_RUN } from "../src/reconcile/windows";
-import { advanceCheckpoint, getCheckpoint, getRun, listRuns, startRun } from "../src/store/reconcile";
+import { getRun, listRuns, startRun } from "../src/store/reconcile";
+import { advanceCheckpoint, getCheckpoint } from "../src/store/reconcile-progress";
 import {
   cleanReconciliationEachTest,
   orderListStub,

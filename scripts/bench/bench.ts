@@ -195,6 +195,8 @@ export type Scenario = {
   knobs?: string;
   /** The report's name: `.bench/<report>.txt` (every line said) and `.bench/<report>.json` (what `run` returns). */
   report: string;
+  /** A scenario that runs longer than the settings' deadline says how long it needs at least. */
+  minDeadlineMs?: number;
   run(bench: Bench): Promise<object>;
 };
 

@@ -78,11 +78,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.exit(130);
   });
 }
+const deadlineMs = Math.max(settings.deadlineMs, scenario.minDeadlineMs ?? 0);
 const deadline = setTimeout(async () => {
-  console.error(`bench exceeded ${settings.deadlineMs / 60_000} minutes: stopping`);
+  console.error(`bench exceeded ${deadlineMs / 60_000} minutes: stopping`);
   await bench.cleanUp();
   process.exit(1);
-}, settings.deadlineMs);
+}, deadlineMs);
 deadline.unref();
 
 try {

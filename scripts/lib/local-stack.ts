@@ -82,6 +82,23 @@ export function applyLocalMigrations(persistTo?: string, options: { quiet?: bool
   return `${result.stdout ?? ""}${result.stderr ?? ""}`;
 }
 
+/** Runs the SQL file `sqlFile` on the local D1 at `persistTo` (a database seeded before a worker starts). */
+export function executeLocalSqlFile(persistTo: string, sqlFile: string): void {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", sqlFile, "--yes"];
+  const result = wrangler(args, { stdio: "pipe" });
+  if (result.status !== 0)
+    throw new Error(`executing ${sqlFile} failed:\n${result.stdout ?? ""}${result.stderr ?? ""}`);
+}
+
+/** The rows one SELECT returns from the local D1 at `persistTo`. */
+export function queryLocalD1<T>(persistTo: string, sql: string): T[] {
+  const args = ["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--command", sql, "--json"];
+  const result = wrangler(args, { stdio: "pipe" });
+  if (result.status !== 0) throw new Error(`query failed:\n${result.stdout ?? ""}${result.stderr ?? ""}`);
+  const answers = JSON.parse(result.stdout) as { results: T[] }[];
+  return answers[0]?.results ?? [];
+}
+
 export async function waitForHealth(url: string, timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";

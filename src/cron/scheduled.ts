@@ -1,6 +1,7 @@
 /** The every-minute cron (wrangler.toml [triggers]): its jobs, each independent of the others. */
 import { runAlerts } from "../alerts/watch";
 import { describeError } from "../errors";
+import { type BackfillDeps, backfillDetails, liveBackfillDeps } from "../followup/backfill";
 import { continueReplays } from "../followup/bulk-replay";
 import { log } from "../lib/log";
 import { liveReconcileDeps } from "../reconcile/deps";
@@ -32,7 +33,11 @@ async function reconcile(env: Env, deps: ReconcileDeps, now: number): Promise<vo
   if (failure !== null) throw failure;
 }
 
-export type ScheduledOptions = { reconcileDeps?: ReconcileDeps; retentionDeps?: RetentionDeps };
+export type ScheduledOptions = {
+  reconcileDeps?: ReconcileDeps;
+  retentionDeps?: RetentionDeps;
+  backfillDeps?: BackfillDeps;
+};
 
 /**
  * Runs the jobs side by side: note the run's tick (when it started: the doctor's proof that the
@@ -40,9 +45,9 @@ export type ScheduledOptions = { reconcileDeps?: ReconcileDeps; retentionDeps?: 
  * retention policy (src/retention: archive and delete every kind of row past its age), roll new
  * events up into the stats' counts, forwarding (the destinations' walk, sweep and auto-disable),
  * reconcile missed pushes (the periodic run when it is due, then the next windows of manual runs),
- * and alerts (after forwarding, so a destination disabled this run is told this run; alerts never
- * throw). Each job runs whatever the others do; a failure is logged under the job's name, and the
- * first one is thrown at the end.
+ * the detail backfill of orders settled from the order list, and alerts (after forwarding, so a
+ * destination disabled this run is told this run; alerts never throw). Each job runs whatever the
+ * others do; a failure is logged under the job's name, and the first one is thrown at the end.
  */
 export async function runScheduled(
   controller: ScheduledController,
@@ -67,6 +72,7 @@ export async function runScheduled(
         return runAlerts(env, now);
       },
     ],
+    ["backfill", async () => backfillDetails(options.backfillDeps ?? liveBackfillDeps(env))],
   ];
   const outcomes = await Promise.allSettled(jobs.map(([, job]) => job()));
   const failures = outcomes.flatMap((outcome, i) =>

@@ -94,6 +94,8 @@ export function EventPage({
             <dd class="mono">{formatTime(event.received_at)} UTC</dd>
             <dt>Processed</dt>
             <dd class="mono">{event.processed_at ? `${formatTime(event.processed_at)} UTC` : "—"}</dd>
+            <dt>Settled by</dt>
+            <dd data-settled-by={event.settled_by ?? "none"}>{SETTLED_BY_WORDS[event.settled_by ?? "none"]}</dd>
             <dt>Category</dt>
             <dd>
               <CategoryLabel category={event.category} />
@@ -134,6 +136,30 @@ export function EventPage({
   );
 }
 
+/** How an event was settled, in words (`settled_by`). */
+const SETTLED_BY_WORDS = {
+  detail: "its order's detail, fetched after it arrived",
+  snapshot: "the stored detail (already newer, no call)",
+  list: "Omisell's order list (a sale-day listing)",
+  none: "—",
+} as const;
+
+/** The order list's row of an order, when it is newer than the snapshot: its status and when it was listed. */
+function ListedSummary({ order }: { order: OrderView }) {
+  const newer = order.summary_at !== null && (order.fetched_at === null || order.summary_at > order.fetched_at);
+  if (!newer || order.summary === null || typeof order.summary !== "object") return null;
+  const status = (order.summary as { status_name?: unknown }).status_name;
+  return (
+    <>
+      <dt>Listed</dt>
+      <dd>
+        {typeof status === "string" ? status : "—"}{" "}
+        <span class="muted mono">at {formatTime(order.summary_at ?? 0)} UTC (newer than the snapshot)</span>
+      </dd>
+    </>
+  );
+}
+
 /** One order: a readable summary of its latest snapshot from Omisell, its timeline, and the snapshot as JSON. */
 export function OrderPage({ viewer, order }: { viewer: Viewer; order: OrderView }) {
   return (
@@ -160,6 +186,7 @@ export function OrderPage({ viewer, order }: { viewer: Viewer; order: OrderView 
             <dd>{order.status_name ?? "—"}</dd>
             <dt>Fetched</dt>
             <dd class="mono">{order.fetched_at ? `${formatTime(order.fetched_at)} UTC` : "not yet"}</dd>
+            <ListedSummary order={order} />
             <dt>From event</dt>
             <dd class="mono">
               {order.last_event_id ? (

@@ -4,7 +4,8 @@
  * PIPELINE_REASONS is one more line here, and one the table does not know is shown generically.
  */
 import { createContext, useContext } from "hono/jsx";
-import type { PipelineHealth, PipelineReason } from "../health/pipeline";
+import type { PipelineReason } from "../health/pipeline";
+import type { PipelineHealthView } from "../read-model/health";
 
 /** What a reason means for the operator, and where to go about it. */
 export type ReasonAction = { says: string; href: string; action: string };
@@ -44,6 +45,16 @@ export const REASON_ACTIONS: Record<PipelineReason, ReasonAction> = {
     href: "/dashboard/archive",
     action: "See the archive",
   },
+  freshness: {
+    says: "Events take longer than they should from arrival to settled (the last hour's p95).",
+    href: "/dashboard#freshness-title",
+    action: "See push to settled",
+  },
+  reconcile_gap: {
+    says: "Reconciliation skipped a window that failed three times: changes in it may be missing until a manual run lists it.",
+    href: RECONCILIATION,
+    action: "See reconciliation",
+  },
 };
 
 /** The words and link of `reason`; a reason the table does not know gets its name and the health check. */
@@ -55,7 +66,7 @@ export function describeReason(reason: string): ReasonAction {
 }
 
 /** The health read for this page (kit.tsx provides it); null: not read, no banner. */
-export const HealthContext = createContext<PipelineHealth | null>(null);
+export const HealthContext = createContext<PipelineHealthView | null>(null);
 
 /** Shown while the pipeline is degraded; nothing while it is ok. */
 export function HealthBanner() {
@@ -65,7 +76,7 @@ export function HealthBanner() {
     <section class="health-banner" role="alert" aria-labelledby="health-title">
       <h2 id="health-title">The pipeline needs attention</h2>
       <ul>
-        {health.reasons.map((reason) => {
+        {(health.reasons ?? []).map((reason) => {
           const { says, href, action } = describeReason(reason);
           return (
             <li data-reason={reason}>

@@ -7,9 +7,8 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { isSameOriginPost, isValidFormToken, type Session } from "../auth/session";
 import { describeError } from "../errors";
-import type { PipelineHealth } from "../health/pipeline";
 import { log } from "../lib/log";
-import { readPipelineHealth } from "../read-model/health";
+import { type PipelineHealthView, readPipelineHealth } from "../read-model/health";
 import { readForm } from "./form";
 import { HealthContext } from "./health-banner";
 import type { Viewer } from "./layout";
@@ -20,7 +19,7 @@ export type Ctx = Context<DashboardEnv>;
 export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 429;
 
 /** The health the banner shows; null when it cannot be read (the page still renders, without a banner). */
-async function bannerHealth(env: Env): Promise<PipelineHealth | null> {
+async function bannerHealth(env: Env): Promise<PipelineHealthView | null> {
   try {
     return await readPipelineHealth(env, Date.now());
   } catch (err) {

@@ -6,6 +6,7 @@ import { HourlyChart } from "./chart";
 import { EventTable } from "./event-table";
 import { Filters, type FilterValues } from "./filters";
 import { formatAgo, formatCount } from "./format";
+import { FreshnessChart } from "./freshness-chart";
 import { Layout, type Viewer } from "./layout";
 import { ReplayAllForm } from "./replay-pages";
 
@@ -162,6 +163,13 @@ export function OverviewPage(props: {
           <span class="muted">by category</span>
         </div>
         <HourlyChart hours={stats.hourly} />
+      </section>
+      <section class="card" aria-labelledby="freshness-title">
+        <div class="card-head">
+          <h2 id="freshness-title">Push to settled, last 24 hours</h2>
+          <span class="muted">p50 and p95 per hour</span>
+        </div>
+        <FreshnessChart freshness={stats.freshness} />
       </section>
       {props.panels}
       <EventsSection viewer={props.viewer} list={props.list} />

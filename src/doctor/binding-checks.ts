@@ -3,7 +3,7 @@ import { readConfig } from "../config";
 import { describeError } from "../errors";
 import { FORWARD_QUEUE } from "../forward/message";
 import { TOKEN_HOLDER_NAME } from "../omisell/auth";
-import { limiterName } from "../omisell/limiter-handle";
+import { budgetOf, limiterName } from "../omisell/limiter-handle";
 import { QUEUE_PROBE } from "../queue/probe";
 import { type Finding, fail, pass, withTimeout } from "./check";
 
@@ -82,10 +82,11 @@ export async function checkDurableObjects(env: Env): Promise<Finding> {
     {
       name: "OmisellRateLimiter",
       call: async () => {
-        const limit = omisell?.rateLimit ?? { capacity: 100, windowMs: 60_000 };
+        const limit = omisell ? budgetOf(omisell) : { capacity: 100, windowMs: 60_000 };
         const name = omisell ? await limiterName(omisell, null) : "doctor";
         const bucket = await env.OMISELL_LIMITER.get(env.OMISELL_LIMITER.idFromName(name)).peek(limit);
-        const paused = bucket.pausedForMs > 0 ? `, paused ${Math.ceil(bucket.pausedForMs / 1000)} s` : "";
+        const pausedForMs = Math.max(0, bucket.pausedUntil - Date.now());
+        const paused = pausedForMs > 0 ? `, paused ${Math.ceil(pausedForMs / 1000)} s` : "";
         return `Omisell budget ${Math.round(bucket.level)}/${bucket.capacity} used${paused}`;
       },
     },

@@ -4,7 +4,7 @@ import { omisellAuth } from "../omisell/auth";
 import { type OmisellConnection, requestOmisellAuthorized } from "../omisell/client";
 import { omisellConnection } from "../omisell/connection";
 import type { ApiFailure } from "../omisell/failure";
-import { ORDER_LIST_PATH, pathWithQuery } from "../reconcile/order-list";
+import { ORDER_LIST_PATH, pathWithQuery } from "../omisell/order-list-walk";
 import { type Finding, fail, pass } from "./check";
 
 /** The call's own timeout: the check answers within the doctor's bound even when Omisell does not. */

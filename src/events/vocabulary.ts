@@ -15,7 +15,8 @@ const ms = z.int();
 /**
  * Where an event came from: Omisell pushed it, reconciliation found a change no push told, or the
  * doctor sent a signed self-test push (`SELFTEST_EVENT`): stored and deduplicated like a push, but
- * settled `skipped` on arrival, never followed up, forwarded, counted or archived, and purged after a day.
+ * settled `skipped` on arrival, never followed up, forwarded, counted, archived or measured for
+ * freshness, and purged after a day.
  */
 export const EVENT_SOURCES = ["push", "reconcile", "selftest"] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
@@ -25,6 +26,14 @@ export const SELFTEST_EVENT = "omisell_push.selftest";
 /** Which signature scheme a push matched: HMAC of `url|body`, or a static secret in the header. */
 export const SIGNATURE_SCHEMES = ["hmac", "static"] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+/**
+ * How a settled event was settled: `detail` (a fetch of its order's detail that started after it
+ * arrived), `snapshot` (the stored detail already covered it, no call), `list` (the order list
+ * showed its order changed at or after its arrival, less a minute of clock skew). Null for skipped
+ * and failed events and for those still waiting.
+ */
+export const SETTLED_BY = ["detail", "list", "snapshot"] as const;
+export type SettledBy = (typeof SETTLED_BY)[number];
 
 /**
  * The columns of an event, in order, with their values as the code sees them: the one list from
@@ -52,6 +61,7 @@ export const EventRowShape = z.object({
   source: z.enum(EVENT_SOURCES),
   received_at: ms,
   processed_at: ms.nullable(),
+  settled_by: z.enum(SETTLED_BY).nullable(),
   seq: z.number().int().nullable(),
   payload: text,
   headers: z.record(z.string(), z.string()).nullable(),
@@ -80,10 +90,15 @@ export const SUMMARY_COLUMNS = EVENT_COLUMNS.filter(
  */
 type DefaultedColumn = "signature_scheme" | "source" | "headers" | "last_error" | "processed_at";
 
+/** The columns the follow-up fills in later; a new row leaves them empty (`processed_at` too, but
+ * for a self-test push: see `DefaultedColumn`). */
+const FOLLOWUP_COLUMNS = ["attempts", "settled_by", "seq"] as const;
+type FollowupColumn = (typeof FOLLOWUP_COLUMNS)[number];
+
 /** What a new event stores; the follow-up columns start empty and a trigger assigns `seq`. */
-export type NewEvent = Omit<EventRow, "attempts" | "seq" | DefaultedColumn> & Partial<Pick<EventRow, DefaultedColumn>>;
+export type NewEvent = Omit<EventRow, FollowupColumn | DefaultedColumn> & Partial<Pick<EventRow, DefaultedColumn>>;
 export const NEW_EVENT_COLUMNS = EVENT_COLUMNS.filter(
-  (column): column is keyof NewEvent => column !== "attempts" && column !== "seq",
+  (column): column is keyof NewEvent => !(FOLLOWUP_COLUMNS as readonly string[]).includes(column),
 );
 
 /**

@@ -5,10 +5,11 @@
 import { describeError } from "../errors";
 import { log } from "../lib/log";
 import { ACK } from "../queue/fate";
-import { releaseOrderFetches } from "../store/fetch-claims";
+import { releaseOrderFetches, releaseOrderFetchStatement } from "../store/fetch-claims";
 import { type FollowupBatchState, loadFollowupBatch } from "../store/followup-batch";
 import { markEventSkippedStatement, markEventsProcessedStatement } from "../store/followup-state";
 import { upsertSnapshotStatement } from "../store/resources";
+import { splitForAdaptive } from "./adaptive";
 import {
   attemptOf,
   type BatchDecision,
@@ -21,6 +22,7 @@ import {
 } from "./decision";
 import { type BudgetQueue, budgetQueue, handleFailure } from "./failure";
 import { CLAIMED_WAIT_SECONDS, claimFetches } from "./fetch-claims";
+import { settleFromList } from "./list-settle";
 import { eventIdOf, type FollowupQueueMessage } from "./message";
 import { forEachWithLimit } from "./parallel";
 import { type OrderGroup, planBatch } from "./plan";
@@ -29,11 +31,13 @@ import { type OrderGroup, planBatch } from "./plan";
  * Loads the events the messages name (with their attempts and generation) and their orders'
  * state; acknowledges those with nothing to do; marks the skips, and the events a stored snapshot
  * already covers, in one round trip; sends the messages of orders that are not quiet yet back
- * with the remaining delay (no attempt used); claims the other orders (one that another batch is
- * fetching waits for its snapshot) and fetches each once, with at most FOLLOWUP_PARALLELISM calls
- * in flight, through the rate limiter at the priority of its messages; stores each snapshot
- * (never over a newer one) with its events `processed` (after a failed fetch: failure.ts). Every
- * D1 write that settles events marks the batch, which then nudges the destinations' walk (`settle`).
+ * with the remaining delay (no attempt used); with FOLLOWUP_DETAIL=adaptive, settles from the order
+ * list the orders the choice gives it (adaptive.ts, list-settle.ts); claims the other orders (one
+ * that another batch is fetching waits for its snapshot) and fetches each once, with at most
+ * FOLLOWUP_PARALLELISM calls in flight, through the rate limiter at the priority of its messages;
+ * stores each snapshot (never over a newer one) with its events `processed` (after a failed fetch:
+ * failure.ts). Every D1 write that settles events marks the batch, which then nudges the
+ * destinations' walk (`settle`).
  */
 export const decideFollowups: DecideBatch = async (messages, batch) => {
   const { deps, config, fates } = batch;
@@ -68,13 +72,34 @@ export const decideFollowups: DecideBatch = async (messages, batch) => {
     );
     if (plan.covered.length > 0) log("info", "followup_coalesced", { events: eventIdsOf(plan.covered) });
   }
-  if (plan.quietWaits.length > 0) {
-    const delays = plan.quietWaits.map((wait) => wait.delaySeconds);
-    log("info", "followup_order_busy", { events: eventIdsOf(plan.quietWaits.map((wait) => wait.delivery)), delays });
-    sendBack(batch, plan.quietWaits);
+  const split = await splitForAdaptive(batch, plan.groups, plan.quietGroups, loaded.orders, now);
+  const quietWaits = split.quiet.flatMap(({ group, delaySeconds }) =>
+    group.deliveries.map((delivery) => ({ delivery, delaySeconds })),
+  );
+  if (quietWaits.length > 0) {
+    const delays = quietWaits.map((wait) => wait.delaySeconds);
+    log("info", "followup_order_busy", { events: eventIdsOf(quietWaits.map((wait) => wait.delivery)), delays });
+    sendBack(batch, quietWaits);
   }
-  if (plan.groups.length > 0) await fetchOrders(batch, plan.groups, now);
+  const perSeller = deps.config.omisell.authMode === "partner";
+  for (const [sellerId, groups] of byListing(split.byList, perSeller)) {
+    await settleFromList(batch, sellerId, groups, now);
+  }
+  if (split.byDetail.length > 0) await fetchOrders(batch, split.byDetail, now);
 };
+
+/**
+ * The orders each listing covers: in `partner` mode each seller's, listed with its own Seller-ID
+ * and bucket; otherwise the credential lists every order of the account at once.
+ */
+function byListing(groups: readonly OrderGroup<FollowupQueueMessage>[], perSeller: boolean) {
+  const listings = new Map<string | null, OrderGroup<FollowupQueueMessage>[]>();
+  for (const group of groups) {
+    const key = perSeller ? group.sellerId : null;
+    listings.set(key, [...(listings.get(key) ?? []), group]);
+  }
+  return listings;
+}
 
 /** Consumes a batch of `omisell-followups` (`decideFollowups`, carried out by the dispatcher). */
 export const consumeFollowups = followupConsumer(decideFollowups);
@@ -96,8 +121,9 @@ async function fetchOrders(batch: BatchDecision, groups: OrderGroup<FollowupQueu
   }
   const queueForBudget = budgetQueue(omisell.rateLimit);
   try {
-    await forEachWithLimit(claimed, config.parallelism, (group) => followUpOrder(batch, group, queueForBudget));
+    await forEachWithLimit(claimed, config.parallelism, (group) => followUpOrder(batch, group, queueForBudget, token));
   } finally {
+    // Each order's claim went with its own writes; this clears what a failed write left, and lapsed claims.
     try {
       await releaseOrderFetches(deps.db, token, deps.now());
     } catch (err) {
@@ -107,11 +133,16 @@ async function fetchOrders(batch: BatchDecision, groups: OrderGroup<FollowupQueu
   }
 }
 
-/** One fetch of an order; its snapshot and the events it settles land in one transaction. */
+/**
+ * One fetch of an order; its snapshot, the events it settles and the release of the order's claim
+ * land in one transaction. After a failed fetch the claim is released on its own: either way the
+ * order is free as soon as its own fetch is over, not when the whole batch is.
+ */
 async function followUpOrder(
   batch: BatchDecision,
   group: OrderGroup<FollowupQueueMessage>,
   queueForBudget: BudgetQueue,
+  token: string,
 ): Promise<void> {
   const { deps } = batch;
   const eventIds = eventIdsOf(group.deliveries);
@@ -119,6 +150,9 @@ async function followUpOrder(
   const result = await deps.fetchOrder(group);
   if (!result.ok) {
     await handleFailure(batch, group, result.reason, queueForBudget);
+    await releaseOrderFetchStatement(deps.db, group.orderNumber, token)
+      .run()
+      .catch((err: unknown) => log("error", "followup_release_failed", { error: describeError(err) }));
     return;
   }
   const order = result.value;
@@ -134,6 +168,7 @@ async function followUpOrder(
         last_event_id: eventIds.toSorted().at(-1) ?? null,
       }),
       markEventsProcessedStatement(deps.db, group.deliveries.map(attemptOf), deps.now()),
+      releaseOrderFetchStatement(deps.db, group.orderNumber, token),
     ]),
   );
   log("info", "followup_processed", { order: group.orderNumber, events: eventIds.length });

@@ -38,6 +38,8 @@ export type BatchPlan<M> = {
   covered: Delivery<M>[];
   /** The order is not quiet yet: back after `delaySeconds` as a fresh message, no attempt used. */
   quietWaits: Delayed<M>[];
+  /** The same, by order: what the adaptive follow-up may settle from the list without waiting. */
+  quietGroups: { group: OrderGroup<M>; delaySeconds: number }[];
   /** One fetch per order. */
   groups: OrderGroup<M>[];
 };
@@ -82,7 +84,7 @@ export function planBatch<M extends PlannedMessage>(
   events: ReadonlyMap<string, FollowupEventState>,
   context: BatchContext = NO_CONTEXT,
 ): BatchPlan<M> {
-  const plan: BatchPlan<M> = { acks: [], skips: [], covered: [], quietWaits: [], groups: [] };
+  const plan: BatchPlan<M> = { acks: [], skips: [], covered: [], quietWaits: [], quietGroups: [], groups: [] };
   const groups = new Map<string, OrderGroup<M>>();
   for (const message of messages) {
     const eventId = message.body?.eventId;
@@ -124,6 +126,7 @@ export function planBatch<M extends PlannedMessage>(
       continue;
     }
     const delaySeconds = Math.max(1, Math.ceil((dueAt - context.now) / 1000));
+    plan.quietGroups.push({ group, delaySeconds });
     for (const delivery of group.deliveries) plan.quietWaits.push({ delivery, delaySeconds });
   }
   return plan;

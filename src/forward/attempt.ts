@@ -73,10 +73,10 @@ export async function attemptDelivery(deps: ForwardDeps, id: string): Promise<Fa
 }
 
 /** The `raw` format sends the push body as stored; `envelope` the event summary and the order. */
-function bodyOf({ delivery, destination, event, order, payload }: DeliveryAttempt): string {
+function bodyOf({ delivery, destination, event, order, summary, payload }: DeliveryAttempt): string {
   if (destination.format === "raw" && payload !== null) return payload;
   if (!event) throw new Error("no event to build a body from");
-  return deliveryBody({ createdAt: delivery.created_at, event, order });
+  return deliveryBody({ createdAt: delivery.created_at, event, order, summary });
 }
 
 async function recordOutcome(

@@ -1,8 +1,10 @@
 /** Pipeline health for uptime monitors: `ok`, or `degraded` with the reasons, never a figure. */
 import { type Config, readConfig } from "../config";
+import { addCounts, percentileOf } from "../lib/freshness-buckets";
 import { encodeIdTime } from "../lib/ids";
 import { pushCoverage } from "../reconcile/figures";
 import { RECONCILE_EVENT } from "../reconcile/missed";
+import { slotOf } from "../store/freshness";
 import { ARCHIVE_FAILING_RUNS, type PipelineFacts, readPipelineFacts } from "../store/pipeline-health";
 import type { ArchiveOutcome } from "../store/retention-runs";
 import { deliveriesFailingNow } from "./deliveries";
@@ -15,11 +17,24 @@ export const PIPELINE_REASONS = [
   "reconcile_stale",
   "deliveries_failing",
   "archive_failing",
+  "freshness",
+  "reconcile_gap",
 ] as const;
 export type PipelineReason = (typeof PIPELINE_REASONS)[number];
-export type PipelineHealth = { status: "ok" } | { status: "degraded"; reasons: PipelineReason[] };
+
+/** A reconciliation window the cron gave up on (ms, inclusive bounds). */
+export type ReconcileGap = { from: number; to: number };
+
+/**
+ * `reconcileGaps` names the windows behind `reconcile_gap` (at most 5, oldest first): their bounds
+ * are times, not volume, so the public answer may carry them.
+ */
+export type PipelineHealth =
+  | { status: "ok" }
+  | { status: "degraded"; reasons: PipelineReason[]; reconcileGaps?: ReconcileGap[] };
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 86_400_000;
 /** The health section, and reconciliation's period (a run is stale after three periods). */
 type Thresholds = Config["health"] & { reconcileEveryMs: number };
@@ -27,6 +42,8 @@ type Thresholds = Config["health"] & { reconcileEveryMs: number };
 export type PipelineInputs = PipelineFacts & {
   /** From forwarding: deliveries to the destination keep failing. */
   deliveriesFailing: boolean;
+  /** The last hour's p95 from arrival to settled (seconds, a bucket's upper edge); null when nothing settled. */
+  freshnessP95Seconds: number | null;
 };
 
 /**
@@ -65,7 +82,14 @@ export function evaluatePipeline(inputs: PipelineInputs, thresholds: Thresholds,
   }
   if (inputs.deliveriesFailing) reasons.push("deliveries_failing");
   if (isArchiveFailing(inputs.archiveOutcomes)) reasons.push("archive_failing");
-  return reasons.length === 0 ? { status: "ok" } : { status: "degraded", reasons };
+  if (inputs.freshnessP95Seconds !== null && inputs.freshnessP95Seconds > thresholds.freshnessP95Seconds) {
+    reasons.push("freshness");
+  }
+  if (inputs.reconcileGaps.length > 0) reasons.push("reconcile_gap");
+  if (reasons.length === 0) return { status: "ok" };
+  return inputs.reconcileGaps.length > 0
+    ? { status: "degraded", reasons, reconcileGaps: inputs.reconcileGaps }
+    : { status: "degraded", reasons };
 }
 
 /**
@@ -83,8 +107,18 @@ export async function checkPipelineHealth(
     silenceSinceId: encodeIdTime(now - thresholds.silenceMs),
     coverageSinceId: encodeIdTime(now - DAY_MS),
     reconcileEvent: RECONCILE_EVENT,
+    freshnessFirstSlot: slotOf(now - HOUR_MS),
   });
-  return evaluatePipeline({ ...facts, deliveriesFailing: extra.deliveriesFailing }, thresholds, now);
+  const histogram = new Map<number, number>();
+  addCounts(
+    histogram,
+    facts.freshness.map((row) => [row.le_seconds, row.n] as const),
+  );
+  return evaluatePipeline(
+    { ...facts, deliveriesFailing: extra.deliveriesFailing, freshnessP95Seconds: percentileOf(histogram, 95) },
+    thresholds,
+    now,
+  );
 }
 
 /** The pipeline's health at `now`, with forwarding's part (`deliveriesFailingNow`): what /health/pipeline answers and the alerts watch. */

@@ -3,7 +3,7 @@ import type { OmisellConfig } from "../config";
 import { describeError } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { log } from "../lib/log";
-import type { CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
+import type { BucketView, CallReport, Priority, RateLimit, SlotAnswer } from "./bucket";
 
 /**
  * What the client asks for a slot and reports answers to. The client (client.ts) takes it in its
@@ -34,10 +34,8 @@ export async function limiterName(config: OmisellConfig, sellerId: string | null
  * stop every follow-up.
  */
 export function durableLimiter(env: Env, config: OmisellConfig, sellerId: string | null): OmisellLimiter {
-  const limit: RateLimit = config.rateLimit;
-  const stub = limiterName(config, sellerId).then((name) =>
-    env.OMISELL_LIMITER.get(env.OMISELL_LIMITER.idFromName(name)),
-  );
+  const limit = budgetOf(config);
+  const stub = limiterStub(env, config, sellerId);
   return {
     async acquire(priority) {
       try {
@@ -55,4 +53,30 @@ export function durableLimiter(env: Env, config: OmisellConfig, sellerId: string
       }
     },
   };
+}
+
+/** The bucket's limit as every caller passes it: the configured rate, and our share of it. */
+export function budgetOf(config: OmisellConfig): RateLimit {
+  return { ...config.rateLimit, share: config.budgetShare };
+}
+
+function limiterStub(env: Env, config: OmisellConfig, sellerId: string | null) {
+  return limiterName(config, sellerId).then((name) => env.OMISELL_LIMITER.get(env.OMISELL_LIMITER.idFromName(name)));
+}
+
+/**
+ * The bucket of this credential (or seller) as it stands, or null when the limiter cannot be
+ * reached (logged): the adaptive follow-up then plans as if the budget were free.
+ */
+export async function peekLimiter(
+  env: Env,
+  config: OmisellConfig,
+  sellerId: string | null,
+): Promise<BucketView | null> {
+  try {
+    return await (await limiterStub(env, config, sellerId)).peek(budgetOf(config));
+  } catch (err) {
+    log("error", "omisell_limiter_unreachable", { error: describeError(err) });
+    return null;
+  }
 }

@@ -3,13 +3,14 @@ import { DurableObject } from "cloudflare:workers";
 import {
   acquire,
   type BucketState,
+  type BucketView,
   type CallReport,
-  drain,
   emptyBucket,
   type Priority,
   type RateLimit,
   report,
   type SlotAnswer,
+  viewBucket,
 } from "./bucket";
 
 const STORAGE_KEY = "bucket";
@@ -33,20 +34,19 @@ export class OmisellRateLimiter extends DurableObject<Env> {
     return result.answer;
   }
 
+  /**
+   * The bucket as it stands, without taking a slot: the adaptive follow-up's view of the budget,
+   * and the doctor's check that the object answers.
+   */
+  async peek(limit: RateLimit): Promise<BucketView> {
+    const now = Date.now();
+    return viewBucket(await this.load(limit, now), limit, now);
+  }
+
   /** Omisell's answer to a granted call: its call-limit header, and a 429's pause. */
   async report(call: CallReport, limit: RateLimit): Promise<void> {
     const now = Date.now();
     await this.save(report(await this.load(limit, now), limit, call, now));
-  }
-
-  /**
-   * How full the bucket is now, and how long calls are paused (0: not paused). Reads only: the
-   * doctor's check that the object answers, and a figure for its detail.
-   */
-  async peek(limit: RateLimit): Promise<{ level: number; capacity: number; pausedForMs: number }> {
-    const now = Date.now();
-    const current = drain(await this.load(limit, now), limit, now);
-    return { level: current.level, capacity: current.capacity, pausedForMs: Math.max(0, current.pausedUntil - now) };
   }
 
   /** Storage is read once per start; the input gate holds other calls while it is read. */

@@ -60,6 +60,8 @@ export async function readOrder(db: D1Database, orderNumber: string): Promise<Or
     status_name: snapshot?.status_name ?? null,
     fetched_at: snapshot?.fetched_at ?? null,
     last_event_id: snapshot?.last_event_id ?? null,
+    summary: snapshot?.summary ? jsonOrText(snapshot.summary) : null,
+    summary_at: snapshot?.summary_at ?? null,
     events: timeline.reverse().map(publicEventSummary),
   };
 }

@@ -64,12 +64,14 @@ export const EventSummary = withDescriptions(EventSummaryShape, {
   catalogue:
     "Where the event name is known from: Omisell's push documentation, production integrations (observed), or neither.",
   source:
-    "push: Omisell sent it; reconcile: the order list showed a change no push told; selftest: the doctor's self-test push.",
+    "push: Omisell sent it; reconcile: the order list showed a change no push told; selftest: the doctor's signed self-test push.",
   signature_valid: "null when the signature was not checked.",
   signature_scheme:
     "The scheme the signature matched: hmac (HMAC-SHA256 of url|body) or static (the header is the secret); null when not checked or nothing matched.",
   received_at: "ms since the epoch",
   seq: "Change-feed position: taken anew by every insert and status change.",
+  settled_by:
+    "How it was settled: detail (a fetch of its order's detail that started after it arrived), snapshot (the stored detail already covered it, no call), list (Omisell's order list showed its order changed at or after its arrival, less a minute of clock skew); null while waiting, and for skipped and failed events.",
 }).meta({ id: "EventSummary" });
 export type EventSummary = z.infer<typeof EventSummary>;
 
@@ -104,6 +106,14 @@ export const OrderView = z
     status_name: z.string().nullable(),
     fetched_at: z.int().nullable().meta({ description: "When the snapshot was fetched (ms), or null." }),
     last_event_id: z.string().nullable(),
+    summary: z.unknown().nullable().meta({
+      description:
+        "The order as Omisell's order list last showed it, when a listing settled one of its events (status_name, updated_time, …); null when never.",
+    }),
+    summary_at: z.int().nullable().meta({
+      description:
+        "When that list call started (ms). Later than fetched_at: the summary is newer than the snapshot, whose detail the backfill fetches again.",
+    }),
     events: z.array(EventSummary).meta({ description: "Timeline, oldest first (the newest 500)." }),
   })
   .meta({ id: "OrderView" });

@@ -1,5 +1,6 @@
 /** Reconciliation as the API and the dashboard show it: the runs, a page of them, and the overview's figures. */
 import { z } from "zod";
+import { parseJsonOr } from "../lib/json";
 import { type MissedDay, readReconciliationSummary } from "../reconcile/figures";
 import { listRuns, type ReconcileRun } from "../store/reconcile";
 import { cursorIdOrThrow, signCursor } from "./cursor";
@@ -8,10 +9,17 @@ import { columnsOf, nextCursor, pageCursor, pageSize, shownFields } from "./fiel
 /** The run list's page. */
 export const ListRunsQuery = z.object({ limit: pageSize(200, 50), cursor: pageCursor() }).strict();
 
-/** A run, periodic or manual: every column of the stored run. */
+const SkippedRowView = z.object({
+  page: z.int(),
+  index: z.int().meta({ description: "Place of the row in its page, from 0." }),
+  reason: z.string(),
+  raw: z.string().meta({ description: "The row as listed, cut at 200 characters." }),
+});
+
+/** A run, periodic or manual: every column of the stored run, the skipped rows' samples parsed. */
 export const ReconcileRunView = z
   .object(
-    columnsOf<ReconcileRun>()({
+    columnsOf<ReconcileRun, "skipped_samples">()({
       id: z.string(),
       trigger: z.enum(["cron", "manual"]).meta({
         description:
@@ -29,12 +37,24 @@ export const ReconcileRunView = z
         description:
           "How far the range has been listed (ms): a manual run's progress, a periodic run's reach once it ended; null before the first window.",
       }),
+      skipped_rows: z
+        .int()
+        .meta({ description: "Rows of the order list that could not be read (no order number or time): skipped." }),
     }),
   )
+  .extend({
+    skipped_samples: z.array(SkippedRowView).meta({ description: "The first few skipped rows, and why." }),
+  })
   .meta({ id: "ReconcileRun" });
 export type ReconcileRunView = z.infer<typeof ReconcileRunView>;
 
-const toRunView = shownFields(ReconcileRunView);
+const shownRun = shownFields(ReconcileRunView);
+
+/** A stored run as shown: its public columns, and its skipped rows' samples read from their JSON. */
+function toRunView(run: ReconcileRun): ReconcileRunView {
+  const samples = z.array(SkippedRowView).safeParse(parseJsonOr(run.skipped_samples ?? "[]", []));
+  return shownRun({ ...run, skipped_samples: samples.success ? samples.data : [] });
+}
 
 /** A page of runs, newest first. */
 export const ReconcileRunPage = z

@@ -5,6 +5,7 @@ import { EVENT_STATUSES, EventRowShape } from "../events/vocabulary";
 import { readPushCoverage } from "../reconcile/figures";
 import { type EventStatsRows, readEventStats } from "../store/stats";
 import { EventSummary } from "./event-shapes";
+import { Freshness, readFreshness } from "./freshness";
 
 /** One hourly bucket of the stats, in ms. */
 export const HOUR_MS = 3_600_000;
@@ -15,7 +16,7 @@ const HourCounts = z.object({
   by_category: z.record(z.string(), z.int()),
 });
 
-/** Counts by status and event, backlog, failures, last push, 24 hourly buckets, push coverage. */
+/** Counts by status and event, backlog, failures, last push, 24 hourly buckets, push coverage, freshness. */
 export const Stats = z
   .object({
     generated_at: z.int(),
@@ -39,6 +40,7 @@ export const Stats = z
     counts_complete: z.boolean().meta({
       description: "False while more events wait for the cron's rollup than the stats count live.",
     }),
+    freshness: Freshness,
   })
   .meta({ id: "Stats" });
 export type Stats = z.infer<typeof Stats>;
@@ -48,8 +50,11 @@ export function statsWindowStart(now: number): number {
   return (Math.floor(now / HOUR_MS) - 23) * HOUR_MS;
 }
 
-/** The figures of the event counts, pure; `push_coverage` comes from reconciliation (`readStats`). */
-export function toStats(rows: EventStatsRows, now: number): Omit<Stats, "push_coverage"> {
+/**
+ * The figures of the event counts, pure; `push_coverage` comes from reconciliation and `freshness`
+ * from its histogram (`readStats`).
+ */
+export function toStats(rows: EventStatsRows, now: number): Omit<Stats, "push_coverage" | "freshness"> {
   const byStatus = Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0]));
   for (const { status, n } of rows.byStatus) byStatus[status] = n;
   const start = statsWindowStart(now);
@@ -77,11 +82,13 @@ export function toStats(rows: EventStatsRows, now: number): Omit<Stats, "push_co
   };
 }
 
-/** The stats at `now`: the event counts and reconciliation's push coverage, read together. */
+/** The stats at `now`: the event counts, reconciliation's push coverage and freshness, read together. */
 export async function readStats(db: D1Database, now: number): Promise<Stats> {
-  const [rows, pushCoverage] = await Promise.all([
-    readEventStats(db, statsWindowStart(now)),
+  const windowStart = statsWindowStart(now);
+  const [rows, pushCoverage, freshness] = await Promise.all([
+    readEventStats(db, windowStart),
     readPushCoverage(db, now),
+    readFreshness(db, now, windowStart),
   ]);
-  return { ...toStats(rows, now), push_coverage: pushCoverage };
+  return { ...toStats(rows, now), push_coverage: pushCoverage, freshness };
 }

@@ -4,7 +4,7 @@ import { fail, ok } from "../lib/result";
 import { omisellAuth } from "../omisell/auth";
 import { omisellConnection } from "../omisell/connection";
 import { fetchOrderListPage } from "../omisell/order-list";
-import { type ListOrdersCall, pathWithQuery } from "./order-list";
+import { type ListOrdersCall, pathWithQuery } from "../omisell/order-list-walk";
 import type { ReconcileDeps } from "./run";
 
 /**

@@ -9,7 +9,8 @@ import {
   recordManualProgress,
   startRun,
 } from "../store/reconcile";
-import { listWindows, type ReconcileDeps, type Tally } from "./run";
+import { fillGaps } from "./gaps";
+import { emptyTally, listWindows, type ReconcileDeps, type Tally } from "./run";
 import { checkManualRange, splitIntoWindows } from "./windows";
 
 /** Windows listed per invocation over all manual runs: 12 hours of range a minute. */
@@ -45,7 +46,7 @@ async function advanceRun(
   const windows = splitIntoWindows(listedTo ?? run.window_from, run.window_to, budget);
   let listed = 0;
   for (const window of windows) {
-    const tally: Tally = { ordersListed: 0, missed: 0, added: 0 };
+    const tally: Tally = emptyTally();
     const error = await listWindows(env, deps, [window], now, tally);
     listed += 1;
     if (error !== null) {
@@ -58,9 +59,11 @@ async function advanceRun(
     if (!(await recordManualProgress(env.DB, run.id, step)))
       return { runId: run.id, windows: listed, status: "running" };
     listedTo = window.toMs;
+    // Everything from the run's start to here is listed: the gaps inside are filled.
+    await fillGaps(env.DB, { fromMs: run.window_from, toMs: listedTo }, run.id, Math.max(now, clock()));
   }
   if (listedTo !== null && listedTo >= run.window_to) {
-    const zero = { ordersListed: 0, missed: 0 };
+    const zero = { ordersListed: 0, missed: 0, skippedRows: 0, skippedSamples: [] };
     await endManualRun(env.DB, run.id, { status: "done", error: null, finishedAt: Math.max(now, clock()), ...zero });
     log("info", "reconcile_run_done", { run_id: run.id, trigger: "manual", from: run.window_from, to: run.window_to });
     return { runId: run.id, windows: listed, status: "done" };

@@ -1,5 +1,5 @@
 /** The rule of reconciliation: which listed order changes no push told us about. Pure. */
-import type { OrderChange } from "./order-list";
+import type { OrderChange } from "../omisell/order-list-walk";
 
 export const PUSH_CLOCK_SKEW_MS = 60_000;
 export const RECONCILE_EVENT = "reconcile.order_changed";

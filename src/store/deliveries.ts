@@ -41,7 +41,10 @@ export type DeliveryAttempt = {
   event: EventSummaryRow | null;
   /** The push body as stored, for a destination of the `raw` format (else null). */
   payload: string | null;
+  /** The order's detail snapshot (JSON). */
   order: string | null;
+  /** The order list's row of the order (JSON) when a listing newer than the snapshot settled one of its events, else null. */
+  summary: string | null;
 };
 
 const DELIVERY_OF_ID = "(SELECT event_id FROM deliveries WHERE id = ?1)";
@@ -82,8 +85,8 @@ export async function claimDeliveryAttempt(
       .bind(id),
     db
       .prepare(
-        `SELECT data FROM resources WHERE type = 'order' AND id =
-           (SELECT order_number FROM events WHERE id = ${DELIVERY_OF_ID})`,
+        `SELECT data, CASE WHEN summary_at > fetched_at THEN summary END AS summary FROM resources
+         WHERE type = 'order' AND id = (SELECT order_number FROM events WHERE id = ${DELIVERY_OF_ID})`,
       )
       .bind(id),
   ]);
@@ -92,14 +95,16 @@ export async function claimDeliveryAttempt(
   const target = destination?.results[0] as DestinationRow | undefined;
   if (!delivery || !target) return null;
   const stored = event?.results[0] as (StoredEventSummary & { raw_payload: string | null }) | undefined;
-  if (!stored) return { delivery, destination: target, event: null, payload: null, order: null };
-  const { raw_payload: payload, ...summary } = stored;
+  if (!stored) return { delivery, destination: target, event: null, payload: null, order: null, summary: null };
+  const { raw_payload: payload, ...eventSummary } = stored;
+  const snapshot = order?.results[0] as { data: string; summary: string | null } | undefined;
   return {
     delivery,
     destination: target,
-    event: decodeEventRow(summary),
+    event: decodeEventRow(eventSummary),
     payload,
-    order: (order?.results[0] as { data: string } | undefined)?.data ?? null,
+    order: snapshot?.data ?? null,
+    summary: snapshot?.summary ?? null,
   };
 }
 

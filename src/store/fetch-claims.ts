@@ -28,3 +28,12 @@ export async function claimOrderFetches(
 export async function releaseOrderFetches(db: D1Database, token: string, now: number): Promise<void> {
   await db.prepare("DELETE FROM order_fetch_claims WHERE token = ?1 OR until <= ?2").bind(token, now).run();
 }
+
+/**
+ * Releases one order's claim held by this batch, as a statement to run in the same `db.batch` as
+ * the order's snapshot write: a push for that order arriving meanwhile finds the order free (and
+ * the snapshot) instead of bouncing off a claim until the whole batch ends.
+ */
+export function releaseOrderFetchStatement(db: D1Database, orderNumber: string, token: string): D1PreparedStatement {
+  return db.prepare("DELETE FROM order_fetch_claims WHERE order_number = ?1 AND token = ?2").bind(orderNumber, token);
+}

@@ -27,8 +27,8 @@ export type FollowupEvent = Pick<EventRow, "id" | "event" | "category" | "status
 
 /**
  * The events are settled by a snapshot: `processed`, error cleared. `fetched`: this attempt made
- * the call (one more attempt); otherwise a stored snapshot whose fetch started after they arrived
- * already shows them, and no attempt is counted.
+ * the call (one more attempt, `settled_by = 'detail'`); otherwise a stored snapshot whose fetch
+ * started after they arrived already shows them, and no attempt is counted (`'snapshot'`).
  */
 export function markEventsProcessedStatement(
   db: D1Database,
@@ -39,7 +39,7 @@ export function markEventsProcessedStatement(
   return db
     .prepare(
       `UPDATE events SET status = 'processed', processed_at = ?2, last_error = NULL, next_attempt_at = NULL${
-        fetched ? ", attempts = attempts + 1" : ""
+        fetched ? ", attempts = attempts + 1, settled_by = 'detail'" : ", settled_by = 'snapshot'"
       }
        WHERE ${CURRENT_ATTEMPTS}`,
     )
@@ -138,7 +138,7 @@ export async function reopenEventForReplay(
     db.prepare("SELECT status, source FROM events WHERE id = ?1").bind(id),
     db
       .prepare(
-        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL, settled_by = NULL,
            generation = generation + 1, reopened_at = ?2, reopen_attempts = attempts
          WHERE id = ?1 AND status <> 'invalid' AND source <> 'selftest'`,
       )

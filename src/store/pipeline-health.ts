@@ -4,6 +4,8 @@ import { type ArchiveOutcome, RETENTION_RUN_SQL } from "./retention-runs";
 /** How many finished retention runs in a row must have failed to archive for `archive_failing`. */
 export const ARCHIVE_FAILING_RUNS = 3;
 
+import { FRESHNESS_SQL, type FreshnessRow } from "./freshness";
+
 export type PipelineFacts = {
   /**
    * Since when the longest-waiting event has waited for its follow-up: its reopen when a replay
@@ -23,12 +25,17 @@ export type PipelineFacts = {
   lastCronSuccessAt: number | null;
   /** What became of archiving in the last ARCHIVE_FAILING_RUNS finished retention runs, newest first. */
   archiveOutcomes: ArchiveOutcome[];
+  /** The freshness histogram's rows of the slots from `freshnessFirstSlot` on. */
+  freshness: FreshnessRow[];
+  /** Reconciliation windows the cron skipped and no run has listed since (oldest first, at most 5). */
+  reconcileGaps: { from: number; to: number }[];
 };
 
 export type FactBounds = {
   silenceSinceId: string;
   coverageSinceId: string;
   reconcileEvent: string;
+  freshnessFirstSlot: number;
 };
 
 /** The statements, by name, so the query-plan test explains exactly what runs. */
@@ -47,11 +54,14 @@ export const PIPELINE_HEALTH_SQL = {
     ORDER BY id DESC LIMIT 1`,
   lastCronSuccess:
     "SELECT finished_at AS at FROM reconcile_runs WHERE trigger = 'cron' AND status = 'done' ORDER BY id DESC LIMIT 1",
+  freshness: FRESHNESS_SQL.since,
+  openGaps: `SELECT window_from AS "from", window_to AS "to" FROM reconcile_gaps INDEXED BY reconcile_gaps_open
+    WHERE filled_at IS NULL ORDER BY window_from LIMIT 5`,
 } as const;
 
 export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Promise<PipelineFacts> {
   const sql = PIPELINE_HEALTH_SQL;
-  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess, archive] = await db.batch([
+  const [oldest, failure, push, missed, coverage, lastRun, lastSuccess, archive, freshness, gaps] = await db.batch([
     db.prepare(sql.oldestReceived),
     db.prepare(sql.lastFailure),
     db.prepare(sql.lastPush).bind(bounds.silenceSinceId),
@@ -60,6 +70,8 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     db.prepare(sql.lastCronRun),
     db.prepare(sql.lastCronSuccess),
     db.prepare(RETENTION_RUN_SQL.lastArchiveOutcomes).bind(ARCHIVE_FAILING_RUNS),
+    db.prepare(sql.freshness).bind(bounds.freshnessFirstSlot),
+    db.prepare(sql.openGaps),
   ]);
   const at = (result: D1Result<unknown> | undefined) =>
     (result?.results[0] as { at: number | null } | undefined)?.at ?? null;
@@ -73,5 +85,7 @@ export async function readPipelineFacts(db: D1Database, bounds: FactBounds): Pro
     lastCronRun: (lastRun?.results[0] as PipelineFacts["lastCronRun"] | undefined) ?? null,
     lastCronSuccessAt: at(lastSuccess),
     archiveOutcomes: ((archive?.results ?? []) as { archive: ArchiveOutcome }[]).map((row) => row.archive),
+    freshness: (freshness?.results ?? []) as FreshnessRow[],
+    reconcileGaps: (gaps?.results ?? []) as { from: number; to: number }[],
   };
 }

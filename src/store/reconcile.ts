@@ -1,4 +1,4 @@
-/** All SQL of reconciliation: the latest push per order, the events it adds, its runs, its checkpoint. */
+/** All SQL of reconciliation: the latest push per order, the events it adds, its runs (checkpoint and gaps: reconcile-progress.ts). */
 import type { NewEvent } from "../events/vocabulary";
 import { INSERT_EVENT_COLUMNS, INSERT_EVENT_PLACEHOLDERS, insertValues } from "./event-columns";
 import { rowsOf } from "./rows";
@@ -41,7 +41,16 @@ export type ReconcileRun = {
   error: string | null;
   /** The end of the last window listed: a manual run's progress, a cron run's reach once it ended (null before the first window). */
   listed_to: number | null;
+  /** Results of the order list that could not be read, skipped (migration 0015). */
+  skipped_rows: number;
+  /** The first few of them as JSON: [{page, index, reason, raw}], or null. */
+  skipped_samples: string | null;
 };
+
+/** The first few unreadable rows as stored: JSON, or null when there were none. */
+function samplesJson(samples: readonly unknown[]): string | null {
+  return samples.length > 0 ? JSON.stringify(samples) : null;
+}
 
 /**
  * For each order number (one page, at most 100), when its newest push was received. Each order
@@ -128,6 +137,8 @@ export async function finishRun(
     status: "done" | "failed";
     ordersListed: number;
     missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
     error: string | null;
     finishedAt: number;
     /** How far the run's windows were listed: the end of the last one listed, null when none was. */
@@ -137,10 +148,20 @@ export async function finishRun(
   await db
     .prepare(
       `UPDATE reconcile_runs SET status = ?2, orders_listed = ?3, missed = ?4, error = ?5, finished_at = ?6,
-         listed_to = ?7
+         listed_to = ?7, skipped_rows = ?8, skipped_samples = ?9
        WHERE id = ?1 AND status = 'running'`,
     )
-    .bind(id, outcome.status, outcome.ordersListed, outcome.missed, outcome.error, outcome.finishedAt, outcome.listedTo)
+    .bind(
+      id,
+      outcome.status,
+      outcome.ordersListed,
+      outcome.missed,
+      outcome.error,
+      outcome.finishedAt,
+      outcome.listedTo,
+      outcome.skippedRows,
+      samplesJson(outcome.skippedSamples),
+    )
     .run();
 }
 
@@ -167,14 +188,30 @@ export async function listRunningManualRuns(db: D1Database, limit: number): Prom
 export async function recordManualProgress(
   db: D1Database,
   id: string,
-  step: { previous: number | null; listedTo: number; ordersListed: number; missed: number },
+  step: {
+    previous: number | null;
+    listedTo: number;
+    ordersListed: number;
+    missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
+  },
 ): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE reconcile_runs SET listed_to = ?3, orders_listed = orders_listed + ?4, missed = missed + ?5
+      `UPDATE reconcile_runs SET listed_to = ?3, orders_listed = orders_listed + ?4, missed = missed + ?5,
+         skipped_rows = skipped_rows + ?6, skipped_samples = COALESCE(skipped_samples, ?7)
        WHERE id = ?1 AND status = 'running' AND listed_to IS ?2`,
     )
-    .bind(id, step.previous, step.listedTo, step.ordersListed, step.missed)
+    .bind(
+      id,
+      step.previous,
+      step.listedTo,
+      step.ordersListed,
+      step.missed,
+      step.skippedRows,
+      samplesJson(step.skippedSamples),
+    )
     .run();
   return result.meta.changes === 1;
 }
@@ -189,15 +226,27 @@ export async function endManualRun(
     finishedAt: number;
     ordersListed: number;
     missed: number;
+    skippedRows: number;
+    skippedSamples: readonly unknown[];
   },
 ): Promise<void> {
   await db
     .prepare(
       `UPDATE reconcile_runs SET status = ?2, error = ?3, finished_at = ?4,
-         orders_listed = orders_listed + ?5, missed = missed + ?6
+         orders_listed = orders_listed + ?5, missed = missed + ?6,
+         skipped_rows = skipped_rows + ?7, skipped_samples = COALESCE(skipped_samples, ?8)
        WHERE id = ?1 AND status = 'running'`,
     )
-    .bind(id, outcome.status, outcome.error, outcome.finishedAt, outcome.ordersListed, outcome.missed)
+    .bind(
+      id,
+      outcome.status,
+      outcome.error,
+      outcome.finishedAt,
+      outcome.ordersListed,
+      outcome.missed,
+      outcome.skippedRows,
+      samplesJson(outcome.skippedSamples),
+    )
     .run();
 }
 
@@ -217,27 +266,6 @@ export async function failAbandonedRuns(db: D1Database, startedBeforeId: string,
 export async function latestCronRunStartedAt(db: D1Database): Promise<number | null> {
   const row = await db.prepare(RECONCILE_SQL.latestCronRun).first<{ started_at: number }>();
   return row?.started_at ?? null;
-}
-
-/* ---- Checkpoint ---- */
-
-export async function getCheckpoint(db: D1Database): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT checkpoint_at FROM reconcile_checkpoint WHERE id = 1")
-    .first<{ checkpoint_at: number }>();
-  return row?.checkpoint_at ?? null;
-}
-
-/** Moves the checkpoint forward to `to`; never back (a late, older window cannot rewind it). */
-export async function advanceCheckpoint(db: D1Database, to: number, at: number): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO reconcile_checkpoint (id, checkpoint_at, updated_at) VALUES (1, ?1, ?2)
-       ON CONFLICT (id) DO UPDATE SET checkpoint_at = MAX(checkpoint_at, excluded.checkpoint_at),
-         updated_at = excluded.updated_at`,
-    )
-    .bind(to, at)
-    .run();
 }
 
 /* ---- Figures ---- */

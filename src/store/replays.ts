@@ -146,7 +146,7 @@ export async function reopenReplayChunk(
       .bind(...params),
     db
       .prepare(
-        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL,
+        `UPDATE events SET status = 'received', processed_at = NULL, next_attempt_at = NULL, settled_by = NULL,
            generation = generation + 1, replay_id = ?1, reopened_at = ?2, reopen_attempts = attempts
          WHERE id IN (${chunk})
          RETURNING id, generation, attempts`,

@@ -10,9 +10,17 @@ export type ResourceRow = {
 };
 
 /**
+ * A stored order as read back: its snapshot, and the order list's row of it from the last listing
+ * that settled one of its events (`summary`, JSON) with when that list call started (`summary_at`).
+ * The summary is newer than the detail while `summary_at > fetched_at`.
+ */
+export type StoredResource = ResourceRow & { summary: string | null; summary_at: number | null };
+
+/**
  * Stores a snapshot unless the stored one comes from a fetch that started later (or at the same
  * moment). Two consumers fetching the same order race safely: whichever write lands last, the
- * newer fetch wins. Returns whether this snapshot is now the stored one.
+ * newer fetch wins. A snapshot fetched for no event (the detail backfill) keeps the last event id.
+ * Returns whether this snapshot is now the stored one.
  */
 export async function upsertSnapshot(db: D1Database, row: ResourceRow): Promise<boolean> {
   return (await upsertSnapshotStatement(db, row).first<{ fetched_at: number }>()) !== null;
@@ -29,7 +37,7 @@ export function upsertSnapshotStatement(db: D1Database, row: ResourceRow): D1Pre
          status_name = excluded.status_name,
          data = excluded.data,
          fetched_at = excluded.fetched_at,
-         last_event_id = excluded.last_event_id
+         last_event_id = COALESCE(excluded.last_event_id, resources.last_event_id)
        WHERE excluded.fetched_at > resources.fetched_at
        RETURNING fetched_at`,
     )
@@ -37,5 +45,5 @@ export function upsertSnapshotStatement(db: D1Database, row: ResourceRow): D1Pre
 }
 
 export function getSnapshot(db: D1Database, type: string, id: string) {
-  return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<ResourceRow>();
+  return db.prepare("SELECT * FROM resources WHERE type = ?1 AND id = ?2").bind(type, id).first<StoredResource>();
 }

@@ -6,7 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyLocalMigrations, freePort, type LocalWorker, startWorker } from "../../scripts/lib/local-stack.ts";
+import {
+  applyLocalMigrations,
+  executeLocalSqlFile,
+  freePort,
+  type LocalWorker,
+  startWorker,
+} from "../../scripts/lib/local-stack.ts";
 import { type OmisellStandin, startOmisellStandin } from "../../scripts/omisell-standin.ts";
 import { E2E_VARS } from "./config";
 
@@ -34,7 +40,7 @@ export type LocalStack = {
 
 /**
  * Starts a stack of the file's own. `vars` come on top of E2E_VARS; `standin` are the stand-in's
- * options (e.g. `{ rateLimit: "20/4" }`). `wrangler dev` reads `.dev.vars` (else `.env`) unless it
+ * options (e.g. `{ rateLimit: "20/4" }`); `seedSql` runs on the fresh database before the worker starts. `wrangler dev` reads `.dev.vars` (else `.env`) unless it
  * is given an env file: it gets an empty one of the stack's own, so its vars are exactly these
  * (`--var`). The file must exist: Node 22 itself reads `--env-file` wherever it stands in argv.
  *
@@ -43,10 +49,15 @@ export type LocalStack = {
  */
 export async function startLocalStack(
   name: string,
-  options: { vars?: Record<string, string>; standin?: Record<string, unknown> } = {},
+  options: { vars?: Record<string, string>; standin?: Record<string, unknown>; seedSql?: string } = {},
 ): Promise<LocalStack> {
   const persistTo = mkdtempSync(join(tmpdir(), `omisell-push-${name}-`));
   applyLocalMigrations(persistTo, { quiet: true });
+  if (options.seedSql) {
+    const seedFile = join(persistTo, "seed.sql");
+    writeFileSync(seedFile, options.seedSql);
+    executeLocalSqlFile(persistTo, seedFile);
+  }
   const standin = await startOmisellStandin({ port: 0, ...options.standin });
   let port = await freePort();
   const vars = { ...E2E_VARS, OMISELL_API_BASE: standin.url, ...options.vars };

@@ -51,8 +51,10 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
   };
   row.received_at = at;
   await insertEvent(env.DB, row);
-  await env.DB.prepare("UPDATE events SET attempts = ?2, last_error = ?3, processed_at = ?4 WHERE id = ?1")
-    .bind(row.id, rest.attempts ?? 0, rest.last_error ?? null, rest.processed_at ?? null)
+  await env.DB.prepare(
+    "UPDATE events SET attempts = ?2, last_error = ?3, processed_at = ?4, settled_by = ?5 WHERE id = ?1",
+  )
+    .bind(row.id, rest.attempts ?? 0, rest.last_error ?? null, rest.processed_at ?? null, rest.settled_by ?? null)
     .run();
   const stored = await env.DB.prepare("SELECT seq FROM events WHERE id = ?1").bind(row.id).first<{ seq: number }>();
   return {
@@ -64,6 +66,7 @@ export async function storeEvent(overrides: Partial<EventRow> & { at?: number } 
     signature_scheme: row.signature_scheme ?? null,
     source: row.source ?? "push",
     headers: row.headers ?? null,
+    settled_by: row.settled_by ?? null,
   };
 }
 

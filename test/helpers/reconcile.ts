@@ -9,7 +9,7 @@ import { afterEach, beforeEach, vi } from "vitest";
 import type { FollowupMessage } from "../../src/followup/message";
 import { newUlid } from "../../src/lib/ids";
 import { fail, ok } from "../../src/lib/result";
-import type { ListOrdersCall, ListQuery } from "../../src/reconcile/order-list";
+import type { ListOrdersCall, ListQuery } from "../../src/omisell/order-list-walk";
 import { finishRun, insertReconciledEvents, startRun } from "../../src/store/reconcile";
 import { insertReceivedEvent, newOrderNumber } from "./followup";
 import { recordSends } from "./queue";
@@ -146,6 +146,8 @@ export async function recordRun(trigger: "cron" | "manual", run: RecordedRun): P
     status: run.status,
     ordersListed: run.ordersListed ?? 0,
     missed: run.missed ?? 0,
+    skippedRows: 0,
+    skippedSamples: [],
     error: run.error ?? null,
     finishedAt: run.finishedAt ?? run.at,
     listedTo: run.status === "done" ? run.at : null,

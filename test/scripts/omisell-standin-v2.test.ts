@@ -127,7 +127,13 @@ describe("the rateLimit knob", () => {
     await get("/api/v2/public/order/list?updated_from=0&updated_to=1");
     await get("/api/v2/public/order/OM-1");
     await get("/api/v2/public/order/OM-1");
-    expect(await stats()).toEqual({ requests: 3, routes: { order_list: 1, order: 2 }, outcomes: { ok: 1, "429": 2 } });
+    expect(await stats()).toEqual({
+      requests: 3,
+      routes: { order_list: 1, order: 2 },
+      outcomes: { ok: 1, "429": 2 },
+      otherTool: { calls: 0, refused: 0 },
+      peakUsed: 1,
+    });
   });
 
   it("is off by default: no header, no 429", async () => {

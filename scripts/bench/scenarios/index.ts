@@ -11,4 +11,5 @@ export const SCENARIOS: Record<string, () => Promise<{ default: Scenario }>> = {
   steps: () => import("./steps.ts"),
   archive: () => import("./archive.ts"),
   fanout: () => import("./fanout.ts"),
+  "sale-day": () => import("./sale-day.ts"),
 };

@@ -1,7 +1,6 @@
-/** Every var and secret of the worker, parsed with zod into one object, once per `env` object. */
+/** The sections of the config: one zod schema per concern, from the vars as deployed to the shape the code uses. */
 import { z } from "zod";
-import { flag, int, list, optionalText, webhookKey } from "./lib/env-fields";
-import { log } from "./lib/log";
+import { flag, int, list, optionalText, webhookKey } from "../lib/env-fields";
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;
@@ -26,7 +25,7 @@ const rateLimit = optionalText.pipe(
  * section is parsed on its own, so a bad value stops only the code that reads its section.
  * To add a section, add an entry here: its type joins `Config` by itself.
  */
-const SECTIONS = {
+export const SECTIONS = {
   /** The push endpoint. Kept apart from everything else: Omisell drops a push it cannot deliver for good. */
   push: z
     .object({
@@ -75,6 +74,7 @@ const SECTIONS = {
       OMISELL_TOKEN_PATH: optionalText.transform((value) => value ?? "/api/v2/auth/token/get/"),
       OMISELL_REFRESH_PATH: optionalText.transform((value) => value ?? "/api/v1/auth/token/refresh/"),
       OMISELL_RATE_LIMIT: rateLimit,
+      OMISELL_BUDGET_SHARE: z.coerce.number().min(0.1).max(1).optional().default(0.8),
       OMISELL_API_TIMEOUT_MS: int(10_000, 100, 120_000),
     })
     .transform((vars) => ({
@@ -89,6 +89,11 @@ const SECTIONS = {
       tokenPath: vars.OMISELL_TOKEN_PATH,
       refreshPath: vars.OMISELL_REFRESH_PATH,
       rateLimit: vars.OMISELL_RATE_LIMIT,
+      /**
+       * The share of the bucket (0.1 to 1) our calls may fill; the rest stays free for the seller's
+       * other tools, whose calls Omisell's call-limit header shows us.
+       */
+      budgetShare: vars.OMISELL_BUDGET_SHARE,
       timeoutMs: vars.OMISELL_API_TIMEOUT_MS,
     })),
 
@@ -100,6 +105,8 @@ const SECTIONS = {
       FOLLOWUP_BACKOFF_BASE_SECONDS: int(10, 1, 3600),
       FOLLOWUP_BACKOFF_MAX_SECONDS: int(3600, 1, 43_200),
       FOLLOWUP_QUIET_MS: int(5_000, 0, 60_000),
+      FOLLOWUP_DETAIL: z.enum(["adaptive", "always"]).optional().default("adaptive"),
+      FOLLOWUP_FRESHNESS_SECONDS: int(120, 5, 3_600),
       SWEEP_AFTER_SECONDS: int(300, 10, 86_400),
       SWEEP_LOST_AFTER_SECONDS: int(1_800, 10, 604_800),
     })
@@ -115,6 +122,14 @@ const SECTIONS = {
        * 5 s lets one fetch cover the burst. 0 fetches at once.
        */
       quietMs: vars.FOLLOWUP_QUIET_MS,
+      /**
+       * `always`: every change is settled by a fetch of the order's detail (v2). `adaptive`: while the
+       * orders waiting cannot all be fetched within `freshnessTargetMs` at the budget's rate, status
+       * changes of orders with a stored detail are settled from the order list (followup/choice.ts).
+       */
+      detail: vars.FOLLOWUP_DETAIL,
+      /** How soon after its arrival an event should be settled (the adaptive follow-up's target). */
+      freshnessTargetMs: vars.FOLLOWUP_FRESHNESS_SECONDS * SECOND_MS,
       /** A follow-up idle this long is overdue: the sweeper sends it again. */
       sweepAfterMs: vars.SWEEP_AFTER_SECONDS * SECOND_MS,
       /**
@@ -137,6 +152,7 @@ const SECTIONS = {
       HEALTH_SILENCE_MINUTES: int(120, 1, 10_080),
       HEALTH_MIN_COVERAGE: z.coerce.number().min(0).max(1).optional().default(0.9),
       HEALTH_MIN_LISTED: int(20, 1, 1_000_000),
+      HEALTH_FRESHNESS_P95_SECONDS: int(600, 1, 604_800),
     })
     .transform((vars) => ({
       backlogMaxMs: vars.HEALTH_BACKLOG_MAX_MINUTES * MINUTE_MS,
@@ -144,6 +160,8 @@ const SECTIONS = {
       silenceMs: vars.HEALTH_SILENCE_MINUTES * MINUTE_MS,
       minCoverage: vars.HEALTH_MIN_COVERAGE,
       minListed: vars.HEALTH_MIN_LISTED,
+      /** `freshness` when the last hour's p95 (arrival to settled) is above this. */
+      freshnessP95Seconds: vars.HEALTH_FRESHNESS_P95_SECONDS,
     })),
 
   /** Destinations (docs/forwarding.md): when a failing one is disabled, which URLs are allowed. */
@@ -189,113 +207,3 @@ const SECTIONS = {
     .object({ RETENTION_DAYS: int(90, 1, 3650) })
     .transform((vars) => ({ retentionMs: vars.RETENTION_DAYS * DAY_MS })),
 };
-
-/*
- * Forwarding is parsed apart from the sections and never throws: a bad value is logged once per
- * `env` object and turns forwarding off, so it can never stop pushes or follow-ups.
- */
-const ForwardVars = z.object({
-  FORWARD_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }).optional()),
-  FORWARD_SECRET: webhookKey,
-  FORWARD_TIMEOUT_MS: int(10_000, 100, 120_000),
-  // Seconds, as the queue's delaySeconds takes them: the first wait after a failed attempt.
-  FORWARD_BACKOFF_BASE_SECONDS: int(30, 1, 3600),
-});
-
-/** Where settled events are forwarded: FORWARD_URL, and the key of FORWARD_SECRET. */
-export type ForwardDestination = { url: string; key: Uint8Array };
-
-export type ForwardConfig = {
-  /** Null when forwarding is off: FORWARD_URL unset, or a forwarding var refused (logged). */
-  destination: ForwardDestination | null;
-  timeoutMs: number;
-  backoffBaseSeconds: number;
-};
-
-const FORWARDING_OFF: ForwardConfig = { destination: null, timeoutMs: 10_000, backoffBaseSeconds: 30 };
-
-function parseForward(env: object): ForwardConfig {
-  const parsed = ForwardVars.safeParse(env);
-  if (!parsed.success) {
-    const fields = Object.fromEntries(parsed.error.issues.map((issue) => [String(issue.path[0]), issue.message]));
-    log("error", "forward_config_invalid", { fields, forwarding: "off" });
-    return FORWARDING_OFF;
-  }
-  const { FORWARD_URL: url, FORWARD_SECRET: key } = parsed.data;
-  if (url && !key) {
-    log("error", "forward_config_invalid", {
-      fields: { FORWARD_SECRET: "required when FORWARD_URL is set" },
-      forwarding: "off",
-    });
-    return FORWARDING_OFF;
-  }
-  return {
-    destination: url && key ? { url, key } : null,
-    timeoutMs: parsed.data.FORWARD_TIMEOUT_MS,
-    backoffBaseSeconds: parsed.data.FORWARD_BACKOFF_BASE_SECONDS,
-  };
-}
-
-type Sections = { [Name in keyof typeof SECTIONS]: z.output<(typeof SECTIONS)[Name]> };
-
-/**
- * The whole configuration, one section per concern:
- * - `push` {secrets, signatureMode, signatureScheme, publicCallbackUrl, claimLeaseMs}
- * - `api` {readTokens, adminTokens, corsOrigins}; `session` {secret}
- * - `omisell` {apiBase, authMode, accountKey, partnerKey, sellerId, country, apiKey, apiSecret,
- *   tokenPath, refreshPath, rateLimit: {capacity, windowMs}, timeoutMs}
- * - `followup` {parallelism, maxRetries, backoff: {baseSeconds, maxSeconds}, quietMs, sweepAfterMs, sweepLostAfterMs}
- * - `forward` {destination: {url, key} | null, timeoutMs, backoffBaseSeconds}
- * - `reconcile` {everyMs}; `health` {backlogMaxMs, failuresWindowMs, silenceMs, minCoverage, minListed}
- * - `destinations` {disableAfterMs, allowHttp}; `alerts` {url, format, key, repeatMs}
- * - `retention` {retentionMs}
- * Reading a section whose vars are unusable throws `ConfigError` naming them (an answer of 503
- * `not_configured`); the other sections read as usual. `forward` never throws.
- * @example readConfig(env).followup.quietMs // 5000 unless FOLLOWUP_QUIET_MS says otherwise
- */
-export type Config = Sections & { forward: ForwardConfig };
-
-export type PushConfig = Config["push"];
-export type ApiConfig = Config["api"];
-export type OmisellConfig = Config["omisell"];
-export type FollowupConfig = Config["followup"];
-export type DestinationsConfig = Config["destinations"];
-export type AlertsConfig = Config["alerts"];
-
-/** Thrown when a var has a value that cannot be used; mapped to 503 `not_configured`. */
-export class ConfigError extends Error {
-  constructor(readonly fields: string[]) {
-    super(`invalid configuration: ${fields.join(", ")}`);
-  }
-}
-
-function parseConfig(env: object): Config {
-  const config: Record<string, unknown> = { forward: parseForward(env) };
-  for (const [name, schema] of Object.entries(SECTIONS)) {
-    const parsed = schema.safeParse(env);
-    if (parsed.success) {
-      config[name] = parsed.data;
-      continue;
-    }
-    const error = new ConfigError([...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))]);
-    Object.defineProperty(config, name, {
-      enumerable: true,
-      get() {
-        throw error;
-      },
-    });
-  }
-  return config as Config;
-}
-
-const configs = new WeakMap<object, Config>();
-
-/** The configuration of `env`, parsed on the first call for that object. Never throws itself. */
-export function readConfig(env: object): Config {
-  let config = configs.get(env);
-  if (!config) {
-    config = parseConfig(env);
-    configs.set(env, config);
-  }
-  return config;
-}

@@ -1,4 +1,4 @@
-/** Walking Omisell's order list (`GET /api/v2/public/order/list`) over a time window, the call injected. */
+/** Walking Omisell's order list (`GET /api/v2/public/order/list`) over a time window, the call injected: reconciliation and the adaptive follow-up both walk it. */
 import { z } from "zod";
 import type { Result } from "../lib/result";
 
@@ -9,8 +9,8 @@ export const ORDER_LIST_PAGE_SIZE = 100;
 export const MAX_PAGES_PER_WINDOW = 100;
 
 export type ListQuery = Record<string, string>;
-/** What the injected call answers: Omisell's `data` on success, a failure text otherwise. */
-export type ListAnswer = Result<unknown, { error: string }>;
+/** What the injected call answers: Omisell's `data` on success, a failure text otherwise (and a wait Omisell asked for). */
+export type ListAnswer = Result<unknown, { error: string; retryAfterSeconds?: number }>;
 export type ListOrdersCall = (path: string, query: ListQuery) => Promise<ListAnswer>;
 
 /** One listed order change: who, when (epoch seconds), and the header exactly as listed. */
@@ -20,7 +20,13 @@ export type OrderChange = {
   header: Record<string, unknown>;
 };
 
-export type ListWalk = { ok: true; listed: number; pages: number } | { ok: false; error: string; listed: number };
+/** A result of a page that could not be read: skipped, and kept (short) for the run's record. */
+export type SkippedRow = { page: number; index: number; reason: string; raw: string };
+
+export type ListWalk =
+  | { ok: true; listed: number; pages: number }
+  /** `pageCap`: the window has more pages than the walk may read; a shorter window may fit. */
+  | { ok: false; error: string; listed: number; pageCap?: true };
 
 /** Above this a number cannot be epoch seconds (year 5138): it is milliseconds. */
 const SECONDS_CEILING = 1e11;
@@ -58,24 +64,48 @@ const Page = z.looseObject({
   results: z.array(z.unknown()),
 });
 
-type PageRead = { ok: true; changes: OrderChange[]; next: string | null } | { ok: false; error: string };
+type PageRead =
+  | { ok: true; changes: OrderChange[]; skipped: Omit<SkippedRow, "page">[]; next: string | null }
+  | { ok: false; error: string };
 
-/** One page's `data`; any result without an order number or a readable updated_time fails the page. */
+/** How much of an unreadable result is kept. */
+const RAW_KEPT = 200;
+
+function rawOf(result: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(result) ?? String(result);
+  } catch {
+    text = String(result);
+  }
+  return text.length > RAW_KEPT ? `${text.slice(0, RAW_KEPT)}…` : text;
+}
+
+/**
+ * One page's `data`. A page that is not an object with a `results` array fails; a result without
+ * an order number or a readable updated_time is skipped (with why, and the start of it), so one
+ * unreadable row never keeps the rest of the page, nor the window, from being read.
+ */
 export function readOrderListPage(data: unknown): PageRead {
   const page = Page.safeParse(data);
   if (!page.success) return { ok: false, error: "malformed order list page (no results array)" };
   const changes: OrderChange[] = [];
+  const skipped: Omit<SkippedRow, "page">[] = [];
   for (const [index, result] of page.data.results.entries()) {
     const header = OrderHeader.safeParse(result);
-    if (!header.success) return { ok: false, error: `malformed order list result ${index}: no omisell_order_number` };
+    if (!header.success) {
+      skipped.push({ index, reason: "no omisell_order_number", raw: rawOf(result) });
+      continue;
+    }
     const updatedTime = readUpdatedTime(header.data.updated_time);
     if (updatedTime === null) {
-      return { ok: false, error: `malformed order list result ${index}: updated_time is not a time` };
+      skipped.push({ index, reason: "updated_time is not a time", raw: rawOf(result) });
+      continue;
     }
     const raw = result as Record<string, unknown>;
     changes.push({ omisellOrderNumber: header.data.omisell_order_number, updatedTime, header: raw });
   }
-  return { ok: true, changes, next: page.data.next?.trim() ? page.data.next.trim() : null };
+  return { ok: true, changes, skipped, next: page.data.next?.trim() ? page.data.next.trim() : null };
 }
 
 /**
@@ -112,15 +142,16 @@ export function pathWithQuery(path: string, query: ListQuery): string {
 }
 
 /**
- * Lists a window page by page and hands each page's changes to `onPage` before asking for the
- * next (memory stays one page; what was handled before a failure is kept, and is harmless to
- * handle again). Stops with a failure on a failed call, a malformed page, a `next` that cannot
- * be read or repeats the page, or more than `maxPages` pages. Errors thrown by `onPage` propagate.
+ * Lists a window page by page and hands each page's changes (and the rows it skipped) to `onPage`
+ * before asking for the next (memory stays one page; what was handled before a failure is kept,
+ * and is harmless to handle again). Stops with a failure on a failed call, a malformed page, a
+ * `next` that cannot be read or repeats the page, or more than `maxPages` pages (`pageCap`).
+ * Errors thrown by `onPage` propagate.
  */
 export async function walkOrderList(
   call: ListOrdersCall,
   window: { fromMs: number; toMs: number },
-  onPage: (changes: OrderChange[]) => Promise<void>,
+  onPage: (changes: OrderChange[], skipped: SkippedRow[]) => Promise<void>,
   maxPages = MAX_PAGES_PER_WINDOW,
 ): Promise<ListWalk> {
   let query: ListQuery | null = firstPageQuery(window);
@@ -128,14 +159,19 @@ export async function walkOrderList(
   let pages = 0;
   while (query !== null) {
     if (pages >= maxPages) {
-      return { ok: false, listed, error: `order list longer than ${maxPages} pages in one window (safety stop)` };
+      const error = `order list longer than ${maxPages} pages in one window (safety stop)`;
+      return { ok: false, listed, error, pageCap: true };
     }
     const answer = await call(ORDER_LIST_PATH, query);
     pages += 1;
     if (!answer.ok) return { ok: false, listed, error: `order list page ${pages}: ${answer.reason.error}` };
     const page = readOrderListPage(answer.value);
     if (!page.ok) return { ok: false, listed, error: `order list page ${pages}: ${page.error}` };
-    await onPage(page.changes);
+    const number = pages;
+    await onPage(
+      page.changes,
+      page.skipped.map((row) => ({ page: number, ...row })),
+    );
     listed += page.changes.length;
     if (page.next === null) break;
     const nextQuery = queryOfNext(page.next, query);
