@@ -157,7 +157,16 @@ async function pushAndFollowUp(push: object, orderNumber: string | null) {
   const before = await json<{ status: string; category: string; catalogue: string }>(await apiGet(`/api/events/${id}`));
   if (orderNumber) stubOmisell(() => orderAnswer(orderNumber, { status_name: "Seen" }));
   await deliver([{ eventId: id, reason: "push" }]);
-  const after = await readEvent(id);
+  // The push enqueued its own follow-up too, which the real consumer takes after a second: when it
+  // holds the order's fetch, the delivery above is sent back and the real one settles the event.
+  const after = await vi.waitFor(
+    async () => {
+      const row = await readEvent(id);
+      if (row?.status === "received") throw new Error("still waiting for its follow-up");
+      return row;
+    },
+    { timeout: 10_000, interval: 100 },
+  );
   return { id, before, after };
 }
 
