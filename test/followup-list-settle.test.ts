@@ -61,7 +61,9 @@ function saleDay(rows: ReturnType<typeof listedOrder>[], waiting = 10_000) {
       fetched.push(order.orderNumber);
       return ok({ omisell_order_number: order.orderNumber, status_name: "Shipped" });
     },
-    nudgeForwarding: async () => void (nudged.times += 1),
+    nudgeForwarding: async () => {
+      nudged.times += 1;
+    },
   };
   return { steps, listQueries, fetched, nudged, sent };
 }
