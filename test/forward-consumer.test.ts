@@ -37,6 +37,18 @@ async function setUp(scenario: string, vars: Record<string, string> = {}, orderN
   return { eventId, deliveryId, workerEnv, sent };
 }
 
+/** The order's detail snapshot as the follow-up stores it: its status, fetched at `fetchedAt`. */
+async function storeSnapshot(orderNumber: string, statusName: string, fetchedAt: number) {
+  await upsertSnapshot(env.DB, {
+    type: "order",
+    id: orderNumber,
+    seller_id: "1001",
+    status_name: statusName,
+    data: JSON.stringify({ omisell_order_number: orderNumber, status_name: statusName }),
+    fetched_at: fetchedAt,
+    last_event_id: null,
+  });
+}
 describe("a delivery answered 2xx", () => {
   it("is posted once and marked delivered", async () => {
     const scenario = await newScenario([{ status: 204 }]);
@@ -54,15 +66,7 @@ describe("a delivery answered 2xx", () => {
 
   it("carries the event summary and the order snapshot, signed so a Standard Webhooks verifier accepts it", async () => {
     const orderNumber = newOrderNumber();
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: orderNumber,
-      seller_id: "1001",
-      status_name: "Shipped",
-      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Shipped" }),
-      fetched_at: Date.now(),
-      last_event_id: null,
-    });
+    await storeSnapshot(orderNumber, "Shipped", Date.now());
     const scenario = await newScenario();
     const { eventId, deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
 
@@ -88,15 +92,7 @@ describe("a delivery answered 2xx", () => {
   it("adds the order list's row to the order as summary when a listing newer than the snapshot settled the event", async () => {
     const orderNumber = newOrderNumber();
     const fetchedAt = Date.now() - 60_000;
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: orderNumber,
-      seller_id: "1001",
-      status_name: "Ready To Ship",
-      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Ready To Ship" }),
-      fetched_at: fetchedAt,
-      last_event_id: null,
-    });
+    await storeSnapshot(orderNumber, "Ready To Ship", fetchedAt);
     const listed = { omisell_order_number: orderNumber, status_name: "Shipped", updated_time: 1_900_000_000 };
     await env.DB.prepare("UPDATE resources SET summary = ?2, summary_at = ?3 WHERE id = ?1")
       .bind(orderNumber, JSON.stringify(listed), fetchedAt + 30_000)
@@ -116,15 +112,7 @@ describe("a delivery answered 2xx", () => {
 
   it("sends the snapshot alone once its detail is newer than the summary (the backfill fetched it)", async () => {
     const orderNumber = newOrderNumber();
-    await upsertSnapshot(env.DB, {
-      type: "order",
-      id: orderNumber,
-      seller_id: "1001",
-      status_name: "Shipped",
-      data: JSON.stringify({ omisell_order_number: orderNumber, status_name: "Shipped" }),
-      fetched_at: Date.now(),
-      last_event_id: null,
-    });
+    await storeSnapshot(orderNumber, "Shipped", Date.now());
     await env.DB.prepare('UPDATE resources SET summary = \'{"status_name":"Shipped"}\', summary_at = ?2 WHERE id = ?1')
       .bind(orderNumber, Date.now() - 60_000)
       .run();

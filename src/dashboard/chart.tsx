@@ -1,5 +1,6 @@
 /** The overview's hourly chart of pushes by category: stacked bars of inline SVG, drawn on the server. */
 import { CATEGORIES } from "../events/catalogue";
+import { hourLabel, LegendEntry, YTicks } from "./chart-parts";
 import { CATEGORY_COLORS, CATEGORY_LABELS } from "./format";
 
 /** One hour of the stats' `hourly`: what the chart draws. */
@@ -74,8 +75,6 @@ export function layoutHourlyChart(hours: HourBucket[], size: ChartSize = CHART_S
   return { bars, ticks: ticks.map((value) => ({ value, y: yOf(value) })), slot, plotH };
 }
 
-const hourLabel = (ms: number) => `${new Date(ms).toISOString().slice(11, 13)}:00`;
-
 /** One drawing of the chart at `size`, with its y-axis labels and an hour label every `labelEvery` hours. */
 function ChartDrawing({ hours, size, name }: { hours: HourBucket[]; size: ChartSize; name: string }) {
   const { bars, ticks, slot } = layoutHourlyChart(hours, size);
@@ -89,14 +88,12 @@ function ChartDrawing({ hours, size, name }: { hours: HourBucket[]; size: ChartS
       aria-label={`Events stored per hour over the last 24 hours, ${total} in total`}
       preserveAspectRatio="xMidYMid meet"
     >
-      {ticks.map((t) => (
-        <g class="y-tick">
-          <line x1={pad.left} x2={size.width - pad.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
-          <text x={pad.left - 5} y={t.y + font / 3} text-anchor="end" font-size={font} fill="#6b7280">
-            {t.value}
-          </text>
-        </g>
-      ))}
+      <YTicks
+        ticks={ticks.map((t) => ({ y: t.y, label: t.value }))}
+        left={pad.left}
+        right={size.width - pad.right}
+        font={font}
+      />
       {bars.map((b) => (
         <rect
           x={b.x}
@@ -142,14 +139,7 @@ export function HourlyChart({ hours }: { hours: HourBucket[] }) {
         {present.length === 0 ? (
           <span class="muted">Nothing stored in the last 24 hours.</span>
         ) : (
-          present.map((c) => (
-            <span class="legend">
-              <svg width="10" height="10" aria-hidden="true">
-                <rect width="10" height="10" rx="2" fill={CATEGORY_COLORS[c]} />
-              </svg>
-              {CATEGORY_LABELS[c] ?? c}
-            </span>
-          ))
+          present.map((c) => <LegendEntry color={CATEGORY_COLORS[c] ?? "#94a3b8"} label={CATEGORY_LABELS[c] ?? c} />)
         )}
         <span class="muted right">Hours in UTC</span>
       </figcaption>

@@ -27,7 +27,7 @@ import {
   DestinationsPage,
 } from "./destinations";
 import { readForm } from "./form";
-import { type Ctx, checkFormPost, type DashboardEnv, type PageStatus, render } from "./kit";
+import { type Ctx, type DashboardEnv, type PageStatus, refuseUnlessAdminPost, render } from "./kit";
 import { MessagePage } from "./pages";
 
 export const destinationPages = new Hono<DashboardEnv>();
@@ -101,32 +101,8 @@ function bodyOf(values: DestinationFormValues, creating: boolean): Record<string
   };
 }
 
-/** Admin form posts only: same origin, the CSRF token, an admin session; else the reason. */
-async function refusal(c: Ctx): Promise<Response | null> {
-  if (!(await checkFormPost(c))) {
-    return render(
-      c,
-      <MessagePage
-        title="Not done"
-        message="The form was not valid; reload the page and retry."
-        viewer={c.get("viewer")}
-      />,
-      403,
-    );
-  }
-  if (c.get("viewer").role !== "admin") {
-    return render(
-      c,
-      <MessagePage
-        title="Not allowed"
-        message="Changing destinations needs an admin token."
-        viewer={c.get("viewer")}
-      />,
-      403,
-    );
-  }
-  return null;
-}
+/** Admin form posts only: same origin, the CSRF token, an admin session; else the refusal page. */
+const refusal = (c: Ctx) => refuseUnlessAdminPost(c, "Not done", "Changing destinations");
 
 /** An action's HttpError as the page shows it (the rest is thrown on). */
 function noticeOf(err: unknown): { notice: DestinationsNotice; status: PageStatus } {

@@ -1,7 +1,10 @@
 /** The overview's freshness chart: p50 and p95 from arrival to settled per hour, inline SVG on a log scale. */
 import type { Freshness } from "../read-model/freshness";
+import { hourLabel, LegendEntry, YTicks } from "./chart-parts";
 import { formatCount } from "./format";
 
+const P50_COLOR = "#1d4ed8";
+const P95_COLOR = "#93c5fd";
 const WIDTH = 1000;
 const HEIGHT = 200;
 const PAD = { top: 12, right: 8, bottom: 26, left: 56 };
@@ -51,8 +54,6 @@ export function layoutFreshnessChart(hours: readonly Hour[]) {
   return { bars, ticks: TICKS.map(([seconds, label]) => ({ label, y: yOf(seconds) })), slot };
 }
 
-const hourLabel = (ms: number) => `${new Date(ms).toISOString().slice(11, 13)}:00`;
-
 /** Draws `layoutFreshnessChart`, with the last hour's figures as its caption. */
 export function FreshnessChart({ freshness }: { freshness: Freshness }) {
   const { bars, ticks, slot } = layoutFreshnessChart(freshness.hourly);
@@ -67,21 +68,14 @@ export function FreshnessChart({ freshness }: { freshness: Freshness }) {
           aria-label={`Time from push to settled per hour over the last 24 hours; last hour p95 ${formatSeconds(last.p95_seconds)}`}
           preserveAspectRatio="xMidYMid meet"
         >
-          {ticks.map((t) => (
-            <g>
-              <line x1={PAD.left} x2={WIDTH - PAD.right} y1={t.y} y2={t.y} stroke="#e5e7eb" stroke-width="1" />
-              <text x={PAD.left - 6} y={t.y + 4} text-anchor="end" font-size="12" fill="#6b7280">
-                {t.label}
-              </text>
-            </g>
-          ))}
+          <YTicks ticks={ticks} left={PAD.left} right={WIDTH - PAD.right} font={12} />
           {bars.map((b) => (
             <rect
               x={b.x}
               y={b.y}
               width={b.width}
               height={Math.max(0, b.height)}
-              fill={b.kind === "p95" ? "#93c5fd" : "#1d4ed8"}
+              fill={b.kind === "p95" ? P95_COLOR : P50_COLOR}
               rx="1.5"
               data-kind={b.kind}
             >
@@ -104,18 +98,8 @@ export function FreshnessChart({ freshness }: { freshness: Freshness }) {
         </svg>
       </div>
       <figcaption>
-        <span class="legend">
-          <svg width="10" height="10" aria-hidden="true">
-            <rect width="10" height="10" rx="2" fill="#1d4ed8" />
-          </svg>
-          p50
-        </span>
-        <span class="legend">
-          <svg width="10" height="10" aria-hidden="true">
-            <rect width="10" height="10" rx="2" fill="#93c5fd" />
-          </svg>
-          p95
-        </span>
+        <LegendEntry color={P50_COLOR} label="p50" />
+        <LegendEntry color={P95_COLOR} label="p95" />
         <span class="muted right" data-freshness-last-hour>
           {last.settled === 0
             ? "Nothing settled in the last hour."

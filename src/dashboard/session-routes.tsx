@@ -9,7 +9,7 @@ import { roleOfToken } from "../auth/tokens";
 import { readConfig } from "../config";
 import { log } from "../lib/log";
 import { readForm } from "./form";
-import { type Ctx, checkFormPost, type DashboardEnv, render } from "./kit";
+import { type Ctx, checkFormPost, type DashboardEnv, render, showMessage } from "./kit";
 import { MessagePage, SignInPage } from "./pages";
 
 export const SIGN_IN = "/dashboard/sign-in";
@@ -71,15 +71,7 @@ export function addSessionRoutes(routes: Hono<DashboardEnv>): void {
   routes.use("/dashboard/*", requireViewer);
   routes.post("/dashboard/sign-out", async (c) => {
     if (!(await checkFormPost(c))) {
-      return render(
-        c,
-        <MessagePage
-          title="Not signed out"
-          message="The form was not valid; reload and retry."
-          viewer={c.get("viewer")}
-        />,
-        403,
-      );
+      return showMessage(c, 403, "Not signed out", "The form was not valid; reload the page and retry.");
     }
     endSession(c);
     return c.redirect(SIGN_IN, 303);

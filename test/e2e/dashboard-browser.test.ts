@@ -5,7 +5,8 @@
  * fail and an admin retries them; follow-ups fail, the health banner says so, and "Replay this
  * group" brings them back until the banner is gone; a read-only viewer sees no action; every page
  * fits 1280 and 390 px without sideways scrolling. One browser, one context per viewer and screen.
- * Screenshots are written to test/e2e/screenshots/ (the README shows them).
+ * Every page is also captured; with UPDATE_SCREENSHOTS=1 the captures replace the ones in
+ * test/e2e/screenshots/ (the README shows them), else the committed ones stay as they are.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
@@ -110,9 +111,11 @@ async function open(page: Page, path: string): Promise<void> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  const path = resolve(SCREENSHOTS, name);
-  await page.screenshot({ path, fullPage: true });
-  console.log(`screenshot: ${path}`);
+  const update = process.env.UPDATE_SCREENSHOTS === "1";
+  const path = update ? resolve(SCREENSHOTS, name) : undefined;
+  const png = await page.screenshot({ path, fullPage: true });
+  expect(png.byteLength, `screenshot ${name}`).toBeGreaterThan(1000);
+  if (path) console.log(`screenshot: ${path}`);
 }
 
 const bannerOf = (page: Page) => page.locator('section.health-banner[role="alert"]');

@@ -91,7 +91,13 @@ describe("the Omisell stand-in", () => {
     await order("OM-4");
     await order("OM-4", "Account wrong");
     const stats = await (await fetch(`${standin.url}/__standin/stats`)).json();
-    expect(stats).toEqual({ requests: 2, routes: { order: 2 }, outcomes: { ok: 1, "401": 1 } });
+    expect(stats).toEqual({
+      requests: 2,
+      routes: { order: 2 },
+      outcomes: { ok: 1, "401": 1 },
+      otherTool: { calls: 0, refused: 0 },
+      peakUsed: 0,
+    });
     expect(standin.stats()).toEqual(stats);
   });
 });

@@ -64,14 +64,16 @@ describe("the stand-in on a sale day", () => {
   });
 
   it("lets the other tool spend its share of the bucket, visible in the header of our calls", async () => {
+    const started = Date.now();
     standin.setKnobs({ rateLimit: "100/1", otherTool: 0.5 });
     await new Promise((resolve) => setTimeout(resolve, 400));
     const res = await fetch(`${standin.url}/api/v2/public/order/OM1`, { headers: { authorization: "Account k" } });
     const used = Number(res.headers.get("x-omisell-api-call-limit")?.split("/")[0]);
     const stats = standin.stats();
-    // 50 calls a second for 0.4 s, less what drained meanwhile: the bucket shows them besides ours.
+    // 50 calls a second for at least 0.4 s (longer on a busy machine: bounded by the time it took),
+    // less what drained meanwhile: the bucket shows them besides ours.
     expect(stats.otherTool.calls).toBeGreaterThanOrEqual(12);
-    expect(stats.otherTool.calls).toBeLessThanOrEqual(25);
+    expect(stats.otherTool.calls).toBeLessThanOrEqual(Math.ceil(((Date.now() - started) / 1000) * 50) + 1);
     expect(used).toBeGreaterThan(1);
     expect(stats.routes.order).toBe(1);
     expect(stats.peakUsed).toBe(used);

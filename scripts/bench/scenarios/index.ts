@@ -12,4 +12,5 @@ export const SCENARIOS: Record<string, () => Promise<{ default: Scenario }>> = {
   archive: () => import("./archive.ts"),
   fanout: () => import("./fanout.ts"),
   "sale-day": () => import("./sale-day.ts"),
+  "group-commit": () => import("./group-commit.ts"),
 };
