@@ -1,7 +1,7 @@
 /**
- * The adaptive follow-up's choice, pure: detail for all while every waiting order can be fetched
- * within the freshness target at the budget's rate, else the known orders' status changes from the
- * order list; at its boundaries (exactly at the target, only new orders waiting, the bucket paused
+ * The adaptive follow-up's choice, pure: detail for all while every waiting order, and as many as
+ * the last target brought, can be fetched within the freshness target at the budget's rate, else
+ * the known orders' status changes from the order list; at its boundaries (exactly at the target, only new orders waiting, the bucket paused
  * by a 429, the share nearly spent).
  */
 import { describe, expect, it } from "vitest";
@@ -19,9 +19,15 @@ const known = (n: number): Candidate[] =>
 const fresh = (n: number): Candidate[] =>
   Array.from({ length: n }, (_, i) => ({ orderNumber: `N${i}`, known: false, listable: true }));
 
-const choose = (orders: number, candidates: Candidate[], bucket: BucketView | null = empty, knownWaiting = orders) =>
+const choose = (
+  orders: number,
+  candidates: Candidate[],
+  bucket: BucketView | null = empty,
+  knownWaiting = orders,
+  arriving = 0,
+) =>
   chooseFollowup(
-    { waiting: { orders, known: knownWaiting }, bucket, limit: LIMIT, targetMs: TARGET, now: NOW },
+    { waiting: { orders, known: knownWaiting, arriving }, bucket, limit: LIMIT, targetMs: TARGET, now: NOW },
     candidates,
   );
 
@@ -51,6 +57,17 @@ describe("the choice", () => {
     const choice = choose(241, known(10));
     expect(choice).toMatchObject({ mode: "list", listCalls: 3, detailCalls: 0 });
     expect(choice.byList.map((c) => c.orderNumber)).toEqual(known(10).map((c) => c.orderNumber));
+  });
+
+  it("counts the orders still arriving: what waits fits the budget, but not with as many again as the last target brought", () => {
+    expect(choose(140, known(10), empty, 140, 100).mode).toBe("detail");
+    const choice = choose(140, known(10), empty, 140, 101);
+    expect(choice).toMatchObject({ mode: "list", callsWithinTarget: 240, detailCalls: 0 });
+  });
+
+  it("a quiet queue with orders arriving at the budget's pace stays on detail", () => {
+    expect(choose(0, known(2), empty, 0, 240).mode).toBe("detail");
+    expect(choose(0, known(2), empty, 0, 241).mode).toBe("list");
   });
 
   it("one list call covers up to 100 known orders waiting", () => {

@@ -48,7 +48,7 @@ function saleDay(rows: ReturnType<typeof listedOrder>[], waiting = 10_000) {
   const { sent, queue } = recordingFollowupQueue();
   const steps = {
     queue,
-    waitingOrders: async () => ({ orders: waiting, known: waiting }),
+    waitingOrders: async () => ({ orders: waiting, known: waiting, arriving: 0 }),
     bucket: async () => EMPTY,
     listOrders: () => async (_path: string, query: ListQuery) => {
       listQueries.push(query);

@@ -7,7 +7,6 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { liveForwardDeps } from "../src/forward/deps";
 import { retryDelivery } from "../src/forward/retries";
-import { upsertSnapshot } from "../src/store/resources";
 import { newOrderNumber } from "./helpers/followup";
 import {
   callsOf,
@@ -22,6 +21,7 @@ import {
   TEST_FORWARD_SECRET,
   walkedDelivery,
 } from "./helpers/forward";
+import { storeOrderSnapshot } from "./helpers/read-api";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -35,19 +35,6 @@ async function setUp(scenario: string, vars: Record<string, string> = {}, orderN
   const deliveryId = await walkedDelivery(workerEnv, eventId);
   sent.length = 0;
   return { eventId, deliveryId, workerEnv, sent };
-}
-
-/** The order's detail snapshot as the follow-up stores it: its status, fetched at `fetchedAt`. */
-async function storeSnapshot(orderNumber: string, statusName: string, fetchedAt: number) {
-  await upsertSnapshot(env.DB, {
-    type: "order",
-    id: orderNumber,
-    seller_id: "1001",
-    status_name: statusName,
-    data: JSON.stringify({ omisell_order_number: orderNumber, status_name: statusName }),
-    fetched_at: fetchedAt,
-    last_event_id: null,
-  });
 }
 describe("a delivery answered 2xx", () => {
   it("is posted once and marked delivered", async () => {
@@ -66,7 +53,7 @@ describe("a delivery answered 2xx", () => {
 
   it("carries the event summary and the order snapshot, signed so a Standard Webhooks verifier accepts it", async () => {
     const orderNumber = newOrderNumber();
-    await storeSnapshot(orderNumber, "Shipped", Date.now());
+    await storeOrderSnapshot(orderNumber, { statusName: "Shipped" });
     const scenario = await newScenario();
     const { eventId, deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
 
@@ -92,7 +79,7 @@ describe("a delivery answered 2xx", () => {
   it("adds the order list's row to the order as summary when a listing newer than the snapshot settled the event", async () => {
     const orderNumber = newOrderNumber();
     const fetchedAt = Date.now() - 60_000;
-    await storeSnapshot(orderNumber, "Ready To Ship", fetchedAt);
+    await storeOrderSnapshot(orderNumber, { statusName: "Ready To Ship", fetchedAt });
     const listed = { omisell_order_number: orderNumber, status_name: "Shipped", updated_time: 1_900_000_000 };
     await env.DB.prepare("UPDATE resources SET summary = ?2, summary_at = ?3 WHERE id = ?1")
       .bind(orderNumber, JSON.stringify(listed), fetchedAt + 30_000)
@@ -112,7 +99,7 @@ describe("a delivery answered 2xx", () => {
 
   it("sends the snapshot alone once its detail is newer than the summary (the backfill fetched it)", async () => {
     const orderNumber = newOrderNumber();
-    await storeSnapshot(orderNumber, "Shipped", Date.now());
+    await storeOrderSnapshot(orderNumber, { statusName: "Shipped" });
     await env.DB.prepare('UPDATE resources SET summary = \'{"status_name":"Shipped"}\', summary_at = ?2 WHERE id = ?1')
       .bind(orderNumber, Date.now() - 60_000)
       .run();

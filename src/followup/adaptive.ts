@@ -52,7 +52,7 @@ export async function splitForAdaptive(
   const bucket = await deps.bucket(sellerId);
   const budget = callsWithinTarget(bucket, limit, config.freshnessTargetMs, now);
   const eventCap = Math.min(MAX_EVENTS_COUNTED, EVENTS_PER_ORDER * (budget + 1));
-  const waiting = await deps.waitingOrders(eventCap);
+  const waiting = await deps.waitingOrders(eventCap, config.freshnessTargetMs);
   const choice = chooseFollowup({ waiting, bucket, limit, targetMs: config.freshnessTargetMs, now }, candidates);
   if (choice.mode === "detail") return unchanged;
 
@@ -60,6 +60,7 @@ export async function splitForAdaptive(
   log("info", "followup_adaptive_list", {
     waiting: waiting.orders,
     known: waiting.known,
+    arriving: waiting.arriving,
     calls_within_target: choice.callsWithinTarget,
     by_list: listed.size,
     list_calls: choice.listCalls,

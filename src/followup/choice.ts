@@ -8,8 +8,12 @@ import type { FollowupEventState } from "../store/followup-batch";
 /** Omisell's largest page of the order list. */
 export const LIST_PAGE_SIZE = 100;
 
-/** Distinct orders with an event waiting for its follow-up (counted up to a bound), and of those, how many have a detail snapshot. */
-export type WaitingOrders = { orders: number; known: number };
+/**
+ * Distinct orders with an event waiting for its follow-up (counted up to a bound), and of those, how
+ * many have a detail snapshot; `arriving`: distinct orders with an event received in the last
+ * target (whatever its status), the forecast of what the next target brings.
+ */
+export type WaitingOrders = { orders: number; known: number; arriving: number };
 
 /**
  * An order of the batch to settle: `known` when a detail snapshot of it is stored, `listable` when
@@ -58,17 +62,19 @@ export function callsWithinTarget(bucket: BucketView | null, limit: RateLimit, t
 
 /**
  * The choice for the batch's `candidates` (orders with events waiting and due for a call):
- * - when every order waiting could be fetched within the target at the budget's rate
- *   (`waiting.orders <= callsWithinTarget`), all by detail, as FOLLOWUP_DETAIL=always would;
+ * - when every order waiting, and as many again as arrived in the last target (the ones the next
+ *   target brings), could be fetched within the target at the budget's rate
+ *   (`waiting.orders + waiting.arriving <= callsWithinTarget`), all by detail, as
+ *   FOLLOWUP_DETAIL=always would;
  * - otherwise the known orders whose waiting events are all status changes (`listable`) from the
  *   order list, one call per 100 of the known orders waiting, and the rest (new orders first of
  *   all: a list row is no substitute for an order never fetched) by detail.
- * @example chooseFollowup({ waiting: { orders: 400, known: 300 }, bucket, limit, targetMs: 120_000, now }, batch)
+ * @example chooseFollowup({ waiting: { orders: 400, known: 300, arriving: 150 }, bucket, limit, targetMs: 120_000, now }, batch)
  */
 export function chooseFollowup<C extends Candidate>(input: ChoiceInput, candidates: readonly C[]): Choice<C> {
   const budget = callsWithinTarget(input.bucket, input.limit, input.targetMs, input.now);
   const toList = candidates.filter((candidate) => candidate.known && candidate.listable);
-  if (input.waiting.orders <= budget || toList.length === 0) {
+  if (input.waiting.orders + input.waiting.arriving <= budget || toList.length === 0) {
     return {
       mode: "detail",
       callsWithinTarget: budget,

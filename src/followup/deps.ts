@@ -40,8 +40,11 @@ export type FollowupDeps = {
   listOrders(sellerId: string | null): ListOrdersCall;
   /** The seller's bucket as it stands (null: the limiter could not be read). */
   bucket(sellerId: string | null): Promise<BucketView | null>;
-  /** Orders waiting for a follow-up, counted over at most `eventCap` waiting events (cached briefly). */
-  waitingOrders(eventCap: number): Promise<WaitingOrders>;
+  /**
+   * Orders waiting for a follow-up, and orders with events received in the last `arrivalWindowMs`,
+   * each counted over at most `eventCap` events (cached briefly).
+   */
+  waitingOrders(eventCap: number, arrivalWindowMs: number): Promise<WaitingOrders>;
   /**
    * Nudges the destinations' walk of the change feed, after a batch settled events (their
    * deliveries are created by the walk, from the feed). Never throws.
@@ -75,7 +78,7 @@ export function liveFollowupDeps(env: Env): FollowupDeps {
       return fail(retryAfterSeconds === undefined ? { error } : { error, retryAfterSeconds });
     },
     bucket: (sellerId) => peekLimiter(env, config.omisell, sellerId),
-    waitingOrders: (eventCap) => cachedWaitingOrders(env.DB, eventCap, Date.now()),
+    waitingOrders: (eventCap, arrivalWindowMs) => cachedWaitingOrders(env.DB, eventCap, arrivalWindowMs, Date.now()),
     nudgeForwarding: () => nudgeWalk(env.FORWARDS),
     now: () => Date.now(),
     random: () => Math.random(),
