@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { batchDurations } from "../../scripts/bench/drain.ts";
 import { createPushSource } from "../../scripts/bench/pushes.ts";
 import { howItReads, percentile, ratios } from "../../scripts/bench/report.ts";
+import { parseWrk } from "../../scripts/bench/wrk.ts";
 
 const CALLBACK = "http://127.0.0.1:8787/webhooks/omisell";
 
@@ -59,5 +60,32 @@ describe("query plans", () => {
     const plan = "SCAN events USING INDEX sqlite_autoindex_events_1";
     expect(howItReads(plan, "SELECT id FROM events ORDER BY id DESC LIMIT 50")).toBe("index walk to LIMIT");
     expect(howItReads(plan, "SELECT count(*) FROM events GROUP BY status")).toBe("whole index");
+  });
+});
+
+describe("wrk's report", () => {
+  const report = `Running 4s test @ http://127.0.0.1:8790
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.31ms    4.02ms  61.50ms   80.12%
+  Latency Distribution
+     50%   11.80ms
+     75%   13.90ms
+     90%   16.70ms
+     99%  850.00us
+  5196 requests in 4.00s, 380.57KB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 7
+Requests/sec:   1298.72
+Transfer/sec:     95.11KB
+`;
+
+  it("gives req/s, p50 and p99 in ms whatever unit wrk printed, non-2xx and socket errors", () => {
+    expect(parseWrk(report)).toEqual({ reqPerSec: 1298.72, p50: 11.8, p99: 0.85, non2xx: 7, errors: 3 });
+  });
+
+  it("reads a clean run as no non-2xx and no errors", () => {
+    const clean = report.replace(/ {2}Socket errors.*\n/, "").replace(/ {2}Non-2xx.*\n/, "");
+    expect(parseWrk(clean)).toMatchObject({ non2xx: 0, errors: 0 });
   });
 });
