@@ -36,6 +36,15 @@ async function setUp(scenario: string, vars: Record<string, string> = {}, orderN
   sent.length = 0;
   return { eventId, deliveryId, workerEnv, sent };
 }
+
+/** Delivers one event of `orderNumber` to a fresh destination and returns the `order` its body carried. */
+async function orderSent(orderNumber: string): Promise<unknown> {
+  const scenario = await newScenario();
+  const { deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
+  await runForwards([deliveryId], workerEnv);
+  const [call] = await callsOf(scenario);
+  return JSON.parse(call?.body ?? "{}").data.order;
+}
 describe("a delivery answered 2xx", () => {
   it("is posted once and marked delivered", async () => {
     const scenario = await newScenario([{ status: 204 }]);
@@ -84,13 +93,7 @@ describe("a delivery answered 2xx", () => {
     await env.DB.prepare("UPDATE resources SET summary = ?2, summary_at = ?3 WHERE id = ?1")
       .bind(orderNumber, JSON.stringify(listed), fetchedAt + 30_000)
       .run();
-    const scenario = await newScenario();
-    const { deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
-
-    await runForwards([deliveryId], workerEnv);
-
-    const [call] = await callsOf(scenario);
-    expect(JSON.parse(call?.body ?? "{}").data.order).toEqual({
+    expect(await orderSent(orderNumber)).toEqual({
       omisell_order_number: orderNumber,
       status_name: "Ready To Ship",
       summary: listed,
@@ -103,13 +106,7 @@ describe("a delivery answered 2xx", () => {
     await env.DB.prepare('UPDATE resources SET summary = \'{"status_name":"Shipped"}\', summary_at = ?2 WHERE id = ?1')
       .bind(orderNumber, Date.now() - 60_000)
       .run();
-    const scenario = await newScenario();
-    const { deliveryId, workerEnv } = await setUp(scenario, {}, orderNumber);
-
-    await runForwards([deliveryId], workerEnv);
-
-    const [call] = await callsOf(scenario);
-    expect(JSON.parse(call?.body ?? "{}").data.order).toEqual({
+    expect(await orderSent(orderNumber)).toEqual({
       omisell_order_number: orderNumber,
       status_name: "Shipped",
     });

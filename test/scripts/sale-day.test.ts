@@ -63,7 +63,7 @@ describe("the stand-in on a sale day", () => {
     });
   });
 
-  it("lets the other tool spend its share of the bucket, visible in the header of our calls", async () => {
+  it("lets the other tool spend its share from the bucket our calls take from, counted apart from ours", async () => {
     const started = Date.now();
     standin.setKnobs({ rateLimit: "100/1", otherTool: 0.5 });
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -71,10 +71,12 @@ describe("the stand-in on a sale day", () => {
     const used = Number(res.headers.get("x-omisell-api-call-limit")?.split("/")[0]);
     const stats = standin.stats();
     // 50 calls a second for at least 0.4 s (longer on a busy machine: bounded by the time it took),
-    // less what drained meanwhile: the bucket shows them besides ours.
+    // each taken from the bucket ours come from.
     expect(stats.otherTool.calls).toBeGreaterThanOrEqual(12);
     expect(stats.otherTool.calls).toBeLessThanOrEqual(Math.ceil(((Date.now() - started) / 1000) * 50) + 1);
-    expect(used).toBeGreaterThan(1);
+    // The header counts everything in the bucket: our call, and what is left of the other tool's
+    // (a share below 1 drains between its ticks, so often nothing): the fullest it was after ours.
+    expect(used).toBeGreaterThanOrEqual(1);
     expect(stats.routes.order).toBe(1);
     expect(stats.peakUsed).toBe(used);
   });
