@@ -7,25 +7,17 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { newScenario } from "./helpers/forward";
 import { ADMIN_TOKEN, BASE, READ_TOKEN } from "./helpers/read-api";
-import { csrfOf, sessionCookie } from "./helpers/session";
+import { csrfOf, dashboardForm, dashboardPage, sessionCookie } from "./helpers/session";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function page(path: string, token: string) {
-  const headers = new Headers({ cookie: await sessionCookie(token) });
-  return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
-}
+const page = dashboardPage;
 
+/** An admin form POST with the session's CSRF token. */
 async function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN) {
-  const headers = new Headers({
-    "content-type": "application/x-www-form-urlencoded",
-    origin: BASE,
-    cookie: await sessionCookie(token),
-  });
-  const body = new URLSearchParams({ csrf: await csrfOf(token), ...fields });
-  return exports.default.fetch(new Request(`${BASE}${path}`, { method: "POST", headers, body, redirect: "manual" }));
+  return exports.default.fetch(await dashboardForm(path, { csrf: await csrfOf(token), ...fields }, token));
 }
 
 async function rows() {

@@ -20,7 +20,7 @@ import {
   recordingQueue,
 } from "./helpers/forward";
 import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent, storeOrderSnapshot } from "./helpers/read-api";
-import { csrfOf, sessionCookie } from "./helpers/session";
+import { csrfOf, dashboardForm, sessionCookie } from "./helpers/session";
 
 const HOUR = 3_600_000;
 
@@ -33,16 +33,7 @@ async function page(path: string, token = READ_TOKEN, workerEnv?: Env) {
 }
 
 async function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN, workerEnv?: Env) {
-  const request = new Request(`${BASE}${path}`, {
-    method: "POST",
-    headers: {
-      cookie: await sessionCookie(token),
-      origin: BASE,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams(fields),
-    redirect: "manual",
-  });
+  const request = await dashboardForm(path, fields, token);
   return workerEnv ? fetchWith(workerEnv, request) : exports.default.fetch(request);
 }
 

@@ -4,27 +4,17 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ADMIN_TOKEN, BASE, READ_TOKEN, storeEvent } from "./helpers/read-api";
-import { csrfOf, sessionCookie } from "./helpers/session";
+import { ADMIN_TOKEN, READ_TOKEN, storeEvent } from "./helpers/read-api";
+import { csrfOf, dashboardForm, dashboardPage } from "./helpers/session";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function page(path: string, token: string) {
-  const headers = new Headers({ cookie: await sessionCookie(token) });
-  return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
-}
+const page = dashboardPage;
 
 async function post(path: string, fields: Record<string, string>, token = ADMIN_TOKEN) {
-  const headers = new Headers({
-    "content-type": "application/x-www-form-urlencoded",
-    origin: BASE,
-    cookie: await sessionCookie(token),
-  });
-  return exports.default.fetch(
-    new Request(`${BASE}${path}`, { method: "POST", headers, body: new URLSearchParams(fields), redirect: "manual" }),
-  );
+  return exports.default.fetch(await dashboardForm(path, fields, token));
 }
 
 const statusOf = async (id: string) =>

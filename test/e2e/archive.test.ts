@@ -4,7 +4,6 @@
  * what retention archived comes back over HTTP (gzip as stored to a client that asks for it,
  * plain NDJSON to one that does not) and through `npm run export` as the same events.
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
@@ -13,10 +12,10 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signPush } from "../../scripts/lib/push-signature.ts";
+import { exportCli } from "../scripts/export-cli.ts";
 import { E2E_VARS } from "./config";
 import { type LocalStack, startLocalStack } from "./stack";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const READ = { authorization: `Bearer ${E2E_VARS.READ_API_TOKENS}` };
 const DAY = 86_400_000;
 const CHROMIUM = "/usr/bin/chromium";
@@ -66,19 +65,6 @@ function rawGet(
     });
     req.on("error", fail);
     req.end();
-  });
-}
-
-function exportCli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, "scripts/export.ts"), ...args], {
-      env: { PATH: process.env.PATH ?? "" },
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => done({ code: code ?? -1, stderr }));
   });
 }
 

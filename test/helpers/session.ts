@@ -67,3 +67,23 @@ export async function sessionCookie(token: string): Promise<string> {
 export async function csrfOf(token: string): Promise<string> {
   return (await sessionOf(token)).csrf;
 }
+
+/** A dashboard page as `token`'s signed-in session sees it (redirects not followed). */
+export async function dashboardPage(path: string, token: string): Promise<Response> {
+  const headers = new Headers({ cookie: await sessionCookie(token) });
+  return exports.default.fetch(new Request(`${BASE}${path}`, { headers, redirect: "manual" }));
+}
+
+/** A dashboard form POST from the same origin by `token`'s session, with `fields` as given (add `csrf` to pass). */
+export async function dashboardForm(path: string, fields: Record<string, string>, token: string): Promise<Request> {
+  return new Request(`${BASE}${path}`, {
+    method: "POST",
+    headers: {
+      cookie: await sessionCookie(token),
+      origin: BASE,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams(fields),
+    redirect: "manual",
+  });
+}

@@ -3,16 +3,15 @@
  * it writes (gzip objects decoded however they are sent, D1 pages followed, each event once in id
  * order), and a clear message and exit status for bad flags, a long period and a refusing worker.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ExportLine, mergeLines } from "../../scripts/lib/archive-export.ts";
+import { exportCli } from "./export-cli.ts";
 import { json, startFakeWorker } from "./fake-worker";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "read-token-export";
 const DAY = 86_400_000;
 const DAY1 = Date.parse("2026-03-01T00:00:00Z");
@@ -66,21 +65,6 @@ async function fakeWorker(objects: Record<string, ExportLine[]>, live: ExportLin
   });
   closers.push(fake.close);
   return fake;
-}
-
-type Run = { code: number; stderr: string };
-
-function exportCli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(ROOT, "scripts/export.ts"), ...args], {
-      env: { PATH: process.env.PATH ?? "" },
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("close", (code) => done({ code: code ?? -1, stderr }));
-  });
 }
 
 describe("npm run export", () => {
